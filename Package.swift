@@ -1,0 +1,112 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layering (see DESIGN.md): SIP, IVR and Billing are pure; SIPStack and Media own
+// sockets and timers; Store owns SQL; Switchboard is where a call's pieces meet;
+// Web and the CLI are thin edges.
+let package = Package(
+    name: "switchback",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchback", targets: ["switchback"]),
+        // Libraries the benchmarks package (Benchmarks/) links.
+        .library(name: "SIP", targets: ["SIP"]),
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "Billing", targets: ["Billing"]),
+        .library(name: "Store", targets: ["Store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure: SIP messages, URIs, typed headers, SDP, digest auth.
+        .target(name: "SIP", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Transactions, dialogs, UA core, transports (SwiftNIO).
+        .target(name: "SIPStack", dependencies: [
+            "SIP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // RTP/RTCP, G.711, RFC 4733, prompts, media clock.
+        .target(name: "Media", dependencies: [
+            "CSndfile",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Pure: the IVR language and its interpreter.
+        .target(name: "IVR", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Pure: exact money and rating.
+        .target(name: "Billing"),
+        // Persistence behind protocols; SQLite via GRDB.
+        .target(name: "Store", dependencies: [
+            "Billing",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // Call control: where SIP, media, the interpreter and billing meet.
+        .target(name: "Switchboard", dependencies: [
+            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // HTTP edge.
+        .target(name: "Web", dependencies: [
+            "Switchboard", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The commands, as a library so tests can run them in-process.
+        .target(name: "SwitchbackCLI", dependencies: [
+            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store", "Switchboard", "Web",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "switchback", dependencies: ["SwitchbackCLI"]),
+
+        .testTarget(name: "SIPTests", dependencies: ["SIP"], resources: [.copy("RFC4475")]),
+        .testTarget(name: "SIPStackTests", dependencies: [
+            "SIP", "SIPStack",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "MediaTests", dependencies: [
+            "Media", "CSndfile",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "IVRTests", dependencies: ["IVR"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Billing"]),
+        .testTarget(name: "SwitchboardTests", dependencies: [
+            "Switchboard", "SIP", "SIPStack", "Media", "IVR",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["SwitchbackCLI", "Store", "Billing"]),
+        // Drives the real binary with real peers (sipp, baresip).
+        .testTarget(name: "InteropTests", dependencies: ["SIP"], resources: [.copy("Fixtures")]),
+    ]
+)

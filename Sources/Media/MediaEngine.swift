@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Opens media sessions: binds RTP/RTCP port pairs from a range on the requested event
+/// loop and attaches each session to that loop's `MediaClock` (one clock per loop,
+/// created on first use).
+public final class MediaEngine: Sendable {
+    public let group: any EventLoopGroup
+    public let bindHost: String
+    public let portRange: ClosedRange<Int>
+    private let ports: RTPPortPool
+    private let clocks = ClockRegistry()
+    private let logger: Logger
+
+    /// Bind attempts per `openSession` before giving up (ports taken by other programs).
+    public static let maximumBindAttempts = 32
+
+    public init(group: any EventLoopGroup, bindHost: String, portRange: ClosedRange<Int>, logger: Logger) {
+        self.group = group
+        self.bindHost = bindHost
+        self.portRange = portRange
+        self.ports = RTPPortPool(range: portRange)
+        self.logger = logger
+    }
+
+    /// Ports currently held by open sessions.
+    public var portsInUse: Int { ports.portsInUse }
+
+    /// Binds an even RTP port and the next odd one for RTCP on `loop`, retrying with
+    /// the next pair when a port is taken (EADDRINUSE or any bind error).
+    public func openSession(on loop: any EventLoop) -> EventLoopFuture<MediaSession> {
+        attempt(on: loop, remaining: min(MediaEngine.maximumBindAttempts, ports.capacity), lastError: nil)
+    }
+
+    private func attempt(on loop: any EventLoop, remaining: Int, lastError: (any Error)?) -> EventLoopFuture<MediaSession> {
+        guard remaining > 0, let port = ports.reserve() else {
+            return loop.makeFailedFuture(MediaError.noPortAvailable(
+                range: portRange, attempts: min(MediaEngine.maximumBindAttempts, ports.capacity),
+                lastError: lastError.map { "\($0)" }))
+        }
+        let ports = self.ports
+        let logger = self.logger
+        return bind(on: loop, port: port, handler: { RTPInboundHandler(logger: logger) })
+            .flatMap { rtp in
+                self.bind(on: loop, port: port + 1, handler: { RTCPInboundHandler(logger: logger) })
+                    .flatMapError { error in
+                        rtp.close(promise: nil)
+                        return loop.makeFailedFuture(error)
+                    }
+                    .flatMapThrowing { rtcp in
+                        try self.makeSession(loop: loop, port: port, rtp: rtp, rtcp: rtcp)
+                    }
+            }
+            .flatMapError { error in
+                ports.release(port)
+                logger.debug("RTP port pair unavailable, trying the next", metadata: [
+                    "port": "\(port)", "error": "\(error)"])
+                return self.attempt(on: loop, remaining: remaining - 1, lastError: error)
+            }
+    }
+
+    private func bind<Handler: ChannelHandler>(
+        on loop: any EventLoop, port: Int, handler makeHandler: @escaping @Sendable () -> Handler
+    ) -> EventLoopFuture<any Channel> {
+        DatagramBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(makeHandler())
+                }
+            }
+            .bind(host: bindHost, port: port)
+    }
+
+    private func makeSession(loop: any EventLoop, port: Int, rtp: any Channel, rtcp: any Channel) throws -> MediaSession {
+        let rtpHandler = try rtp.pipeline.syncOperations.handler(type: RTPInboundHandler.self)
+        let rtcpHandler = try rtcp.pipeline.syncOperations.handler(type: RTCPInboundHandler.self)
+        let ports = self.ports
+        return MediaSession(
+            eventLoop: loop, localPort: port, rtpChannel: rtp, rtcpChannel: rtcp,
+            rtpHandler: rtpHandler, rtcpHandler: rtcpHandler, clock: clocks.clock(for: loop),
+            logger: logger, onClose: { ports.release(port) })
+    }
+}
+
+/// One `MediaClock` per event loop, created on first use. The lock guards only the
+/// dictionary (taken once per session opened, never per packet).
+final class ClockRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var clocks: [ObjectIdentifier: MediaClock] = [:]
+
+    func clock(for loop: any EventLoop) -> MediaClock {
+        let key = ObjectIdentifier(loop as AnyObject)
+        return lock.withLock {
+            if let clock = clocks[key] { return clock }
+            let clock = MediaClock(eventLoop: loop)
+            clocks[key] = clock
+            return clock
+        }
+    }
+}

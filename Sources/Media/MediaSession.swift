@@ -1,0 +1,432 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// One call's media: an RTP socket on an even port and RTCP on the next, the sending
+/// side driven by the loop's `MediaClock`, the receiving side by `RTPInboundHandler`.
+///
+/// **Confinement.** A session lives on one event loop (`eventLoop`). Methods may be
+/// called from anywhere: off the loop they hop onto it. The callback properties must
+/// be set on the loop (for example in the `map` of `openSession`'s future, which runs
+/// there) and are always called on it. No lock is taken per packet.
+///
+/// **Sending.** Nothing is sent until `start`. From then on, every 20 ms one packet:
+/// the next frame of the playing prompt, or, when nothing plays, a frame of G.711
+/// silence (0xFF / 0xD5). A continuous stream keeps NAT bindings open and peers'
+/// inactivity timers quiet; comfort noise (RFC 3389) is not used because not every
+/// peer offers it. While a digit is being sent (`sendDigit`), RFC 4733 packets
+/// replace the audio and playback pauses. An RTCP SR with SDES CNAME goes out every
+/// 5 s (RFC 3550 §6.2 minimum), including a report block on the peer's stream.
+///
+/// **Receiving.** Symmetric RTP: the first packet's source becomes the address sent to
+/// if it differs from the signalled one. Digits arrive through `onDigit` from RFC 4733
+/// events, or, when the peer offered no telephone-event, from the in-band detector.
+public final class MediaSession: @unchecked Sendable {
+    public let eventLoop: any EventLoop
+    /// The RTP port; RTCP is `localPort + 1`.
+    public let localPort: Int
+    /// The synchronisation source of the stream this session sends (random, §8.1).
+    public let ssrc: UInt32
+
+    /// Called on the loop for each digit received (sources `.rfc4733`, `.inband`).
+    public var onDigit: ((Character, DTMFSource) -> Void)? {
+        didSet { eventLoop.preconditionInEventLoop() }
+    }
+    /// Called on the loop after the last frame of a `play` was sent, with its token.
+    /// Not called for a playback that `play` replaced or `stopPlayback` stopped.
+    public var onPlaybackFinished: ((UInt64) -> Void)? {
+        didSet { eventLoop.preconditionInEventLoop() }
+    }
+
+    let rtpChannel: any Channel
+    let rtcpChannel: any Channel
+    private let rtpHandler: RTPInboundHandler
+    private let rtcpHandler: RTCPInboundHandler
+    private let clock: MediaClock
+    private let onClose: @Sendable () -> Void
+    private let logger: Logger
+    private let cname: String
+
+    private enum State { case idle, started, closed }
+    private var state = State.idle
+    private var closeFuture: EventLoopFuture<Void>?
+
+    // Sending.
+    private var signalledRemote: SocketAddress?
+    private var remote: SocketAddress?
+    private var remoteRTCP: SocketAddress?
+    private var rtcpLearned = false
+    private var law = G711Law.ulaw
+    private var payloadType: UInt8 = 0
+    private var telephoneEventPayloadType: UInt8?
+    private var sequenceNumber: UInt16
+    private var timestamp: UInt32
+    private var marker = true
+    private var statsStorage = MediaSessionStats()
+
+    // Playback.
+    private var queue: [Prompt] = []
+    private var promptIndex = 0
+    private var frameIndex = 0
+    private var currentPayload: [UInt8] = []
+    private var playbackToken: UInt64?
+    private var finishedTokens: [UInt64] = []
+
+    // Digits to send.
+    private struct DigitInProgress {
+        var steps: [TelephoneEventSender.Step]
+        var next = 0
+        var elapsedMilliseconds = 0
+        var timestamp: UInt32
+    }
+    private var digitQueue: [TelephoneEventSender] = []
+    private var digitInProgress: DigitInProgress?
+
+    // RTCP.
+    static let reportIntervalFrames = 250  // 5 s
+    private var framesUntilReport: Int
+    private var lastSenderReportReceived: (middle: UInt32, at: NIODeadline)?
+
+    // Clock bookkeeping (touched by MediaClock only).
+    var clockIndex: Int?
+    var needsFlush = false
+
+    init(eventLoop: any EventLoop, localPort: Int, rtpChannel: any Channel, rtcpChannel: any Channel,
+         rtpHandler: RTPInboundHandler, rtcpHandler: RTCPInboundHandler, clock: MediaClock,
+         logger: Logger, onClose: @escaping @Sendable () -> Void) {
+        self.eventLoop = eventLoop
+        self.localPort = localPort
+        self.rtpChannel = rtpChannel
+        self.rtcpChannel = rtcpChannel
+        self.rtpHandler = rtpHandler
+        self.rtcpHandler = rtcpHandler
+        self.clock = clock
+        self.onClose = onClose
+        var logger = logger
+        logger[metadataKey: "rtp-port"] = "\(localPort)"
+        self.logger = logger
+        var generator = SystemRandomNumberGenerator()
+        self.ssrc = generator.next()
+        self.sequenceNumber = generator.next()  // random start, §5.1
+        self.timestamp = generator.next()
+        self.framesUntilReport = Int.random(in: 50...MediaSession.reportIntervalFrames)
+        self.cname = "switchback-\(String(ssrc, radix: 16))@\(ProcessInfo.processInfo.hostName)"
+        rtpHandler.onEvent = { [weak self] event in self?.handle(event) }
+        rtcpHandler.onPackets = { [weak self] packets, source in self?.handle(rtcp: packets, from: source) }
+    }
+
+    /// Runs `body` on the loop: now if already there, else later.
+    private func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if eventLoop.inEventLoop { body() } else { eventLoop.execute(body) }
+    }
+
+    // MARK: control
+
+    /// Starts (or, on a re-INVITE, re-targets) the stream.
+    /// - Parameters:
+    ///   - remote: the peer's RTP address from SDP (RTCP is assumed at port + 1 until
+    ///     RTCP arrives from elsewhere).
+    ///   - law / payloadType: the negotiated G.711 codec and its payload type.
+    ///   - telephoneEventPayloadType: the peer's telephone-event type, or nil when it
+    ///     offered none, which turns on in-band detection.
+    public func start(remote: SocketAddress, law: G711Law, payloadType: UInt8, telephoneEventPayloadType: UInt8?) {
+        onLoop { [self] in
+            guard state != .closed else { return }
+            if remote != signalledRemote {
+                // A new address from SDP: send there until media shows where the peer is.
+                signalledRemote = remote
+                self.remote = remote
+                rtcpLearned = false
+                remoteRTCP = remote.port.map { port in
+                    var rtcp = remote
+                    rtcp.port = port + 1
+                    return rtcp
+                }
+            }
+            self.law = law
+            self.payloadType = payloadType
+            self.telephoneEventPayloadType = telephoneEventPayloadType
+            if playbackToken != nil, promptIndex < queue.count {
+                currentPayload = queue[promptIndex].payload(law)
+            }
+            // Same SDP address as before (a re-INVITE): keep what symmetric RTP learned.
+            rtpHandler.receiver.configure(MediaReceiver.Configuration(
+                law: law, payloadType: payloadType, telephoneEventPayloadType: telephoneEventPayloadType,
+                inbandDetection: telephoneEventPayloadType == nil, expectedRemote: self.remote))
+            if state == .idle {
+                state = .started
+                clock.register(self)
+            }
+        }
+    }
+
+    /// Replaces whatever is playing with `prompts`, played back to back; when the last
+    /// frame has been sent, `onPlaybackFinished(token)` is called. An empty list (or
+    /// one of empty prompts) finishes at the next tick.
+    public func play(_ prompts: [Prompt], token: UInt64) {
+        let prompts = prompts.filter { $0.frameCount > 0 }
+        onLoop { [self] in
+            guard state != .closed else { return }
+            queue = prompts
+            promptIndex = 0
+            frameIndex = 0
+            playbackToken = token
+            currentPayload = prompts.first?.payload(law) ?? []
+            marker = true
+        }
+    }
+
+    /// Stops playback (no `onPlaybackFinished`); silence is sent from the next tick.
+    public func stopPlayback() {
+        onLoop { [self] in
+            queue = []
+            currentPayload = []
+            playbackToken = nil
+        }
+    }
+
+    /// Sends a key press as RFC 4733 events. Needs a telephone-event payload type in
+    /// `start`; without one the digit is dropped with a warning in the log.
+    public func sendDigit(_ digit: Character, durationMilliseconds: Int = 100) {
+        onLoop { [self] in
+            guard let sender = TelephoneEventSender(digit: digit, durationMilliseconds: durationMilliseconds) else {
+                logger.warning("not a DTMF key, not sent", metadata: ["digit": "\(digit)"])
+                return
+            }
+            digitQueue.append(sender)
+        }
+    }
+
+    /// Whether a playback is in progress. Read on the loop.
+    public var isPlaying: Bool {
+        eventLoop.preconditionInEventLoop()
+        return playbackToken != nil
+    }
+
+    /// Counters so far. Read on the loop.
+    public var stats: MediaSessionStats {
+        eventLoop.preconditionInEventLoop()
+        var stats = statsStorage
+        let receiver = rtpHandler.receiver
+        stats.packetsReceived = receiver.packetsReceived
+        stats.octetsReceived = receiver.octetsReceived
+        stats.packetsMalformed = receiver.packetsMalformed
+        stats.packetsLost = receiver.sequence.lost
+        return stats
+    }
+
+    /// Counters, from any thread.
+    public func statistics() -> EventLoopFuture<MediaSessionStats> {
+        eventLoop.submit { self.stats }
+    }
+
+    /// The address packets are sent to (the signalled one, or the learned one). On the loop.
+    public var remoteAddress: SocketAddress? {
+        eventLoop.preconditionInEventLoop()
+        return remote
+    }
+
+    /// Stops sending, closes both sockets and returns the ports to the engine.
+    public func close() -> EventLoopFuture<Void> {
+        if eventLoop.inEventLoop { return closeOnLoop() }
+        return eventLoop.flatSubmit { [self] in closeOnLoop() }
+    }
+
+    private func closeOnLoop() -> EventLoopFuture<Void> {
+        if let closeFuture { return closeFuture }
+        if state == .started, let remoteRTCP {
+            sendRTCP(to: remoteRTCP, bye: true)
+        }
+        state = .closed
+        clock.unregister(self)
+        queue = []
+        currentPayload = []
+        playbackToken = nil
+        finishedTokens = []
+        onDigit = nil
+        onPlaybackFinished = nil
+        rtpHandler.onEvent = nil
+        rtcpHandler.onPackets = nil
+        let future = rtpChannel.close().and(rtcpChannel.close()).map { _ in () }
+            .flatMapErrorThrowing { error in
+                if let error = error as? ChannelError, error == .alreadyClosed { return }
+                throw error
+            }
+        future.whenComplete { [onClose] _ in onClose() }
+        closeFuture = future
+        return future
+    }
+
+    // MARK: receiving
+
+    private func handle(_ event: MediaReceiver.Event) {
+        switch event {
+        case .digit(let digit, let source):
+            onDigit?(digit, source)
+        case .remoteLearned(let address):
+            logger.debug("symmetric RTP: sending to the source of received media", metadata: [
+                "signalled": "\(remote.map { "\($0)" } ?? "none")", "learned": "\(address)"])
+            remote = address
+            if !rtcpLearned, let port = address.port {
+                var rtcp = address
+                rtcp.port = port + 1
+                remoteRTCP = rtcp
+            }
+        }
+    }
+
+    private func handle(rtcp packets: [RTCPPacket], from source: SocketAddress) {
+        statsStorage.rtcpPacketsReceived += 1
+        if !rtcpLearned, state == .started {
+            rtcpLearned = true
+            remoteRTCP = source
+        }
+        for packet in packets {
+            switch packet {
+            case .senderReport(let report):
+                statsStorage.lastRTCP = packet
+                lastSenderReportReceived = (report.ntpTimestamp.middle32, NIODeadline.now())
+            case .receiverReport:
+                statsStorage.lastRTCP = packet
+            case .other:
+                continue
+            }
+        }
+    }
+
+    // MARK: the clock's side (on the loop, once per 20 ms frame)
+
+    /// Writes this frame's packet(s) into `buffer` and appends their lengths.
+    func writePackets(into buffer: inout ByteBuffer, lengths: inout [Int]) -> Int {
+        guard state == .started, remote != nil else { return 0 }
+        defer {
+            timestamp &+= UInt32(G711.samplesPerFrame)
+            framesUntilReport -= 1
+            if framesUntilReport <= 0 {
+                framesUntilReport = MediaSession.reportIntervalFrames
+                if let remoteRTCP { sendRTCP(to: remoteRTCP, bye: false) }
+            }
+        }
+        if digitInProgress == nil, !digitQueue.isEmpty, telephoneEventPayloadType != nil {
+            digitInProgress = DigitInProgress(steps: digitQueue.removeFirst().steps, timestamp: timestamp)
+        } else if telephoneEventPayloadType == nil, !digitQueue.isEmpty {
+            logger.warning("peer offered no telephone-event; digits not sent", metadata: ["count": "\(digitQueue.count)"])
+            digitQueue.removeAll()
+        }
+        if var digit = digitInProgress, let eventType = telephoneEventPayloadType {
+            var count = 0
+            while digit.next < digit.steps.count, digit.steps[digit.next].offsetMilliseconds <= digit.elapsedMilliseconds {
+                let step = digit.steps[digit.next]
+                let start = buffer.writerIndex
+                RTPPacket.writeHeader(into: &buffer, marker: step.marker, payloadType: eventType,
+                                      sequenceNumber: sequenceNumber, timestamp: digit.timestamp, ssrc: ssrc)
+                let event = step.event
+                buffer.writeMultipleIntegers(event.event, (event.isEnd ? 0x80 : 0) | event.volume, event.duration)
+                lengths.append(buffer.writerIndex - start)
+                sequenceNumber &+= 1
+                statsStorage.packetsSent += 1
+                statsStorage.octetsSent += UInt64(TelephoneEvent.payloadLength)
+                digit.next += 1
+                count += 1
+            }
+            digit.elapsedMilliseconds += 20
+            if digit.next == digit.steps.count {
+                digitInProgress = nil
+                marker = true  // audio resumes: a new talkspurt
+            } else {
+                digitInProgress = digit
+            }
+            return count
+        }
+        let start = buffer.writerIndex
+        RTPPacket.writeHeader(into: &buffer, marker: marker, payloadType: payloadType,
+                              sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc)
+        marker = false
+        if playbackToken != nil, promptIndex < queue.count {
+            let offset = frameIndex * G711.samplesPerFrame
+            _ = currentPayload.withUnsafeBytes { bytes in
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + G711.samplesPerFrame)]))
+            }
+            advancePlayback()
+        } else {
+            buffer.writeRepeatingByte(law.silenceByte, count: G711.samplesPerFrame)
+            if let token = playbackToken {  // an empty play([])
+                playbackToken = nil
+                finishedTokens.append(token)
+            }
+        }
+        lengths.append(buffer.writerIndex - start)
+        sequenceNumber &+= 1
+        statsStorage.packetsSent += 1
+        statsStorage.octetsSent += UInt64(G711.samplesPerFrame)
+        return 1
+    }
+
+    private func advancePlayback() {
+        frameIndex += 1
+        while promptIndex < queue.count, frameIndex >= queue[promptIndex].frameCount {
+            promptIndex += 1
+            frameIndex = 0
+            currentPayload = promptIndex < queue.count ? queue[promptIndex].payload(law) : []
+        }
+        if promptIndex >= queue.count, let token = playbackToken {
+            playbackToken = nil
+            queue = []
+            finishedTokens.append(token)
+        }
+    }
+
+    func transmit(_ packet: ByteBuffer) {
+        guard let remote else { return }
+        guard rtpChannel.isWritable else {
+            statsStorage.packetsDropped += 1
+            return
+        }
+        rtpChannel.write(AddressedEnvelope(remoteAddress: remote, data: packet), promise: nil)
+        needsFlush = true
+    }
+
+    func flush() {
+        needsFlush = false
+        rtpChannel.flush()
+    }
+
+    var hasDeferredEvents: Bool { !finishedTokens.isEmpty }
+
+    func deliverDeferredEvents() {
+        let tokens = finishedTokens
+        finishedTokens.removeAll()
+        for token in tokens where state != .closed {
+            onPlaybackFinished?(token)
+        }
+    }
+
+    /// SR + SDES CNAME (+ BYE when closing): the compound packet of RFC 3550 §6.1.
+    private func sendRTCP(to address: SocketAddress, bye: Bool) {
+        var buffer = rtcpChannel.allocator.buffer(capacity: 128)
+        var blocks: [RTCPReportBlock] = []
+        if let sourceSSRC = rtpHandler.receiver.sequence.ssrc {
+            let fraction = rtpHandler.receiver.fractionLostSinceLastReport()
+            let tracker = rtpHandler.receiver.sequence
+            var delay: UInt32 = 0
+            if let last = lastSenderReportReceived {
+                delay = UInt32(clamping: (NIODeadline.now() - last.at).nanoseconds * 65536 / 1_000_000_000)
+            }
+            blocks.append(RTCPReportBlock(
+                ssrc: sourceSSRC, fractionLost: fraction, cumulativeLost: Int32(clamping: tracker.lost),
+                extendedHighestSequence: tracker.extendedHighestSequence, jitter: 0,
+                lastSenderReport: lastSenderReportReceived?.middle ?? 0, delaySinceLastSenderReport: delay))
+        }
+        let report = RTCPSenderReport(
+            ssrc: ssrc, date: Date(), rtpTimestamp: timestamp,
+            packetCount: UInt32(truncatingIfNeeded: statsStorage.packetsSent),
+            octetCount: UInt32(truncatingIfNeeded: statsStorage.octetsSent), reportBlocks: blocks)
+        report.write(into: &buffer)
+        RTCPSourceDescription.writeCNAME(ssrc: ssrc, cname: cname, into: &buffer)
+        if bye {
+            buffer.writeMultipleIntegers(UInt8(0x81), UInt8(203), UInt16(1), ssrc)
+        }
+        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        statsStorage.rtcpReportsSent += 1
+    }
+}

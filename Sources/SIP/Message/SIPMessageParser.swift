@@ -1,0 +1,339 @@
+/// Parses one SIP message from bytes (RFC 3261 §7, §25), as received in a UDP
+/// datagram or framed out of a stream by `SIPStreamFraming`.
+///
+/// What it does, in order:
+/// 1. skips CRLFs before the start line (§7.5);
+/// 2. reads the start line strictly: single SPs, no `<>` around the Request-URI, no
+///    trailing whitespace, a 3-digit status code; `SIP/x.y` other than 2.0 is 505;
+/// 3. reads header fields, unfolding continuation lines (§7.3.1) into one SP;
+///    accepts LF-only line ends and a missing blank line at the very end;
+/// 4. takes the body by Content-Length: larger than what is there, negative or
+///    repeated is 400; octets after it are ignored (RFC 4475 dblreq); no
+///    Content-Length means "the rest of the datagram" (§18.3; RFC 4475 inv2543);
+/// 5. checks the headers the transaction and dialog layers rely on: Via, From, To,
+///    CSeq, Call-ID, Contact, Route, Record-Route — a malformed one is a 400.
+///
+/// Every error names its line. For requests (other than ACK), the error carries a
+/// salvaged request so a transport can still answer.
+public enum SIPMessageParser {
+    public static func parse(_ bytes: [UInt8]) throws(SIPParseError) -> SIPMessage {
+        try parse(bytes, in: 0..<bytes.count, stream: false)
+    }
+
+    /// Parses `bytes[range]`. With `stream: true` (TCP/TLS), Content-Length is
+    /// mandatory (§18.3) and must not exceed the range.
+    public static func parse(_ bytes: [UInt8], in range: Range<Int>, stream: Bool) throws(SIPParseError) -> SIPMessage {
+        var p = Parser(bytes: bytes, start: range.lowerBound, end: range.upperBound)
+        return try p.run(stream: stream)
+    }
+}
+
+private struct Parser {
+    let bytes: [UInt8]
+    var index: Int
+    let end: Int
+    var lineNumber = 0
+
+    init(bytes: [UInt8], start: Int, end: Int) {
+        self.bytes = bytes
+        self.index = start
+        self.end = min(end, bytes.count)
+    }
+
+    enum StartLine {
+        case request(method: String, uri: SIPURI?, uriText: String, version: String)
+        case response(code: Int, reason: String, version: String)
+    }
+
+    static let viaKey = SIPHeaderKey("Via")
+    static let contentLengthKey = SIPHeaderKey("Content-Length")
+
+    /// The next line without its terminator, or nil at the end.
+    mutating func nextLine() -> Range<Int>? {
+        guard index < end else { return nil }
+        let start = index
+        var i = index
+        while i < end, bytes[i] != SIPSyntax.lf { i += 1 }
+        var lineEnd = i
+        if lineEnd > start, bytes[lineEnd - 1] == SIPSyntax.cr { lineEnd -= 1 }
+        index = i < end ? i + 1 : end
+        lineNumber += 1
+        return start..<lineEnd
+    }
+
+    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+
+    mutating func run(stream: Bool) throws(SIPParseError) -> SIPMessage {
+        // §7.5: ignore CRLFs before the start line.
+        while index < end, bytes[index] == SIPSyntax.cr || bytes[index] == SIPSyntax.lf {
+            if bytes[index] == SIPSyntax.lf { lineNumber += 1 }
+            index += 1
+        }
+        guard let first = nextLine(), !first.isEmpty else {
+            throw SIPParseError(line: 0, reason: "empty message")
+        }
+        let startLineNumber = lineNumber
+        var startError: SIPParseError?
+        var start: StartLine?
+        do {
+            start = try parseStartLine(first)
+        } catch {
+            startError = error
+        }
+
+        // Header fields, collected leniently so that a salvage can be built even when
+        // something is wrong; the first problem is remembered.
+        var fields = [SIPHeaderField]()
+        fields.reserveCapacity(16)
+        var fieldLines = [Int]()
+        fieldLines.reserveCapacity(16)
+        var headerError: SIPParseError?
+        var sawBlankLine = false
+        var pendingValue: [UInt8]?  // set while a field spans several lines
+        while let line = nextLine() {
+            if line.isEmpty { sawBlankLine = true; break }
+            if SIPSyntax.isWhitespace(bytes[line.lowerBound]) {
+                guard !fields.isEmpty else {
+                    if headerError == nil { headerError = SIPParseError(line: lineNumber, reason: "continuation line before any header field") }
+                    continue
+                }
+                // §7.3.1: a line starting with whitespace continues the previous value.
+                var lo = line.lowerBound, hi = line.upperBound
+                while lo < hi, SIPSyntax.isWhitespace(bytes[lo]) { lo += 1 }
+                while hi > lo, SIPSyntax.isWhitespace(bytes[hi - 1]) { hi -= 1 }
+                if lo < hi {
+                    var v = pendingValue ?? Array(fields[fields.count - 1].value.utf8)
+                    if !v.isEmpty { v.append(SIPSyntax.sp) }
+                    v.append(contentsOf: bytes[lo..<hi])
+                    pendingValue = v
+                }
+                continue
+            }
+            if let v = pendingValue {
+                fields[fields.count - 1].value = String(decoding: v, as: UTF8.self)
+                pendingValue = nil
+            }
+            var colon = line.lowerBound
+            while colon < line.upperBound, bytes[colon] != SIPSyntax.colon { colon += 1 }
+            var nameEnd = colon
+            while nameEnd > line.lowerBound, SIPSyntax.isWhitespace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+            let nameRange = line.lowerBound..<nameEnd
+            guard colon < line.upperBound, !nameRange.isEmpty, bytes[nameRange].allSatisfy(SIPSyntax.isToken) else {
+                if headerError == nil {
+                    let what = colon < line.upperBound ? "invalid header name \"\(string(nameRange))\"" : "header line without ':' (\"\(string(line).prefix(40))\")"
+                    headerError = SIPParseError(line: lineNumber, reason: what)
+                }
+                continue
+            }
+            var lo = colon + 1, hi = line.upperBound
+            while lo < hi, SIPSyntax.isWhitespace(bytes[lo]) { lo += 1 }
+            while hi > lo, SIPSyntax.isWhitespace(bytes[hi - 1]) { hi -= 1 }
+            fields.append(SIPHeaderField(name: string(nameRange), value: string(lo..<hi)))
+            fieldLines.append(lineNumber)
+        }
+        if let v = pendingValue { fields[fields.count - 1].value = String(decoding: v, as: UTF8.self) }
+        let headers = SIPHeaders(fields: fields)
+
+        func failure(_ error: SIPParseError) -> SIPParseError {
+            var e = error
+            if case .request(let method, let uri, _, _)? = start ?? lenientStart(first) {
+                e.salvage = Self.salvage(method: method, uri: uri, headers: headers)
+            }
+            return e
+        }
+        if let startError { throw failure(startError) }
+        guard let start else { throw failure(SIPParseError(line: startLineNumber, reason: "unreadable start line")) }
+        if let headerError { throw failure(headerError) }
+        if stream && !sawBlankLine { throw failure(SIPParseError(line: lineNumber, reason: "header section not terminated by an empty line")) }
+
+        // Body by Content-Length (§18.3, §20.14).
+        var contentLength: Int?
+        for (i, field) in fields.enumerated() where Self.contentLengthKey.matches(field.name) {
+            if contentLength != nil {
+                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length appears more than once"))
+            }
+            guard !field.value.isEmpty, field.value.utf8.count <= 18, field.value.utf8.allSatisfy(SIPSyntax.isDigit), let n = Int(field.value) else {
+                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length \"\(field.value)\" is not a non-negative integer"))
+            }
+            let available = end - index
+            if n > available {
+                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length \(n) exceeds body of \(available) bytes"))
+            }
+            contentLength = n
+        }
+        if stream && contentLength == nil {
+            throw failure(SIPParseError(line: 0, reason: "Content-Length is required on stream transports (RFC 3261 §18.3)"))
+        }
+        let bodyEnd = contentLength.map { index + $0 } ?? end
+        let body = index < bodyEnd ? Array(bytes[index..<bodyEnd]) : []
+
+        // Headers the lower layers rely on must be well-formed.
+        for (i, field) in fields.enumerated() {
+            // Key matching compares lengths first, so most fields are skipped cheaply.
+            do throws(SIPParseError) {
+                let name = field.name
+                switch name {
+                case _ where SIPHeaderKey.via.matches(name):
+                    for element in SIPSyntax.splitList(field.value) {
+                        guard !element.isEmpty else { throw SIPParseError(reason: "Via: empty value in list") }
+                        _ = try SIPVia(parsing: element)
+                    }
+                case _ where SIPHeaderKey.from.matches(name):
+                    _ = try SIPNameAddress(parsing: field.value, header: "From")
+                case _ where SIPHeaderKey.to.matches(name):
+                    _ = try SIPNameAddress(parsing: field.value, header: "To")
+                case _ where SIPHeaderKey.cseq.matches(name):
+                    _ = try SIPCSeq(parsing: field.value)
+                case _ where SIPHeaderKey.callID.matches(name):
+                    guard !field.value.isEmpty, !field.value.utf8.contains(where: SIPSyntax.isWhitespace) else {
+                        throw SIPParseError(reason: "Call-ID: must be one non-empty word")
+                    }
+                case _ where SIPHeaderKey.contact.matches(name):
+                    if field.value != "*" {
+                        for element in SIPSyntax.splitList(field.value) {
+                            guard !element.isEmpty else { throw SIPParseError(reason: "Contact: empty value in list") }
+                            _ = try SIPNameAddress(parsing: element, header: "Contact")
+                        }
+                    }
+                case _ where SIPHeaderKey.route.matches(name) || SIPHeaderKey.recordRoute.matches(name):
+                    let label = name.utf8.count == 5 ? "Route" : "Record-Route"
+                    for element in SIPSyntax.splitList(field.value) {
+                        guard !element.isEmpty else { throw SIPParseError(reason: "\(label): empty value in list") }
+                        _ = try SIPNameAddress(parsing: element, header: label)
+                    }
+                default:
+                    break
+                }
+            } catch {
+                throw failure(SIPParseError(line: fieldLines[i], reason: error.reason))
+            }
+        }
+
+        switch start {
+        case .request(let method, let uri, _, let version):
+            var request = SIPRequest(method: SIPMethod(method), uri: uri!, headers: headers, body: body)
+            request.version = version
+            return .request(request)
+        case .response(let code, let reason, let version):
+            var response = SIPResponse(statusCode: code, reasonPhrase: reason, headers: headers, body: body)
+            response.version = version
+            return .response(response)
+        }
+    }
+
+    func parseStartLine(_ line: Range<Int>) throws(SIPParseError) -> StartLine {
+        let n = lineNumber
+        let isResponse = line.count > 5 && bytes[line.lowerBound..<(line.lowerBound + 4)].elementsEqualIgnoringASCIICase("SIP/".utf8)
+            && bytes[line].contains(SIPSyntax.sp) && !bytes[line.lowerBound..<(bytes[line].firstIndex(of: SIPSyntax.sp) ?? line.upperBound)].contains(SIPSyntax.colon)
+        if isResponse {
+            // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+            let sp1 = bytes[line].firstIndex(of: SIPSyntax.sp)!
+            let version = string(line.lowerBound..<sp1)
+            try checkVersion(version, line: n)
+            var i = sp1 + 1
+            let codeStart = i
+            while i < line.upperBound, SIPSyntax.isDigit(bytes[i]) { i += 1 }
+            guard i - codeStart == 3, i == line.upperBound || bytes[i] == SIPSyntax.sp,
+                  let code = Int(string(codeStart..<i)), (100...699).contains(code) else {
+                let text = string(codeStart..<(bytes[codeStart..<line.upperBound].firstIndex(of: SIPSyntax.sp) ?? line.upperBound))
+                throw SIPParseError(line: n, reason: "Status-Line: status code \"\(text)\" is not three digits 100-699")
+            }
+            let reason = i < line.upperBound ? string((i + 1)..<line.upperBound) : ""
+            return .response(code: code, reason: reason, version: version)
+        }
+        // Request-Line = Method SP Request-URI SP SIP-Version
+        guard let sp1 = bytes[line].firstIndex(of: SIPSyntax.sp) else {
+            throw SIPParseError(line: n, reason: "Request-Line: expected \"Method SP Request-URI SP SIP-Version\"")
+        }
+        let method = line.lowerBound..<sp1
+        guard !method.isEmpty, bytes[method].allSatisfy(SIPSyntax.isToken) else {
+            throw SIPParseError(line: n, reason: "Request-Line: method \"\(string(method))\" is not a token")
+        }
+        guard let sp2 = bytes[(sp1 + 1)..<line.upperBound].firstIndex(of: SIPSyntax.sp) else {
+            throw SIPParseError(line: n, reason: "Request-Line: missing SIP-Version")
+        }
+        let uriRange = (sp1 + 1)..<sp2
+        let versionRange = (sp2 + 1)..<line.upperBound
+        guard !uriRange.isEmpty else {
+            throw SIPParseError(line: n, reason: "Request-Line: more than one SP between method and Request-URI")
+        }
+        let uriText = string(uriRange)
+        if bytes[versionRange].contains(SIPSyntax.sp) || versionRange.isEmpty {
+            let v = string(versionRange)
+            if v.hasPrefix(" ") || v.isEmpty {
+                throw SIPParseError(line: n, reason: "Request-Line: more than one SP between Request-URI and SIP-Version")
+            }
+            if !v.trimmingTrailingSpaces.contains(" ") {
+                throw SIPParseError(line: n, reason: "Request-Line: whitespace after SIP-Version")
+            }
+            throw SIPParseError(line: n, reason: "Request-Line: Request-URI \"\(uriText)\" is followed by \"\(v)\" (whitespace inside the Request-URI?)")
+        }
+        if bytes[uriRange.lowerBound] == SIPSyntax.lt {
+            throw SIPParseError(line: n, reason: "Request-Line: Request-URI must not be enclosed in '<>'")
+        }
+        let version = string(versionRange)
+        try checkVersion(version, line: n)
+        let uri: SIPURI
+        do {
+            uri = try SIPURI(bytes: bytes[uriRange])
+        } catch {
+            throw SIPParseError(line: n, reason: "Request-Line: \(error.reason)")
+        }
+        return .request(method: string(method), uri: uri, uriText: uriText, version: "SIP/2.0")
+    }
+
+    /// SIP-Version is case-insensitive (§7.1); a well-formed version other than 2.0 is 505.
+    func checkVersion(_ version: String, line: Int) throws(SIPParseError) {
+        if version.utf8.elementsEqualIgnoringASCIICase("SIP/2.0".utf8) { return }
+        let u = Array(version.utf8)
+        if u.count > 4, u[0..<4].elementsEqualIgnoringASCIICase("SIP/".utf8) {
+            let rest = u[4...]
+            let parts = rest.split(separator: 46, omittingEmptySubsequences: false)
+            if parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(SIPSyntax.isDigit) }) {
+                throw SIPParseError(line: line, reason: "unsupported SIP version \(version)", status: 505)
+            }
+        }
+        throw SIPParseError(line: line, reason: "malformed SIP-Version \"\(version)\"")
+    }
+
+    /// For salvaging: the method and (if readable) URI of a request line that failed.
+    func lenientStart(_ line: Range<Int>) -> StartLine? {
+        let parts = bytes[line].split(separator: SIPSyntax.sp)
+        guard let m = parts.first, m.allSatisfy(SIPSyntax.isToken),
+              !m.elementsEqualIgnoringASCIICase("SIP/2.0".utf8), !(m.count > 4 && m.prefix(4).elementsEqualIgnoringASCIICase("SIP/".utf8))
+        else { return nil }
+        var uri: SIPURI?
+        if parts.count > 1 {
+            var u = parts[1]
+            if u.first == SIPSyntax.lt { u = u.dropFirst() }
+            if u.last == SIPSyntax.gt { u = u.dropLast() }
+            uri = try? SIPURI(bytes: u)
+        }
+        return .request(method: String(decoding: m, as: UTF8.self), uri: uri, uriText: "", version: "SIP/2.0")
+    }
+
+    /// A request holding only Via, From, To, Call-ID and CSeq, when all are present.
+    static func salvage(method: String, uri: SIPURI?, headers: SIPHeaders) -> SIPRequest? {
+        let m = SIPMethod(method)
+        guard m != .ack else { return nil }
+        var h = SIPHeaders()
+        for field in headers.fields where viaKey.matches(field.name) { h.add("Via", field.value) }
+        guard h.count > 0,
+              let from = headers["From"], let to = headers["To"], let callID = headers["Call-ID"], let cseq = headers["CSeq"],
+              !callID.isEmpty, !cseq.isEmpty
+        else { return nil }
+        h.add("From", from)
+        h.add("To", to)
+        h.add("Call-ID", callID)
+        h.add("CSeq", cseq)
+        return SIPRequest(method: m, uri: uri ?? SIPURI(host: "invalid"), headers: h)
+    }
+}
+
+private extension String {
+    var trimmingTrailingSpaces: Substring {
+        var s = self[...]
+        while s.last == " " { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,39 @@
+import Billing
+import Foundation
+
+/// Reservations, call legs and settlement: the money side of a call.
+///
+/// The life of a call: `reserve` the cost of its maximum duration → `openLeg` for each
+/// leg dialled → `recordAnswer` / `recordProgress` as it goes → `settle` with how each leg
+/// ended, which writes the CDRs, the ledger entry and the new balance in one transaction.
+/// After a crash, `recoverOpenLegs` settles whatever was left open, from what was recorded.
+public protocol BillingStore: Sendable {
+    /// Balance minus open reservations.
+    func freeBalance(account id: Int64) throws -> Money
+    /// Atomically sets `amount` aside if the free balance covers it and the account's
+    /// concurrency and daily-spend limits allow another call.
+    func reserve(account id: Int64, amount: Money, maxDurationSeconds: Int?, call: CallContext,
+                 at now: Date) throws -> ReservationOutcome
+    /// The dial step's reservation, in one transaction: computes the maximum duration of a
+    /// call to `bNumber` (with the A leg's cost when the plan charges it) from what the
+    /// account can commit — free balance, or less under its daily limit — capped at `limit`
+    /// seconds, and reserves exactly its cost. With `replacing`, that open reservation of
+    /// the same call (e.g. made when the A leg was dialled) is resized instead of adding
+    /// one, and its own amount counts as available. Refused when not even the first
+    /// increment is affordable. Throws `RateError.noRate` for a destination the plan lacks.
+    func reserveForCall(account id: Int64, plan: RatePlan, aLeg: ALegCharge?, bNumber: String, limit: Int,
+                        call: CallContext, replacing existing: Int64?, at now: Date) throws -> CallReservationOutcome
+    func openReservations(account id: Int64) throws -> [Reservation]
+    /// Records a leg being dialled under a reservation (a CDR in progress).
+    func openLeg(reservation id: Int64, _ leg: NewCallLeg) throws -> CallLeg
+    func recordAnswer(leg id: Int64, at time: Date) throws
+    /// Heartbeat: the legs are still up at `time`. Recovery bills open legs up to this.
+    func recordProgress(legs ids: [Int64], at time: Date) throws
+    /// Closes the reservation's legs as described (open legs not listed end at `now`),
+    /// prices them from their recorded rates, charges the total and releases the rest,
+    /// all in one transaction. Settling twice throws `reservationAlreadySettled`.
+    func settle(reservation id: Int64, endings: [LegEnding], at now: Date) throws -> Settlement
+    /// At start-up: settles every open reservation, closing its open legs as
+    /// `interrupted` at their last recorded progress (or answer) time.
+    func recoverOpenLegs(at now: Date) throws -> [Settlement]
+}

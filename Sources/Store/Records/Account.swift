@@ -1,0 +1,85 @@
+import Billing
+import Foundation
+import GRDB
+
+/// Whether an account may authenticate and place calls.
+public enum AccountState: String, Codable, Sendable, CaseIterable {
+    case active
+    case locked
+}
+
+/// A prepaid account: credentials, balance and limits (table `account`).
+///
+/// Secrets are stored only as hashes: `passwordHash` (PBKDF2, see `PasswordHasher`),
+/// `pinHash` (keyed, so a PIN alone can find its account), and the SIP digest HA1 values
+/// (RFC 7616 §3.4.2: MD5 and SHA-256 of `login:realm:password`), never the password.
+public struct Account: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "account"
+
+    public var id: Int64?
+    public var login: String
+    public var passwordHash: String
+    public var sipRealm: String
+    public var sipHA1: String
+    public var sipHA1SHA256: String
+    public var pinHash: String?
+    public var balanceMinorUnits: Int64
+    public var currency: String
+    public var ratePlan: String?
+    public var forwardNumber: String?
+    public var personalDID: String?
+    /// Open reservations (calls) allowed at once; 0 means no limit.
+    public var maxConcurrentCalls: Int
+    /// Most the account may spend on calls per UTC day; nil means no limit.
+    public var dailySpendLimitMinorUnits: Int64?
+    public var state: AccountState
+    public var lotID: Int64?
+    public var createdAt: Date
+
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let login = Column(CodingKeys.login)
+        public static let pinHash = Column(CodingKeys.pinHash)
+        public static let balanceMinorUnits = Column(CodingKeys.balanceMinorUnits)
+        public static let personalDID = Column(CodingKeys.personalDID)
+        public static let state = Column(CodingKeys.state)
+        public static let lotID = Column(CodingKeys.lotID)
+    }
+
+    /// The booked balance (open reservations not deducted; see `BillingStore.freeBalance`).
+    public var balance: Money { Money(minorUnits: balanceMinorUnits, currency: currency) }
+    public var dailySpendLimit: Money? {
+        dailySpendLimitMinorUnits.map { Money(minorUnits: $0, currency: currency) }
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// What is needed to open an account; secrets in clear, hashed by the store.
+public struct NewAccount: Sendable, Hashable {
+    public var login: String
+    public var password: String
+    public var pin: String?
+    public var sipRealm: String
+    public var initialBalance: Money
+    public var ratePlan: String?
+    public var forwardNumber: String?
+    public var personalDID: String?
+    public var maxConcurrentCalls: Int
+    public var dailySpendLimit: Money?
+
+    public init(login: String, password: String, pin: String? = nil, sipRealm: String,
+                initialBalance: Money, ratePlan: String? = nil, forwardNumber: String? = nil,
+                personalDID: String? = nil, maxConcurrentCalls: Int = 0, dailySpendLimit: Money? = nil) {
+        self.login = login
+        self.password = password
+        self.pin = pin
+        self.sipRealm = sipRealm
+        self.initialBalance = initialBalance
+        self.ratePlan = ratePlan
+        self.forwardNumber = forwardNumber
+        self.personalDID = personalDID
+        self.maxConcurrentCalls = maxConcurrentCalls
+        self.dailySpendLimit = dailySpendLimit
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import GRDB
+
+/// A rate plan's header (table `ratePlan`); its rates are `RateRecord`s.
+public struct RatePlanRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "ratePlan"
+    public var id: Int64?
+    public var name: String
+    public var currency: String
+    public var chargesALeg: Bool
+    public var updatedAt: Date
+
+    public enum Columns {
+        public static let name = Column(CodingKeys.name)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -1,0 +1,40 @@
+import Billing
+import Foundation
+import GRDB
+
+/// One rate of a plan (table `rate`).
+public struct RateRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "rate"
+    public var id: Int64?
+    public var planID: Int64
+    public var prefix: String
+    public var description: String
+    public var perMinuteMinorUnits: Int64
+    public var connectionFeeMinorUnits: Int64
+    public var firstIncrement: Int
+    public var followingIncrement: Int
+
+    public enum Columns {
+        public static let planID = Column(CodingKeys.planID)
+        public static let prefix = Column(CodingKeys.prefix)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    init(planID: Int64, rate: Rate) {
+        self.planID = planID
+        prefix = rate.prefix
+        description = rate.description
+        perMinuteMinorUnits = rate.perMinute.minorUnits
+        connectionFeeMinorUnits = rate.connectionFee.minorUnits
+        firstIncrement = rate.increments.first
+        followingIncrement = rate.increments.following
+    }
+
+    func rate(currency: String) throws -> Rate {
+        try Rate(prefix: prefix, description: description,
+                 perMinute: Money(minorUnits: perMinuteMinorUnits, currency: currency),
+                 connectionFee: Money(minorUnits: connectionFeeMinorUnits, currency: currency),
+                 increments: BillingIncrements(first: firstIncrement, following: followingIncrement))
+    }
+}

@@ -1,0 +1,190 @@
+import Billing
+import Foundation
+import GRDB
+
+extension SQLiteStore: AccountStore {
+    public func createAccount(_ new: NewAccount, at now: Date) throws -> Account {
+        let prepared = try prepare(new, lotID: nil, at: now)
+        return try writer.write { db in try self.insert(prepared, db: db, at: now) }
+    }
+
+    public func createLot(named name: String, accounts news: [NewAccount], at now: Date) throws -> (AccountLot, [Account]) {
+        // Hash outside the write transaction: PBKDF2 is slow by design.
+        let prepared = try news.map { try prepare($0, lotID: nil, at: now) }
+        return try writer.write { db in
+            guard try AccountLot.filter(AccountLot.Columns.name == name).fetchCount(db) == 0 else {
+                throw StoreError.lotNameTaken(name)
+            }
+            var lot = AccountLot(id: nil, name: name, size: news.count, createdAt: now)
+            try lot.insert(db)
+            var accounts: [Account] = []
+            for var account in prepared {
+                account.lotID = lot.id
+                accounts.append(try self.insert(account, db: db, at: now))
+            }
+            return (lot, accounts)
+        }
+    }
+
+    public func account(id: Int64) throws -> Account? {
+        try writer.read { db in try Account.fetchOne(db, key: id) }
+    }
+
+    public func account(login: String) throws -> Account? {
+        try writer.read { db in try Account.filter(Account.Columns.login == login).fetchOne(db) }
+    }
+
+    public func account(personalDID: String) throws -> Account? {
+        try writer.read { db in try Account.filter(Account.Columns.personalDID == personalDID).fetchOne(db) }
+    }
+
+    public func accounts(lot: String?) throws -> [Account] {
+        try writer.read { db in
+            var request = Account.order(Account.Columns.login)
+            if let lot {
+                guard let lotID = try AccountLot.filter(AccountLot.Columns.name == lot).fetchOne(db)?.id else { return [] }
+                request = request.filter(Account.Columns.lotID == lotID)
+            }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func lots() throws -> [AccountLot] {
+        try writer.read { db in try AccountLot.order(AccountLot.Columns.name).fetchAll(db) }
+    }
+
+    public func authenticate(login: String, password: String) throws -> AuthenticationOutcome {
+        guard let account = try account(login: login),
+              passwordHasher.verify(password, against: account.passwordHash)
+        else { return .rejected }
+        return account.state == .active ? .authenticated(account) : .locked(account)
+    }
+
+    public func authenticate(pin: String) throws -> AuthenticationOutcome {
+        let hash = try pinHasher.hash(pin)
+        guard let account = try writer.read({ db in try Account.filter(Account.Columns.pinHash == hash).fetchOne(db) })
+        else { return .rejected }
+        return account.state == .active ? .authenticated(account) : .locked(account)
+    }
+
+    public func verifyPIN(_ pin: String, account id: Int64) throws -> Bool {
+        guard let stored = try account(id: id)?.pinHash else { return false }
+        let hash = try pinHasher.hash(pin)
+        return PasswordHasher.constantTimeEquals(Data(hash.utf8), Data(stored.utf8))
+    }
+
+    public func credit(account id: Int64, amount: Money, note: String?, at now: Date) throws -> LedgerEntry {
+        try changeBalance(account: id, amount: amount, kind: .credit, note: note, at: now)
+    }
+
+    public func debit(account id: Int64, amount: Money, note: String?, at now: Date) throws -> LedgerEntry {
+        try changeBalance(account: id, amount: amount, kind: .debit, note: note, at: now)
+    }
+
+    public func setState(_ state: AccountState, account id: Int64) throws {
+        try writer.write { db in
+            guard var account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            account.state = state
+            try account.update(db)
+        }
+    }
+
+    public func ledger(account id: Int64) throws -> [LedgerEntry] {
+        try writer.read { db in
+            try LedgerEntry.filter(LedgerEntry.Columns.accountID == id).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func changeBalance(account id: Int64, amount: Money, kind: LedgerEntry.Kind, note: String?,
+                               at now: Date) throws -> LedgerEntry {
+        guard amount.minorUnits > 0 else { throw StoreError.nonPositiveAmount(amount) }
+        return try writer.write { db in
+            guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            guard account.currency == amount.currency else {
+                throw StoreError.currencyMismatch(expected: account.currency, found: amount.currency)
+            }
+            let delta = kind == .debit ? -amount.minorUnits : amount.minorUnits
+            return try Self.applyBalanceChange(db: db, account: account, delta: delta, kind: kind,
+                                               reservationID: nil, note: note, at: now)
+        }
+    }
+
+    /// Changes an account's balance and writes the matching ledger entry. Callers are
+    /// inside a write transaction; this is the only place balances change.
+    static func applyBalanceChange(db: Database, account: Account, delta: Int64, kind: LedgerEntry.Kind,
+                                   reservationID: Int64?, note: String?, at now: Date) throws -> LedgerEntry {
+        guard let id = account.id else { throw StoreError.unknownAccount(account.login) }
+        let (newBalance, overflow) = account.balanceMinorUnits.addingReportingOverflow(delta)
+        guard !overflow else { throw MoneyError.overflow(operation: "balance of \(account.login)") }
+        try db.execute(sql: "UPDATE account SET balanceMinorUnits = ? WHERE id = ?", arguments: [newBalance, id])
+        var entry = LedgerEntry(id: nil, accountID: id, kind: kind, amountMinorUnits: delta,
+                                balanceAfterMinorUnits: newBalance, currency: account.currency,
+                                reservationID: reservationID, note: note, createdAt: now)
+        try entry.insert(db)
+        return entry
+    }
+
+    static func isValidLogin(_ login: String) -> Bool {
+        guard (1...64).contains(login.utf8.count) else { return false }
+        return login.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-@".unicodeScalars.contains(scalar))
+        }
+    }
+
+    private func prepare(_ new: NewAccount, lotID: Int64?, at now: Date) throws -> Account {
+        guard Self.isValidLogin(new.login) else { throw StoreError.invalidLogin(new.login) }
+        var pinHash: String?
+        if let pin = new.pin {
+            guard (4...12).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw StoreError.invalidPIN(reason: "use 4 to 12 digits")
+            }
+            pinHash = try pinHasher.hash(pin)
+        }
+        if let limit = new.dailySpendLimit, limit.currency != new.initialBalance.currency {
+            throw StoreError.currencyMismatch(expected: new.initialBalance.currency, found: limit.currency)
+        }
+        return Account(
+            id: nil, login: new.login, passwordHash: try passwordHasher.hash(new.password), sipRealm: new.sipRealm,
+            sipHA1: SIPDigestHA1.md5(login: new.login, realm: new.sipRealm, password: new.password),
+            sipHA1SHA256: SIPDigestHA1.sha256(login: new.login, realm: new.sipRealm, password: new.password),
+            pinHash: pinHash, balanceMinorUnits: new.initialBalance.minorUnits, currency: new.initialBalance.currency,
+            ratePlan: new.ratePlan, forwardNumber: new.forwardNumber, personalDID: new.personalDID,
+            maxConcurrentCalls: new.maxConcurrentCalls, dailySpendLimitMinorUnits: new.dailySpendLimit?.minorUnits,
+            state: .active, lotID: lotID, createdAt: now)
+    }
+
+    /// Inserts a prepared account (balance 0) and books its initial balance in the ledger.
+    private func insert(_ prepared: Account, db: Database, at now: Date) throws -> Account {
+        let initialBalance = prepared.balanceMinorUnits
+        var account = prepared
+        account.balanceMinorUnits = 0
+        guard try Account.filter(Account.Columns.login == account.login).fetchCount(db) == 0 else {
+            throw StoreError.loginTaken(account.login)
+        }
+        if let pinHash = account.pinHash,
+           try Account.filter(Account.Columns.pinHash == pinHash).fetchCount(db) > 0 {
+            throw StoreError.pinTaken
+        }
+        if let did = account.personalDID,
+           try Account.filter(Account.Columns.personalDID == did).fetchCount(db) > 0 {
+            throw StoreError.personalDIDTaken(did)
+        }
+        if let plan = account.ratePlan {
+            guard let record = try RatePlanRecord.filter(RatePlanRecord.Columns.name == plan).fetchOne(db) else {
+                throw StoreError.unknownRatePlan(plan)
+            }
+            guard record.currency == account.currency else {
+                throw StoreError.currencyMismatch(expected: record.currency, found: account.currency)
+            }
+        }
+        try account.insert(db)
+        if initialBalance != 0 {
+            _ = try Self.applyBalanceChange(db: db, account: account, delta: initialBalance, kind: .initial,
+                                            reservationID: nil, note: nil, at: now)
+            account.balanceMinorUnits = initialBalance
+        }
+        return account
+    }
+}

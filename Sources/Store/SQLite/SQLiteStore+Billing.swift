@@ -1,0 +1,293 @@
+import Billing
+import Foundation
+import GRDB
+
+extension SQLiteStore: BillingStore {
+    public func freeBalance(account id: Int64) throws -> Money {
+        try writer.read { db in
+            guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            return Money(minorUnits: account.balanceMinorUnits - (try Self.reservedMinorUnits(db, account: id)),
+                         currency: account.currency)
+        }
+    }
+
+    public func reserve(account id: Int64, amount: Money, maxDurationSeconds: Int?, call: CallContext,
+                        at now: Date) throws -> ReservationOutcome {
+        guard amount.minorUnits >= 0 else { throw StoreError.nonPositiveAmount(amount) }
+        let outcome = try writer.write { db in
+            try Self.reserve(db: db, account: id, replacing: nil, call: call, at: now) { account, available in
+                guard account.currency == amount.currency else {
+                    throw StoreError.currencyMismatch(expected: account.currency, found: amount.currency)
+                }
+                guard amount <= available.money else { return .refused(available.refusal(requested: amount)) }
+                return .reserve(amount: amount, maxDurationSeconds: maxDurationSeconds, duration: nil)
+            }
+        }
+        switch outcome {
+        case let .reserved(reservation, _): return .reserved(reservation)
+        case let .refused(refusal): return .refused(refusal)
+        }
+    }
+
+    public func reserveForCall(account id: Int64, plan: RatePlan, aLeg: ALegCharge?, bNumber: String,
+                               limit: Int, call: CallContext, replacing existing: Int64?,
+                               at now: Date) throws -> CallReservationOutcome {
+        // Rates first: an unserved destination throws `RateError.noRate` before any write.
+        let bRate = try plan.rate(for: bNumber)
+        let aRate = try aLeg.flatMap { plan.chargesALeg ? try plan.rate(for: $0.number) : nil }
+        return try writer.write { db in
+            try Self.reserve(db: db, account: id, replacing: existing, call: call, at: now) { account, available in
+                guard account.currency == plan.currency else {
+                    throw StoreError.currencyMismatch(expected: account.currency, found: plan.currency)
+                }
+                let duration = try MaximumDuration.compute(
+                    freeBalance: available.money, aLeg: aRate, aLegElapsedSeconds: aLeg?.elapsedSeconds ?? 0,
+                    bLeg: bRate, limit: limit)
+                guard duration.seconds > 0 else {
+                    // Not even the first increment (and fees) is affordable.
+                    let firstIncrement = try bRate.cost(answeredSeconds: 1)
+                    return .refused(available.refusal(requested: firstIncrement))
+                }
+                return .reserve(amount: duration.totalCost, maxDurationSeconds: duration.seconds, duration: duration)
+            }
+        }
+    }
+
+    public func openReservations(account id: Int64) throws -> [Reservation] {
+        try writer.read { db in
+            try Reservation
+                .filter(Reservation.Columns.accountID == id && Reservation.Columns.state == Reservation.State.open.rawValue)
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func openLeg(reservation id: Int64, _ new: NewCallLeg) throws -> CallLeg {
+        try writer.write { db in
+            guard let reservation = try Reservation.fetchOne(db, key: id) else { throw StoreError.unknownReservation(id) }
+            guard reservation.state == .open else { throw StoreError.reservationAlreadySettled(id) }
+            if let rate = new.rate, rate.currency != reservation.currency {
+                throw StoreError.currencyMismatch(expected: reservation.currency, found: rate.currency)
+            }
+            var leg = CallLeg(
+                id: nil, accountID: reservation.accountID, reservationID: id, campaign: reservation.campaign,
+                trigger: reservation.trigger, leg: new.leg, fromNumber: new.fromNumber, toNumber: new.toNumber,
+                startedAt: new.startedAt, answeredAt: nil, lastProgressAt: nil, endedAt: nil,
+                ratePrefix: new.rate?.prefix, ratePerMinuteMinorUnits: new.rate?.perMinute.minorUnits,
+                connectionFeeMinorUnits: new.rate?.connectionFee.minorUnits,
+                firstIncrement: new.rate?.increments.first, followingIncrement: new.rate?.increments.following,
+                charged: new.charged && new.rate != nil, billedSeconds: 0, costMinorUnits: 0,
+                currency: reservation.currency, disposition: .inProgress, sipCause: nil, isOpen: true)
+            try leg.insert(db)
+            return leg
+        }
+    }
+
+    public func recordAnswer(leg id: Int64, at time: Date) throws {
+        try writer.write { db in
+            guard var leg = try CallLeg.fetchOne(db, key: id) else { throw StoreError.unknownCallLeg(id) }
+            guard leg.isOpen, leg.answeredAt == nil else { return }
+            leg.answeredAt = time
+            leg.lastProgressAt = time
+            try leg.update(db)
+        }
+    }
+
+    public func recordProgress(legs ids: [Int64], at time: Date) throws {
+        guard !ids.isEmpty else { return }
+        try writer.write { db in
+            _ = try CallLeg
+                .filter(ids.contains(Column("id")) && CallLeg.Columns.isOpen == true && Column("answeredAt") != nil)
+                .updateAll(db, Column("lastProgressAt").set(to: time))
+        }
+    }
+
+    public func settle(reservation id: Int64, endings: [LegEnding], at now: Date) throws -> Settlement {
+        try writer.write { db in try Self.settle(db: db, reservation: id, endings: endings, at: now, recovering: false) }
+    }
+
+    public func recoverOpenLegs(at now: Date) throws -> [Settlement] {
+        let ids = try writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM reservation WHERE state = 'open' ORDER BY id")
+        }
+        var settlements: [Settlement] = []
+        for id in ids {
+            // One transaction per reservation; a reservation settled meanwhile is skipped.
+            let settlement: Settlement? = try writer.write { db in
+                guard let reservation = try Reservation.fetchOne(db, key: id), reservation.state == .open else { return nil }
+                return try Self.settle(db: db, reservation: id, endings: [], at: now, recovering: true)
+            }
+            if let settlement { settlements.append(settlement) }
+        }
+        return settlements
+    }
+
+    // MARK: - Reservation
+
+    /// Money an account can still commit: the free balance, or less under a daily limit.
+    struct Available {
+        var money: Money
+        var free: Money
+        /// Set when the daily limit, not the balance, is what bounds `money`.
+        var dailyLimit: (limit: Money, spentAndReserved: Money)?
+
+        func refusal(requested: Money) -> ReservationRefusal {
+            if let dailyLimit, dailyLimit.limit - dailyLimit.spentAndReserved < free {
+                return .dailySpendLimitReached(limit: dailyLimit.limit, spentAndReserved: dailyLimit.spentAndReserved)
+            }
+            return .insufficientFunds(free: free, requested: requested)
+        }
+    }
+
+    enum ReservationDecision {
+        case reserve(amount: Money, maxDurationSeconds: Int?, duration: MaximumDuration?)
+        case refused(ReservationRefusal)
+    }
+
+    /// Checks state and concurrency, works out what is available, asks `decide` how much to
+    /// set aside, and inserts (or, with `replacing`, resizes) the reservation. Runs inside
+    /// the caller's write transaction, so nothing can change between the checks and the write.
+    static func reserve(db: Database, account id: Int64, replacing existing: Int64?, call: CallContext, at now: Date,
+                        decide: (Account, Available) throws -> ReservationDecision) throws -> CallReservationOutcome {
+        guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+        guard account.state == .active else { return .refused(.accountLocked) }
+        let open = try Reservation
+            .filter(Reservation.Columns.accountID == id && Reservation.Columns.state == Reservation.State.open.rawValue)
+            .fetchAll(db)
+        var replaced: Reservation?
+        if let existing {
+            guard let reservation = open.first(where: { $0.id == existing }) else {
+                throw try Reservation.fetchOne(db, key: existing) == nil
+                    ? StoreError.unknownReservation(existing) : StoreError.reservationAlreadySettled(existing)
+            }
+            replaced = reservation
+        } else if account.maxConcurrentCalls > 0, open.count >= account.maxConcurrentCalls {
+            return .refused(.concurrencyLimitReached(limit: account.maxConcurrentCalls))
+        }
+        // The reservation being resized does not count against itself.
+        let reserved = open.filter { $0.id != existing }.reduce(Int64(0)) { $0 + $1.amountMinorUnits }
+        let free = Money(minorUnits: account.balanceMinorUnits - reserved, currency: account.currency)
+        var available = Available(money: free, free: free, dailyLimit: nil)
+        if let limit = account.dailySpendLimitMinorUnits {
+            let committed = try callSpending(db, account: id, since: startOfUTCDay(now)) + reserved
+            let headroom = Money(minorUnits: limit - committed, currency: account.currency)
+            available.dailyLimit = (Money(minorUnits: limit, currency: account.currency),
+                                    Money(minorUnits: committed, currency: account.currency))
+            if headroom < available.money { available.money = headroom }
+        }
+        switch try decide(account, available) {
+        case let .refused(refusal):
+            return .refused(refusal)
+        case let .reserve(amount, maxDurationSeconds, duration):
+            var reservation = replaced ?? Reservation(
+                id: nil, accountID: id, amountMinorUnits: 0, currency: account.currency, maxDurationSeconds: nil,
+                campaign: call.campaign, trigger: call.trigger, state: .open, chargedMinorUnits: nil,
+                createdAt: now, settledAt: nil)
+            reservation.amountMinorUnits = amount.minorUnits
+            reservation.maxDurationSeconds = maxDurationSeconds
+            try reservation.save(db)
+            return .reserved(reservation, duration)
+        }
+    }
+
+    // MARK: - Settlement
+
+    /// Closes the legs, prices them, charges the account and closes the reservation.
+    /// Runs inside the caller's write transaction.
+    static func settle(db: Database, reservation id: Int64, endings: [LegEnding], at now: Date,
+                       recovering: Bool) throws -> Settlement {
+        guard var reservation = try Reservation.fetchOne(db, key: id) else { throw StoreError.unknownReservation(id) }
+        guard reservation.state == .open else { throw StoreError.reservationAlreadySettled(id) }
+        guard let account = try Account.fetchOne(db, key: reservation.accountID) else {
+            throw StoreError.unknownAccount("#\(reservation.accountID)")
+        }
+        let endingsByLeg = Dictionary(endings.map { ($0.legID, $0) }, uniquingKeysWith: { _, last in last })
+        let legs = try CallLeg.filter(CallLeg.Columns.reservationID == id).order(Column("id")).fetchAll(db)
+        for legID in endingsByLeg.keys where !legs.contains(where: { $0.id == legID }) {
+            throw try CallLeg.fetchOne(db, key: legID) == nil
+                ? StoreError.unknownCallLeg(legID)
+                : StoreError.legNotInReservation(leg: legID, reservation: id)
+        }
+        var closed: [CallLeg] = []
+        var total: Int64 = 0
+        for var leg in legs {
+            if leg.isOpen {
+                if let ending = endingsByLeg[leg.id!] {
+                    leg.endedAt = max(ending.endedAt, leg.answeredAt ?? leg.startedAt)
+                    leg.disposition = ending.disposition
+                    leg.sipCause = ending.sipCause
+                } else if recovering {
+                    // What was recorded: the last heartbeat, else the answer, else nothing.
+                    leg.endedAt = leg.lastProgressAt ?? leg.answeredAt ?? leg.startedAt
+                    leg.disposition = .interrupted
+                } else {
+                    leg.endedAt = max(now, leg.answeredAt ?? leg.startedAt)
+                    leg.disposition = leg.answeredAt == nil ? .cancelled : .answered
+                }
+                try price(&leg, maxDurationSeconds: reservation.maxDurationSeconds)
+                leg.isOpen = false
+                try leg.update(db)
+            }
+            total += leg.costMinorUnits
+            closed.append(leg)
+        }
+        reservation.state = .settled
+        reservation.chargedMinorUnits = total
+        reservation.settledAt = now
+        try reservation.update(db)
+        var balanceAfter = account.balanceMinorUnits
+        if total != 0 {
+            let entry = try SQLiteStore.applyBalanceChange(
+                db: db, account: account, delta: -total, kind: .call, reservationID: id,
+                note: recovering ? "recovered after restart" : nil, at: now)
+            balanceAfter = entry.balanceAfterMinorUnits
+        }
+        return Settlement(reservation: reservation, legs: closed,
+                          charged: Money(minorUnits: total, currency: reservation.currency),
+                          balanceAfter: Money(minorUnits: balanceAfter, currency: account.currency))
+    }
+
+    /// Sets billed seconds and cost from the leg's recorded rate.
+    ///
+    /// Answered seconds are `endedAt − answeredAt` rounded to the nearest second. A B leg is
+    /// never billed beyond the reservation's maximum duration: the call was to be cut there,
+    /// and a late hang-up (timer jitter) must not charge beyond what was reserved. (The A
+    /// leg was up before the reservation was sized, so it is billed as recorded.)
+    static func price(_ leg: inout CallLeg, maxDurationSeconds: Int?) throws {
+        guard let answeredAt = leg.answeredAt, let endedAt = leg.endedAt else {
+            leg.billedSeconds = 0
+            leg.costMinorUnits = 0
+            return
+        }
+        var answered = Int(max(0, endedAt.timeIntervalSince(answeredAt)).rounded(.toNearestOrAwayFromZero))
+        if leg.leg == .b, let maxDurationSeconds { answered = min(answered, maxDurationSeconds) }
+        guard let rate = leg.rate else {
+            leg.billedSeconds = answered
+            leg.costMinorUnits = 0
+            return
+        }
+        leg.billedSeconds = rate.increments.billedSeconds(forAnswered: answered)
+        leg.costMinorUnits = leg.charged ? try rate.cost(billedSeconds: leg.billedSeconds).minorUnits : 0
+    }
+
+    // MARK: - Queries
+
+    static func reservedMinorUnits(_ db: Database, account id: Int64) throws -> Int64 {
+        try Int64.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(amountMinorUnits), 0) FROM reservation WHERE accountID = ? AND state = 'open'
+            """, arguments: [id]) ?? 0
+    }
+
+    /// Money charged for calls since `start` (a positive number).
+    static func callSpending(_ db: Database, account id: Int64, since start: Date) throws -> Int64 {
+        -(try Int64.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(amountMinorUnits), 0) FROM ledgerEntry
+            WHERE accountID = ? AND kind = 'call' AND createdAt >= ?
+            """, arguments: [id, start]) ?? 0)
+    }
+
+    static func startOfUTCDay(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.startOfDay(for: date)
+    }
+}

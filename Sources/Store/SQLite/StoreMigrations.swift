@@ -1,0 +1,172 @@
+import GRDB
+
+/// The database schema as named, append-only migrations (plain SQL). A shipped migration is
+/// never edited: changes are new migrations appended at the end.
+///
+/// Money columns hold ten-thousandths of the currency unit (`Billing.Money.minorUnits`).
+/// Dates are GRDB's UTC text ("yyyy-MM-dd HH:mm:ss.SSS"), which sorts chronologically.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts, rates, billing, CDRs, callback queue") { db in
+            try db.execute(sql: """
+                CREATE TABLE setting (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                -- Salt of the keyed PIN hash: random per database, made once here.
+                INSERT INTO setting (key, value) VALUES ('pinSalt', lower(hex(randomblob(16))));
+
+                CREATE TABLE accountLot (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+
+                CREATE TABLE account (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    login TEXT NOT NULL UNIQUE,
+                    passwordHash TEXT NOT NULL,
+                    sipRealm TEXT NOT NULL,
+                    sipHA1 TEXT NOT NULL,
+                    sipHA1SHA256 TEXT NOT NULL,
+                    pinHash TEXT UNIQUE,
+                    balanceMinorUnits INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    ratePlan TEXT,
+                    forwardNumber TEXT,
+                    personalDID TEXT UNIQUE,
+                    maxConcurrentCalls INTEGER NOT NULL DEFAULT 0 CHECK (maxConcurrentCalls >= 0),
+                    dailySpendLimitMinorUnits INTEGER CHECK (dailySpendLimitMinorUnits >= 0),
+                    state TEXT NOT NULL CHECK (state IN ('active', 'locked')),
+                    lotID INTEGER REFERENCES accountLot(id),
+                    createdAt DATETIME NOT NULL
+                );
+
+                CREATE TABLE authorisedCallerID (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    accountID INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    number TEXT NOT NULL UNIQUE,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX authorisedCallerID_account ON authorisedCallerID(accountID);
+
+                CREATE TABLE addressBookEntry (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    accountID INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    slot INTEGER NOT NULL CHECK (slot >= 1),
+                    name TEXT NOT NULL,
+                    number TEXT NOT NULL,
+                    UNIQUE (accountID, slot),
+                    UNIQUE (accountID, name COLLATE NOCASE)
+                );
+
+                CREATE TABLE ratePlan (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    currency TEXT NOT NULL,
+                    chargesALeg BOOLEAN NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+
+                CREATE TABLE rate (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    planID INTEGER NOT NULL REFERENCES ratePlan(id) ON DELETE CASCADE,
+                    prefix TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    perMinuteMinorUnits INTEGER NOT NULL CHECK (perMinuteMinorUnits >= 0),
+                    connectionFeeMinorUnits INTEGER NOT NULL CHECK (connectionFeeMinorUnits >= 0),
+                    firstIncrement INTEGER NOT NULL CHECK (firstIncrement >= 1),
+                    followingIncrement INTEGER NOT NULL CHECK (followingIncrement >= 1),
+                    UNIQUE (planID, prefix)
+                );
+
+                CREATE TABLE reservation (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    accountID INTEGER NOT NULL REFERENCES account(id),
+                    amountMinorUnits INTEGER NOT NULL CHECK (amountMinorUnits >= 0),
+                    currency TEXT NOT NULL,
+                    maxDurationSeconds INTEGER,
+                    campaign TEXT,
+                    trigger TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('open', 'settled')),
+                    chargedMinorUnits INTEGER,
+                    createdAt DATETIME NOT NULL,
+                    settledAt DATETIME
+                );
+                CREATE INDEX reservation_open ON reservation(accountID) WHERE state = 'open';
+
+                CREATE TABLE ledgerEntry (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    accountID INTEGER NOT NULL REFERENCES account(id),
+                    kind TEXT NOT NULL,
+                    amountMinorUnits INTEGER NOT NULL,
+                    balanceAfterMinorUnits INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    reservationID INTEGER UNIQUE REFERENCES reservation(id),
+                    note TEXT,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX ledgerEntry_account ON ledgerEntry(accountID, createdAt);
+
+                CREATE TABLE callLeg (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    accountID INTEGER REFERENCES account(id),
+                    reservationID INTEGER REFERENCES reservation(id),
+                    campaign TEXT,
+                    trigger TEXT,
+                    leg TEXT NOT NULL CHECK (leg IN ('a', 'b')),
+                    fromNumber TEXT NOT NULL,
+                    toNumber TEXT NOT NULL,
+                    startedAt DATETIME NOT NULL,
+                    answeredAt DATETIME,
+                    lastProgressAt DATETIME,
+                    endedAt DATETIME,
+                    ratePrefix TEXT,
+                    ratePerMinuteMinorUnits INTEGER,
+                    connectionFeeMinorUnits INTEGER,
+                    firstIncrement INTEGER,
+                    followingIncrement INTEGER,
+                    charged BOOLEAN NOT NULL,
+                    billedSeconds INTEGER NOT NULL DEFAULT 0,
+                    costMinorUnits INTEGER NOT NULL DEFAULT 0,
+                    currency TEXT NOT NULL,
+                    disposition TEXT NOT NULL,
+                    sipCause INTEGER,
+                    isOpen BOOLEAN NOT NULL
+                );
+                CREATE INDEX callLeg_started ON callLeg(startedAt);
+                CREATE INDEX callLeg_account ON callLeg(accountID, startedAt);
+                CREATE INDEX callLeg_open ON callLeg(reservationID) WHERE isOpen;
+
+                CREATE TABLE callbackRequest (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sourceKey TEXT UNIQUE,
+                    accountID INTEGER REFERENCES account(id),
+                    campaign TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    originNumber TEXT,
+                    destinations TEXT NOT NULL,
+                    callerID TEXT,
+                    notBefore DATETIME NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'claimed', 'done', 'failed', 'cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    claimedBy TEXT,
+                    claimedAt DATETIME,
+                    lastError TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE INDEX callbackRequest_due ON callbackRequest(state, notBefore);
+
+                CREATE TABLE spoolOffset (
+                    path TEXT PRIMARY KEY NOT NULL,
+                    byteOffset INTEGER NOT NULL CHECK (byteOffset >= 0),
+                    updatedAt DATETIME NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

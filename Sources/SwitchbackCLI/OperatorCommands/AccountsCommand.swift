@@ -1,0 +1,203 @@
+import ArgumentParser
+import Billing
+import Foundation
+import Store
+
+/// `switchback accounts …`: open, inspect, top up and lock prepaid accounts.
+public struct AccountsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "accounts",
+        abstract: "Manage prepaid accounts: add, list, show, credit, debit, lock, unlock, generate.",
+        subcommands: [Add.self, List.self, Show.self, Credit.self, Debit.self, Lock.self, Unlock.self, Generate.self]
+    )
+
+    public init() {}
+
+    /// SIP realm used for HA1 unless `--realm` says otherwise (the config's `sip.domain`).
+    static let defaultRealm = "switchback.local"
+    static let defaultCurrency = "EUR"
+
+    /// The currency of a new account: the plan's, else `--currency`, else EUR.
+    static func currency(plan: String?, option: String?, store: SQLiteStore) throws -> String {
+        if let plan {
+            guard let record = try store.ratePlans().first(where: { $0.name == plan }) else {
+                throw StoreError.unknownRatePlan(plan)
+            }
+            if let option, option != record.currency {
+                throw OperatorCommandError("--currency \(option) differs from plan \(plan)'s currency \(record.currency)")
+            }
+            return record.currency
+        }
+        return option ?? defaultCurrency
+    }
+
+    public struct Add: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Open an account. Without --password one is generated and printed once.")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login (letters, digits, '.', '_', '-', '@'); also the SIP user name.") var login: String
+        @Option(help: "Password (web, SMS, SIP digest). Generated when omitted.") var password: String?
+        @Option(help: "PIN of 4 to 12 digits, unique across accounts.") var pin: String?
+        @Option(help: "Initial balance, e.g. 10 or 12.3456.") var balance: String = "0"
+        @Option(help: "Rate plan name (must exist: see `rates import`).") var plan: String?
+        @Option(help: "Forward number, called when the user's SIP phone is not registered.") var forward: String?
+        @Option(help: "Personal DID that triggers a callback to this account.") var did: String?
+        @Option(help: "Currency code when no plan is given.") var currency: String?
+        @Option(help: "SIP realm for the stored digest HA1.") var realm: String = AccountsCommand.defaultRealm
+        @Option(name: .customLong("max-calls"), help: "Concurrent calls allowed (0 = no limit).") var maxCalls: Int = 0
+        @Option(name: .customLong("daily-limit"), help: "Most the account may spend on calls per UTC day.") var dailyLimit: String?
+
+        public init() {}
+
+        public func validate() throws {
+            if maxCalls < 0 { throw ValidationError("--max-calls must not be negative") }
+        }
+
+        public func run() throws {
+            let store = try data.openStore()
+            let currency = try AccountsCommand.currency(plan: plan, option: self.currency, store: store)
+            let generatedPassword = password == nil ? CredentialGenerator().password() : nil
+            let account = try store.createAccount(NewAccount(
+                login: login, password: password ?? generatedPassword!, pin: pin, sipRealm: realm,
+                initialBalance: parseAmount(balance, currency: currency, option: "--balance"),
+                ratePlan: plan, forwardNumber: forward, personalDID: did, maxConcurrentCalls: maxCalls,
+                dailySpendLimit: try dailyLimit.map { try parseAmount($0, currency: currency, option: "--daily-limit") }),
+                at: Date())
+            OperatorConsole.line("created account \(account.login): balance \(account.balance)")
+            if let generatedPassword {
+                OperatorConsole.line("password: \(generatedPassword)   (shown once; only a hash is stored)")
+            }
+        }
+    }
+
+    public struct List: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "List accounts, optionally of one generated lot.")
+
+        @OptionGroup var data: DataOptions
+        @Option(help: "Only accounts of this lot.") var lot: String?
+
+        public init() {}
+
+        public func run() throws {
+            let store = try data.openStore()
+            let lots = Dictionary(uniqueKeysWithValues: try store.lots().compactMap { lot in lot.id.map { ($0, lot.name) } })
+            let rows = try store.accounts(lot: lot).map { account in
+                [account.login, account.state.rawValue, account.balance.amountString, account.currency,
+                 account.ratePlan ?? "", account.forwardNumber ?? "", account.personalDID ?? "",
+                 account.lotID.flatMap { lots[$0] } ?? ""]
+            }
+            OperatorConsole.line(formatTable(["LOGIN", "STATE", "BALANCE", "CUR", "PLAN", "FORWARD", "DID", "LOT"], rows))
+        }
+    }
+
+    public struct Show: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Show one account, its caller IDs, address book and ledger.")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login.") var login: String
+
+        public init() {}
+
+        public func run() throws {
+            let store = try data.openStore()
+            let account = try store.requireAccount(login)
+            let id = account.id!
+            let lines: [(String, String)] = [
+                ("login", account.login),
+                ("state", account.state.rawValue),
+                ("balance", account.balance.description),
+                ("free balance", try store.freeBalance(account: id).description),
+                ("open calls", String(try store.openReservations(account: id).count)),
+                ("rate plan", account.ratePlan ?? "-"),
+                ("forward number", account.forwardNumber ?? "-"),
+                ("personal DID", account.personalDID ?? "-"),
+                ("PIN", account.pinHash == nil ? "not set" : "set"),
+                ("SIP realm", account.sipRealm),
+                ("max concurrent calls", account.maxConcurrentCalls == 0 ? "no limit" : String(account.maxConcurrentCalls)),
+                ("daily spend limit", account.dailySpendLimit?.description ?? "no limit"),
+                ("caller IDs", try store.callerIDs(account: id).map(\.number).joined(separator: ", ")),
+                ("address book", try store.addressBook(account: id).map { "\($0.slot):\($0.name)=\($0.number)" }.joined(separator: ", ")),
+                ("created", formatTimestamp(account.createdAt)),
+            ]
+            for (name, value) in lines {
+                OperatorConsole.line((name + ":").padding(toLength: 22, withPad: " ", startingAt: 0) + value)
+            }
+            OperatorConsole.line()
+            OperatorConsole.line("ledger:")
+            let rows = try store.ledger(account: id).map { entry in
+                [formatTimestamp(entry.createdAt), entry.kind.rawValue, entry.amount.amountString,
+                 entry.balanceAfter.amountString, entry.note ?? ""]
+            }
+            OperatorConsole.line(formatTable(["TIME", "KIND", "AMOUNT", "BALANCE", "NOTE"], rows))
+        }
+    }
+
+    public struct Credit: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Add money to an account (a top-up).")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login.") var login: String
+        @Argument(help: "Amount, e.g. 10 or 2.5.") var amount: String
+        @Option(help: "Note kept in the ledger.") var note: String?
+
+        public init() {}
+
+        public func run() throws {
+            let store = try data.openStore()
+            let account = try store.requireAccount(login)
+            let entry = try store.credit(account: account.id!, amount: parseAmount(amount, currency: account.currency, option: "amount"),
+                                         note: note, at: Date())
+            OperatorConsole.line("credited \(entry.amount) to \(login): balance \(entry.balanceAfter)")
+        }
+    }
+
+    public struct Debit: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Remove money from an account (a correction).")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login.") var login: String
+        @Argument(help: "Amount, e.g. 1.25.") var amount: String
+        @Option(help: "Note kept in the ledger.") var note: String?
+
+        public init() {}
+
+        public func run() throws {
+            let store = try data.openStore()
+            let account = try store.requireAccount(login)
+            let entry = try store.debit(account: account.id!, amount: parseAmount(amount, currency: account.currency, option: "amount"),
+                                        note: note, at: Date())
+            OperatorConsole.line("debited \(-entry.amount) from \(login): balance \(entry.balanceAfter)")
+        }
+    }
+
+    public struct Lock: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Lock an account: it can no longer authenticate or call.")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login.") var login: String
+
+        public init() {}
+
+        public func run() throws {
+            let store = try data.openStore()
+            try store.setState(.locked, account: store.requireAccount(login).id!)
+            OperatorConsole.line("locked \(login)")
+        }
+    }
+
+    public struct Unlock: ParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Unlock a locked account.")
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login.") var login: String
+
+        public init() {}
+
+        public func run() throws {
+            let store = try data.openStore()
+            try store.setState(.active, account: store.requireAccount(login).id!)
+            OperatorConsole.line("unlocked \(login)")
+        }
+    }
+}

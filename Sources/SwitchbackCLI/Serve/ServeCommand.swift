@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Switchboard
+import Web
+
+/// `switchback serve`: SIP, media and HTTP on the embedded defaults or a configuration file.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server: SIP on UDP and TCP, RTP media, the HTTP API.",
+        discussion: """
+        With no options it runs the demo configuration: access number 100 runs \
+        scripts/demo.yaml with the prompts in sounds/, SIP on port 5060, HTTP on 8080, \
+        SQLite in ./data. SIGHUP reloads the scripts; SIGTERM or SIGINT stops.
+        """
+    )
+
+    @Option(name: .long, help: "Configuration file (YAML). Keys not given keep their embedded defaults.")
+    var config: String?
+
+    @Option(name: .customLong("sip-listen"), help: "HOST:PORT for SIP on both UDP and TCP (overrides sip.listen).")
+    var sipListen: String?
+
+    @Option(name: .customLong("http-listen"), help: "HOST:PORT for HTTP (overrides http.listen).")
+    var httpListen: String?
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database.")
+    var dataDir: String = "data"
+
+    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        if let sipListen, Self.splitHostPort(sipListen) == nil {
+            throw ValidationError("--sip-listen must be HOST:PORT, got '\(sipListen)'")
+        }
+        if let httpListen, Self.splitHostPort(httpListen) == nil {
+            throw ValidationError("--http-listen must be HOST:PORT, got '\(httpListen)'")
+        }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    static func splitHostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    public func run() async throws {
+        LoggingSetup.bootstrap(logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = Logger(label: "switchback")
+        var configuration: SwitchbackConfiguration
+        let baseDirectory: URL
+        do {
+            if let config {
+                let url = URL(fileURLWithPath: config)
+                configuration = try ConfigurationLoader.load(contentsOf: url)
+                baseDirectory = url.deletingLastPathComponent()
+            } else {
+                configuration = SwitchbackConfiguration.embeddedDefaults()
+                baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let sipListen, let (host, port) = Self.splitHostPort(sipListen) {
+            configuration.sip.listen = ["udp:\(host):\(port)", "tcp:\(host):\(port)"]
+        }
+        if let httpListen { configuration.http.listen = httpListen }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server: SwitchbackServer
+        do {
+            server = try SwitchbackServer(configuration: configuration, baseDirectory: baseDirectory, group: group, logger: logger)
+        } catch {
+            throw ValidationError("cannot start: \(error)")
+        }
+        let reload = ReloadOnHangup(server: server, configPath: config, logger: logger)
+        reload.install()
+        guard let (httpHost, httpPort) = Self.splitHostPort(configuration.http.listen) else {
+            throw ValidationError("http.listen must be HOST:PORT, got '\(configuration.http.listen)'")
+        }
+        let app = WebFrontend.makeApplication(server: server, host: httpHost, port: httpPort, logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,375 @@
+import Foundation
+import IVR
+import Logging
+import Media
+import NIOCore
+import SIP
+import SIPStack
+
+/// One caller on an access number, running a script: the SIP dialog, the media
+/// session and the interpreter meet here and nowhere else.
+///
+/// Confined to the SIP event loop. Media callbacks hop here; media commands hop to the
+/// session's own loop. The interpreter decides; this class only carries out its actions.
+final class InboundCall: @unchecked Sendable {
+    enum State: Equatable {
+        case offering, answered, running, ended
+    }
+
+    private(set) var state: State = .offering
+    let invite: ServerTransaction
+    let localTag = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    private(set) var dialog: SIPDialog?
+    private var media: MediaSession?
+    private var interpreter: Interpreter
+    private var timers: [TimerID: Scheduled<Void>] = [:]
+    private var playback: PlaybackID?
+    private let log: CallLogger
+    private let services: CallServices
+    private unowned let router: CallRouter
+    private let accessNumber: String
+    private let ringMilliseconds: Int
+    private var ringTimer: Scheduled<Void>?
+    private var offerlessInvite = false
+    private var localSDPVersion: UInt64 = 1
+    private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
+
+    init(invite: ServerTransaction, entry: ScriptCatalog.Entry, router: CallRouter, services: CallServices) {
+        self.invite = invite
+        self.router = router
+        self.services = services
+        self.accessNumber = entry.accessNumber
+        self.ringMilliseconds = entry.ringMilliseconds
+        let caller = invite.request.from?.uri.user ?? ""
+        var context = CallContext(caller: caller, dnis: entry.accessNumber)
+        context.variables["campaign"] = .string(entry.campaign)
+        interpreter = Interpreter(script: entry.script, context: context)
+        log = CallLogger(base: services.logger, callID: invite.request.callID ?? "?")
+        log.event("call received", [
+            "from": invite.request.from?.uri.description ?? "", "to": entry.accessNumber, "campaign": entry.campaign,
+            "script": entry.script.name.value, "via": invite.flow.description,
+        ])
+    }
+
+    private var loop: any EventLoop { router.endpoint.eventLoop }
+
+    // MARK: - Answering
+
+    /// Opens the media session, negotiates SDP and answers 200.
+    func start() {
+        let offer: SessionDescription?
+        if invite.request.body.isEmpty {
+            offer = nil
+            offerlessInvite = true
+        } else if invite.request.contentType != "application/sdp" {
+            fail(status: 415, reason: "only application/sdp bodies are accepted", extra: [("Accept", "application/sdp")])
+            return
+        } else {
+            do {
+                offer = try SessionDescription(parsing: String(decoding: invite.request.body, as: UTF8.self))
+            } catch {
+                fail(status: 400, reason: "bad SDP: \(error)")
+                return
+            }
+        }
+        guard ringMilliseconds > 0 else {
+            openMedia(offer: offer)
+            return
+        }
+        invite.respond(status: 180, toTag: localTag)
+        log.event("ringing", ["for-ms": "\(ringMilliseconds)"])
+        ringTimer = loop.scheduleTask(in: .milliseconds(Int64(ringMilliseconds))) { [weak self] in
+            self?.openMedia(offer: offer)
+        }
+    }
+
+    private func openMedia(offer: SessionDescription?) {
+        guard state == .offering, !invite.isCancelled else { return }
+        services.mediaEngine.openSession(on: services.nextMediaLoop()).hop(to: loop).whenComplete { result in
+            switch result {
+            case .success(let session):
+                self.mediaOpened(session, offer: offer)
+            case .failure(let error):
+                self.fail(status: 503, reason: "no media port: \(error)")
+            }
+        }
+    }
+
+    private func mediaOpened(_ session: MediaSession, offer: SessionDescription?) {
+        guard state == .offering, !invite.isCancelled else {
+            _ = session.close()
+            return
+        }
+        media = session
+        let address = services.mediaAddress
+        let sdp: SessionDescription
+        if let offer {
+            do {
+                let (answer, negotiated) = try SDPOfferAnswer.answer(
+                    to: offer, localAddress: address, localPort: session.localPort,
+                    sessionID: sessionID, sessionVersion: localSDPVersion)
+                startMedia(negotiated)
+                sdp = answer
+            } catch {
+                fail(status: 488, reason: "\(error)")
+                return
+            }
+        } else {
+            sdp = SDPOfferAnswer.offer(localAddress: address, localPort: session.localPort,
+                                       sessionID: sessionID, sessionVersion: localSDPVersion)
+        }
+        guard let dialog = SIPDialog(uasFor: invite.request, localTag: localTag) else {
+            fail(status: 400, reason: "INVITE lacks From tag or Contact")
+            return
+        }
+        self.dialog = dialog
+        router.register(self, dialog: dialog.id)
+        var ok = SIPResponse(replyingTo: invite.request, statusCode: 200, toTag: localTag)
+        ok.headers.add("Contact", "<\(router.contactURI(for: invite.flow.transport))>")
+        ok.headers.add("Allow", CallRouter.allowedMethods)
+        ok.headers.add("Content-Type", "application/sdp")
+        ok.body = Array(sdp.description.utf8)
+        state = .answered
+        invite.respond(ok)
+        log.event("answered", ["rtp-port": "\(session.localPort)"])
+    }
+
+    private func startMedia(_ negotiated: NegotiatedAudio) {
+        guard let media else { return }
+        let law: G711Law = negotiated.codec == .pcma ? .alaw : .ulaw
+        guard let remote = try? SocketAddress(ipAddress: negotiated.remoteAddress, port: negotiated.remotePort) else {
+            log.problem("unusable media address", ["address": negotiated.remoteAddress, "port": "\(negotiated.remotePort)"])
+            return
+        }
+        let callLoop = loop
+        media.eventLoop.execute {
+            media.onDigit = { [weak self] digit, source in
+                callLoop.execute { self?.digit(digit, source: source) }
+            }
+            media.onPlaybackFinished = { [weak self] token in
+                callLoop.execute { self?.playbackFinished(token) }
+            }
+            media.start(remote: remote, law: law, payloadType: negotiated.payloadType,
+                        telephoneEventPayloadType: negotiated.telephoneEventPayloadType)
+        }
+        log.event("media", ["codec": "\(negotiated.codec)", "remote": "\(negotiated.remoteAddress):\(negotiated.remotePort)",
+                            "telephone-event": negotiated.telephoneEventPayloadType.map { "\($0)" } ?? "none"])
+    }
+
+    private func fail(status: Int, reason: String, extra: [(String, String)] = []) {
+        log.problem("call refused", ["status": "\(status)", "reason": reason])
+        if !invite.isAnswered {
+            invite.respond(status: status, reason: SIPEndpoint.reasonPhrase(status, reason), toTag: localTag, headers: extra)
+        }
+        teardown()
+    }
+
+    // MARK: - SIP events
+
+    func ackReceived(_ ack: SIPRequest) {
+        guard state == .answered else { return }
+        if offerlessInvite {
+            guard let body = String(bytes: ack.body, encoding: .utf8), let answer = try? SessionDescription(parsing: body),
+                  let dialog else {
+                hangup(cause: .scriptFailure, reason: "ACK carried no usable SDP answer")
+                return
+            }
+            let offer = SDPOfferAnswer.offer(localAddress: services.mediaAddress, localPort: media?.localPort ?? 0,
+                                             sessionID: sessionID, sessionVersion: localSDPVersion)
+            do {
+                startMedia(try SDPOfferAnswer.accept(answer: answer, to: offer))
+            } catch {
+                _ = dialog
+                hangup(cause: .scriptFailure, reason: "SDP answer in ACK: \(error)")
+                return
+            }
+        }
+        state = .running
+        perform(interpreter.start())
+    }
+
+    /// BYE from the caller.
+    func remoteHangup(_ bye: ServerTransaction) {
+        bye.respond(status: 200)
+        guard state != .ended else { return }
+        log.event("hangup", ["by": "caller", "cause": "normal"])
+        if state == .running { perform(interpreter.handle(.hangup)) }
+        teardown()
+    }
+
+    /// CANCEL before we answered: 487 to the INVITE (§9.2).
+    func cancelled() {
+        log.event("hangup", ["by": "caller", "cause": "cancelled"])
+        if !invite.isAnswered { invite.respond(status: 487, toTag: localTag) }
+        teardown()
+    }
+
+    /// Our 2xx was never acknowledged.
+    func answerTimedOut() {
+        guard state == .answered else { return }
+        hangup(cause: .unavailable, reason: "no ACK for 200 OK")
+    }
+
+    /// re-INVITE (hold, media change): answer with our current SDP, follow their address.
+    func reinvite(_ transaction: ServerTransaction) {
+        guard var dialog, dialog.acceptRemoteSequence(of: transaction.request), let media else {
+            transaction.respond(status: 500, reason: "Server Internal Error", headers: [("Retry-After", "1")])
+            return
+        }
+        self.dialog = dialog
+        var negotiatedAnswer: SessionDescription
+        localSDPVersion += 1
+        if let text = String(bytes: transaction.request.body, encoding: .utf8), !transaction.request.body.isEmpty {
+            do {
+                let offer = try SessionDescription(parsing: text)
+                let (answer, negotiated) = try SDPOfferAnswer.answer(
+                    to: offer, localAddress: services.mediaAddress, localPort: media.localPort,
+                    sessionID: sessionID, sessionVersion: localSDPVersion)
+                startMedia(negotiated)
+                negotiatedAnswer = answer
+            } catch {
+                transaction.respond(status: 488, reason: SIPEndpoint.reasonPhrase(488, "\(error)"))
+                return
+            }
+        } else {
+            negotiatedAnswer = SDPOfferAnswer.offer(localAddress: services.mediaAddress, localPort: media.localPort,
+                                                    sessionID: sessionID, sessionVersion: localSDPVersion)
+        }
+        var ok = SIPResponse(replyingTo: transaction.request, statusCode: 200)
+        ok.headers.add("Contact", "<\(router.contactURI(for: transaction.flow.transport))>")
+        ok.headers.add("Content-Type", "application/sdp")
+        ok.body = Array(negotiatedAnswer.description.utf8)
+        transaction.respond(ok)
+        log.event("re-invite", [:])
+    }
+
+    /// INFO with application/dtmf-relay or application/dtmf.
+    func info(_ transaction: ServerTransaction) {
+        let request = transaction.request
+        guard let type = request.contentType else {
+            transaction.respond(status: 200)   // an empty INFO is a keep-alive probe
+            return
+        }
+        guard type == "application/dtmf-relay" || type == "application/dtmf" else {
+            transaction.respond(status: 415, headers: [("Accept", "application/dtmf-relay, application/dtmf")])
+            return
+        }
+        guard let digit = DTMFRelayBody.digit(fromBody: String(decoding: request.body, as: UTF8.self), contentType: type) else {
+            transaction.respond(status: 400, reason: "Bad Request (no DTMF signal in body)")
+            return
+        }
+        transaction.respond(status: 200)
+        self.digit(digit, source: .sipInfo)
+    }
+
+    // MARK: - Media events
+
+    private func digit(_ digit: Character, source: DTMFSource) {
+        guard state == .running else { return }
+        log.event("dtmf", ["digit": String(digit), "via": Self.label(source)])
+        perform(interpreter.handle(.digit(digit)))
+    }
+
+    private static func label(_ source: DTMFSource) -> String {
+        switch source {
+        case .rfc4733: return "rfc4733"
+        case .sipInfo: return "sip-info"
+        case .inband: return "inband"
+        }
+    }
+
+    private func playbackFinished(_ token: UInt64) {
+        guard state == .running, let current = playback, UInt64(current.rawValue) == token else { return }
+        playback = nil
+        log.event("prompt finished", ["playback": "\(token)"])
+        perform(interpreter.handle(.promptFinished(current)))
+    }
+
+    // MARK: - Carrying out the interpreter's actions
+
+    private func perform(_ actions: [IVRAction]) {
+        var pending = actions[...]
+        while let action = pending.popFirst() {
+            guard state == .running else { return }
+            switch action {
+            case .play(let id, let prompts, _):
+                play(id, prompts)
+            case .stopPlayback:
+                playback = nil
+                if let media { media.eventLoop.execute { media.stopPlayback() } }
+            case .startTimer(let id, let milliseconds):
+                timers[id]?.cancel()
+                timers[id] = loop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { [weak self] in
+                    guard let self, self.state == .running else { return }
+                    self.timers[id] = nil
+                    self.perform(self.interpreter.handle(.timerFired(id)))
+                }
+            case .cancelTimer(let id):
+                timers.removeValue(forKey: id)?.cancel()
+            case .request(let id, let request):
+                // Answered synchronously by the services this server has; results are events.
+                let result = services.answer(request, context: interpreter.context)
+                pending.append(contentsOf: interpreter.handle(.serviceResult(id, result)))
+            case .hangup(let cause):
+                hangup(cause: cause, reason: nil)
+            case .trace(let trace):
+                log.trace(trace)
+            }
+        }
+    }
+
+    private func play(_ id: PlaybackID, _ refs: [PromptRef]) {
+        var prompts: [Prompt] = []
+        for ref in refs {
+            do {
+                prompts.append(try services.prompts.prompt(named: ref.name, language: ref.language))
+            } catch {
+                log.problem("prompt unavailable", ["prompt": ref.description, "reason": "\(error)"])
+            }
+        }
+        playback = id
+        log.event("prompt started", ["playback": "\(id.rawValue)", "prompts": refs.map(\.description).joined(separator: " ")])
+        guard let media, !prompts.isEmpty else {
+            // Nothing playable: finish at once so the script moves on rather than hangs.
+            loop.execute { self.playbackFinished(UInt64(id.rawValue)) }
+            return
+        }
+        let token = UInt64(id.rawValue)
+        media.eventLoop.execute { media.play(prompts, token: token) }
+    }
+
+    /// We end the call: BYE within the dialog.
+    private func hangup(cause: HangupCause, reason: String?) {
+        guard state != .ended else { return }
+        var fields = ["by": "server", "cause": cause.rawValue, "q850": "\(cause.q850)"]
+        if let reason { fields["reason"] = reason }
+        log.event("hangup", fields)
+        if var dialog {
+            var bye = dialog.makeRequest(.bye)
+            bye.headers.add("Reason", "Q.850;cause=\(cause.q850)")
+            self.dialog = dialog
+            let destination = router.destination(for: dialog, flow: invite.flow)
+            router.endpoint.sendRequest(bye, to: destination, flow: invite.flow) { [log] event in
+                if case .timeout = event { log.problem("BYE not answered", [:]) }
+            }
+        }
+        teardown()
+    }
+
+    private func teardown() {
+        guard state != .ended else { return }
+        state = .ended
+        ringTimer?.cancel()
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        if let media {
+            media.eventLoop.execute {
+                media.onDigit = nil
+                media.onPlaybackFinished = nil
+                _ = media.close()
+            }
+        }
+        media = nil
+        router.remove(self)
+    }
+}

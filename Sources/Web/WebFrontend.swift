@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import Logging
+import Switchboard
+
+/// The HTTP edge: health and metrics for now; the callback page and JSON API grow here.
+public enum WebFrontend {
+    public static func makeRouter(server: SwitchbackServer) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("healthz") { _, _ -> Response in
+            let calls = (try? await server.activeCalls) ?? -1
+            let body = #"{"status":"ok","activeCalls":\#(calls)}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("metrics") { _, _ -> Response in
+            let snapshot = await server.metricsSnapshot()
+            var text = ""
+            for (name, help, value) in snapshot {
+                text += "# HELP \(name) \(help)\n# TYPE \(name) \(name.hasSuffix("_total") ? "counter" : "gauge")\n\(name) \(value)\n"
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        return router
+    }
+
+    public static func makeApplication(server: SwitchbackServer, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: makeRouter(server: server),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "switchback"),
+                    services: [TelephonyService(server: server)],
+                    logger: logger)
+    }
+}

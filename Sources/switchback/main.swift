@@ -1,0 +1,3 @@
+import SwitchbackCLI
+
+await SwitchbackCommand.main()

@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+
+/// sipp calls the demo access number (100) through the real server: answered with SDP,
+/// the prompt arrives as RTP, digits reach the script exactly, the server hangs up.
+final class DemoCallTests: XCTestCase {
+    func testDemoOverUDPWithRFC4733Digits() throws {
+        try demoCall(transport: "u1", digitsBy: .rfc4733)
+    }
+
+    func testDemoOverTCPWithRFC4733Digits() throws {
+        try demoCall(transport: "t1", digitsBy: .rfc4733)
+    }
+
+    func testDemoOverUDPWithSIPInfoDigits() throws {
+        try demoCall(transport: "u1", digitsBy: .sipInfo)
+    }
+
+    enum DigitPath { case rfc4733, sipInfo }
+
+    private func demoCall(transport: String, digitsBy path: DigitPath) throws {
+        let tshark = try Peer.require("tshark", package: "tshark")
+        let sipp = try Sipp(name: "demo-\(transport)")
+        try sipp.makeDTMFPcap("1234#")
+        let server = try ServerProcess(name: "demo")
+        defer { server.stop() }
+        let ports = Sipp.ports()
+        let capture = try RTPCapture(tshark: tshark, udpPort: ports.media, directory: sipp.work)
+        let target = "127.0.0.1:\(transport == "t1" ? server.tcpPort : server.udpPort)"
+        let scenario = path == .rfc4733 ? "demo_rfc4733.xml" : "demo_info.xml"
+        let result = try sipp.run(scenario: scenario, target: target, transport: transport,
+                                  mediaPort: ports.media, sipPort: ports.sip, keys: ["wait_ms": "1500"])
+        let packets = try capture.stop()
+        XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\nserver log:\n\(server.rawLog.suffix(4000))")
+
+        // The script got exactly the digits, each by the path they were sent.
+        let collected = try server.waitForEvents(timeout: 5) { $0["step"] == "digits-collected" }
+        XCTAssertEqual(collected.map { $0["value"] ?? "" }, ["1234"])
+        let digits = server.events { $0["message"] == "dtmf" }
+        XCTAssertEqual(digits.map { $0["digit"] ?? "" }.joined(), "1234#")
+        let via = path == .rfc4733 ? "rfc4733" : "sip-info"
+        XCTAssertEqual(Set(digits.map { $0["via"] ?? "" }), [via])
+        XCTAssertEqual(server.events { $0["message"] == "hangup" && $0["by"] == "server" }.count, 1)
+
+        // The caller received the prompts as G.711 RTP (PCMU was offered first), with speech in it.
+        let fromServer = packets.filter { $0.payloadType == 0 }
+        XCTAssertGreaterThan(fromServer.count, 150, "expected several seconds of RTP, got \(fromServer.count) packets")
+        XCTAssertTrue(fromServer.allSatisfy { $0.payload.count == 160 }, "20 ms G.711 frames are 160 bytes")
+        let voiced = fromServer.filter { AudioEnergy.rms($0) > 300 }.count
+        XCTAssertGreaterThan(voiced, 50, "the prompts should carry speech, not silence")
+        XCTAssertEqual(Set(fromServer.map(\.ssrc)).count, 1, "one RTP stream")
+    }
+
+    /// CANCEL while the access number rings: 200 for the CANCEL, 487 for the INVITE.
+    func testCancelBeforeAnswerGets487() throws {
+        let sipp = try Sipp(name: "cancel")
+        let server = try ServerProcess(accessNumbersYAML: #"  "101": { campaign: demo, ring: 5s }"#, name: "cancel")
+        defer { server.stop() }
+        let ports = Sipp.ports()
+        let result = try sipp.run(scenario: "cancel.xml", target: "127.0.0.1:\(server.udpPort)", service: "101",
+                                  mediaPort: ports.media, sipPort: ports.sip, timeout: 30)
+        XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\nserver log:\n\(server.rawLog.suffix(4000))")
+        try server.waitForEvents(timeout: 5) { $0["message"] == "hangup" && $0["cause"] == "cancelled" }
+        XCTAssertTrue(server.events { $0["message"] == "answered" }.isEmpty, "a cancelled call is never answered")
+    }
+}

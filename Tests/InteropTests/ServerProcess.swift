@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+
+/// The real `switchback serve` binary, on ephemeral loopback ports, logging JSON that
+/// the tests read to see what the server saw (digits, collected values, hangups).
+final class ServerProcess {
+    let process = Process()
+    private let logs = LineCollector()
+    private(set) var udpPort = 0
+    private(set) var tcpPort = 0
+    let directory: URL
+
+    /// - Parameter accessNumbers: extra YAML under `access-numbers:` (the demo's 100 is always there).
+    init(accessNumbersYAML: String = "", name: String = "server") throws {
+        directory = try InteropPaths.temporaryDirectory(name)
+        let root = InteropPaths.packageRoot.path
+        let config = """
+        sip:
+          listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]
+        media: { rtp-ports: 42000-42999, bind: 127.0.0.1 }
+        sounds: \(root)/sounds
+        campaigns:
+          demo: { script: \(root)/scripts/demo.yaml }
+        access-numbers:
+          "100": { campaign: demo }
+        \(accessNumbersYAML)
+        """
+        let configURL = directory.appendingPathComponent("switchback.yaml")
+        try config.write(to: configURL, atomically: true, encoding: .utf8)
+        process.executableURL = InteropPaths.binary
+        process.arguments = ["serve", "--config", configURL.path, "--http-listen", "127.0.0.1:0",
+                             "--data-dir", directory.appendingPathComponent("data").path, "--log-format", "json"]
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        process.standardInput = FileHandle.nullDevice
+        let logs = self.logs
+        pipe.fileHandleForReading.readabilityHandler = { handle in logs.append(handle.availableData) }
+        guard FileManager.default.isExecutableFile(atPath: InteropPaths.binary.path) else {
+            throw Failure("no switchback binary at \(InteropPaths.binary.path): run `swift build` first")
+        }
+        try process.run()
+        let listening = try waitForEvents(count: 2, timeout: 20) { $0["message"] == "SIP listening" }
+        for event in listening {
+            let listen = event["listen"] ?? ""
+            let port = Int(listen.split(separator: ":").last ?? "") ?? 0
+            if listen.hasPrefix("udp:") { udpPort = port } else if listen.hasPrefix("tcp:") { tcpPort = port }
+        }
+        guard udpPort > 0, tcpPort > 0 else { throw Failure("server did not report its ports: \(listening)") }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Every JSON log line so far, as flat string dictionaries.
+    var events: [[String: String]] {
+        logs.all.compactMap { line in
+            guard let data = line.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            return object.mapValues { "\($0)" }
+        }
+    }
+
+    var rawLog: String { logs.all.joined(separator: "\n") }
+
+    func events(where predicate: ([String: String]) -> Bool) -> [[String: String]] {
+        events.filter(predicate)
+    }
+
+    /// Waits (bounded) until `count` log events match.
+    @discardableResult
+    func waitForEvents(count: Int = 1, timeout: TimeInterval, where predicate: ([String: String]) -> Bool) throws -> [[String: String]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let found = events(where: predicate)
+            if found.count >= count { return found }
+            if !process.isRunning { throw Failure("server exited (status \(process.terminationStatus)):\n\(rawLog)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw Failure("timed out after \(timeout)s waiting for \(count) matching log events; log:\n\(rawLog.suffix(4000))")
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

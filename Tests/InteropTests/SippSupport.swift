@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+
+/// Runs sipp scenarios from the fixtures against a server, on loopback, bounded.
+struct Sipp {
+    let executable: String
+    let work: URL
+
+    init(name: String) throws {
+        executable = try Peer.require("sipp", package: "sip-tester")
+        work = try InteropPaths.temporaryDirectory(name)
+        for file in try FileManager.default.contentsOfDirectory(atPath: InteropPaths.fixtures.appendingPathComponent("sipp").path) {
+            try FileManager.default.copyItem(at: InteropPaths.fixtures.appendingPathComponent("sipp/\(file)"),
+                                             to: work.appendingPathComponent(file))
+        }
+    }
+
+    /// Writes dtmf.pcap (RFC 4733, payload type `pt`) into the working directory.
+    func makeDTMFPcap(_ digits: String, pt: Int = 101) throws {
+        let python = try Peer.require("python3", package: "python3")
+        let result = try ChildProcess.run(python, ["gen_dtmf_pcap.py", digits, "-o", "dtmf.pcap", "--pt", "\(pt)", "--seed", "7"],
+                                          in: work, timeout: 20)
+        guard result.status == 0 else { throw ServerProcess.Failure("gen_dtmf_pcap.py failed: \(result.output)") }
+    }
+
+    /// A distinct even port pair per run so parallel leftovers never collide.
+    static func ports() -> (sip: Int, media: Int) {
+        let slot = Int.random(in: 0..<900)
+        return (46000 + slot, 48000 + slot * 2)
+    }
+
+    func run(scenario: String, target: String, service: String = "100", transport: String = "u1",
+             mediaPort: Int, sipPort: Int, keys: [String: String] = [:], timeout: TimeInterval = 60) throws -> ProcessResult {
+        var arguments = [target, "-sf", scenario, "-s", service, "-t", transport, "-i", "127.0.0.1",
+                         "-p", "\(sipPort)", "-mp", "\(mediaPort)", "-m", "1", "-l", "1",
+                         "-timeout", "\(Int(timeout) - 5)s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg"]
+        for (key, value) in keys { arguments += ["-key", key, value] }
+        let result = try ChildProcess.run(executable, arguments, in: work, timeout: timeout)
+        return ProcessResult(status: result.status, output: result.output + "\n" + messageTrace())
+    }
+
+    /// sipp's message and error traces, for failure messages.
+    func messageTrace() -> String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
+        return files.filter { $0.hasSuffix("_messages.log") || $0.hasSuffix("_errors.log") }.compactMap {
+            try? String(contentsOf: work.appendingPathComponent($0), encoding: .utf8)
+        }.joined(separator: "\n").suffix(6000).description
+    }
+}

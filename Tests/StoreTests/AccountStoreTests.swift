@@ -1,0 +1,101 @@
+import Billing
+import Foundation
+import XCTest
+@testable import Store
+
+final class AccountStoreTests: XCTestCase {
+    func testCreatesAccountsWithHashedSecretsAndAnInitialLedgerEntry() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let alice = try store.makeAccount("alice", balance: "12.5", pin: "4321")
+        XCTAssertEqual(alice.balance, eur("12.5"))
+        XCTAssertFalse(alice.passwordHash.contains("secret-alice"))
+        XCTAssertTrue(alice.passwordHash.hasPrefix("pbkdf2-sha256$1000$"))
+        XCTAssertNotEqual(alice.pinHash, "4321")
+        XCTAssertEqual(alice.sipHA1, SIPDigestHA1.md5(login: "alice", realm: "switchback.local", password: "secret-alice"))
+        let ledger = try store.ledger(account: alice.id!)
+        XCTAssertEqual(ledger.map(\.kind), [.initial])
+        XCTAssertEqual(ledger.first?.amount, eur("12.5"))
+        XCTAssertThrowsError(try store.makeAccount("alice", balance: "1")) {
+            XCTAssertEqual($0 as? StoreError, .loginTaken("alice"))
+        }
+        XCTAssertThrowsError(try store.makeAccount("bob", balance: "1", pin: "4321")) {
+            XCTAssertEqual($0 as? StoreError, .pinTaken)
+        }
+        XCTAssertThrowsError(try store.makeAccount("bad login", balance: "1"))
+        XCTAssertThrowsError(try store.makeAccount("carol", balance: "1", pin: "12a4"))
+        XCTAssertThrowsError(try store.makeAccount("dave", balance: "1", plan: "missing")) {
+            XCTAssertEqual($0 as? StoreError, .unknownRatePlan("missing"))
+        }
+    }
+
+    func testHA1MatchesTheRFC2617Example() {
+        // RFC 2617 §3.5: Mufasa / testrealm@host.com / "Circle Of Life".
+        XCTAssertEqual(SIPDigestHA1.md5(login: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life"),
+                       "939e7578ed9e3c518a452acee763bce9")
+        // RFC 7616 §3.9.1 (SHA-256, "Circle of Life" lower-case "of").
+        XCTAssertEqual(SIPDigestHA1.sha256(login: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life"),
+                       "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232")
+    }
+
+    func testAuthenticatesByPasswordPINAndRefusesLockedAccounts() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let alice = try store.makeAccount("alice", balance: "1", pin: "13579")
+        guard case .authenticated = try store.authenticate(login: "alice", password: "secret-alice") else {
+            return XCTFail("right password")
+        }
+        XCTAssertEqual(try store.authenticate(login: "alice", password: "wrong"), .rejected)
+        XCTAssertEqual(try store.authenticate(login: "nobody", password: "secret-alice"), .rejected)
+        guard case let .authenticated(byPIN) = try store.authenticate(pin: "13579") else { return XCTFail("right PIN") }
+        XCTAssertEqual(byPIN.id, alice.id)
+        XCTAssertEqual(try store.authenticate(pin: "13578"), .rejected)
+        XCTAssertTrue(try store.verifyPIN("13579", account: alice.id!))
+        XCTAssertFalse(try store.verifyPIN("00000", account: alice.id!))
+        try store.setState(.locked, account: alice.id!)
+        guard case .locked = try store.authenticate(login: "alice", password: "secret-alice") else { return XCTFail("locked") }
+        guard case .locked = try store.authenticate(pin: "13579") else { return XCTFail("locked") }
+    }
+
+    func testStandardPasswordHashUsesTheFullRoundCount() throws {
+        let hash = try PasswordHasher.standard.hash("correct horse")
+        XCTAssertTrue(hash.hasPrefix("pbkdf2-sha256$210000$"))
+        XCTAssertTrue(PasswordHasher.standard.verify("correct horse", against: hash))
+        XCTAssertFalse(PasswordHasher.standard.verify("correct horse!", against: hash))
+        XCTAssertFalse(PasswordHasher.standard.verify("correct horse", against: "garbage"))
+        XCTAssertNotEqual(try fastHasher.hash("x"), try fastHasher.hash("x"), "salted")
+    }
+
+    func testCreditAndDebitWriteTheLedger() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let id = try store.makeAccount("alice", balance: "10").id!
+        let credit = try store.credit(account: id, amount: eur("2.5"), note: "top-up", at: at(10))
+        XCTAssertEqual(credit.balanceAfter, eur("12.5"))
+        let debit = try store.debit(account: id, amount: eur("0.0001"), note: nil, at: at(20))
+        XCTAssertEqual(debit.amount, eur("-0.0001"))
+        XCTAssertEqual(try store.account(id: id)?.balance, eur("12.4999"))
+        XCTAssertEqual(try store.ledger(account: id).map(\.kind), [.initial, .credit, .debit])
+        XCTAssertThrowsError(try store.credit(account: id, amount: eur("0"), note: nil, at: at(30)))
+        XCTAssertThrowsError(try store.credit(account: id, amount: try Money.parse("1", currency: "USD"), note: nil, at: at(30))) {
+            XCTAssertEqual($0 as? StoreError, .currencyMismatch(expected: "EUR", found: "USD"))
+        }
+        XCTAssertThrowsError(try store.credit(account: 999, amount: eur("1"), note: nil, at: at(30)))
+    }
+
+    func testALotIsCreatedWhollyOrNotAtAll() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        _ = try store.makeAccount("card-taken", balance: "0")
+        let batch = ["card-1", "card-2", "card-taken"].map {
+            NewAccount(login: $0, password: "pw", sipRealm: "r", initialBalance: eur("5"))
+        }
+        XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: batch, at: at(0))) {
+            XCTAssertEqual($0 as? StoreError, .loginTaken("card-taken"))
+        }
+        XCTAssertNil(try store.account(login: "card-1"))
+        XCTAssertEqual(try store.lots(), [])
+        let (lot, accounts) = try store.createLot(named: "lot-1", accounts: Array(batch.prefix(2)), at: at(0))
+        XCTAssertEqual(lot.size, 2)
+        XCTAssertEqual(accounts.map(\.lotID), [lot.id, lot.id])
+        XCTAssertEqual(try store.accounts(lot: "lot-1").map(\.login), ["card-1", "card-2"])
+        XCTAssertEqual(try store.accounts(lot: nil).count, 3)
+        XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: [], at: at(0)))
+    }
+}

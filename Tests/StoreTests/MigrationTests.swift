@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Store
+
+final class MigrationTests: XCTestCase {
+    func testOpeningADataDirectoryCreatesAndMigratesTheFile() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dataDirectory = root.appendingPathComponent("nested/data", isDirectory: true)
+        let store = try SQLiteStore(dataDirectory: dataDirectory, passwordHasher: fastHasher)
+        let file = dataDirectory.appendingPathComponent("switchback.sqlite").path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file))
+        XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue"])
+        let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        XCTAssertEqual(journalMode, "wal")
+        let tables = try store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
+        }
+        XCTAssertEqual(tables, ["account", "accountLot", "addressBookEntry", "authorisedCallerID", "callLeg",
+                                "callbackRequest", "ledgerEntry", "rate", "ratePlan", "reservation", "setting", "spoolOffset"])
+    }
+
+    func testReopeningKeepsDataAndThePINSalt() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            let store = try SQLiteStore(dataDirectory: directory, passwordHasher: fastHasher)
+            _ = try store.makeAccount("alice", balance: "5", pin: "123456")
+        }
+        let reopened = try SQLiteStore(dataDirectory: directory, passwordHasher: fastHasher)
+        XCTAssertEqual(try reopened.account(login: "alice")?.balance, eur("5"))
+        guard case let .authenticated(account) = try reopened.authenticate(pin: "123456") else {
+            return XCTFail("PIN must still match after reopening")
+        }
+        XCTAssertEqual(account.login, "alice")
+    }
+
+    func testEachDatabaseGetsItsOwnPINSalt() throws {
+        let first = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let second = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        XCTAssertNotEqual(first.pinHasher.salt, second.pinHasher.salt)
+        XCTAssertEqual(first.pinHasher.salt.count, 32)
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Switchback need on Debian bookworm.
+#   tools/install-deps.sh run    -> build/run dependencies (libsndfile, libsqlite3)
+#   tools/install-deps.sh test   -> plus the real peers and tools the tests drive
+set -euo pipefail
+want=(libsndfile1-dev libsqlite3-dev pkg-config)
+if [ "${1:-run}" = "test" ]; then
+  want+=(sip-tester baresip-core sipsak espeak-ng sox libsox-fmt-all tshark python3)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "${1:-run}" = "test" ]; then
+  python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install -q jsonschema
+fi
