@@ -29,7 +29,7 @@ final class DemoCallTests: XCTestCase {
         let target = "127.0.0.1:\(transport == "t1" ? server.tcpPort : server.udpPort)"
         let scenario = path == .rfc4733 ? "demo_rfc4733.xml" : "demo_info.xml"
         let result = try sipp.run(scenario: scenario, target: target, transport: transport,
-                                  mediaPort: ports.media, sipPort: ports.sip, keys: ["wait_ms": "1500"])
+                                  mediaPort: ports.media, sipPort: ports.sip)
         let packets = try capture.stop()
         XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\nserver log:\n\(server.rawLog.suffix(4000))")
 

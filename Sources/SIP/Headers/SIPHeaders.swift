@@ -1,14 +1,3 @@
-/// One header field as it appeared (name as written, value unfolded and trimmed).
-public struct SIPHeaderField: Hashable, Sendable {
-    public var name: String
-    public var value: String
-
-    public init(name: String, value: String) {
-        self.name = name
-        self.value = value
-    }
-}
-
 /// The header fields of a SIP message, in order (RFC 3261 §7.3).
 ///
 /// Names are matched case-insensitively and compact forms (`v`, `f`, `i`...) are the

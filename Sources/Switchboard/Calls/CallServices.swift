@@ -10,13 +10,16 @@ final class CallServices: @unchecked Sendable {
     let logger: Logger
     let mediaEngine: MediaEngine
     let prompts: PromptLibrary
+    /// Which prompt files exist per language, for the interpreter's language fallback.
+    let promptCatalog: PromptCatalog
     let mediaAddress: String
     private let mediaLoops: [any EventLoop]
     private var nextLoop = 0
     private let serviceDesk: any ServiceDesk
 
     init(logger: Logger, mediaEngine: MediaEngine, mediaLoops: [any EventLoop], prompts: PromptLibrary,
-         mediaAddress: String, serviceDesk: any ServiceDesk) {
+         promptCatalog: PromptCatalog, mediaAddress: String, serviceDesk: any ServiceDesk) {
+        self.promptCatalog = promptCatalog
         self.logger = logger
         self.mediaEngine = mediaEngine
         self.mediaLoops = mediaLoops

@@ -43,7 +43,7 @@ final class InboundCall: @unchecked Sendable {
         let caller = invite.request.from?.uri.user ?? ""
         var context = CallContext(caller: caller, dnis: entry.accessNumber)
         context.variables["campaign"] = .string(entry.campaign)
-        interpreter = Interpreter(script: entry.script, context: context)
+        interpreter = Interpreter(script: entry.script, context: context, promptCatalog: services.promptCatalog)
         log = CallLogger(base: services.logger, callID: invite.request.callID ?? "?")
         log.event("call received", [
             "from": invite.request.from?.uri.description ?? "", "to": entry.accessNumber, "campaign": entry.campaign,

@@ -38,7 +38,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         let advertised = configuration.sip.advertise
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
         let services = CallServices(logger: logger, mediaEngine: mediaEngine, mediaLoops: loops, prompts: prompts,
-                                    mediaAddress: advertised, serviceDesk: serviceDesk)
+                                    promptCatalog: PromptCatalog.scan(soundsRoot: soundsRoot), mediaAddress: advertised, serviceDesk: serviceDesk)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         endpoint.user = router
     }

@@ -1,0 +1,19 @@
+/// A request or a response.
+public enum SIPMessage: Sendable, Hashable {
+    case request(SIPRequest)
+    case response(SIPResponse)
+
+    public var headers: SIPHeaders {
+        switch self {
+        case .request(let r): r.headers
+        case .response(let r): r.headers
+        }
+    }
+
+    public func serialized() -> [UInt8] {
+        switch self {
+        case .request(let r): r.serialized()
+        case .response(let r): r.serialized()
+        }
+    }
+}

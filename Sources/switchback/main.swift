@@ -1,3 +1,0 @@
-import SwitchbackCLI
-
-await SwitchbackCommand.main()
