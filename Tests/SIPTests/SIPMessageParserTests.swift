@@ -154,6 +154,26 @@ final class SIPMessageParserTests: XCTestCase {
         check((2, "Content-Length: -1"), line: 3, contains: "Content-Length")
     }
 
+    func testLineNumbersCountFoldedLines() {
+        let lines = [
+            "OPTIONS sip:a@b SIP/2.0",
+            "Via: SIP/2.0/UDP h;branch=z9hG4bK1,",
+            "  SIP/2.0/UDP h2;branch=z9hG4bK2",
+            "To: <sip:a@b>",
+            "From:",
+            "  <sip:c@d>;tag=1",
+            "Call-ID: x",
+            "CSeq: 1 OPTIONS",
+            "Contact: <sip:c@d>,",
+            "   <sip:e@f;;>",
+            "Content-Length: 0",
+        ]
+        let e = parseError(lines)
+        XCTAssertEqual(e?.line, 9, "the error is reported at the field's first line")
+        XCTAssertEqual(e?.description, "line 9: Contact: URI \"sip:e@f;;\": empty URI parameter (400)")
+        XCTAssertEqual(e?.salvage?.headers.values("Via").count, 2)
+    }
+
     func testResponses() throws {
         let text = "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: <sip:a@b>;tag=1\r\nFrom: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
         guard case .response(let r) = try SIPMessageParser.parse(Array(text.utf8)) else { return XCTFail() }

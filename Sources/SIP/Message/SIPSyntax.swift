@@ -14,15 +14,14 @@ enum SIPSyntax {
     @inline(__always) static func isAlphanumeric(_ b: UInt8) -> Bool { isDigit(b) || isAlpha(b) }
 
     /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-    static let tokenTable: [Bool] = {
-        var t = [Bool](repeating: false, count: 256)
-        for b in UInt8(48)...57 { t[Int(b)] = true }
-        for b in UInt8(65)...90 { t[Int(b)] = true }
-        for b in UInt8(97)...122 { t[Int(b)] = true }
-        for c in "-.!%*_+`'~".utf8 { t[Int(c)] = true }
-        return t
-    }()
-    @inline(__always) static func isToken(_ b: UInt8) -> Bool { tokenTable[Int(b)] }
+    /// (a switch rather than a table: no lazy-global check on the hot path).
+    @inline(__always) static func isToken(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+        case 0x2D, 0x2E, 0x21, 0x25, 0x2A, 0x5F, 0x2B, 0x60, 0x27, 0x7E: true
+        default: false
+        }
+    }
 
     /// unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"
     static func unreservedTable(adding extra: String) -> [Bool] {
@@ -251,4 +250,14 @@ struct SIPValueScanner {
     }
 
     func rest() -> String { String(decoding: bytes[min(index, bytes.count)...], as: UTF8.self) }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    var sipTrimmed: String {
+        var s = self[...]
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
 }

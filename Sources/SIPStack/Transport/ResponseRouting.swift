@@ -30,6 +30,11 @@ public enum ResponseRouting {
     public struct Destination: Sendable, Hashable {
         public var host: String
         public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
     }
 
     public static func destination(for response: SIPResponse) -> Destination? {
