@@ -19,5 +19,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ "${1:-run}" = "test" ]; then
-  python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install -q jsonschema
+  python3 -c "import jsonschema, yaml" 2>/dev/null || python3 -m pip install -q jsonschema pyyaml
 fi
