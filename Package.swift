@@ -92,6 +92,7 @@ let package = Package(
         ]),
         .testTarget(name: "MediaTests", dependencies: [
             "Media", "CSndfile",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

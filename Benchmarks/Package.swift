@@ -12,19 +12,19 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
-            name: "SIPParser",
+            name: "SIPParserBenchmarks",
             dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "SIP", package: "switchback")],
             path: "Benchmarks/SIPParser",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "Media",
+            name: "MediaBenchmarks",
             dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "Media", package: "switchback")],
             path: "Benchmarks/Media",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "Billing",
+            name: "BillingBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Billing", package: "switchback"),

@@ -38,6 +38,7 @@ public struct MediaReceiver: Sendable {
     public private(set) var packetsMalformed: UInt64 = 0
     public private(set) var lastError: RTPParseError?
     public private(set) var sequence = RTPSequenceTracker()
+    public private(set) var jitter = RTPJitterEstimator()
     private var latched = false
     private var events = TelephoneEventReceiver()
     private var detector = GoertzelDTMFDetector()
@@ -64,9 +65,10 @@ public struct MediaReceiver: Sendable {
     }
 
     /// Feeds one datagram from `source`. Datagrams before `configuration` is set (the
-    /// call is not started yet) are counted and otherwise ignored.
+    /// call is not started yet) are counted and otherwise ignored. `arrivalNanoseconds`
+    /// (monotonic) feeds the jitter estimate; without it jitter is not measured.
     public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: SocketAddress,
-                                 emit: (Event) -> Void) {
+                                 arrivalNanoseconds: UInt64? = nil, emit: (Event) -> Void) {
         let header: RTPHeader
         do {
             header = try RTPHeader(parsing: datagram)
@@ -94,7 +96,12 @@ public struct MediaReceiver: Sendable {
             }
             return
         }
+        if header.ssrc != sequence.ssrc { jitter.reset() }
         sequence.record(ssrc: header.ssrc, sequence: header.sequenceNumber)
+        if let arrivalNanoseconds {
+            // Audio only: event packets repeat one timestamp and would inflate it.
+            jitter.record(timestamp: header.timestamp, arrivalNanoseconds: arrivalNanoseconds)
+        }
         guard configuration.inbandDetection else { return }
         let law = header.payloadType == configuration.payloadType
             ? configuration.law : G711Law(payloadType: header.payloadType)

@@ -10,6 +10,9 @@ import NIOCore
 /// be set on the loop (for example in the `map` of `openSession`'s future, which runs
 /// there) and are always called on it. No lock is taken per packet.
 ///
+/// **Lifetime.** Every session must be `close`d: a started session is held by its
+/// loop's clock and its sockets stay bound until then.
+///
 /// **Sending.** Nothing is sent until `start`. From then on, every 20 ms one packet:
 /// the next frame of the playing prompt, or, when nothing plays, a frame of G.711
 /// silence (0xFF / 0xD5). A continuous stream keeps NAT bindings open and peers'
@@ -212,6 +215,7 @@ public final class MediaSession: @unchecked Sendable {
         stats.octetsReceived = receiver.octetsReceived
         stats.packetsMalformed = receiver.packetsMalformed
         stats.packetsLost = receiver.sequence.lost
+        stats.jitter = receiver.jitter.jitter
         return stats
     }
 
@@ -414,7 +418,7 @@ public final class MediaSession: @unchecked Sendable {
             }
             blocks.append(RTCPReportBlock(
                 ssrc: sourceSSRC, fractionLost: fraction, cumulativeLost: Int32(clamping: tracker.lost),
-                extendedHighestSequence: tracker.extendedHighestSequence, jitter: 0,
+                extendedHighestSequence: tracker.extendedHighestSequence, jitter: rtpHandler.receiver.jitter.jitter,
                 lastSenderReport: lastSenderReportReceived?.middle ?? 0, delaySinceLastSenderReport: delay))
         }
         let report = RTCPSenderReport(

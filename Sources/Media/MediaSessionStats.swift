@@ -10,6 +10,8 @@ public struct MediaSessionStats: Sendable, Equatable {
     public var octetsReceived: UInt64 = 0
     /// Sequence-number gaps of the received stream (RFC 3550 A.3).
     public var packetsLost: Int64 = 0
+    /// Interarrival jitter of the received audio, in samples (RFC 3550 A.8).
+    public var jitter: UInt32 = 0
     /// Datagrams on the RTP port that were not valid RTP.
     public var packetsMalformed: UInt64 = 0
     public var rtcpReportsSent: UInt64 = 0

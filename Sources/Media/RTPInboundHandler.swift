@@ -20,8 +20,9 @@ public final class RTPInboundHandler: ChannelInboundHandler {
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let onEvent = self.onEvent
+        let arrival = NIODeadline.now().uptimeNanoseconds
         envelope.data.withUnsafeReadableBytes { bytes in
-            receiver.receive(bytes, from: envelope.remoteAddress) { event in onEvent?(event) }
+            receiver.receive(bytes, from: envelope.remoteAddress, arrivalNanoseconds: arrival) { event in onEvent?(event) }
         }
     }
 

@@ -3,10 +3,11 @@ import Hummingbird
 import Logging
 import Switchboard
 
-/// The HTTP edge: health and metrics for now; the callback page and JSON API grow here.
+/// The HTTP edge: health, metrics and the admin API; the callback page and JSON API grow here.
 public enum WebFrontend {
-    public static func makeRouter(server: SwitchbackServer) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func makeRouter(server: SwitchbackServer, reloader: ConfigurationReloader,
+                                  adminToken: String?) -> Router<SwitchbackRequestContext> {
+        let router = Router(context: SwitchbackRequestContext.self)
         router.get("healthz") { _, _ -> Response in
             let calls = (try? await server.activeCalls) ?? -1
             let body = #"{"status":"ok","activeCalls":\#(calls)}"#
@@ -22,13 +23,19 @@ public enum WebFrontend {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
+        AdminRoutes.add(to: router, reloader: reloader, adminToken: adminToken)
         return router
     }
 
-    public static func makeApplication(server: SwitchbackServer, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: makeRouter(server: server),
+    public static func makeApplication(server: SwitchbackServer, reloader: ConfigurationReloader, host: String, port: Int,
+                                       logger: Logger) -> some ApplicationProtocol {
+        Application(router: makeRouter(server: server, reloader: reloader, adminToken: server.configuration.http.adminToken),
                     configuration: .init(address: .hostname(host, port: port), serverName: "switchback"),
                     services: [TelephonyService(server: server)],
+                    onServerRunning: { channel in
+                        // The bound port matters when 0 asked for any free one.
+                        logger.info("HTTP listening", metadata: ["listen": "\(host):\(channel.localAddress?.port ?? port)"])
+                    },
                     logger: logger)
     }
 }

@@ -8,27 +8,23 @@ final class ServerProcess {
     private let logs = LineCollector()
     private(set) var udpPort = 0
     private(set) var tcpPort = 0
+    private(set) var httpPort = 0
     let directory: URL
+    /// The `--config` file; tests may rewrite it (`writeConfig`) before a reload.
+    let configURL: URL
 
-    /// - Parameter accessNumbers: extra YAML under `access-numbers:` (the demo's 100 is always there).
-    init(accessNumbersYAML: String = "", name: String = "server") throws {
+    /// - Parameters:
+    ///   - accessNumbersYAML: extra YAML under `access-numbers:` (the demo's 100 is always there).
+    ///   - campaignsYAML: extra YAML under `campaigns:` (the demo campaign is always there).
+    ///   - extraYAML: more top-level sections, e.g. `http: { admin-token: x }`.
+    ///   - httpListen: `--http-listen`; port 0 picks a free port, read back from the log.
+    init(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "",
+         httpListen: String = "127.0.0.1:0", name: String = "server") throws {
         directory = try InteropPaths.temporaryDirectory(name)
-        let root = InteropPaths.packageRoot.path
-        let config = """
-        sip:
-          listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]
-        media: { rtp-ports: 42000-42999, bind: 127.0.0.1 }
-        sounds: \(root)/sounds
-        campaigns:
-          demo: { script: \(root)/scripts/demo.yaml }
-        access-numbers:
-          "100": { campaign: demo }
-        \(accessNumbersYAML)
-        """
-        let configURL = directory.appendingPathComponent("switchback.yaml")
-        try config.write(to: configURL, atomically: true, encoding: .utf8)
+        configURL = directory.appendingPathComponent("switchback.yaml")
+        try writeConfig(accessNumbersYAML: accessNumbersYAML, campaignsYAML: campaignsYAML, extraYAML: extraYAML)
         process.executableURL = InteropPaths.binary
-        process.arguments = ["serve", "--config", configURL.path, "--http-listen", "127.0.0.1:0",
+        process.arguments = ["serve", "--config", configURL.path, "--http-listen", httpListen,
                              "--data-dir", directory.appendingPathComponent("data").path, "--log-format", "json"]
         process.currentDirectoryURL = directory
         let pipe = Pipe()
@@ -48,7 +44,37 @@ final class ServerProcess {
             if listen.hasPrefix("udp:") { udpPort = port } else if listen.hasPrefix("tcp:") { tcpPort = port }
         }
         guard udpPort > 0, tcpPort > 0 else { throw Failure("server did not report its ports: \(listening)") }
+        let http = try waitForEvents(timeout: 20) { $0["message"] == "HTTP listening" }
+        httpPort = Int(http[0]["listen"]?.split(separator: ":").last ?? "") ?? 0
+        guard httpPort > 0 else { throw Failure("server did not report its HTTP port: \(http)") }
     }
+
+    /// Writes the configuration file: the demo campaign and access number 100, plus the extras.
+    func writeConfig(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "") throws {
+        let root = InteropPaths.packageRoot.path
+        let config = """
+        sip:
+          listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]
+        media: { rtp-ports: 42000-42999, bind: 127.0.0.1 }
+        sounds: \(root)/sounds
+        \(extraYAML)
+        campaigns:
+          demo: { script: \(root)/scripts/demo.yaml }
+        \(campaignsYAML)
+        access-numbers:
+          "100": { campaign: demo }
+        \(accessNumbersYAML)
+        """
+        try config.write(to: configURL, atomically: true, encoding: .utf8)
+    }
+
+    /// Sends a signal to the server (e.g. SIGHUP to reload).
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// The admin API's base, e.g. `http://127.0.0.1:PORT`.
+    var httpBase: URL { URL(string: "http://127.0.0.1:\(httpPort)")! }
 
     struct Failure: Error, CustomStringConvertible {
         let description: String

@@ -15,10 +15,12 @@ struct Sipp {
         }
     }
 
-    /// Writes dtmf.pcap (RFC 4733, payload type `pt`) into the working directory.
-    func makeDTMFPcap(_ digits: String, pt: Int = 101) throws {
+    /// Writes dtmf.pcap (RFC 4733, payload type `pt`) into the working directory, each
+    /// digit 200 ms long, `gapMilliseconds` of silence between digits.
+    func makeDTMFPcap(_ digits: String, pt: Int = 101, gapMilliseconds: Int = 200) throws {
         let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, ["gen_dtmf_pcap.py", digits, "-o", "dtmf.pcap", "--pt", "\(pt)", "--seed", "7"],
+        let result = try ChildProcess.run(python, ["gen_dtmf_pcap.py", digits, "-o", "dtmf.pcap", "--pt", "\(pt)", "--seed", "7",
+                                                   "--gap-ms", "\(gapMilliseconds)"],
                                           in: work, timeout: 20)
         guard result.status == 0 else { throw ServerProcess.Failure("gen_dtmf_pcap.py failed: \(result.output)") }
     }

@@ -100,3 +100,26 @@ final class RTPPacketTests: XCTestCase {
         XCTAssertEqual(tracker.received, 1)
     }
 }
+
+final class RTPJitterEstimatorTests: XCTestCase {
+    func testEvenlySpacedPacketsHaveNoJitter() {
+        var estimator = RTPJitterEstimator()
+        for index in 0..<100 {
+            estimator.record(timestamp: UInt32(index * 160) &+ 0xFFFF_F000,  // crosses the 32-bit wrap
+                             arrivalNanoseconds: 1_000_000_000 + UInt64(index) * 20_000_000)
+        }
+        XCTAssertEqual(estimator.jitter, 0)
+    }
+
+    func testAlternatingLatenessConvergesToTheDeviation() {
+        var estimator = RTPJitterEstimator()
+        for index in 0..<400 {
+            // Every other packet arrives 5 ms (40 samples) late: each spacing deviates by 40.
+            let late: UInt64 = index % 2 == 1 ? 5_000_000 : 0
+            estimator.record(timestamp: UInt32(index * 160), arrivalNanoseconds: UInt64(index) * 20_000_000 + late)
+        }
+        XCTAssertEqual(Double(estimator.jitter), 40, accuracy: 1)
+        estimator.reset()
+        XCTAssertEqual(estimator.jitter, 0)
+    }
+}

@@ -143,7 +143,9 @@ public final class SIPEndpoint: @unchecked Sendable {
             if let salvage = error.salvage, salvage.method != .ack {
                 var salvaged = salvage
                 ViaStamping.stamp(&salvaged, sourceHost: flow.remoteHost, sourcePort: flow.remotePort)
-                let response = SIPResponse(replyingTo: salvaged, statusCode: error.status, reasonPhrase: Self.reasonPhrase(error.status, error.reason))
+                // §8.2.6.2: a final response carries a To tag, even one refusing a broken request.
+                let response = SIPResponse(replyingTo: salvaged, statusCode: error.status,
+                                           reasonPhrase: Self.reasonPhrase(error.status, error.reason), toTag: Self.makeTag())
                 send(.response(response), to: flow)
             }
             return
@@ -186,7 +188,8 @@ public final class SIPEndpoint: @unchecked Sendable {
                 "from": "\(flow)", "method": "\(request.method)", "status": "\(rejection.statusCode)", "reason": "\(rejection.reason)",
             ])
             var response = SIPResponse(replyingTo: request, statusCode: rejection.statusCode,
-                                       reasonPhrase: Self.reasonPhrase(rejection.statusCode, rejection.reason))
+                                       reasonPhrase: Self.reasonPhrase(rejection.statusCode, rejection.reason),
+                                       toTag: Self.makeTag())
             for field in rejection.extraHeaders { response.headers.add(field.name, field.value) }
             transaction.respond(response)
             return
@@ -264,6 +267,11 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     public static func makeBranch() -> String {
         TransactionKey.magicCookie + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+
+    /// A fresh To (or From) tag: random, at least 32 bits of it (§19.3).
+    public static func makeTag() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }
 
     private func addVia(to request: inout SIPRequest, transport: SIPTransportKind) {

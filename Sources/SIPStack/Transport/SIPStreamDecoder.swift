@@ -39,7 +39,15 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try decode(context: context, buffer: &buffer)
+        let state = try decode(context: context, buffer: &buffer)
+        // The peer went away in the middle of a message (say, a Content-Length larger
+        // than the body that followed): nothing more will complete it, so say so.
+        if state == .needMoreData, seenEOF, buffer.readableBytes > 0 {
+            let pending = buffer.readableBytes
+            buffer.moveReaderIndex(forwardBy: pending)
+            throw FramingError(reason: "connection closed inside a message, \(pending) bytes never completed")
+        }
+        return state
     }
 }
 

@@ -14,7 +14,12 @@ public struct ServeCommand: AsyncParsableCommand {
         discussion: """
         With no options it runs the demo configuration: access number 100 runs \
         scripts/demo.yaml with the prompts in sounds/, SIP on port 5060, HTTP on 8080, \
-        SQLite in ./data. SIGHUP reloads the scripts; SIGTERM or SIGINT stops.
+        SQLite in ./data. Every campaign script is validated as `switchback validate` does; \
+        an error stops the start. SIGHUP or POST /admin/reload re-reads the configuration \
+        (campaigns, access numbers) and the scripts; a reload with any error is refused and \
+        the running ones stay; calls in progress keep their script. POST /admin/reload needs \
+        Authorization: Bearer <http.admin-token> when that key is set, else a loopback \
+        client. SIGTERM or SIGINT stops.
         """
     )
 
@@ -57,42 +62,55 @@ public struct ServeCommand: AsyncParsableCommand {
         return host.isEmpty ? nil : (host, port)
     }
 
+    /// How `serve` reads its configuration, at start and on every reload (SIGHUP,
+    /// `POST /admin/reload`): the file or the embedded defaults, then the command line's
+    /// overrides, so a reload never undoes an override.
+    func configurationSource() -> ConfigurationReloader.Source {
+        let (config, sipListen, httpListen) = (config, sipListen, httpListen)
+        return {
+            var configuration = try config.map { try ConfigurationLoader.load(contentsOf: URL(fileURLWithPath: $0)) }
+                ?? SwitchbackConfiguration.embeddedDefaults()
+            if let sipListen, let (host, port) = Self.splitHostPort(sipListen) {
+                configuration.sip.listen = ["udp:\(host):\(port)", "tcp:\(host):\(port)"]
+            }
+            if let httpListen { configuration.http.listen = httpListen }
+            return configuration
+        }
+    }
+
     public func run() async throws {
         LoggingSetup.bootstrap(logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "switchback")
-        var configuration: SwitchbackConfiguration
-        let baseDirectory: URL
+        let source = configurationSource()
+        let configuration: SwitchbackConfiguration
         do {
-            if let config {
-                let url = URL(fileURLWithPath: config)
-                configuration = try ConfigurationLoader.load(contentsOf: url)
-                baseDirectory = url.deletingLastPathComponent()
-            } else {
-                configuration = SwitchbackConfiguration.embeddedDefaults()
-                baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            }
+            configuration = try source()
         } catch {
             throw ValidationError("\(error)")
         }
-        if let sipListen, let (host, port) = Self.splitHostPort(sipListen) {
-            configuration.sip.listen = ["udp:\(host):\(port)", "tcp:\(host):\(port)"]
-        }
-        if let httpListen { configuration.http.listen = httpListen }
+        let baseDirectory = config.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
 
         let group = MultiThreadedEventLoopGroup.singleton
         let server: SwitchbackServer
         do {
             server = try SwitchbackServer(configuration: configuration, baseDirectory: baseDirectory, group: group, logger: logger)
+        } catch let error as ScriptCatalogError {
+            // A script the server would refuse to reload must not go into service at start.
+            for line in error.lines { logger.critical("\(line)") }
+            logger.critical("cannot start: \(error.diagnostics.count) error(s) in the campaign scripts")
+            throw ExitCode.failure
         } catch {
             throw ValidationError("cannot start: \(error)")
         }
-        let reload = ReloadOnHangup(server: server, configPath: config, logger: logger)
-        reload.install()
+        let reloader = ConfigurationReloader(server: server, source: source, logger: logger)
+        let hangup = ReloadOnHangup(reloader: reloader)
+        hangup.install()
         guard let (httpHost, httpPort) = Self.splitHostPort(configuration.http.listen) else {
             throw ValidationError("http.listen must be HOST:PORT, got '\(configuration.http.listen)'")
         }
-        let app = WebFrontend.makeApplication(server: server, host: httpHost, port: httpPort, logger: logger)
+        let app = WebFrontend.makeApplication(server: server, reloader: reloader, host: httpHost, port: httpPort, logger: logger)
         try await app.runService()
     }
 }

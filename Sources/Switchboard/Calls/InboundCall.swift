@@ -43,7 +43,8 @@ final class InboundCall: @unchecked Sendable {
         let caller = invite.request.from?.uri.user ?? ""
         var context = CallContext(caller: caller, dnis: entry.accessNumber)
         context.variables["campaign"] = .string(entry.campaign)
-        interpreter = Interpreter(script: entry.script, context: context, promptCatalog: services.promptCatalog)
+        interpreter = Interpreter(script: entry.script, context: context, promptCatalog: services.promptCatalog,
+                                  library: entry.library)
         log = CallLogger(base: services.logger, callID: invite.request.callID ?? "?")
         log.event("call received", [
             "from": invite.request.from?.uri.description ?? "", "to": entry.accessNumber, "campaign": entry.campaign,
@@ -142,12 +143,13 @@ final class InboundCall: @unchecked Sendable {
             return
         }
         let callLoop = loop
+        let call = WeakCall(self)
         media.eventLoop.execute {
-            media.onDigit = { [weak self] digit, source in
-                callLoop.execute { self?.digit(digit, source: source) }
+            media.onDigit = { digit, source in
+                callLoop.execute { call.value?.digit(digit, source: source) }
             }
-            media.onPlaybackFinished = { [weak self] token in
-                callLoop.execute { self?.playbackFinished(token) }
+            media.onPlaybackFinished = { token in
+                callLoop.execute { call.value?.playbackFinished(token) }
             }
             media.start(remote: remote, law: law, payloadType: negotiated.payloadType,
                         telephoneEventPayloadType: negotiated.telephoneEventPayloadType)
@@ -335,7 +337,8 @@ final class InboundCall: @unchecked Sendable {
             return
         }
         let token = UInt64(id.rawValue)
-        media.eventLoop.execute { media.play(prompts, token: token) }
+        let playlist = prompts
+        media.eventLoop.execute { media.play(playlist, token: token) }
     }
 
     /// We end the call: BYE within the dialog.
@@ -372,4 +375,11 @@ final class InboundCall: @unchecked Sendable {
         media = nil
         router.remove(self)
     }
+}
+
+/// A weak reference that can cross to the media loop: media callbacks must not keep an
+/// ended call alive, and they only ever run the call's methods back on its own loop.
+private struct WeakCall: @unchecked Sendable {
+    weak var value: InboundCall?
+    init(_ value: InboundCall) { self.value = value }
 }

@@ -138,7 +138,17 @@ struct NodeReader {
                     c.media.rtpPorts = parts[0]...parts[1]
                 }
             case "http":
-                for (_, v) in try mapping(node, "http", allowed: ["listen"]) { c.http.listen = try string(v, "http.listen") }
+                for (k, v) in try mapping(node, "http", allowed: ["listen", "admin-token"]) {
+                    switch k {
+                    case "listen": c.http.listen = try string(v, "http.listen")
+                    default:
+                        let token = try string(v, "http.admin-token")
+                        guard !token.trimmingCharacters(in: .whitespaces).isEmpty else {
+                            throw fail(v, "http.admin-token", "must not be empty (leave the key out to allow loopback clients only)")
+                        }
+                        c.http.adminToken = token
+                    }
+                }
             case "database":
                 c.database = try string(node, "database")
             case "sounds":

@@ -1,28 +1,118 @@
 import Foundation
 import IVR
 
-/// The scripts behind the access numbers, loaded and validated up front. A reload builds
-/// a new catalog; calls in progress keep the `IVRScript` value they started with.
+/// The scripts behind the access numbers, loaded and fully validated up front (schema and
+/// meaning: targets, reachability, prompts under the sounds root, loops, variables,
+/// references between scripts). A reload builds a new catalog; calls in progress keep the
+/// `IVRScript` and `ScriptLibrary` values they started with.
 public struct ScriptCatalog: Sendable {
     public struct Entry: Sendable {
         public var accessNumber: String
         public var campaign: String
         public var script: IVRScript
+        /// The scripts a `goto`/`callback` with `script:` may continue in.
+        public var library: ScriptLibrary
         public var ringMilliseconds: Int
     }
 
     private var entries: [String: Entry] = [:]
+    /// Warnings of the validator (e.g. caller ID trusted without a PIN): worth logging,
+    /// never a reason to refuse.
+    public private(set) var warnings: [Diagnostic] = []
 
-    public init(configuration: SwitchbackConfiguration, baseDirectory: URL) throws {
-        var scripts: [String: IVRScript] = [:]
-        for (name, campaign) in configuration.campaigns {
-            let url = URL(fileURLWithPath: campaign.script, relativeTo: baseDirectory).standardizedFileURL
-            scripts[name] = try ScriptLoader.load(contentsOf: url)
+    /// Builds the catalog with the prompts found under the configured sounds root.
+    public init(configuration: SwitchbackConfiguration, baseDirectory: URL) throws(ScriptCatalogError) {
+        try self.init(configuration: configuration, baseDirectory: baseDirectory,
+                      promptCatalog: PromptCatalog.scan(soundsRoot: Self.soundsRoot(of: configuration, baseDirectory: baseDirectory)))
+    }
+
+    /// Builds the catalog; any error of any campaign script (or of a script one of them
+    /// reaches by `goto`/`callback`) refuses it as a whole.
+    public init(configuration: SwitchbackConfiguration, baseDirectory: URL,
+                promptCatalog: PromptCatalog) throws(ScriptCatalogError) {
+        var errors: [Diagnostic] = []
+        var warnings: [Diagnostic] = []
+        func record(_ diagnostics: [Diagnostic]) {
+            for diagnostic in diagnostics {
+                if diagnostic.severity == .error { errors.append(diagnostic) } else { warnings.append(diagnostic) }
+            }
         }
+
+        // Each file is read and parsed once, so what is validated is what will run.
+        var scriptsByPath: [String: IVRScript] = [:]
+        var campaignScripts: [String: IVRScript] = [:]
+        var directories: Set<String> = []
+        for name in configuration.campaigns.keys.sorted() {
+            guard let campaign = configuration.campaigns[name] else { continue }
+            let url = URL(fileURLWithPath: campaign.script, relativeTo: baseDirectory).standardizedFileURL
+            directories.insert(url.deletingLastPathComponent().path)
+            if let script = scriptsByPath[url.path] {
+                campaignScripts[name] = script
+                continue
+            }
+            let text: String
+            do {
+                text = try ScriptLoader.readText(url)
+            } catch let error as ScriptError {
+                errors.append(Diagnostic(error))
+                continue
+            } catch {
+                errors.append(Diagnostic(.error, "\(error)", at: SourceLocation(file: url.path, line: 1, column: 1)))
+                continue
+            }
+            let (script, diagnostics) = ScriptLoader.parse(yaml: text, file: url.path)
+            record(diagnostics)
+            guard let script, !diagnostics.contains(where: { $0.severity == .error }) else { continue }
+            scriptsByPath[url.path] = script
+            campaignScripts[name] = script
+        }
+
+        // Other scripts are those next to the campaign scripts (as `switchback validate`
+        // sees them); the campaign scripts' own versions win over a second reading.
+        var libraryScripts: [String: IVRScript] = [:]
+        for directory in directories.sorted() {
+            for (name, script) in ScriptLibrary.load(directory: URL(fileURLWithPath: directory)).0.scripts where libraryScripts[name] == nil {
+                libraryScripts[name] = script
+            }
+        }
+        for script in scriptsByPath.values { libraryScripts[script.name.value] = script }
+        let library = ScriptLibrary(Array(libraryScripts.values))
+
+        // Meaning checks of the campaign scripts and of every script they can reach.
+        let validator = ScriptValidator(promptCatalog: promptCatalog, library: library)
+        var pending = scriptsByPath.keys.sorted().compactMap { scriptsByPath[$0] }
+        var validated: Set<String> = []
+        while !pending.isEmpty {
+            let script = pending.removeFirst()
+            guard validated.insert(script.file).inserted else { continue }
+            record(validator.validate(script))
+            for name in Self.referencedScripts(script) {
+                if let other = library.script(named: name), !validated.contains(other.file) { pending.append(other) }
+            }
+        }
+        guard errors.isEmpty else { throw ScriptCatalogError(diagnostics: errors) }
+
         for (number, access) in configuration.accessNumbers {
-            guard let script = scripts[access.campaign] else { continue }
-            entries[number] = Entry(accessNumber: number, campaign: access.campaign, script: script,
+            guard let script = campaignScripts[access.campaign] else { continue }
+            entries[number] = Entry(accessNumber: number, campaign: access.campaign, script: script, library: library,
                                     ringMilliseconds: access.ringMilliseconds)
+        }
+        self.warnings = warnings
+    }
+
+    /// `<sounds>` of the configuration, relative paths taken from `baseDirectory`.
+    public static func soundsRoot(of configuration: SwitchbackConfiguration, baseDirectory: URL) -> URL {
+        URL(fileURLWithPath: configuration.sounds, relativeTo: baseDirectory).standardizedFileURL
+    }
+
+    /// Names of the scripts a script's `goto` and `callback` nodes continue in.
+    static func referencedScripts(_ script: IVRScript) -> [String] {
+        script.nodes.compactMap { node -> String? in
+            switch node.verb {
+            case .goto(let verb): return verb.script?.value
+            case .callback(let verb): return verb.script?.value
+            default: return nil
+            }
         }
     }
 

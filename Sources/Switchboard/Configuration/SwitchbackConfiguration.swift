@@ -19,6 +19,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
 
     public struct HTTP: Sendable, Equatable {
         public var listen: String = "0.0.0.0:8080"
+        /// When set, admin routes (`POST /admin/reload`) require `Authorization: Bearer <token>`;
+        /// when not, only loopback clients may use them.
+        public var adminToken: String?
     }
 
     public struct Trunk: Sendable, Equatable {

@@ -15,9 +15,13 @@ public final class SwitchbackServer: @unchecked Sendable {
     private let router: CallRouter
     private let logger: Logger
     private let baseDirectory: URL
+    /// Prompts play from here for the server's lifetime; reloads validate against it.
+    private let soundsRoot: URL
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the configuration (scripts, sounds) start.
+    /// - Throws: `ScriptCatalogError` when a campaign script fails validation (the server
+    ///   must not start on a script it would refuse to reload), or a listen address error.
     public init(configuration: SwitchbackConfiguration, baseDirectory: URL, group: any EventLoopGroup,
                 serviceDesk: any ServiceDesk = UnavailableServiceDesk(), logger: Logger) throws {
         self.configuration = configuration
@@ -29,8 +33,11 @@ public final class SwitchbackServer: @unchecked Sendable {
         endpoint = SIPEndpoint(eventLoop: sipLoop,
                                configuration: SIPEndpointConfiguration(listen: listen, advertisedHost: configuration.sip.advertise),
                                logger: logger)
-        let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: baseDirectory)
-        let soundsRoot = URL(fileURLWithPath: configuration.sounds, relativeTo: baseDirectory).standardizedFileURL
+        let soundsRoot = ScriptCatalog.soundsRoot(of: configuration, baseDirectory: baseDirectory)
+        self.soundsRoot = soundsRoot
+        let promptCatalog = PromptCatalog.scan(soundsRoot: soundsRoot)
+        let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: baseDirectory, promptCatalog: promptCatalog)
+        Self.log(warnings: catalog.warnings, logger: logger)
         let prompts = PromptLibrary(root: soundsRoot)
         let mediaEngine = MediaEngine(group: group, bindHost: configuration.media.bind,
                                       portRange: configuration.media.rtpPorts, logger: logger)
@@ -38,7 +45,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         let advertised = configuration.sip.advertise
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
         let services = CallServices(logger: logger, mediaEngine: mediaEngine, mediaLoops: loops, prompts: prompts,
-                                    promptCatalog: PromptCatalog.scan(soundsRoot: soundsRoot), mediaAddress: advertised, serviceDesk: serviceDesk)
+                                    promptCatalog: promptCatalog, mediaAddress: advertised, serviceDesk: serviceDesk)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         endpoint.user = router
     }
@@ -58,11 +65,25 @@ public final class SwitchbackServer: @unchecked Sendable {
         try await endpoint.eventLoop.submit { self.router.catalogAccessNumbers.joined(separator: ",") }.get()
     }
 
-    /// Loads the scripts again; calls in progress keep the version they started with.
-    /// A script that fails to load is refused and the old catalog stays.
-    public func reloadScripts(configuration: SwitchbackConfiguration) async throws {
-        let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: baseDirectory)
+    /// Loads and validates the campaigns, access numbers and scripts of `configuration`
+    /// and puts them in service; calls in progress keep the version they started with.
+    /// Any validation error throws `ScriptCatalogError` and the running catalog stays.
+    /// Only `campaigns` and `access-numbers` take effect; the other sections (listen
+    /// addresses, media, sounds, database) are fixed for the process's lifetime.
+    /// - Returns: the access numbers now served.
+    @discardableResult
+    public func reloadScripts(configuration: SwitchbackConfiguration) async throws -> [String] {
+        let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: baseDirectory,
+                                        promptCatalog: PromptCatalog.scan(soundsRoot: soundsRoot))
+        Self.log(warnings: catalog.warnings, logger: logger)
         try await endpoint.eventLoop.submit { self.router.replaceCatalog(catalog) }.get()
+        return catalog.accessNumbers
+    }
+
+    private static func log(warnings: [Diagnostic], logger: Logger) {
+        for warning in warnings {
+            logger.warning("\(warning)", metadata: ["file": "\(warning.location.file)"])
+        }
     }
 
     public var activeCalls: Int {
