@@ -10,6 +10,12 @@ import NIOCore
 /// so a late tick catches up (up to `maximumCatchUpFrames`, beyond which frames are
 /// skipped rather than burst at the peer) instead of drifting.
 ///
+/// Bridges and conferences ride on the same tick: a conference registers as an
+/// observer and mixes at the start of each frame, before the sessions write theirs;
+/// audio relayed to a session on another loop is collected in one `MediaHandoffBatch`
+/// per destination loop and shipped at the end of the tick (see that type for why no
+/// lock is needed).
+///
 /// Confined to `eventLoop`; created lazily by `MediaEngine`, one per loop.
 final class MediaClock: @unchecked Sendable {
     static let frameInterval = TimeAmount.milliseconds(20)
@@ -24,6 +30,10 @@ final class MediaClock: @unchecked Sendable {
     private var slab: ByteBuffer
     private var lengths: [Int] = []
     private var owners: [MediaSession] = []
+    private var observers: [any MediaClockObserver] = []
+    private var outboxes: [ObjectIdentifier: Outbox] = [:]
+    /// Relayed packets dropped because a handoff batch was full.
+    private(set) var handoffsDropped = 0
 
     /// The time source; tests pass a fake one and call `tick(now:)` themselves.
     private let now: @Sendable () -> NIODeadline
@@ -36,19 +46,81 @@ final class MediaClock: @unchecked Sendable {
 
     var sessionCount: Int { sessions.count }
     var isRunning: Bool { task != nil }
+    /// Frames produced since the clock (re)started.
+    var frameNumber: Int64 { framesDone }
 
     func register(_ session: MediaSession) {
         eventLoop.preconditionInEventLoop()
         guard session.clockIndex == nil else { return }
         session.clockIndex = sessions.count
         sessions.append(session)
-        if task == nil {
-            origin = now()
-            framesDone = 0
-            task = eventLoop.scheduleRepeatedTask(initialDelay: MediaClock.frameInterval,
-                                                  delay: MediaClock.frameInterval) { [self] _ in
-                self.tick(now: self.now())
-            }
+        startIfNeeded()
+    }
+
+    /// Adds a per-frame observer (a conference's mixer); it keeps the clock running.
+    func addObserver(_ observer: any MediaClockObserver) {
+        eventLoop.preconditionInEventLoop()
+        guard !observers.contains(where: { $0 === observer }) else { return }
+        observers.append(observer)
+        startIfNeeded()
+    }
+
+    func removeObserver(_ observer: any MediaClockObserver) {
+        eventLoop.preconditionInEventLoop()
+        observers.removeAll { $0 === observer }
+        stopIfIdle()
+    }
+
+    /// Queues relayed audio for `target`, which lives on `destination`'s loop; it is
+    /// shipped at the end of this clock's current or next tick.
+    func handoff(_ payload: UnsafeRawBufferPointer, to target: any MediaRelayTarget, on destination: MediaClock,
+                 timestamp: UInt32, ssrc: UInt32, law: G711Law) {
+        let key = ObjectIdentifier(destination)
+        let outbox: Outbox
+        if let existing = outboxes[key] {
+            outbox = existing
+        } else {
+            outbox = Outbox(destination: destination)
+            outboxes[key] = outbox
+        }
+        outbox.batch.append(payload, to: target, timestamp: timestamp, ssrc: ssrc, law: law)
+    }
+
+    /// Ships every non-empty batch to its loop and starts a fresh one (the shipped batch
+    /// now belongs to the destination).
+    private func shipHandoffs() {
+        for outbox in outboxes.values where !outbox.batch.isEmpty {
+            let batch = outbox.batch
+            handoffsDropped += batch.dropped
+            outbox.batch = MediaHandoffBatch()
+            outbox.destination.eventLoop.execute { batch.deliver() }
+        }
+    }
+
+    /// The batch being filled for one destination loop.
+    private final class Outbox {
+        let destination: MediaClock
+        var batch = MediaHandoffBatch()
+
+        init(destination: MediaClock) {
+            self.destination = destination
+        }
+    }
+
+    private func startIfNeeded() {
+        guard task == nil else { return }
+        origin = now()
+        framesDone = 0
+        task = eventLoop.scheduleRepeatedTask(initialDelay: MediaClock.frameInterval,
+                                              delay: MediaClock.frameInterval) { [self] _ in
+            self.tick(now: self.now())
+        }
+    }
+
+    private func stopIfIdle() {
+        if sessions.isEmpty, observers.isEmpty {
+            task?.cancel()
+            task = nil
         }
     }
 
@@ -61,10 +133,7 @@ final class MediaClock: @unchecked Sendable {
             last.clockIndex = index
         }
         session.clockIndex = nil
-        if sessions.isEmpty {
-            task?.cancel()
-            task = nil
-        }
+        stopIfIdle()
     }
 
     /// Sends every frame due at `now`. Internal so tests can drive it with chosen times.
@@ -85,6 +154,7 @@ final class MediaClock: @unchecked Sendable {
         for session in snapshot where session.needsFlush {
             session.flush()
         }
+        shipHandoffs()
         // Callbacks last: they may play, stop or close sessions, which changes `sessions`.
         for session in snapshot where session.hasDeferredEvents {
             session.deliverDeferredEvents()
@@ -96,6 +166,10 @@ final class MediaClock: @unchecked Sendable {
         slab.clear()
         lengths.removeAll(keepingCapacity: true)
         owners.removeAll(keepingCapacity: true)
+        // Mixers first: the frames they produce are sent by the sessions below.
+        for observer in observers {
+            observer.clockWillProduceFrame()
+        }
         for session in sessions {
             let count = session.writePackets(into: &slab, lengths: &lengths)
             for _ in 0..<count { owners.append(session) }

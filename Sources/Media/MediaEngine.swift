@@ -34,6 +34,12 @@ public final class MediaEngine: Sendable {
         attempt(on: loop, remaining: min(MediaEngine.maximumBindAttempts, ports.capacity), lastError: nil)
     }
 
+    /// A conference mixed on `loop` (open its participants' sessions on the same loop
+    /// to spare the cross-loop handoff), for at most `maximumParticipants` parties.
+    public func makeConference(on loop: any EventLoop, maximumParticipants: Int) -> MediaConference {
+        MediaConference(clock: clocks.clock(for: loop), maximumParticipants: maximumParticipants)
+    }
+
     private func attempt(on loop: any EventLoop, remaining: Int, lastError: (any Error)?) -> EventLoopFuture<MediaSession> {
         guard remaining > 0, let port = ports.reserve() else {
             return loop.makeFailedFuture(MediaError.noPortAvailable(

@@ -4,6 +4,12 @@ public enum MediaError: Error, Sendable, CustomStringConvertible {
     case noPortAvailable(range: ClosedRange<Int>, attempts: Int, lastError: String?)
     /// The session is closed.
     case sessionClosed(localPort: Int)
+    /// The session is already in a bridge or a conference (one at a time).
+    case alreadyAttached(localPort: Int)
+    /// A conference already has its maximum number of participants.
+    case conferenceFull(maximumParticipants: Int)
+    /// The conference was closed.
+    case conferenceClosed
 
     public var description: String {
         switch self {
@@ -12,6 +18,12 @@ public enum MediaError: Error, Sendable, CustomStringConvertible {
                 + (lastError.map { " (last error: \($0))" } ?? "")
         case .sessionClosed(let port):
             return "media session on port \(port) is closed"
+        case .alreadyAttached(let port):
+            return "media session on port \(port) is already in a bridge or conference"
+        case .conferenceFull(let maximum):
+            return "conference is full (\(maximum) participants at most)"
+        case .conferenceClosed:
+            return "conference is closed"
         }
     }
 }

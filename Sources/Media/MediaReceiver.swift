@@ -67,8 +67,13 @@ public struct MediaReceiver: Sendable {
     /// Feeds one datagram from `source`. Datagrams before `configuration` is set (the
     /// call is not started yet) are counted and otherwise ignored. `arrivalNanoseconds`
     /// (monotonic) feeds the jitter estimate; without it jitter is not measured.
+    ///
+    /// `audio`, when given, receives each audio packet's header, payload (valid only
+    /// during the call) and law: a bridge or a conference relays it from there.
     public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: SocketAddress,
-                                 arrivalNanoseconds: UInt64? = nil, emit: (Event) -> Void) {
+                                 arrivalNanoseconds: UInt64? = nil,
+                                 audio: ((RTPHeader, UnsafeRawBufferPointer, G711Law) -> Void)? = nil,
+                                 emit: (Event) -> Void) {
         let header: RTPHeader
         do {
             header = try RTPHeader(parsing: datagram)
@@ -102,11 +107,13 @@ public struct MediaReceiver: Sendable {
             // Audio only: event packets repeat one timestamp and would inflate it.
             jitter.record(timestamp: header.timestamp, arrivalNanoseconds: arrivalNanoseconds)
         }
-        guard configuration.inbandDetection else { return }
+        guard configuration.inbandDetection || audio != nil else { return }
         let law = header.payloadType == configuration.payloadType
             ? configuration.law : G711Law(payloadType: header.payloadType)
         guard let law else { return }
         let payload = UnsafeRawBufferPointer(rebasing: datagram[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
+        audio?(header, payload, law)
+        guard configuration.inbandDetection else { return }
         G711.decode(payload, law, into: &decoded)
         detector.process(decoded) { emit(.digit($0, .inband)) }
     }

@@ -21,6 +21,12 @@ import NIOCore
 /// replace the audio and playback pauses. An RTCP SR with SDES CNAME goes out every
 /// 5 s (RFC 3550 §6.2 minimum), including a report block on the peer's stream.
 ///
+/// **Bridges and conferences.** While a `MediaBridge` or `MediaConference` holds the
+/// session, every frame that no prompt or digit of its own takes carries the relayed or
+/// mixed audio instead of silence, still stamped with this session's SSRC, sequence
+/// numbers and timestamps: the peer sees one continuous stream across prompts, bridge
+/// and unbridge. `play` keeps working: the prompt wins over relayed audio.
+///
 /// **Receiving.** Symmetric RTP: the first packet's source becomes the address sent to
 /// if it differs from the signalled one. Digits arrive through `onDigit` from RFC 4733
 /// events, or, when the peer offered no telephone-event, from the in-band detector.
@@ -45,7 +51,7 @@ public final class MediaSession: @unchecked Sendable {
     let rtcpChannel: any Channel
     private let rtpHandler: RTPInboundHandler
     private let rtcpHandler: RTCPInboundHandler
-    private let clock: MediaClock
+    let clock: MediaClock
     private let onClose: @Sendable () -> Void
     private let logger: Logger
     private let cname: String
@@ -89,6 +95,26 @@ public final class MediaSession: @unchecked Sendable {
     static let reportIntervalFrames = 250  // 5 s
     private var framesUntilReport: Int
     private var lastSenderReportReceived: (middle: UInt32, at: NIODeadline)?
+
+    /// The bridge leg or conference participant this session is plugged into. On the loop.
+    var attachment: (any MediaSessionAttachment)? {
+        didSet {
+            eventLoop.preconditionInEventLoop()
+            if let attachment {
+                rtpHandler.onAudio = { header, payload, law in
+                    attachment.sessionReceivedAudio(payload, timestamp: header.timestamp, ssrc: header.ssrc, law: law)
+                }
+            } else {
+                rtpHandler.onAudio = nil
+            }
+        }
+    }
+
+    /// Whether the session is closed. On the loop.
+    var isClosed: Bool { state == .closed }
+
+    /// The negotiated law (µ-law until `start`). On the loop.
+    var currentLaw: G711Law { law }
 
     // Clock bookkeeping (touched by MediaClock only).
     var clockIndex: Int?
@@ -249,6 +275,9 @@ public final class MediaSession: @unchecked Sendable {
         finishedTokens = []
         onDigit = nil
         onPlaybackFinished = nil
+        let attached = attachment
+        attachment = nil
+        attached?.sessionClosed()
         rtpHandler.onEvent = nil
         rtcpHandler.onPackets = nil
         let future = rtpChannel.close().and(rtcpChannel.close()).map { _ in () }
@@ -267,6 +296,7 @@ public final class MediaSession: @unchecked Sendable {
         switch event {
         case .digit(let digit, let source):
             onDigit?(digit, source)
+            attachment?.sessionReceivedDigit(digit, source: source)
         case .remoteLearned(let address):
             logger.debug("symmetric RTP: sending to the source of received media", metadata: [
                 "signalled": "\(remote.map { "\($0)" } ?? "none")", "learned": "\(address)"])
@@ -334,6 +364,7 @@ public final class MediaSession: @unchecked Sendable {
                 count += 1
             }
             digit.elapsedMilliseconds += 20
+            attachment?.sessionSkippedFrame(playing: playbackToken)
             if digit.next == digit.steps.count {
                 digitInProgress = nil
                 marker = true  // audio resumes: a new talkspurt
@@ -351,8 +382,12 @@ public final class MediaSession: @unchecked Sendable {
             _ = currentPayload.withUnsafeBytes { bytes in
                 buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + G711.samplesPerFrame)]))
             }
+            attachment?.sessionSkippedFrame(playing: playbackToken)
             advancePlayback()
+        } else if playbackToken == nil, let attachment, attachment.sessionWriteFrame(into: &buffer, law: law) {
+            // Bridged or conferenced audio, under this session's own SSRC, sequence and timestamps.
         } else {
+            if playbackToken != nil { attachment?.sessionSkippedFrame(playing: playbackToken) }
             buffer.writeRepeatingByte(law.silenceByte, count: G711.samplesPerFrame)
             if let token = playbackToken {  // an empty play([])
                 playbackToken = nil

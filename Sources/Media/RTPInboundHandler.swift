@@ -10,6 +10,9 @@ public final class RTPInboundHandler: ChannelInboundHandler {
     public var receiver: MediaReceiver
     /// Called on the event loop for each digit and address change.
     public var onEvent: ((MediaReceiver.Event) -> Void)?
+    /// Called on the event loop with each audio packet's header, payload (valid only
+    /// during the call) and law, while a bridge or conference needs them.
+    public var onAudio: ((RTPHeader, UnsafeRawBufferPointer, G711Law) -> Void)?
     private let logger: Logger
 
     public init(receiver: MediaReceiver = MediaReceiver(), logger: Logger = Logger(label: "switchback.media.rtp")) {
@@ -20,9 +23,12 @@ public final class RTPInboundHandler: ChannelInboundHandler {
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let onEvent = self.onEvent
+        let onAudio = self.onAudio
         let arrival = NIODeadline.now().uptimeNanoseconds
         envelope.data.withUnsafeReadableBytes { bytes in
-            receiver.receive(bytes, from: envelope.remoteAddress, arrivalNanoseconds: arrival) { event in onEvent?(event) }
+            receiver.receive(bytes, from: envelope.remoteAddress, arrivalNanoseconds: arrival, audio: onAudio) { event in
+                onEvent?(event)
+            }
         }
     }
 

@@ -301,7 +301,7 @@ final class TortureExchange {
     }
 
     func record(_ datagram: [UInt8]) {
-        if case .response(let response)? = try? SIPMessageParser.parse(datagram) {
+        if let response = LenientResponseReader.read(datagram) {
             responses.append(response)
         } else {
             unreadable.append(datagram)
@@ -407,6 +407,35 @@ enum TopViaRewriter {
         default:
             return Array("-.!%*_+`'~".utf8).contains(byte)
         }
+    }
+}
+
+/// Reads a response even when it cannot be parsed strictly: a 400 copies the broken
+/// From or To that caused it (§8.2.6.2 copies them as they came), so the answer to a
+/// malformed request is often malformed in the same way. Status line and header
+/// fields (unfolded) are enough for the checks here.
+enum LenientResponseReader {
+    static func read(_ bytes: [UInt8]) -> SIPResponse? {
+        if case .response(let response)? = try? SIPMessageParser.parse(bytes) { return response }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let head = text.components(separatedBy: "\r\n\r\n").first ?? text
+        var lines = head.components(separatedBy: "\r\n")
+        guard !lines.isEmpty else { return nil }
+        let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard statusLine.count >= 2, statusLine[0] == "SIP/2.0", statusLine[1].count == 3, let status = Int(statusLine[1]) else {
+            return nil
+        }
+        var fields = [(String, String)]()
+        for line in lines {
+            if line.hasPrefix(" ") || line.hasPrefix("\t"), !fields.isEmpty {
+                fields[fields.count - 1].1 += " " + line.trimmingCharacters(in: .whitespaces)
+            } else if let colon = line.firstIndex(of: ":") {
+                fields.append((line[..<colon].trimmingCharacters(in: .whitespaces),
+                               line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            }
+        }
+        return SIPResponse(statusCode: status, reasonPhrase: statusLine.count > 2 ? String(statusLine[2]) : "",
+                           headers: SIPHeaders(fields))
     }
 }
 
@@ -588,19 +617,21 @@ final class LoopbackUDPSocket {
     let port: Int
 
     init() throws {
-        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketFailure(call: "socket", code: errno) }
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketFailure(call: "socket", code: errno) }
         var size: Int32 = 4 << 20
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         var address = loopbackAddress(port: 0)
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            close(descriptor)
-            throw SocketFailure(call: "bind", code: errno)
+            let code = errno
+            close(fd)
+            throw SocketFailure(call: "bind", code: code)
         }
-        port = try boundPort(descriptor)
+        descriptor = fd
+        port = try boundPort(fd)
     }
 
     deinit { close(descriptor) }
@@ -639,17 +670,19 @@ final class LoopbackTCPConnection {
     let localPort: Int
 
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketFailure(call: "socket", code: errno) }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketFailure(call: "socket", code: errno) }
         var address = loopbackAddress(port: port)
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            close(descriptor)
-            throw SocketFailure(call: "connect", code: errno)
+            let code = errno
+            close(fd)
+            throw SocketFailure(call: "connect", code: code)
         }
-        localPort = try boundPort(descriptor)
+        descriptor = fd
+        localPort = try boundPort(fd)
     }
 
     deinit { close(descriptor) }

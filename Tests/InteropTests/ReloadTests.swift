@@ -131,7 +131,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(missingPrompt.status, 422, missingPrompt.text)
         let promptErrors = try XCTUnwrap(missingPrompt.json?["errors"] as? [String], missingPrompt.text)
         XCTAssertEqual(promptErrors.count, 1, "\(promptErrors)")
-        XCTAssertTrue(promptErrors.first?.hasPrefix("\(file.path):7:26: error: prompt 'no-such-prompt' does not exist") ?? false,
+        XCTAssertTrue(promptErrors.first?.hasPrefix("\(file.path):7:27: error: prompt 'no-such-prompt' does not exist") ?? false,
                       "\(promptErrors)")
         // Both refusals are in the server's log, diagnostics first.
         let refusals = server.events { $0["message"] == "reload refused; the running configuration and scripts stay" }
@@ -145,9 +145,9 @@ final class ReloadTests: XCTestCase {
         let call = try caller.run(scenario: "listen_until_bye.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
                                   mediaPort: ports.media, sipPort: ports.sip, timeout: 30)
         XCTAssertEqual(call.status, 0, "call:\n\(call.output)\nserver log:\n\(server.rawLog.suffix(4000))")
-        let callID = try callID(enteringFirst: "first-v1", server)
+        let oldCall = try callID(enteringFirst: "first-v1", server)
         try server.waitForEvents(timeout: 5) { $0["message"] == "hangup" && $0["by"] == "server" }
-        XCTAssertEqual(nodes(of: callID, in: server.events), ["first-v1", "second-v1"])
+        XCTAssertEqual(nodes(of: oldCall, in: server.events), ["first-v1", "second-v1"])
 
         // A broken configuration file is refused the same way, naming the file and line.
         let goodConfig = try String(contentsOf: server.configURL, encoding: .utf8)
@@ -247,7 +247,7 @@ final class ReloadTests: XCTestCase {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
             return object["message"] as? String
         }
-        XCTAssertTrue(messages.contains { $0.hasPrefix("\(file.path):7:12: error: prompt 'no-such-prompt' does not exist") },
+        XCTAssertTrue(messages.contains { $0.hasPrefix("\(file.path):7:14: error: prompt 'no-such-prompt' does not exist") },
                       result.output)
         XCTAssertFalse(messages.contains("SIP listening"), "the server must not start serving")
     }

@@ -43,3 +43,15 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(first.pinHasher.salt.count, 32)
     }
 }
+
+final class StoreProtocolTests: XCTestCase {
+    /// Switchboard and Web hold the store as protocols; the SQLite store is all of them.
+    func testSQLiteStoreServesEveryStoreProtocol() throws {
+        let store: any SwitchbackStore = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let account = try store.createAccount(NewAccount(login: "alice", password: "p", sipRealm: "r", initialBalance: eur("1")), at: at(0))
+        XCTAssertEqual(try store.freeBalance(account: account.id!), eur("1"))
+        XCTAssertEqual(try store.ratePlans(), [])
+        XCTAssertEqual(try store.callLegs(since: nil, account: nil), [])
+        XCTAssertEqual(try store.spoolOffset(path: "x"), 0)
+    }
+}

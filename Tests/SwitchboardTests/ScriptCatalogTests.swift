@@ -59,7 +59,7 @@ final class ScriptCatalogTests: XCTestCase {
         XCTAssertThrowsError(try ScriptCatalog(configuration: configuration(["a": "good.yaml", "b": "broken.yaml"], numbers: ["1": "a", "2": "b"]),
                                                baseDirectory: directory, promptCatalog: prompts)) { error in
             let lines = (error as? ScriptCatalogError)?.lines ?? []
-            XCTAssertEqual(lines, ["\(broken.path):6:33: error: prompt 'farewell' does not exist: no sounds/en/farewell.wav"])
+            XCTAssertEqual(lines, ["\(broken.path):6:30: error: prompt 'farewell' does not exist: no sounds/en/farewell.wav"])
         }
     }
 

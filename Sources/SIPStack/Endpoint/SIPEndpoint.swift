@@ -27,11 +27,19 @@ public final class SIPEndpoint: @unchecked Sendable {
     private var connections: [SocketAddress: any Channel] = [:]
     private var pendingConnections: [SocketAddress: EventLoopFuture<any Channel>] = [:]
     private var serverTransactions: [TransactionKey: ServerTransaction] = [:]
-    private var clientTransactions: [TransactionKey: ClientTransaction] = [:]
+    /// Internal (not private) so that `sendCancel(for:handler:)` can file the CANCEL's transaction.
+    var clientTransactions: [TransactionKey: ClientTransaction] = [:]
     /// Accepted INVITE transactions by "Call-ID CSeq", to match the ACK of a 2xx.
     private var awaitingAnswerACK: [String: ServerTransaction] = [:]
     private var channelsToFlush: [ObjectIdentifier: any Channel] = [:]
     private var flushScheduled = false
+
+    /// Datagrams taken per vector read, and the room each one gets. NIO splits the read
+    /// buffer evenly between the messages of one vector read, and a SIP message over UDP
+    /// may be as large as 65,535 bytes (RFC 3261 §18.1.1): each slot must hold that, or
+    /// larger datagrams arrive cut short and are read as shorter messages.
+    static let datagramsPerRead = 8
+    static let maximumDatagramSize = 65_536
 
     public init(eventLoop: any EventLoop, configuration: SIPEndpointConfiguration, logger: Logger) {
         self.eventLoop = eventLoop
@@ -50,8 +58,9 @@ public final class SIPEndpoint: @unchecked Sendable {
                 bound = DatagramBootstrap(group: eventLoop)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
-                    .channelOption(.datagramVectorReadMessageCount, value: 32)
-                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                    .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(
+                        capacity: Self.datagramsPerRead * Self.maximumDatagramSize))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(endpoint: self))

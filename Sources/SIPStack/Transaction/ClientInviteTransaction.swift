@@ -61,7 +61,9 @@ public struct ClientInviteTransaction: Sendable {
         case (.calling, .a):
             timerAInterval = timerAInterval * 2
             return [.sendRequest(request), .startTimer(.a, timerAInterval)]
-        case (.calling, .b), (.proceeding, .b):
+        case (.calling, .b):
+            // §17.1.1.2: Timer B only matters in Calling. Once a provisional came, the
+            // INVITE may ring for as long as the TU lets it (its ring time-out, then CANCEL).
             state = .terminated
             return [.cancelTimer(.a), .timedOut, .terminate]
         case (.completed, .d), (.accepted, .m):

@@ -40,8 +40,8 @@ extension AccountsCommand {
             }
             let store = try data.openStore()
             let currency = try AccountsCommand.currency(plan: plan, option: self.currency, store: store)
-            let initialBalance = try parseAmount(balance, currency: currency, option: "--balance")
-            let lotName = lot ?? "lot-" + formatTimestamp(Date()).replacingOccurrences(of: ":", with: "")
+            let initialBalance = try OperatorText.amount(balance, currency: currency, option: "--balance")
+            let lotName = lot ?? "lot-" + OperatorText.timestamp(Date()).replacingOccurrences(of: ":", with: "")
             if try store.lots().contains(where: { $0.name == lotName }) { throw StoreError.lotNameTaken(lotName) }
 
             let generator = CredentialGenerator()
@@ -58,7 +58,7 @@ extension AccountsCommand {
                 accounts.append(NewAccount(login: login, password: generator.password(), pin: pin, sipRealm: realm,
                                            initialBalance: initialBalance, ratePlan: plan))
             }
-            var csv = CSVWriter()
+            var csv = OperatorCSVWriter()
             csv.row(["login", "password", "pin", "balance", "currency", "plan", "lot"])
             for account in accounts {
                 csv.row([account.login, account.password, account.pin ?? "", initialBalance.amountString, currency,
@@ -81,7 +81,7 @@ extension AccountsCommand {
             try FileManager.default.moveItem(atPath: partial, toPath: exportURL.path)
             OperatorConsole.line("generated \(created.size) accounts in lot \(lotName), balance \(initialBalance) each")
             OperatorConsole.line("credentials written to \(export) (shown once; only hashes are stored):")
-            OperatorConsole.line(formatTable(["LOGIN", "PASSWORD", "PIN"], accounts.map { [$0.login, $0.password, $0.pin ?? ""] }))
+            OperatorConsole.line(OperatorText.table(["LOGIN", "PASSWORD", "PIN"], accounts.map { [$0.login, $0.password, $0.pin ?? ""] }))
         }
     }
 }

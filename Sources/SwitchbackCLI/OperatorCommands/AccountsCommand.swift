@@ -60,9 +60,9 @@ public struct AccountsCommand: ParsableCommand {
             let generatedPassword = password == nil ? CredentialGenerator().password() : nil
             let account = try store.createAccount(NewAccount(
                 login: login, password: password ?? generatedPassword!, pin: pin, sipRealm: realm,
-                initialBalance: parseAmount(balance, currency: currency, option: "--balance"),
+                initialBalance: OperatorText.amount(balance, currency: currency, option: "--balance"),
                 ratePlan: plan, forwardNumber: forward, personalDID: did, maxConcurrentCalls: maxCalls,
-                dailySpendLimit: try dailyLimit.map { try parseAmount($0, currency: currency, option: "--daily-limit") }),
+                dailySpendLimit: try dailyLimit.map { try OperatorText.amount($0, currency: currency, option: "--daily-limit") }),
                 at: Date())
             OperatorConsole.line("created account \(account.login): balance \(account.balance)")
             if let generatedPassword {
@@ -87,7 +87,7 @@ public struct AccountsCommand: ParsableCommand {
                  account.ratePlan ?? "", account.forwardNumber ?? "", account.personalDID ?? "",
                  account.lotID.flatMap { lots[$0] } ?? ""]
             }
-            OperatorConsole.line(formatTable(["LOGIN", "STATE", "BALANCE", "CUR", "PLAN", "FORWARD", "DID", "LOT"], rows))
+            OperatorConsole.line(OperatorText.table(["LOGIN", "STATE", "BALANCE", "CUR", "PLAN", "FORWARD", "DID", "LOT"], rows))
         }
     }
 
@@ -118,7 +118,7 @@ public struct AccountsCommand: ParsableCommand {
                 ("daily spend limit", account.dailySpendLimit?.description ?? "no limit"),
                 ("caller IDs", try store.callerIDs(account: id).map(\.number).joined(separator: ", ")),
                 ("address book", try store.addressBook(account: id).map { "\($0.slot):\($0.name)=\($0.number)" }.joined(separator: ", ")),
-                ("created", formatTimestamp(account.createdAt)),
+                ("created", OperatorText.timestamp(account.createdAt)),
             ]
             for (name, value) in lines {
                 OperatorConsole.line((name + ":").padding(toLength: 22, withPad: " ", startingAt: 0) + value)
@@ -126,10 +126,10 @@ public struct AccountsCommand: ParsableCommand {
             OperatorConsole.line()
             OperatorConsole.line("ledger:")
             let rows = try store.ledger(account: id).map { entry in
-                [formatTimestamp(entry.createdAt), entry.kind.rawValue, entry.amount.amountString,
+                [OperatorText.timestamp(entry.createdAt), entry.kind.rawValue, entry.amount.amountString,
                  entry.balanceAfter.amountString, entry.note ?? ""]
             }
-            OperatorConsole.line(formatTable(["TIME", "KIND", "AMOUNT", "BALANCE", "NOTE"], rows))
+            OperatorConsole.line(OperatorText.table(["TIME", "KIND", "AMOUNT", "BALANCE", "NOTE"], rows))
         }
     }
 
@@ -146,7 +146,7 @@ public struct AccountsCommand: ParsableCommand {
         public func run() throws {
             let store = try data.openStore()
             let account = try store.requireAccount(login)
-            let entry = try store.credit(account: account.id!, amount: parseAmount(amount, currency: account.currency, option: "amount"),
+            let entry = try store.credit(account: account.id!, amount: OperatorText.amount(amount, currency: account.currency, option: "amount"),
                                          note: note, at: Date())
             OperatorConsole.line("credited \(entry.amount) to \(login): balance \(entry.balanceAfter)")
         }
@@ -165,7 +165,7 @@ public struct AccountsCommand: ParsableCommand {
         public func run() throws {
             let store = try data.openStore()
             let account = try store.requireAccount(login)
-            let entry = try store.debit(account: account.id!, amount: parseAmount(amount, currency: account.currency, option: "amount"),
+            let entry = try store.debit(account: account.id!, amount: OperatorText.amount(amount, currency: account.currency, option: "amount"),
                                         note: note, at: Date())
             OperatorConsole.line("debited \(-entry.amount) from \(login): balance \(entry.balanceAfter)")
         }

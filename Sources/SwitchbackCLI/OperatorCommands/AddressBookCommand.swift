@@ -62,7 +62,7 @@ public struct AddressBookCommand: ParsableCommand {
         public func run() throws {
             let store = try data.openStore()
             let rows = try store.addressBook(account: store.requireAccount(login).id!).map { [String($0.slot), $0.name, $0.number] }
-            OperatorConsole.line(formatTable(["K", "NAME", "NUMBER"], rows))
+            OperatorConsole.line(OperatorText.table(["K", "NAME", "NUMBER"], rows))
         }
     }
 }

@@ -55,14 +55,14 @@ public struct CDRCommand: ParsableCommand {
             let store = try data.openStore()
             let accountID = try account.map { try store.requireAccount($0).id! }
             let logins = Dictionary(uniqueKeysWithValues: try store.accounts(lot: nil).compactMap { a in a.id.map { ($0, a.login) } })
-            var csv = CSVWriter()
+            var csv = OperatorCSVWriter()
             csv.row(CDRCommand.columns)
             for leg in try store.callLegs(since: since.flatMap(Self.parseTime), account: accountID) {
                 let money = { (minor: Int64?) in minor.map { Money(minorUnits: $0, currency: leg.currency).amountString } ?? "" }
                 csv.row([
                     leg.id.map(String.init) ?? "", leg.accountID.flatMap { logins[$0] } ?? "", leg.campaign ?? "",
-                    leg.trigger ?? "", leg.leg.rawValue, leg.fromNumber, leg.toNumber, formatTimestamp(leg.startedAt),
-                    formatTimestamp(leg.answeredAt), formatTimestamp(leg.endedAt), String(leg.billedSeconds),
+                    leg.trigger ?? "", leg.leg.rawValue, leg.fromNumber, leg.toNumber, OperatorText.timestamp(leg.startedAt),
+                    OperatorText.timestamp(leg.answeredAt), OperatorText.timestamp(leg.endedAt), String(leg.billedSeconds),
                     leg.ratePrefix ?? "", money(leg.ratePerMinuteMinorUnits), money(leg.connectionFeeMinorUnits),
                     leg.firstIncrement.flatMap { first in leg.followingIncrement.map { "\(first)/\($0)" } } ?? "",
                     leg.cost.amountString, leg.currency, leg.disposition.rawValue, leg.sipCause.map(String.init) ?? "",

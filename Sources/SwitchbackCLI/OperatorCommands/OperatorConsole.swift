@@ -6,7 +6,7 @@ public protocol OperatorOutputStream: Sendable {
 }
 
 /// Writes to the process's standard output.
-public struct StandardOutputStream: OperatorOutputStream {
+public struct StandardOperatorOutput: OperatorOutputStream {
     public init() {}
     public func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -36,7 +36,7 @@ public final class CapturedOutput: OperatorOutputStream, @unchecked Sendable {
 /// The output of operator commands, injectable per task:
 /// `OperatorConsole.$output.withValue(captured) { try command.run() }`.
 public enum OperatorConsole {
-    @TaskLocal public static var output: any OperatorOutputStream = StandardOutputStream()
+    @TaskLocal public static var output: any OperatorOutputStream = StandardOperatorOutput()
 
     static func line(_ text: String = "") {
         output.write(text + "\n")

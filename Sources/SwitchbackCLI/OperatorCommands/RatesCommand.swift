@@ -104,9 +104,9 @@ public struct RatesCommand: ParsableCommand {
             let store = try data.openStore()
             let rows = try store.ratePlans().map { record in
                 [record.name, record.currency, record.chargesALeg ? "charged" : "free",
-                 String(try store.ratePlan(named: record.name)?.table.count ?? 0), formatTimestamp(record.updatedAt)]
+                 String(try store.ratePlan(named: record.name)?.table.count ?? 0), OperatorText.timestamp(record.updatedAt)]
             }
-            OperatorConsole.line(formatTable(["PLAN", "CUR", "A LEG", "RATES", "UPDATED"], rows))
+            OperatorConsole.line(OperatorText.table(["PLAN", "CUR", "A LEG", "RATES", "UPDATED"], rows))
         }
     }
 }

@@ -34,15 +34,16 @@ final class CallServices: @unchecked Sendable {
         return mediaLoops[nextLoop]
     }
 
-    func answer(_ request: ServiceRequest, context: CallContext) -> ServiceResult {
-        serviceDesk.answer(request, context: context)
+    func answer(_ request: ServiceRequest, context: CallContext) async -> ServiceResult {
+        await serviceDesk.answer(request, context: context)
     }
 }
 
 /// Answers the interpreter's service requests (accounts, credit, calls). The billing and
 /// call-control layers provide real desks; a server without them refuses clearly.
+/// Called off the SIP event loop: a desk may block on its database.
 public protocol ServiceDesk: Sendable {
-    func answer(_ request: ServiceRequest, context: CallContext) -> ServiceResult
+    func answer(_ request: ServiceRequest, context: CallContext) async -> ServiceResult
 }
 
 /// The desk of a server with no accounts configured: every service fails with a reason
@@ -50,7 +51,7 @@ public protocol ServiceDesk: Sendable {
 public struct UnavailableServiceDesk: ServiceDesk {
     public init() {}
 
-    public func answer(_ request: ServiceRequest, context: CallContext) -> ServiceResult {
+    public func answer(_ request: ServiceRequest, context: CallContext) async -> ServiceResult {
         .failed(reason: "\(request) is not available on this server")
     }
 }

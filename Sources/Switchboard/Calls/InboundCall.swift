@@ -309,15 +309,27 @@ final class InboundCall: @unchecked Sendable {
             case .cancelTimer(let id):
                 timers.removeValue(forKey: id)?.cancel()
             case .request(let id, let request):
-                // Answered synchronously by the services this server has; results are events.
-                let result = services.answer(request, context: interpreter.context)
-                pending.append(contentsOf: interpreter.handle(.serviceResult(id, result)))
+                // Services (accounts, money, calls) answer asynchronously, off this loop;
+                // the answer comes back here as an event.
+                let call = WeakCall(self)
+                let context = interpreter.context
+                let services = self.services
+                let loop = self.loop
+                Task {
+                    let result = await services.answer(request, context: context)
+                    loop.execute { call.value?.serviceAnswered(id, result) }
+                }
             case .hangup(let cause):
                 hangup(cause: cause, reason: nil)
             case .trace(let trace):
                 log.trace(trace)
             }
         }
+    }
+
+    private func serviceAnswered(_ id: ServiceRequestID, _ result: ServiceResult) {
+        guard state == .running else { return }
+        perform(interpreter.handle(.serviceResult(id, result)))
     }
 
     private func play(_ id: PlaybackID, _ refs: [PromptRef]) {

@@ -44,7 +44,7 @@ public struct ScriptCatalog: Sendable {
         var directories: Set<String> = []
         for name in configuration.campaigns.keys.sorted() {
             guard let campaign = configuration.campaigns[name] else { continue }
-            let url = URL(fileURLWithPath: campaign.script, relativeTo: baseDirectory).standardizedFileURL
+            let url = Self.resolve(campaign.script, from: baseDirectory)
             directories.insert(url.deletingLastPathComponent().path)
             if let script = scriptsByPath[url.path] {
                 campaignScripts[name] = script
@@ -102,7 +102,14 @@ public struct ScriptCatalog: Sendable {
 
     /// `<sounds>` of the configuration, relative paths taken from `baseDirectory`.
     public static func soundsRoot(of configuration: SwitchbackConfiguration, baseDirectory: URL) -> URL {
-        URL(fileURLWithPath: configuration.sounds, relativeTo: baseDirectory).standardizedFileURL
+        resolve(configuration.sounds, from: baseDirectory)
+    }
+
+    /// A configured path, relative ones taken from `baseDirectory` (as a directory even when
+    /// its URL lacks the trailing slash that would say so).
+    static func resolve(_ path: String, from baseDirectory: URL) -> URL {
+        let base = URL(fileURLWithPath: baseDirectory.path, isDirectory: true)
+        return URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL
     }
 
     /// Names of the scripts a script's `goto` and `callback` nodes continue in.

@@ -8,7 +8,7 @@ import XCTest
 final class AccountsCommandTests: XCTestCase {
     func testAddWithPasswordAndPINThenAuthenticate() throws {
         let directory = try TemporaryDataDirectory()
-        let output = try runCommand(AccountsCommand.self, ["add", "alice", "--password", "s3cret-pass", "--pin", "48213",
+        let output = try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "s3cret-pass", "--pin", "48213",
                                                           "--balance", "12.5", "--forward", "33612345678", "--did", "1777"], in: directory)
         XCTAssertEqual(output, "created account alice: balance 12.5000 EUR\n")
         let store = try directory.store()
@@ -25,7 +25,7 @@ final class AccountsCommandTests: XCTestCase {
 
     func testAddWithoutPasswordPrintsAGeneratedOneOnce() throws {
         let directory = try TemporaryDataDirectory()
-        let output = try runCommand(AccountsCommand.self, ["add", "bob"], in: directory)
+        let output = try runOperatorCommand(AccountsCommand.self, ["add", "bob"], in: directory)
         let line = try XCTUnwrap(output.split(separator: "\n").first { $0.hasPrefix("password: ") })
         let password = String(line.dropFirst("password: ".count).prefix { $0 != " " })
         XCTAssertEqual(password.count, 16)
@@ -36,47 +36,47 @@ final class AccountsCommandTests: XCTestCase {
 
     func testAddRefusesDuplicatesAndBadAmounts() throws {
         let directory = try TemporaryDataDirectory()
-        try runCommand(AccountsCommand.self, ["add", "alice", "--password", "p"], in: directory)
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["add", "alice", "--password", "p"], in: directory)) {
-            XCTAssertEqual(message($0), "login \"alice\" already exists")
+        try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "p"], in: directory)
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "p"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "login \"alice\" already exists")
         }
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["add", "carol", "--password", "p", "--balance", "1,50"], in: directory)) {
-            XCTAssertTrue(message($0).hasPrefix("--balance: invalid amount \"1,50\""), message($0))
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "carol", "--password", "p", "--balance", "1,50"], in: directory)) {
+            XCTAssertTrue(operatorErrorMessage($0).hasPrefix("--balance: invalid amount \"1,50\""), operatorErrorMessage($0))
         }
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["add", "dave", "--password", "p", "--plan", "gold"], in: directory)) {
-            XCTAssertEqual(message($0), "no rate plan \"gold\"")
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "dave", "--password", "p", "--plan", "gold"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "no rate plan \"gold\"")
         }
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["add", "erin", "--max-calls=-1"], in: directory)) {
-            XCTAssertTrue(message($0).contains("--max-calls must not be negative"), message($0))
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "erin", "--max-calls=-1"], in: directory)) {
+            XCTAssertTrue(operatorErrorMessage($0).contains("--max-calls must not be negative"), operatorErrorMessage($0))
         }
         XCTAssertNil(try directory.store().account(login: "carol"))
     }
 
     func testCreditDebitLockUnlockListAndShow() throws {
         let directory = try TemporaryDataDirectory()
-        try runCommand(AccountsCommand.self, ["add", "alice", "--password", "p", "--balance", "10"], in: directory)
-        try runCommand(AccountsCommand.self, ["add", "bob", "--password", "p"], in: directory)
-        XCTAssertEqual(try runCommand(AccountsCommand.self, ["credit", "alice", "2.5", "--note", "top-up"], in: directory),
+        try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "p", "--balance", "10"], in: directory)
+        try runOperatorCommand(AccountsCommand.self, ["add", "bob", "--password", "p"], in: directory)
+        XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["credit", "alice", "2.5", "--note", "top-up"], in: directory),
                        "credited 2.5000 EUR to alice: balance 12.5000 EUR\n")
-        XCTAssertEqual(try runCommand(AccountsCommand.self, ["debit", "alice", "0.0001"], in: directory),
+        XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["debit", "alice", "0.0001"], in: directory),
                        "debited 0.0001 EUR from alice: balance 12.4999 EUR\n")
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["credit", "nobody", "1"], in: directory)) {
-            XCTAssertEqual(message($0), "no account nobody")
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["credit", "nobody", "1"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "no account nobody")
         }
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["debit", "alice", "0"], in: directory)) {
-            XCTAssertEqual(message($0), "amount must be positive, got 0.0000 EUR")
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["debit", "alice", "0"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "amount must be positive, got 0.0000 EUR")
         }
-        XCTAssertEqual(try runCommand(AccountsCommand.self, ["lock", "alice"], in: directory), "locked alice\n")
+        XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["lock", "alice"], in: directory), "locked alice\n")
         guard case .locked = try directory.store().authenticate(login: "alice", password: "p") else { return XCTFail("locked") }
 
-        let list = try runCommand(AccountsCommand.self, ["list"], in: directory).split(separator: "\n").map(String.init)
+        let list = try runOperatorCommand(AccountsCommand.self, ["list"], in: directory).split(separator: "\n").map(String.init)
         XCTAssertEqual(list.count, 3)
         XCTAssertTrue(list[0].hasPrefix("LOGIN"))
         XCTAssertTrue(list[1].hasPrefix("alice  locked  12.4999"), list[1])
         XCTAssertTrue(list[2].hasPrefix("bob    active  0.0000"), list[2])
 
-        try runCommand(AccountsCommand.self, ["unlock", "alice"], in: directory)
-        let show = try runCommand(AccountsCommand.self, ["show", "alice"], in: directory)
+        try runOperatorCommand(AccountsCommand.self, ["unlock", "alice"], in: directory)
+        let show = try runOperatorCommand(AccountsCommand.self, ["show", "alice"], in: directory)
         XCTAssertTrue(show.contains("state:                active"), show)
         XCTAssertTrue(show.contains("balance:              12.4999 EUR"), show)
         XCTAssertTrue(show.contains("initial  10.0000"), show)
@@ -87,7 +87,7 @@ final class AccountsCommandTests: XCTestCase {
     func testGenerateMakesALotOfUniqueWorkingCredentials() throws {
         let directory = try TemporaryDataDirectory()
         let export = try directory.file("cards.csv")
-        let output = try runCommand(AccountsCommand.self, ["generate", "--count", "3", "--prefix", "vip", "--balance", "5",
+        let output = try runOperatorCommand(AccountsCommand.self, ["generate", "--count", "3", "--prefix", "vip", "--balance", "5",
                                                           "--lot", "march", "--export", export], in: directory)
         XCTAssertTrue(output.hasPrefix("generated 3 accounts in lot march, balance 5.0000 EUR each\n"), output)
         let csv = try String(contentsOfFile: export, encoding: .utf8)
@@ -114,14 +114,14 @@ final class AccountsCommandTests: XCTestCase {
         }
         XCTAssertEqual(try store.lots().map(\.name), ["march"])
         XCTAssertEqual(try store.accounts(lot: "march").count, 3)
-        XCTAssertEqual(try runCommand(AccountsCommand.self, ["list", "--lot", "march"], in: directory).split(separator: "\n").count, 4)
+        XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["list", "--lot", "march"], in: directory).split(separator: "\n").count, 4)
 
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["generate", "--count", "1", "--export", export], in: directory)) {
-            XCTAssertTrue(message($0).contains("already exists; refusing to overwrite"), message($0))
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["generate", "--count", "1", "--export", export], in: directory)) {
+            XCTAssertTrue(operatorErrorMessage($0).contains("already exists; refusing to overwrite"), operatorErrorMessage($0))
         }
         let second = try directory.file("again.csv")
-        XCTAssertThrowsError(try runCommand(AccountsCommand.self, ["generate", "--count", "1", "--lot", "march", "--export", second], in: directory)) {
-            XCTAssertEqual(message($0), "lot \"march\" already exists")
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["generate", "--count", "1", "--lot", "march", "--export", second], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "lot \"march\" already exists")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: second))
         XCTAssertThrowsError(try AccountsCommand.parseAsRoot(["generate", "--count", "0", "--export", second]))

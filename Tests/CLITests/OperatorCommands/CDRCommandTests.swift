@@ -9,9 +9,9 @@ final class CDRCommandTests: XCTestCase {
     /// Two settled calls for alice (one on 2026-01-01, one on 2026-01-02) and one for bob.
     private func seed(_ directory: TemporaryDataDirectory) throws {
         let deck = try directory.file("deck.csv", contents: "44,\"United Kingdom, all\",0.6000,0.1000,30,6\n33,France,0.1200,0,1,1\n")
-        try runCommand(RatesCommand.self, ["import", "standard", deck], in: directory)
-        try runCommand(AccountsCommand.self, ["add", "alice", "--password", "p", "--balance", "10", "--plan", "standard"], in: directory)
-        try runCommand(AccountsCommand.self, ["add", "bob", "--password", "p", "--balance", "10", "--plan", "standard"], in: directory)
+        try runOperatorCommand(RatesCommand.self, ["import", "standard", deck], in: directory)
+        try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "p", "--balance", "10", "--plan", "standard"], in: directory)
+        try runOperatorCommand(AccountsCommand.self, ["add", "bob", "--password", "p", "--balance", "10", "--plan", "standard"], in: directory)
         let store = try directory.store()
         let plan = try XCTUnwrap(store.ratePlan(named: "standard"))
         let day1 = Date(timeIntervalSince1970: 1_767_268_800)  // 2026-01-01T12:00:00Z
@@ -39,7 +39,7 @@ final class CDRCommandTests: XCTestCase {
     func testExportsOneRowPerLegAsCSV() throws {
         let directory = try TemporaryDataDirectory()
         try seed(directory)
-        let csv = try runCommand(CDRCommand.self, ["export", "--format", "csv"], in: directory)
+        let csv = try runOperatorCommand(CDRCommand.self, ["export", "--format", "csv"], in: directory)
         let rows = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         XCTAssertEqual(rows.count, 7)
         XCTAssertEqual(rows[0], "id,account,campaign,trigger,leg,from,to,start,answer,end,billed_seconds,rate_prefix,"
@@ -55,15 +55,15 @@ final class CDRCommandTests: XCTestCase {
     func testFiltersBySinceAndAccountAndWritesAFile() throws {
         let directory = try TemporaryDataDirectory()
         try seed(directory)
-        let aliceOnly = try runCommand(CDRCommand.self, ["export", "--account", "alice", "--format", "csv"], in: directory)
+        let aliceOnly = try runOperatorCommand(CDRCommand.self, ["export", "--account", "alice", "--format", "csv"], in: directory)
         XCTAssertEqual(aliceOnly.components(separatedBy: "\r\n").filter { $0.contains(",alice,") }.count, 4)
         XCTAssertFalse(aliceOnly.contains(",bob,"))
-        let secondDay = try runCommand(CDRCommand.self, ["export", "--since", "2026-01-02", "--format", "csv"], in: directory)
+        let secondDay = try runOperatorCommand(CDRCommand.self, ["export", "--since", "2026-01-02", "--format", "csv"], in: directory)
         XCTAssertEqual(secondDay.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 3)
-        let afternoon = try runCommand(CDRCommand.self, ["export", "--since", "2026-01-01T12:00:30Z", "--format", "csv"], in: directory)
+        let afternoon = try runOperatorCommand(CDRCommand.self, ["export", "--since", "2026-01-01T12:00:30Z", "--format", "csv"], in: directory)
         XCTAssertEqual(afternoon.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 5)
         let file = try directory.file("cdr.csv")
-        XCTAssertEqual(try runCommand(CDRCommand.self, ["export", "--format", "csv", "--output", file], in: directory), "")
+        XCTAssertEqual(try runOperatorCommand(CDRCommand.self, ["export", "--format", "csv", "--output", file], in: directory), "")
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 7)
 
         XCTAssertThrowsError(try CDRCommand.parseAsRoot(["export"]), "--format is required")
@@ -71,8 +71,8 @@ final class CDRCommandTests: XCTestCase {
         XCTAssertThrowsError(try CDRCommand.parseAsRoot(["export", "--format", "csv", "--since", "yesterday"])) {
             XCTAssertTrue(CDRCommand.message(for: $0).contains("--since \"yesterday\" is not a date"), CDRCommand.message(for: $0))
         }
-        XCTAssertThrowsError(try runCommand(CDRCommand.self, ["export", "--format", "csv", "--account", "zed"], in: directory)) {
-            XCTAssertEqual(message($0), "no account zed")
+        XCTAssertThrowsError(try runOperatorCommand(CDRCommand.self, ["export", "--format", "csv", "--account", "zed"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "no account zed")
         }
     }
 }

@@ -35,7 +35,7 @@ final class TemporaryDataDirectory {
 /// Parses `arguments` as `Command`'s command line (with `--data-dir` added), runs it
 /// in-process and returns what it printed.
 @discardableResult
-func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], in directory: TemporaryDataDirectory) throws -> String {
+func runOperatorCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], in directory: TemporaryDataDirectory) throws -> String {
     var command = try type.parseAsRoot(arguments + ["--data-dir", directory.dataDir])
     let output = CapturedOutput()
     try OperatorConsole.$output.withValue(output) {
@@ -47,6 +47,6 @@ func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [St
 func eur(_ text: String) -> Money { try! Money.parse(text, currency: "EUR") }
 
 /// The message a command-line user would see for `error`.
-func message(_ error: Error) -> String {
+func operatorErrorMessage(_ error: Error) -> String {
     AccountsCommand.message(for: error)
 }

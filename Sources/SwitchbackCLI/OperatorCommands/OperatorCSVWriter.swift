@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes CSV rows (RFC 4180): fields with a comma, quote or line break are quoted, and
 /// quotes inside are doubled; lines end with CRLF as §2 asks.
-struct CSVWriter {
+struct OperatorCSVWriter {
     private(set) var text = ""
 
     mutating func row(_ fields: [String]) {
