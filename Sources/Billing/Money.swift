@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Prepaid telephony rates are quoted with up to four decimals (0.0125 per minute), so the
 /// minor unit here is 1/10,000 of the currency unit: `1.0000` is stored as `10_000`.
-/// Money is never a `Double`: every operation on it is integer arithmetic, and the one
+/// Money is never binary floating point: every operation on it is integer arithmetic, and the one
 /// place where a division happens (a per-minute rate applied to seconds) rounds with a
 /// rule that is written down (see `Money.dividing(_:by:)`).
 public struct Money: Sendable, Hashable, Codable {

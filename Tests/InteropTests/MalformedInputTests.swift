@@ -163,6 +163,9 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertTrue(closed.contains { $0.contains("closed") }, "stream ended inside a body: \(closed)")
 
         XCTAssertTrue(server.events { $0["message"] == "answered" }.isEmpty, "no garbage ever started a call")
+        print("garbage: \(datagrams.count) datagrams, \(answers) answers, \(malformed.count) logged malformed "
+              + "with \(reasons.count) distinct reasons, \(closed.count) TCP connections closed, "
+              + String(format: "%.1f s", Date().timeIntervalSince(started)))
 
         XCTAssertLessThan(Date().timeIntervalSince(started), 30, "robustness run must stay bounded")
     }
