@@ -106,6 +106,10 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        .testTarget(name: "WebTests", dependencies: [
+            "Web",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["SwitchbackCLI", "Store", "Billing"]),
         // Drives the real binary with real peers (sipp, baresip).
         .testTarget(name: "InteropTests", dependencies: ["SIP"], resources: [.copy("Fixtures")]),

@@ -12,20 +12,24 @@ final class ServerProcess {
     let directory: URL
     /// The `--config` file; tests may rewrite it (`writeConfig`) before a reload.
     let configURL: URL
+    /// The `--data-dir` (SQLite); pass it to a later server to restart on the same data.
+    let dataDirectory: URL
 
     /// - Parameters:
     ///   - accessNumbersYAML: extra YAML under `access-numbers:` (the demo's 100 is always there).
     ///   - campaignsYAML: extra YAML under `campaigns:` (the demo campaign is always there).
     ///   - extraYAML: more top-level sections, e.g. `http: { admin-token: x }`.
     ///   - httpListen: `--http-listen`; port 0 picks a free port, read back from the log.
+    ///   - dataDirectory: `--data-dir`; default: a fresh `data` directory of this server.
     init(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "",
-         httpListen: String = "127.0.0.1:0", name: String = "server") throws {
+         httpListen: String = "127.0.0.1:0", name: String = "server", dataDirectory: URL? = nil) throws {
         directory = try InteropPaths.temporaryDirectory(name)
         configURL = directory.appendingPathComponent("switchback.yaml")
+        self.dataDirectory = dataDirectory ?? directory.appendingPathComponent("data")
         try writeConfig(accessNumbersYAML: accessNumbersYAML, campaignsYAML: campaignsYAML, extraYAML: extraYAML)
         process.executableURL = InteropPaths.binary
         process.arguments = ["serve", "--config", configURL.path, "--http-listen", httpListen,
-                             "--data-dir", directory.appendingPathComponent("data").path, "--log-format", "json"]
+                             "--data-dir", self.dataDirectory.path, "--log-format", "json"]
         process.currentDirectoryURL = directory
         let pipe = Pipe()
         process.standardError = pipe
@@ -110,6 +114,13 @@ final class ServerProcess {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// `kill -9`: the process dies at once, with no chance to settle calls or flush anything.
+    func killHard() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     func stop() {
         guard process.isRunning else { return }

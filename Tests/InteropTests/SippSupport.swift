@@ -32,11 +32,13 @@ struct Sipp {
     }
 
     func run(scenario: String, target: String, service: String = "100", transport: String = "u1",
-             mediaPort: Int, sipPort: Int, keys: [String: String] = [:], timeout: TimeInterval = 60) throws -> ProcessResult {
+             mediaPort: Int, sipPort: Int, keys: [String: String] = [:], extraArguments: [String] = [],
+             timeout: TimeInterval = 60) throws -> ProcessResult {
         var arguments = [target, "-sf", scenario, "-s", service, "-t", transport, "-i", "127.0.0.1",
                          "-p", "\(sipPort)", "-mp", "\(mediaPort)", "-m", "1", "-l", "1",
                          "-timeout", "\(Int(timeout) - 5)s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg"]
         for (key, value) in keys { arguments += ["-key", key, value] }
+        arguments += extraArguments
         let result = try ChildProcess.run(executable, arguments, in: work, timeout: timeout)
         return ProcessResult(status: result.status, output: result.output + "\n" + messageTrace())
     }

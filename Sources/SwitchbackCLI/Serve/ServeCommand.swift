@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Store
 import Switchboard
 import Web
 
@@ -90,12 +91,24 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let baseDirectory = config.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        // Creates data/switchback.sqlite and migrates it on first start (DESIGN.md, Persistence).
+        let dataDirectory = URL(fileURLWithPath: dataDir, isDirectory: true)
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(dataDirectory: dataDirectory)
+        } catch {
+            throw ValidationError("cannot open the database in \(dataDirectory.path): \(error)")
+        }
+        logger.info("store opened", metadata: [
+            "path": "\(dataDirectory.appendingPathComponent(SQLiteStore.fileName).path)",
+            "migrations": "\(try store.appliedMigrations().count)",
+        ])
 
         let group = MultiThreadedEventLoopGroup.singleton
         let server: SwitchbackServer
         do {
-            server = try SwitchbackServer(configuration: configuration, baseDirectory: baseDirectory, group: group, logger: logger)
+            server = try SwitchbackServer(configuration: configuration, baseDirectory: baseDirectory, group: group,
+                                          store: store, logger: logger)
         } catch let error as ScriptCatalogError {
             // A script the server would refuse to reload must not go into service at start.
             for line in error.lines { logger.critical("\(line)") }

@@ -16,6 +16,10 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     private var catalog: ScriptCatalog
     private var callsByDialog: [SIPDialog.ID: InboundCall] = [:]
     private var callsByInvite: [ObjectIdentifier: InboundCall] = [:]
+    /// Calls we placed (B legs): their in-dialog requests, ACKs and stray 2xx go to them.
+    let outboundCalls = OutboundCallRegistry()
+    /// Trunks and B-leg billing for `dial`; nil: scripts' dials go to the service desk.
+    var dialPlan: DialPlan?
 
     init(endpoint: SIPEndpoint, catalog: ScriptCatalog, services: CallServices, logger: Logger) {
         self.endpoint = endpoint
@@ -60,6 +64,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
 
     func endpoint(_ endpoint: SIPEndpoint, didReceive request: SIPRequest, in transaction: ServerTransaction) {
         let inDialog = request.to?.tag != nil
+        if inDialog, outboundCalls.handle(request, in: transaction) { return }
         switch request.method {
         case .invite where !inDialog:
             newCall(transaction)
@@ -105,6 +110,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didReceiveACK ack: SIPRequest, flow: SIPFlow) {
+        if outboundCalls.handleACK(ack) { return }
         guard let id = SIPDialog.ID(incoming: ack), let call = callsByDialog[id] else { return }
         call.ackReceived(ack)
     }
@@ -118,6 +124,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didReceiveStray response: SIPResponse, flow: SIPFlow) {
+        if outboundCalls.handleStray(response) { return }
         logger.debug("response matches no transaction", metadata: [
             "status": "\(response.statusCode)", "call-id": "\(response.callID ?? "")", "from": "\(flow)",
         ])

@@ -3,6 +3,7 @@ import IVR
 import Logging
 import Media
 import NIOCore
+import Store
 
 /// What a call needs from the rest of the server, passed in (no globals): media, prompts,
 /// the address to put in SDP, and the answers to the interpreter's service requests.
@@ -16,9 +17,13 @@ final class CallServices: @unchecked Sendable {
     private let mediaLoops: [any EventLoop]
     private var nextLoop = 0
     private let serviceDesk: any ServiceDesk
+    /// Where calls bill their access leg; nil on a server without a store.
+    private let billingStore: (any SwitchbackStore)?
 
     init(logger: Logger, mediaEngine: MediaEngine, mediaLoops: [any EventLoop], prompts: PromptLibrary,
-         promptCatalog: PromptCatalog, mediaAddress: String, serviceDesk: any ServiceDesk) {
+         promptCatalog: PromptCatalog, mediaAddress: String, serviceDesk: any ServiceDesk,
+         billingStore: (any SwitchbackStore)? = nil) {
+        self.billingStore = billingStore
         self.promptCatalog = promptCatalog
         self.logger = logger
         self.mediaEngine = mediaEngine
@@ -34,8 +39,20 @@ final class CallServices: @unchecked Sendable {
         return mediaLoops[nextLoop]
     }
 
-    func answer(_ request: ServiceRequest, context: CallContext) async -> ServiceResult {
-        await serviceDesk.answer(request, context: context)
+    /// Answers a request of a call. An account bound by `authenticate` starts the call's
+    /// access-leg billing before the answer goes back to the script, so every later request
+    /// (a credit check) already sees that reservation.
+    func answer(_ request: ServiceRequest, context: IVR.CallContext, billing: CallBilling?) async -> ServiceResult {
+        let result = await serviceDesk.answer(request, context: context, accessLeg: await billing?.accessLeg)
+        if case .authenticated(let account) = result, let billing, let login = account["login"]?.text {
+            await billing.accountAuthenticated(login: login)
+        }
+        return result
+    }
+
+    /// The access-leg billing of a call answered at `answeredAt`, or nil without a store.
+    func billing(for call: CallBilling.Call, log: CallLogger, cut: @escaping @Sendable (String) -> Void) -> CallBilling? {
+        billingStore.map { CallBilling(call: call, store: $0, log: log, cut: cut) }
     }
 }
 
@@ -43,7 +60,17 @@ final class CallServices: @unchecked Sendable {
 /// call-control layers provide real desks; a server without them refuses clearly.
 /// Called off the SIP event loop: a desk may block on its database.
 public protocol ServiceDesk: Sendable {
-    func answer(_ request: ServiceRequest, context: CallContext) async -> ServiceResult
+    func answer(_ request: ServiceRequest, context: IVR.CallContext) async -> ServiceResult
+    /// The same for a call whose access leg holds money (`CallBilling`): a credit check
+    /// counts that reservation as the call's own. Desks without billing ignore it.
+    func answer(_ request: ServiceRequest, context: IVR.CallContext, accessLeg: AccessLegReservation?) async -> ServiceResult
+}
+
+extension ServiceDesk {
+    public func answer(_ request: ServiceRequest, context: IVR.CallContext,
+                       accessLeg: AccessLegReservation?) async -> ServiceResult {
+        await answer(request, context: context)
+    }
 }
 
 /// The desk of a server with no accounts configured: every service fails with a reason
@@ -51,7 +78,7 @@ public protocol ServiceDesk: Sendable {
 public struct UnavailableServiceDesk: ServiceDesk {
     public init() {}
 
-    public func answer(_ request: ServiceRequest, context: CallContext) async -> ServiceResult {
+    public func answer(_ request: ServiceRequest, context: IVR.CallContext) async -> ServiceResult {
         .failed(reason: "\(request) is not available on this server")
     }
 }

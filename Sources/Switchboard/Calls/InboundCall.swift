@@ -33,6 +33,12 @@ final class InboundCall: @unchecked Sendable {
     private var offerlessInvite = false
     private var localSDPVersion: UInt64 = 1
     private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
+    private let receivedAt = Date()
+    private let campaign: String
+    /// Charges the access leg once a script binds an account whose plan says so.
+    private var billing: CallBilling?
+    /// The forward in progress (`dial`), which owns the A leg's digits meanwhile.
+    private var dial: DialSession?
 
     init(invite: ServerTransaction, entry: ScriptCatalog.Entry, router: CallRouter, services: CallServices) {
         self.invite = invite
@@ -40,6 +46,7 @@ final class InboundCall: @unchecked Sendable {
         self.services = services
         self.accessNumber = entry.accessNumber
         self.ringMilliseconds = entry.ringMilliseconds
+        self.campaign = entry.campaign
         let caller = invite.request.from?.uri.user ?? ""
         var context = CallContext(caller: caller, dnis: entry.accessNumber)
         context.variables["campaign"] = .string(entry.campaign)
@@ -133,6 +140,7 @@ final class InboundCall: @unchecked Sendable {
         state = .answered
         invite.respond(ok)
         log.event("answered", ["rtp-port": "\(session.localPort)"])
+        startBilling(answeredAt: Date())
     }
 
     private func startMedia(_ negotiated: NegotiatedAudio) {
@@ -269,6 +277,10 @@ final class InboundCall: @unchecked Sendable {
     private func digit(_ digit: Character, source: DTMFSource) {
         guard state == .running else { return }
         log.event("dtmf", ["digit": String(digit), "via": Self.label(source)])
+        if let dial {
+            dial.digit(digit)
+            return
+        }
         perform(interpreter.handle(.digit(digit)))
     }
 
@@ -308,6 +320,8 @@ final class InboundCall: @unchecked Sendable {
                 }
             case .cancelTimer(let id):
                 timers.removeValue(forKey: id)?.cancel()
+            case .request(let id, .dial(let request)) where router.dialPlan != nil:
+                startDial(id, request)
             case .request(let id, let request):
                 // Services (accounts, money, calls) answer asynchronously, off this loop;
                 // the answer comes back here as an event.
@@ -315,8 +329,9 @@ final class InboundCall: @unchecked Sendable {
                 let context = interpreter.context
                 let services = self.services
                 let loop = self.loop
+                let billing = self.billing
                 Task {
-                    let result = await services.answer(request, context: context)
+                    let result = await services.answer(request, context: context, billing: billing)
                     loop.execute { call.value?.serviceAnswered(id, result) }
                 }
             case .hangup(let cause):
@@ -371,9 +386,50 @@ final class InboundCall: @unchecked Sendable {
         teardown()
     }
 
+    /// The access leg is billable from its answer; who pays is known once a script authenticates.
+    private func startBilling(answeredAt: Date) {
+        let call = WeakCall(self)
+        let loop = self.loop
+        billing = services.billing(
+            for: CallBilling.Call(caller: interpreter.context.caller, accessNumber: accessNumber, campaign: campaign,
+                                  startedAt: receivedAt, answeredAt: answeredAt),
+            log: log,
+            cut: { reason in loop.execute { call.value?.hangup(cause: .normal, reason: reason) } })
+    }
+
+    // MARK: - Dial (Dialing/DialSession.swift does the work)
+
+    private func startDial(_ id: ServiceRequestID, _ request: DialRequest) {
+        guard let media, let plan = router.dialPlan else {
+            serviceAnswered(id, .dialEnded(.failed))
+            return
+        }
+        let call = WeakCall(self)
+        let services = self.services
+        let billing = self.billing
+        let session = DialSession(
+            request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
+            services: services, log: log, context: interpreter.context, aLegCallID: invite.request.callID ?? "",
+            balance: { context in await services.answer(.balance, context: context, billing: billing) },
+            finish: { outcome in call.value?.dialEnded(id, outcome) })
+        dial = session
+        session.start()
+    }
+
+    private func dialEnded(_ id: ServiceRequestID, _ outcome: DialOutcome) {
+        dial = nil
+        serviceAnswered(id, .dialEnded(outcome))
+    }
+
     private func teardown() {
         guard state != .ended else { return }
         state = .ended
+        dial?.aLegEnded()
+        dial = nil
+        if let billing {
+            let endedAt = Date()
+            Task { await billing.callEnded(at: endedAt) }
+        }
         ringTimer?.cancel()
         for timer in timers.values { timer.cancel() }
         timers.removeAll()

@@ -159,12 +159,29 @@ struct NodeReader {
                 for (index, item) in items.enumerated() {
                     let path = "trunks[\(index)]"
                     var trunk = SwitchbackConfiguration.Trunk(name: "", uri: "")
-                    for (k, v) in try mapping(item, path, allowed: ["name", "uri", "destinations"]) {
+                    for (k, v) in try mapping(item, path, allowed: ["name", "uri", "destinations", "transport", "username",
+                                                                    "password", "strip", "prefix", "caller-id"]) {
                         switch k {
                         case "name": trunk.name = try string(v, "\(path).name")
                         case "uri": trunk.uri = try string(v, "\(path).uri")
+                        case "transport":
+                            let transport = try string(v, "\(path).transport").lowercased()
+                            guard transport == "udp" || transport == "tcp" else {
+                                throw fail(v, "\(path).transport", "expected udp or tcp, got '\(transport)'")
+                            }
+                            trunk.transport = transport
+                        case "username": trunk.username = try string(v, "\(path).username")
+                        case "password": trunk.password = try string(v, "\(path).password")
+                        case "strip":
+                            trunk.strip = try int(v, "\(path).strip")
+                            guard trunk.strip >= 0 else { throw fail(v, "\(path).strip", "must not be negative") }
+                        case "prefix": trunk.prefix = try string(v, "\(path).prefix")
+                        case "caller-id": trunk.callerID = try string(v, "\(path).caller-id")
                         default: trunk.destinations = try strings(v, "\(path).destinations")
                         }
+                    }
+                    if (trunk.username == nil) != (trunk.password == nil) {
+                        throw fail(item, path, "username and password go together (digest credentials for the gateway)")
                     }
                     if trunk.name.isEmpty || trunk.uri.isEmpty { throw fail(item, path, "a trunk needs a name and a uri") }
                     c.trunks.append(trunk)

@@ -28,6 +28,31 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         public var name: String
         public var uri: String
         public var destinations: [String] = ["*"]
+        /// `udp` or `tcp`; nil: the URI's `transport` parameter, else UDP.
+        public var transport: String?
+        /// Digest credentials for the gateway's 401/407 (RFC 3261 §22.2).
+        public var username: String?
+        public var password: String?
+        /// Number rewriting before the Request-URI is built: drop this many leading
+        /// characters, then put `prefix` in front.
+        public var strip: Int = 0
+        public var prefix: String = ""
+        /// The caller ID presented on this trunk when the script gives none.
+        public var callerID: String?
+
+        public init(name: String, uri: String, destinations: [String] = ["*"], transport: String? = nil,
+                    username: String? = nil, password: String? = nil, strip: Int = 0, prefix: String = "",
+                    callerID: String? = nil) {
+            self.name = name
+            self.uri = uri
+            self.destinations = destinations
+            self.transport = transport
+            self.username = username
+            self.password = password
+            self.strip = strip
+            self.prefix = prefix
+            self.callerID = callerID
+        }
     }
 
     public struct Campaign: Sendable, Equatable {

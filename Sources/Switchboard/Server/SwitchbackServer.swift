@@ -5,6 +5,7 @@ import Media
 import NIOCore
 import NIOPosix
 import SIPStack
+import Store
 
 /// The telephony side of `switchback serve`: one SIP endpoint on one event loop, media
 /// spread over all loops, the router and its script catalog.
@@ -17,14 +18,24 @@ public final class SwitchbackServer: @unchecked Sendable {
     private let baseDirectory: URL
     /// Prompts play from here for the server's lifetime; reloads validate against it.
     private let soundsRoot: URL
+    /// Accounts, money and CDRs; nil for a server that runs scripts without accounts.
+    private let store: (any SwitchbackStore)?
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the configuration (scripts, sounds) start.
+    ///   - store: accounts, rates and billing. With it, scripts' service requests are
+    ///     answered by a `StoreServiceDesk` (unless `serviceDesk` is given), calls bill their
+    ///     access leg, and `start()` first settles what a crash left open.
+    ///   - serviceDesk: answers service requests; default: the store's, else none.
+    ///   - outboundLegBilling: told of every B leg a `dial` placed, to rate and settle it.
     /// - Throws: `ScriptCatalogError` when a campaign script fails validation (the server
-    ///   must not start on a script it would refuse to reload), or a listen address error.
+    ///   must not start on a script it would refuse to reload), a listen address error, or
+    ///   `TrunkSelectionError` for a trunk that cannot be used.
     public init(configuration: SwitchbackConfiguration, baseDirectory: URL, group: any EventLoopGroup,
-                serviceDesk: any ServiceDesk = UnavailableServiceDesk(), logger: Logger) throws {
+                store: (any SwitchbackStore)? = nil, serviceDesk: (any ServiceDesk)? = nil,
+                outboundLegBilling: (any OutboundLegBilling)? = nil, logger: Logger) throws {
         self.configuration = configuration
+        self.store = store
         self.group = group
         self.logger = logger
         self.baseDirectory = baseDirectory
@@ -45,8 +56,13 @@ public final class SwitchbackServer: @unchecked Sendable {
         let advertised = configuration.sip.advertise
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
         let services = CallServices(logger: logger, mediaEngine: mediaEngine, mediaLoops: loops, prompts: prompts,
-                                    promptCatalog: promptCatalog, mediaAddress: advertised, serviceDesk: serviceDesk)
+                                    promptCatalog: promptCatalog, mediaAddress: advertised,
+                                    serviceDesk: serviceDesk ?? store.map { StoreServiceDesk(store: $0) } ?? UnavailableServiceDesk(),
+                                    billingStore: store)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
+        // `dial` places B legs through the configured trunks (fixed for the process's lifetime).
+        router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
+                                   domain: configuration.sip.domain, billing: outboundLegBilling)
         endpoint.user = router
     }
 
@@ -56,9 +72,31 @@ public final class SwitchbackServer: @unchecked Sendable {
     }
 
     public func start() async throws {
+        // Before any call can open a leg: whatever is still open was left by a previous process.
+        if let store { try recoverOpenLegs(store) }
         try await endpoint.start().get()
         let numbers = try await scriptNumbers()
         logger.info("access numbers ready", metadata: ["numbers": "\(numbers)"])
+    }
+
+    /// Settles the reservations a crash (kill -9, power loss) left open, billing each open
+    /// leg up to its last heartbeat, and logs what was settled.
+    private func recoverOpenLegs(_ store: any SwitchbackStore) throws {
+        let settlements = try store.recoverOpenLegs(at: Date())
+        for settlement in settlements {
+            for leg in settlement.legs {
+                logger.notice("recovered open leg", metadata: [
+                    "reservation": "\(settlement.reservation.id ?? 0)", "leg": "\(leg.id ?? 0)",
+                    "account": "\(leg.accountID ?? 0)", "to": "\(leg.toNumber)", "billed-seconds": "\(leg.billedSeconds)",
+                    "cost": "\(leg.cost)", "disposition": "\(leg.disposition.rawValue)",
+                ])
+            }
+            logger.notice("recovered reservation", metadata: [
+                "reservation": "\(settlement.reservation.id ?? 0)", "charged": "\(settlement.charged)",
+                "released": "\(settlement.reservation.amount - settlement.charged)", "balance": "\(settlement.balanceAfter)",
+            ])
+        }
+        logger.info("billing recovery done", metadata: ["reservations": "\(settlements.count)"])
     }
 
     private func scriptNumbers() async throws -> String {

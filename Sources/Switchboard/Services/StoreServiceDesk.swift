@@ -1,0 +1,185 @@
+import Billing
+import Dispatch
+import Foundation
+import IVR
+import Store
+
+/// Answers the interpreter's service requests from the Store: accounts, caller IDs, rate
+/// plans and balances (issue 4, "into the language"). No SQL here: only Store protocols.
+///
+/// The desk keeps no per-call state. The account a call is bound to is `$account.login`,
+/// which `authenticate` put in the call's variables; every later request reads it back
+/// from the context, so a request can never act on another call's account.
+///
+/// Store calls are synchronous and quick (indexed reads, one short write), so they run on
+/// the calling task; password checks run PBKDF2 on purpose slowly and go to a dispatch
+/// queue so they never hold a thread of the cooperative pool.
+public struct StoreServiceDesk: ServiceDesk {
+    /// What the desk reads and writes.
+    public typealias Backend = AccountStore & BillingStore & CallerIDStore & RateStore
+
+    private let store: any Backend
+    private let now: @Sendable () -> Date
+
+    public init(store: any Backend, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    public func answer(_ request: ServiceRequest, context: IVR.CallContext) async -> ServiceResult {
+        await answer(request, context: context, accessLeg: nil)
+    }
+
+    public func answer(_ request: ServiceRequest, context: IVR.CallContext,
+                       accessLeg: AccessLegReservation?) async -> ServiceResult {
+        do {
+            switch request {
+            case let .authenticate(method, value):
+                return try await authenticate(method: method, value: value)
+            case .creditCheck(let destination):
+                return try creditCheck(destination: destination, context: context, accessLeg: accessLeg)
+            case .balance:
+                let account = try boundAccount(context)
+                return .balance(amount: account.balance.decimalAmount, currency: account.currency)
+            case .rememberCaller(let callerID):
+                return try rememberCaller(callerID, context: context)
+            case .dial:
+                return .failed(reason: "dial is not available until call control (placing and bridging calls) is in place")
+            case .scheduleCallback:
+                return .failed(reason: "callback is not available until call control (placing calls) is in place")
+            }
+        } catch let failure as DeskFailure {
+            return .failed(reason: failure.reason)
+        } catch {
+            return .failed(reason: "\(request): store error: \(error)")
+        }
+    }
+
+    // MARK: - authenticate
+
+    private func authenticate(method: AuthenticationMethod, value: String) async throws -> ServiceResult {
+        switch method {
+        case .pin:
+            return Self.result(try store.authenticate(pin: value))
+        case .password:
+            // The verb sends "<account number>:<password>", both typed as digits.
+            guard let colon = value.firstIndex(of: ":") else { return .authenticationFailed }
+            let login = String(value[..<colon])
+            let password = String(value[value.index(after: colon)...])
+            guard !login.isEmpty, !password.isEmpty else { return .authenticationFailed }
+            let store = self.store
+            return Self.result(try await Self.offPool { try store.authenticate(login: login, password: password) })
+        case .ani:
+            // ANI alone can be spoofed; `validate` warns where a script trusts it without a PIN.
+            guard !value.isEmpty, let account = try store.account(callerID: value) else { return .authenticationFailed }
+            return Self.result(account.state == .active ? .authenticated(account) : .locked(account))
+        case .did:
+            guard !value.isEmpty, let account = try store.account(personalDID: value) else { return .authenticationFailed }
+            return Self.result(account.state == .active ? .authenticated(account) : .locked(account))
+        case .sipDigest:
+            return .failed(reason: "sip-digest: the access number did not challenge this call for digest credentials "
+                + "(RFC 7616 challenges on INVITE come with call control)")
+        }
+    }
+
+    static func result(_ outcome: AuthenticationOutcome) -> ServiceResult {
+        switch outcome {
+        case .authenticated(let account): return .authenticated(account: accountVariables(account))
+        case .locked: return .locked
+        case .rejected: return .authenticationFailed
+        }
+    }
+
+    /// `$account` as scripts read it (scripts/README.md): login, balance (exact, the booked
+    /// balance), currency, plan, forward, did.
+    static func accountVariables(_ account: Account) -> [String: IVRValue] {
+        var fields: [String: IVRValue] = [
+            "login": .string(account.login),
+            "balance": .number(account.balance.decimalAmount),
+            "currency": .string(account.currency),
+        ]
+        if let plan = account.ratePlan { fields["plan"] = .string(plan) }
+        if let forward = account.forwardNumber { fields["forward"] = .string(forward) }
+        if let did = account.personalDID { fields["did"] = .string(did) }
+        return fields
+    }
+
+    // MARK: - credit-check
+
+    /// How long the bound account may call `destination`, from its free balance and its
+    /// plan's rates. With `accessLeg`, the call's own access-leg reservation counts as
+    /// available and the access leg's cost (already running) is counted alongside, exactly
+    /// as the dial step's `reserveForCall(replacing:)` will compute it.
+    private func creditCheck(destination: String, context: IVR.CallContext,
+                             accessLeg: AccessLegReservation?) throws -> ServiceResult {
+        let account = try boundAccount(context)
+        guard account.state == .active else { throw DeskFailure("credit-check: account \(account.login) is locked") }
+        guard let planName = account.ratePlan else {
+            throw DeskFailure("credit-check: account \(account.login) has no rate plan")
+        }
+        guard let plan = try store.ratePlan(named: planName) else {
+            throw DeskFailure("credit-check: rate plan \"\(planName)\" of account \(account.login) does not exist")
+        }
+        let bRate: Rate
+        do {
+            bRate = try plan.rate(for: destination)
+        } catch {
+            return .credit(.blocked)   // the plan does not serve this destination
+        }
+        var available = try store.freeBalance(account: account.id!)
+        var aRate: Rate?
+        var aElapsed = 0
+        if let accessLeg {
+            available = try available.adding(accessLeg.amount)
+            if plan.chargesALeg {
+                aRate = try plan.rate(for: accessLeg.accessNumber)
+                aElapsed = max(0, Int(now().timeIntervalSince(accessLeg.answeredAt).rounded(.down)))
+            }
+        }
+        let duration = try MaximumDuration.compute(freeBalance: available, aLeg: aRate, aLegElapsedSeconds: aElapsed,
+                                                   bLeg: bRate)
+        guard duration.seconds > 0 else { return .credit(.insufficient) }
+        return .credit(.ok(maxDurationSeconds: duration.seconds, ratePerMinute: bRate.perMinute.decimalAmount))
+    }
+
+    // MARK: - remember-caller
+
+    private func rememberCaller(_ callerID: String, context: IVR.CallContext) throws -> ServiceResult {
+        let account = try boundAccount(context)
+        guard !callerID.isEmpty else { throw DeskFailure("remember-caller: the call has no caller ID") }
+        do {
+            _ = try store.authoriseCallerID(callerID, account: account.id!, at: now())
+            return .done
+        } catch let error as StoreError {
+            throw DeskFailure("remember-caller: \(error)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The account `authenticate` bound to the call (`$account.login`), as stored now.
+    private func boundAccount(_ context: IVR.CallContext) throws -> Account {
+        guard let login = context.value(at: VariablePath(["account", "login"]))?.text, !login.isEmpty else {
+            throw DeskFailure("no account is bound to the call: authenticate first")
+        }
+        guard let account = try store.account(login: login) else {
+            throw DeskFailure("account \(login) no longer exists")
+        }
+        return account
+    }
+
+    /// Runs slow blocking work (PBKDF2) on a dispatch queue, not on the cooperative pool.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+}
+
+/// A request the desk refuses, with the reason the script's trace shows.
+private struct DeskFailure: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}
