@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "SIPTests", dependencies: ["SIP"], resources: [.copy("RFC4475")]),
         .testTarget(name: "SIPStackTests", dependencies: [
             "SIP", "SIPStack",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -42,6 +42,12 @@ final class StoreServiceDeskTests: XCTestCase {
         return await desk.answer(request, context: context, accessLeg: accessLeg)
     }
 
+    /// XCTAssertEqual's autoclosures cannot await; the answer is awaited first.
+    private func assertResult(_ actual: ServiceResult, _ expected: ServiceResult,
+                              file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual, expected, file: file, line: line)
+    }
+
     private var expectedAccount: [String: IVRValue] {
         ["login": .string("4711"), "balance": .number(Decimal(string: "1.2345")!), "currency": .string("EUR"),
          "plan": .string("std"), "forward": .string("4930123"), "did": .string("5550100")]
@@ -52,37 +58,37 @@ final class StoreServiceDeskTests: XCTestCase {
     func testPINBindsTheAccountWithExactBalance() async throws {
         let result = await ask(.authenticate(method: .pin, value: "1234"))
         XCTAssertEqual(result, .authenticated(account: expectedAccount))
-        XCTAssertEqual(await ask(.authenticate(method: .pin, value: "9999")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .pin, value: "9999")), .authenticationFailed)
     }
 
     func testLockedAccountAnswersLockedForEveryMethod() async throws {
         let id = try XCTUnwrap(try store.account(login: "4711")?.id)
         _ = try store.authoriseCallerID("5551234", account: id, at: clock)
         try store.setState(.locked, account: id)
-        XCTAssertEqual(await ask(.authenticate(method: .pin, value: "1234")), .locked)
-        XCTAssertEqual(await ask(.authenticate(method: .password, value: "4711:2468")), .locked)
-        XCTAssertEqual(await ask(.authenticate(method: .ani, value: "5551234")), .locked)
-        XCTAssertEqual(await ask(.authenticate(method: .did, value: "5550100")), .locked)
+        assertResult(await ask(.authenticate(method: .pin, value: "1234")), .locked)
+        assertResult(await ask(.authenticate(method: .password, value: "4711:2468")), .locked)
+        assertResult(await ask(.authenticate(method: .ani, value: "5551234")), .locked)
+        assertResult(await ask(.authenticate(method: .did, value: "5550100")), .locked)
     }
 
     func testPasswordIsAccountNumberColonPassword() async throws {
-        XCTAssertEqual(await ask(.authenticate(method: .password, value: "4711:2468")), .authenticated(account: expectedAccount))
-        XCTAssertEqual(await ask(.authenticate(method: .password, value: "4711:2469")), .authenticationFailed)
-        XCTAssertEqual(await ask(.authenticate(method: .password, value: "47112468")), .authenticationFailed)
-        XCTAssertEqual(await ask(.authenticate(method: .password, value: "4712:2468")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .password, value: "4711:2468")), .authenticated(account: expectedAccount))
+        assertResult(await ask(.authenticate(method: .password, value: "4711:2469")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .password, value: "47112468")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .password, value: "4712:2468")), .authenticationFailed)
     }
 
     func testANIByAuthorisedCallerIDOnly() async throws {
-        XCTAssertEqual(await ask(.authenticate(method: .ani, value: "5551234")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .ani, value: "5551234")), .authenticationFailed)
         let id = try XCTUnwrap(try store.account(login: "4711")?.id)
         _ = try store.authoriseCallerID("5551234", account: id, at: clock)
-        XCTAssertEqual(await ask(.authenticate(method: .ani, value: "5551234")), .authenticated(account: expectedAccount))
-        XCTAssertEqual(await ask(.authenticate(method: .ani, value: "")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .ani, value: "5551234")), .authenticated(account: expectedAccount))
+        assertResult(await ask(.authenticate(method: .ani, value: "")), .authenticationFailed)
     }
 
     func testDIDIsThePersonalNumberDialled() async throws {
-        XCTAssertEqual(await ask(.authenticate(method: .did, value: "5550100")), .authenticated(account: expectedAccount))
-        XCTAssertEqual(await ask(.authenticate(method: .did, value: "5550199")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .did, value: "5550100")), .authenticated(account: expectedAccount))
+        assertResult(await ask(.authenticate(method: .did, value: "5550199")), .authenticationFailed)
     }
 
     func testSIPDigestFailsSayingTheAccessNumberDidNotChallenge() async throws {
@@ -96,11 +102,11 @@ final class StoreServiceDeskTests: XCTestCase {
 
     func testCreditCheckComputesMaximumDurationFromFreeBalance() async throws {
         // 1.2345 at 0.0600/min, 60/60: 20 minutes cost 1.2000, 21 cost 1.2600 → 1200 s.
-        XCTAssertEqual(await ask(.creditCheck(destination: "4930123456"), login: "4711"),
+        assertResult(await ask(.creditCheck(destination: "4930123456"), login: "4711"),
                        .credit(.ok(maxDurationSeconds: 1200, ratePerMinute: Decimal(string: "0.06")!)))
         // 0.0100 fee + 0.0125/min by the second: t s cost 0.0100 + 0.0125·t/60 ≤ 1.2345
         // → t ≤ 5877.6 → 5877 s (5877 s cost 0.0100 + 1.224375 → 1.2344 rounded).
-        XCTAssertEqual(await ask(.creditCheck(destination: "447700900123"), login: "4711"),
+        assertResult(await ask(.creditCheck(destination: "447700900123"), login: "4711"),
                        .credit(.ok(maxDurationSeconds: 5877, ratePerMinute: Decimal(string: "0.0125")!)))
     }
 
@@ -108,7 +114,7 @@ final class StoreServiceDeskTests: XCTestCase {
         let id = try XCTUnwrap(try store.account(login: "4711")?.id)
         // Another call holds 1.2000: 0.0345 left pays no whole Germany minute (0.0600).
         _ = try store.reserve(account: id, amount: eur("1.2000"), maxDurationSeconds: nil, call: Store.CallContext(), at: clock)
-        XCTAssertEqual(await ask(.creditCheck(destination: "4930123456"), login: "4711"), .credit(.insufficient))
+        assertResult(await ask(.creditCheck(destination: "4930123456"), login: "4711"), .credit(.insufficient))
     }
 
     func testTheCallsOwnAccessLegReservationCountsAsAvailableWithTheAccessLegRunning() async throws {
@@ -120,12 +126,12 @@ final class StoreServiceDeskTests: XCTestCase {
         // Available 1.2345. A leg (0.0200/min, 1/1) already up 30 s, B leg Germany 60/60:
         // t = 900: A 930 s = 0.3100, B 15 min = 0.9000 → 1.2100 ≤ 1.2345;
         // t = 901: B 16 min = 0.9600 → too much. So 900 s.
-        XCTAssertEqual(await ask(.creditCheck(destination: "4930123456"), login: "4711", accessLeg: accessLeg),
+        assertResult(await ask(.creditCheck(destination: "4930123456"), login: "4711", accessLeg: accessLeg),
                        .credit(.ok(maxDurationSeconds: 900, ratePerMinute: Decimal(string: "0.06")!)))
     }
 
     func testUnratedDestinationIsBlocked() async throws {
-        XCTAssertEqual(await ask(.creditCheck(destination: "3312345678"), login: "4711"), .credit(.blocked))
+        assertResult(await ask(.creditCheck(destination: "3312345678"), login: "4711"), .credit(.blocked))
     }
 
     func testCreditCheckWithoutBoundAccountFails() async throws {
@@ -138,18 +144,18 @@ final class StoreServiceDeskTests: XCTestCase {
     // MARK: balance, remember-caller, call control
 
     func testBalanceIsExact() async throws {
-        XCTAssertEqual(await ask(.balance, login: "4711"), .balance(amount: Decimal(string: "1.2345")!, currency: "EUR"))
+        assertResult(await ask(.balance, login: "4711"), .balance(amount: Decimal(string: "1.2345")!, currency: "EUR"))
         let id = try XCTUnwrap(try store.account(login: "4711")?.id)
         _ = try store.debit(account: id, amount: eur("0.0001"), note: nil, at: clock)
-        XCTAssertEqual(await ask(.balance, login: "4711"), .balance(amount: Decimal(string: "1.2344")!, currency: "EUR"))
+        assertResult(await ask(.balance, login: "4711"), .balance(amount: Decimal(string: "1.2344")!, currency: "EUR"))
     }
 
     func testRememberCallerAuthorisesANIForNextTime() async throws {
-        XCTAssertEqual(await ask(.rememberCaller(callerID: "5559876"), login: "4711"), .done)
+        assertResult(await ask(.rememberCaller(callerID: "5559876"), login: "4711"), .done)
         XCTAssertEqual(try store.account(callerID: "5559876")?.login, "4711")
-        XCTAssertEqual(await ask(.authenticate(method: .ani, value: "5559876")), .authenticated(account: expectedAccount))
+        assertResult(await ask(.authenticate(method: .ani, value: "5559876")), .authenticated(account: expectedAccount))
         // Again is harmless; another account's number is refused with the reason.
-        XCTAssertEqual(await ask(.rememberCaller(callerID: "5559876"), login: "4711"), .done)
+        assertResult(await ask(.rememberCaller(callerID: "5559876"), login: "4711"), .done)
         _ = try store.createAccount(NewAccount(login: "other", password: "x", sipRealm: "test", initialBalance: eur("0")),
                                     at: clock)
         guard case .failed(let reason) = await ask(.rememberCaller(callerID: "5559876"), login: "other") else {

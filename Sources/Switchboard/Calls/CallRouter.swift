@@ -20,6 +20,8 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     let outboundCalls = OutboundCallRegistry()
     /// Trunks and B-leg billing for `dial`; nil: scripts' dials go to the service desk.
     var dialPlan: DialPlan?
+    /// The registrar; nil: REGISTER is answered 405 (no credentials to check against).
+    var registrations: RegistrationService?
 
     init(endpoint: SIPEndpoint, catalog: ScriptCatalog, services: CallServices, logger: Logger) {
         self.endpoint = endpoint
@@ -81,6 +83,8 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             transaction.respond(status: 200, headers: [
                 ("Allow", Self.allowedMethods), ("Accept", "application/sdp"), ("Accept-Language", "en"),
             ])
+        case .register where registrations != nil:
+            registrations?.handle(transaction)
         case .register, .subscribe, .notify, .refer, .message, .publish, .prack, .update:
             transaction.respond(status: 405, headers: [("Allow", Self.allowedMethods)])
         default:

@@ -142,11 +142,13 @@ final class DialSession: @unchecked Sendable {
             requestURI: route.requestURI, from: from, destination: route.destination, offer: offer, login: route.login,
             ringTimeout: .seconds(max(1, request.ringTimeoutSeconds)))
         let call = OutboundCall(endpoint: endpoint, parameters: parameters, registry: registry)
-        call.onProgress = { [weak self] progress in
-            self?.log.event("dial progress", ["status": "\(progress.status)", "early-media": progress.earlyMedia == nil ? "no" : "yes"])
+        // The call keeps this session alive until it ends (the A leg may be gone by then:
+        // the B leg still needs its media closed and its billing record); `report` lets go.
+        call.onProgress = { [log] progress in
+            log.event("dial progress", ["status": "\(progress.status)", "early-media": progress.earlyMedia == nil ? "no" : "yes"])
         }
-        call.onAnswer = { [weak self] answer in self?.answered(answer) }
-        call.onEnd = { [weak self] ending in self?.ended(ending) }
+        call.onAnswer = { answer in self.answered(answer) }
+        call.onEnd = { ending in self.ended(ending) }
         self.call = call
         phase = .calling
         call.start()
@@ -307,20 +309,24 @@ final class DialSession: @unchecked Sendable {
         let bLeg = self.bLeg
         self.bridge = nil
         self.bLeg = nil
-        if let bLeg {
-            let closed = (bridge?.unbridge() ?? bLeg.eventLoop.makeSucceededVoidFuture())
-            closed.whenComplete { _ in _ = bLeg.close() }
-        }
+        call?.onAnswer = nil
+        call?.onEnd = nil
+        call?.onProgress = nil
+        // The A leg is back on its own playback once unbridged; only then may the script play to it.
+        let unbridged = bridge?.unbridge() ?? loop.makeSucceededVoidFuture()
+        if let bLeg { unbridged.whenComplete { _ in _ = bLeg.close() } }
         if let route, let plan = plan.billing {
             plan.outboundLegEnded(OutboundLegRecord(
                 callID: call?.callID ?? "", aLegCallID: aLegCallID, context: context, trunk: route.trunk,
                 dialled: route.dialled, number: route.number, callerID: callerID, startedAt: startedAt,
                 answeredAt: answeredAt, endedAt: Date(), outcome: outcome, sipStatus: sipStatus))
         }
-        let finish = self.finish
-        self.finish = nil
         // Never call back into the A leg's call while it is still carrying out an action.
-        loop.execute { finish?(outcome) }
+        unbridged.hop(to: loop).whenComplete { [self] _ in
+            let finish = self.finish
+            self.finish = nil
+            finish?(outcome)
+        }
     }
 }
 

@@ -2,8 +2,8 @@ import Foundation
 import Store
 
 /// The Store's accounts as SIP credentials: an account's login is its SIP username, and
-/// its `sipHA1` was computed for its `sipRealm` when the password was set. A locked or
-/// closed account cannot register.
+/// its `sipHA1` was computed for its `sipRealm` when the password was set. A locked
+/// account cannot register.
 public struct AccountCredentials: SIPCredentialsLookup {
     private let store: any AccountStore
 

@@ -1,3 +1,4 @@
+import Billing
 import Foundation
 import IVR
 import Logging
@@ -28,12 +29,15 @@ public final class SwitchbackServer: @unchecked Sendable {
     ///     access leg, and `start()` first settles what a crash left open.
     ///   - serviceDesk: answers service requests; default: the store's, else none.
     ///   - outboundLegBilling: told of every B leg a `dial` placed, to rate and settle it.
+    ///   - sipCredentials: the HA1s REGISTER is checked against; default: the store's accounts.
+    ///     With neither, REGISTER is answered 405.
     /// - Throws: `ScriptCatalogError` when a campaign script fails validation (the server
     ///   must not start on a script it would refuse to reload), a listen address error, or
     ///   `TrunkSelectionError` for a trunk that cannot be used.
     public init(configuration: SwitchbackConfiguration, baseDirectory: URL, group: any EventLoopGroup,
                 store: (any SwitchbackStore)? = nil, serviceDesk: (any ServiceDesk)? = nil,
-                outboundLegBilling: (any OutboundLegBilling)? = nil, logger: Logger) throws {
+                outboundLegBilling: (any OutboundLegBilling)? = nil, sipCredentials: (any SIPCredentialsLookup)? = nil,
+                logger: Logger) throws {
         self.configuration = configuration
         self.store = store
         self.group = group
@@ -63,6 +67,11 @@ public final class SwitchbackServer: @unchecked Sendable {
         // `dial` places B legs through the configured trunks (fixed for the process's lifetime).
         router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
                                    domain: configuration.sip.domain, billing: outboundLegBilling)
+        // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
+        if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
+            router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
+                                                       eventLoop: sipLoop, logger: logger)
+        }
         endpoint.user = router
     }
 
