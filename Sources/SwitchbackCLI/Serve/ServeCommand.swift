@@ -99,9 +99,10 @@ public struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot open the database in \(dataDirectory.path): \(error)")
         }
+        let migrations = try store.appliedMigrations().count
         logger.info("store opened", metadata: [
             "path": "\(dataDirectory.appendingPathComponent(SQLiteStore.fileName).path)",
-            "migrations": "\(try store.appliedMigrations().count)",
+            "migrations": "\(migrations)",
         ])
 
         let group = MultiThreadedEventLoopGroup.singleton
