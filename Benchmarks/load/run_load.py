@@ -107,9 +107,13 @@ access-numbers:
         failed = int(last[header.index("FailedCall(C)")])
     rtts = []
     for path in glob.glob(os.path.join(work, "*_rtt.csv")):
-        for row in csv.reader(open(path), delimiter=";"):
-            if len(row) >= 3 and row[2].replace(".", "", 1).isdigit():
-                rtts.append(float(row[2]))
+        rows = list(csv.reader(open(path), delimiter=";"))
+        if not rows:
+            continue
+        column = rows[0].index("response_time_ms") if "response_time_ms" in rows[0] else 1
+        for row in rows[1:]:
+            if len(row) > column and row[column].replace(".", "", 1).isdigit():
+                rtts.append(float(row[column]))
     print(f"offered calls        {total}" + (f" at {a.rate}/s" if a.rate else f" held {a.hold_ms} ms each"))
     print(f"successful / failed  {ok} / {failed}  ({100.0 * failed / max(1, ok + failed):.3f} % failed)")
     print(f"INVITE->200 ms       p50 {percentile(rtts, 50):.2f}  p95 {percentile(rtts, 95):.2f}  p99 {percentile(rtts, 99):.2f}  max {max(rtts) if rtts else float('nan'):.2f}  (n={len(rtts)})")
@@ -120,14 +124,18 @@ access-numbers:
         streams = lost = 0
         max_delta = 0.0
         packets = 0
+        mean_jitter = []
         for line in out.splitlines():
-            m = re.search(r"ITU-T G\.711 PCMU\s+(\d+)\s+(-?\d+)\s+\(.*?\)\s+([\d.]+)", line)
+            # Payload, Pkts, Lost (pct), Min Delta, Mean Delta, Max Delta, ...
+            m = re.search(r"(?:g711U|ITU-T G\.711 PCMU)\s+(\d+)\s+(-?\d+)\s+\([^)]*\)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", line)
             if m:
                 streams += 1
                 packets += int(m.group(1))
                 lost += max(0, int(m.group(2)))
-                max_delta = max(max_delta, float(m.group(3)))
-        print(f"RTP captured         {streams} streams, {packets} packets, {lost} lost, worst gap {max_delta:.1f} ms over {a.capture_secs} s")
+                max_delta = max(max_delta, float(m.group(5)))
+                mean_jitter.append(float(m.group(7)))
+        print(f"RTP captured         {streams} streams, {packets} packets, {lost} lost, worst gap {max_delta:.1f} ms, "
+              f"mean jitter {sum(mean_jitter) / max(1, len(mean_jitter)):.1f} ms over {a.capture_secs} s")
     print(f"work dir             {work}")
 
 if __name__ == "__main__":

@@ -9,6 +9,15 @@ final class DialTests: XCTestCase {
     private let number = "4930777"
 
     func testDialBridgesAudioAndHashElevenEndsTheBLegOnly() throws {
+        try bridgedCall(calleeScenario: "dial_callee.xml", calleePayloadType: 0)
+    }
+
+    /// The caller speaks µ-law, the callee answers A-law only: the bridge transcodes both ways.
+    func testDialTranscodesBetweenMuLawAndALaw() throws {
+        try bridgedCall(calleeScenario: "dial_callee_pcma.xml", calleePayloadType: 8)
+    }
+
+    private func bridgedCall(calleeScenario: String, calleePayloadType: UInt8) throws {
         let tshark = try Peer.require("tshark", package: "tshark")
         let sox = try Peer.require("sox", package: "sox")
         let caller = try Sipp(name: "dial-caller")
@@ -28,7 +37,7 @@ final class DialTests: XCTestCase {
         let heardByCaller = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
         let heardByCallee = try RTPCapture(tshark: tshark, udpPort: calleePorts.media, directory: callee.work)
 
-        let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee.xml", ports: calleePorts) }
+        let calleeRun = Background { try DialTests.runCallee(callee, scenario: calleeScenario, ports: calleePorts) }
         let result = try caller.run(scenario: "dial_caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
                                     mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 50)
         let calleeResult = try calleeRun.wait(timeout: 60)
@@ -58,6 +67,8 @@ final class DialTests: XCTestCase {
 
         // Audio both ways: the callee received the caller's tone through the bridge, and the
         // caller received it back (the callee echoes), i.e. the B side's audio reached A.
+        XCTAssertEqual(Set(toCallee.map(\.payloadType)).subtracting([101]), [calleePayloadType], "the callee gets its own codec")
+        XCTAssertEqual(Set(toCaller.map(\.payloadType)).subtracting([101]), [0], "the caller gets its own codec")
         let toneAtCallee = toCallee.filter { ToneDetector.isTone($0, hertz: 1000) }.count
         XCTAssertGreaterThan(toneAtCallee, 100, "the callee should hear ~4 s of the caller's tone, got \(toneAtCallee) packets")
         let toneAtCaller = toCaller.filter { ToneDetector.isTone($0, hertz: 1000) }.count
@@ -75,7 +86,7 @@ final class DialTests: XCTestCase {
         let server = try dialServer(trunkPort: calleePorts.sip, name: "dial-busy")
         defer { server.stop() }
         let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee_busy.xml", ports: calleePorts) }
-        let result = try caller.run(scenario: "dial_caller_busy.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
+        let result = try caller.run(scenario: "dial_caller_keys_then_bye.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
                                     mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 40)
         let calleeResult = try calleeRun.wait(timeout: 45)
         let log = "server log:\n\(server.rawLog.suffix(6000))"
@@ -92,10 +103,76 @@ final class DialTests: XCTestCase {
         XCTAssertEqual(prompts.last, "en/callee-busy")
     }
 
+    func testTheForwardIsCutAtItsTimeLimitAfterAWarningTone() throws {
+        let tshark = try Peer.require("tshark", package: "tshark")
+        let caller = try Sipp(name: "dial-limit-caller")
+        let callee = try Sipp(name: "dial-limit-callee")
+        try makeDTMFPcap("\(number)#", named: "dest.pcap", in: caller, seed: 31)
+        let callerPorts = Sipp.ports()
+        let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
+        let server = try dialServer(trunkPort: calleePorts.sip, name: "dial-limit", script: "dial-limited")
+        defer { server.stop() }
+        let heardByCaller = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
+        let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee.xml", ports: calleePorts) }
+        let result = try caller.run(scenario: "dial_caller_keys_then_bye.xml", target: "127.0.0.1:\(server.udpPort)",
+                                    service: "200", mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 40)
+        let calleeResult = try calleeRun.wait(timeout: 45)
+        let toCaller = try heardByCaller.stop()
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertEqual(calleeResult.status, 0, "callee sipp failed (it must get our BYE):\n\(calleeResult.output)\n\(log)")
+        try server.waitForEvents(timeout: 5) { $0["message"] == "hangup" && $0["by"] == "server" }
+
+        let bridged = try XCTUnwrap(server.events { $0["message"] == "bridged" }.first, log)
+        let warning = try XCTUnwrap(server.events { $0["message"] == "time limit warning" }.first, log)
+        let cut = try XCTUnwrap(server.events { $0["message"] == "time limit reached" }.first, log)
+        XCTAssertEqual(warning["seconds-left"], "2")
+        let bridgedAt = try XCTUnwrap(Self.time(bridged)), warnedAt = try XCTUnwrap(Self.time(warning))
+        let cutAt = try XCTUnwrap(Self.time(cut))
+        XCTAssertEqual(warnedAt.timeIntervalSince(bridgedAt), 2, accuracy: 0.5)
+        XCTAssertEqual(cutAt.timeIntervalSince(bridgedAt), 4, accuracy: 0.5)
+        // No credit limit is known to the script, so its own cap ends the forward normally.
+        XCTAssertEqual(server.events { $0["message"] == "dial ended" }.map { $0["outcome"] ?? "" }, ["ended"], log)
+        let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
+        XCTAssertEqual(nodes, ["ask-number", "call", "after-call"], log)
+        // The caller heard the warning tone (425 Hz beeps).
+        let beeps = toCaller.filter { ToneDetector.isTone($0, hertz: 425) }.count
+        XCTAssertGreaterThan(beeps, 15, "three 200 ms beeps are about 30 packets of 425 Hz, got \(beeps)")
+    }
+
+    func testTheCallersHangupDuringTheForwardEndsTheBLeg() throws {
+        let caller = try Sipp(name: "dial-hangup-caller")
+        let callee = try Sipp(name: "dial-hangup-callee")
+        try makeDTMFPcap("\(number)#", named: "dest.pcap", in: caller, seed: 51)
+        let callerPorts = Sipp.ports()
+        let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
+        let server = try dialServer(trunkPort: calleePorts.sip, name: "dial-hangup")
+        defer { server.stop() }
+        let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee.xml", ports: calleePorts) }
+        let result = try caller.run(scenario: "dial_caller_hangs_up.xml", target: "127.0.0.1:\(server.udpPort)",
+                                    service: "200", mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 40)
+        let calleeResult = try calleeRun.wait(timeout: 45)
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertEqual(calleeResult.status, 0, "callee sipp failed (it must get our BYE):\n\(calleeResult.output)\n\(log)")
+        try server.waitForEvents(timeout: 5) { $0["message"] == "dial ended" }
+        XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 1, log)
+        XCTAssertEqual(server.events { $0["message"] == "hangup" && $0["by"] == "caller" }.count, 1, log)
+        XCTAssertTrue(server.events { $0["message"] == "hangup" && $0["by"] == "server" }.isEmpty, "nobody is left to hang up")
+        let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
+        XCTAssertEqual(nodes, ["ask-number", "call"], "the script does not go on without its caller\n\(log)")
+    }
+
     // MARK: - Helpers
 
-    private func dialServer(trunkPort: Int, name: String) throws -> ServerProcess {
-        let script = InteropPaths.fixtures.appendingPathComponent("scripts/dial.yaml").path
+    private static func time(_ event: [String: String]) -> Date? {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return event["time"].flatMap { format.date(from: $0) }
+    }
+
+    private func dialServer(trunkPort: Int, name: String, script scriptName: String = "dial") throws -> ServerProcess {
+        let script = InteropPaths.fixtures.appendingPathComponent("scripts/\(scriptName).yaml").path
         return try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
                                  campaignsYAML: "  dialer: { script: \(script) }",
                                  extraYAML: """
@@ -128,46 +205,5 @@ final class DialTests: XCTestCase {
         let python = try Peer.require("python3", package: "python3")
         let result = try ChildProcess.run(python, arguments, in: sipp.work, timeout: 20)
         guard result.status == 0 else { throw ServerProcess.Failure("\(arguments.first ?? "") failed: \(result.output)") }
-    }
-}
-
-/// Runs a blocking peer on another thread while the test drives the other side.
-private final class Background: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<ProcessResult, any Error>?
-
-    init(_ body: @escaping @Sendable () throws -> ProcessResult) {
-        Thread.detachNewThread { [self] in
-            result = Result { try body() }
-            done.signal()
-        }
-    }
-
-    func wait(timeout: TimeInterval) throws -> ProcessResult {
-        guard done.wait(timeout: .now() + timeout) == .success, let result else {
-            throw ServerProcess.Failure("background peer did not finish within \(timeout) s")
-        }
-        return try result.get()
-    }
-}
-
-/// Tells a steady tone from speech and silence: the Goertzel power at `hertz` against the
-/// packet's whole power (a pure tone puts nearly all of it in one bin).
-enum ToneDetector {
-    static func isTone(_ packet: RTPCapture.Packet, hertz: Double) -> Bool {
-        guard packet.payloadType == 0 || packet.payloadType == 8, packet.payload.count >= 80 else { return false }
-        let samples = packet.payload.map { Double(AudioEnergy.decode($0, payloadType: packet.payloadType)) }
-        let total = samples.reduce(0) { $0 + $1 * $1 }
-        guard total / Double(samples.count) > 500 * 500 else { return false }   // not silence
-        let coefficient = 2 * cos(2 * Double.pi * hertz / 8000)
-        var s1 = 0.0, s2 = 0.0
-        for sample in samples {
-            let s0 = sample + coefficient * s1 - s2
-            s2 = s1
-            s1 = s0
-        }
-        let power = s1 * s1 + s2 * s2 - coefficient * s1 * s2
-        // For a pure sine, power ≈ N/2 · total; speech spreads over many bins.
-        return power > 0.25 * Double(samples.count) * total
     }
 }

@@ -23,6 +23,8 @@ final class DialSession: @unchecked Sendable {
         case limit
         /// The A leg hung up: nobody is left to tell.
         case aLegGone
+        /// The answer was unusable (no or bad SDP, the bridge failed): outcome `failed`.
+        case failure
     }
 
     private enum Phase { case idle, opening, calling, bridged, over }
@@ -52,6 +54,8 @@ final class DialSession: @unchecked Sendable {
     private var startedAt = Date()
     private var answeredAt: Date?
     private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
+    /// The `trunk` of a route to a registered phone (in logs and billing records).
+    static let registeredTrunk = "registered-contact"
     /// Tokens of prompts played to the A leg while bridged, apart from the script's.
     private static let tokenBase: UInt64 = 1 << 62
 
@@ -85,10 +89,15 @@ final class DialSession: @unchecked Sendable {
             return fail("dial to \(request.to.count) numbers (a conference) is not supported here")
         }
         let route: TrunkSelector.Route
-        do {
-            route = try plan.trunks.route(for: number)
-        } catch {
-            return fail("\(error)")
+        if let binding = plan.registrations?.contacts(of: number).first {
+            route = TrunkSelector.Route(trunk: Self.registeredTrunk, dialled: number, number: number,
+                                        requestURI: binding.contact, destination: binding.destination)
+        } else {
+            do {
+                route = try plan.trunks.route(for: number)
+            } catch {
+                return fail("\(error)")
+            }
         }
         self.route = route
         callerID = request.callerID ?? route.callerID ?? context.caller
@@ -160,7 +169,7 @@ final class DialSession: @unchecked Sendable {
         answeredAt = Date()
         guard let remote = answer.remoteSDP else {
             log.problem("B leg answered without SDP", [:])
-            return endBLeg(.key, failing: true)
+            return endBLeg(.failure)
         }
         let negotiated: NegotiatedAudio
         let address: SocketAddress
@@ -169,7 +178,7 @@ final class DialSession: @unchecked Sendable {
             address = try SocketAddress(ipAddress: negotiated.remoteAddress, port: negotiated.remotePort)
         } catch {
             log.problem("B leg's SDP answer unusable", ["reason": "\(error)"])
-            return endBLeg(.key, failing: true)
+            return endBLeg(.failure)
         }
         let law: G711Law = negotiated.codec == .pcma ? .alaw : .ulaw
         log.event("dial answered", ["b-call-id": call.callID, "codec": "\(negotiated.codec)",
@@ -192,7 +201,7 @@ final class DialSession: @unchecked Sendable {
                 armTimeLimit()
             case .failure(let error):
                 log.problem("bridge failed", ["reason": "\(error)"])
-                endBLeg(.key, failing: true)
+                endBLeg(.failure)
             }
         }
     }
@@ -251,9 +260,8 @@ final class DialSession: @unchecked Sendable {
     // MARK: - Ending
 
     /// Ends the B leg from our side: CANCEL before the answer, BYE after it.
-    private func endBLeg(_ why: LocalEnd, failing: Bool = false) {
-        if localEnd == nil { localEnd = failing ? nil : why }
-        if failing { failedLocally = true }
+    private func endBLeg(_ why: LocalEnd) {
+        if localEnd == nil || why == .failure { localEnd = why }
         switch phase {
         case .idle, .over:
             return
@@ -265,12 +273,10 @@ final class DialSession: @unchecked Sendable {
         }
     }
 
-    private var failedLocally = false
-
     private func ended(_ ending: OutboundCallEnding) {
         guard phase != .over else { return }
         let outcome: DialOutcome
-        if failedLocally {
+        if localEnd == .failure {
             outcome = .failed
         } else {
             switch ending.outcome {

@@ -35,6 +35,17 @@ public struct TrunkSelector: Sendable {
         public var login: DigestLogin?
         /// The trunk's default caller ID, if it has one.
         public var callerID: String?
+
+        public init(trunk: String, dialled: String, number: String, requestURI: SIPURI, destination: SIPDestination,
+                    login: DigestLogin? = nil, callerID: String? = nil) {
+            self.trunk = trunk
+            self.dialled = dialled
+            self.number = number
+            self.requestURI = requestURI
+            self.destination = destination
+            self.login = login
+            self.callerID = callerID
+        }
     }
 
     public let trunks: [Trunk]

@@ -64,14 +64,16 @@ public final class SwitchbackServer: @unchecked Sendable {
                                     serviceDesk: serviceDesk ?? store.map { StoreServiceDesk(store: $0) } ?? UnavailableServiceDesk(),
                                     billingStore: store)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
-        // `dial` places B legs through the configured trunks (fixed for the process's lifetime).
-        router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
-                                   domain: configuration.sip.domain, billing: outboundLegBilling)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
         if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
                                                        eventLoop: sipLoop, logger: logger)
         }
+        // `dial` rings registered users' phones, else places B legs through the configured
+        // trunks (both fixed for the process's lifetime).
+        router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
+                                   domain: configuration.sip.domain, billing: outboundLegBilling,
+                                   registrations: router.registrations)
         endpoint.user = router
     }
 
