@@ -104,7 +104,7 @@ public final class OutboundCall: @unchecked Sendable {
         self.endpoint = endpoint
         self.parameters = parameters
         self.registry = registry
-        let callID = parameters.callID ?? "\(String(UInt64.random(in: .min ... .max), radix: 36))@switchback"
+        let callID = parameters.callID ?? "\(SIPEndpoint.makeTag())@switchback"
         self.callID = callID
         localTag = SIPEndpoint.makeTag()
         machine = OutboundCallStateMachine(configuration: .init(

@@ -275,7 +275,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     }
 
     public static func makeBranch() -> String {
-        TransactionKey.magicCookie + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        TransactionKey.magicCookie + makeTag()
     }
 
     /// A fresh To (or From) tag: random, at least 32 bits of it (§19.3).

@@ -46,7 +46,7 @@ public final class ServerTransaction: @unchecked Sendable {
     /// Convenience: answer with a status and the §8.2.6 headers. Every response but 100
     /// carries a To tag (§8.2.6.2): the caller's, or a fresh one.
     public func respond(status: Int, reason: String? = nil, toTag: String? = nil, headers extra: [(String, String)] = []) {
-        let tag = toTag ?? (status == 100 ? nil : String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        let tag = toTag ?? (status == 100 ? nil : SIPEndpoint.makeTag())
         var response = SIPResponse(replyingTo: request, statusCode: status, reasonPhrase: reason, toTag: tag)
         for (name, value) in extra { response.headers.add(name, value) }
         respond(response)

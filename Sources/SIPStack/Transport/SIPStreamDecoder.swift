@@ -2,9 +2,10 @@ import NIOCore
 import SIP
 
 /// TCP framing (RFC 3261 §18.3): a message ends where its Content-Length says;
-/// CRLF keep-alives between messages (RFC 5626 §3.5.1) are skipped.
+/// CRLF keep-alives between messages (RFC 5626 §3.5.1) are skipped. `SIPStreamFraming`
+/// does the reading; each message goes on as the bytes the parser takes, copied once.
 struct SIPStreamDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
+    typealias InboundOut = [UInt8]
 
     struct FramingError: Error, CustomStringConvertible {
         let reason: String
@@ -15,20 +16,17 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
     static let maximumMessageSize = 64 * 1024
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        while let first = buffer.readableBytesView.first, first == UInt8(ascii: "\r") || first == UInt8(ascii: "\n") {
-            buffer.moveReaderIndex(forwardBy: 1)
-        }
         guard buffer.readableBytes > 0 else { return .needMoreData }
-        switch SIPStreamFraming.next(in: Array(buffer.readableBytesView)) {
+        let bytes = Array(buffer.readableBytesView)
+        switch SIPStreamFraming.next(in: bytes) {
         case .incomplete:
             if buffer.readableBytes > Self.maximumMessageSize {
                 throw FramingError(reason: "no complete message within \(Self.maximumMessageSize) bytes")
             }
             return .needMoreData
         case .message(let start, let length):
-            buffer.moveReaderIndex(forwardBy: start)
-            guard let message = buffer.readSlice(length: length) else { return .needMoreData }
-            context.fireChannelRead(wrapInboundOut(message))
+            buffer.moveReaderIndex(forwardBy: start + length)
+            context.fireChannelRead(wrapInboundOut(Array(bytes[start..<start + length])))
             return .continue
         case .keepAlive(let count):
             buffer.moveReaderIndex(forwardBy: count)
@@ -54,7 +52,7 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
 /// TCP edge: one framed message at a time to the endpoint; the connection is the
 /// flow responses go back on.
 final class SIPStreamHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
+    typealias InboundIn = [UInt8]
 
     private let endpoint: SIPEndpoint
 
@@ -73,10 +71,10 @@ final class SIPStreamHandler: ChannelInboundHandler, Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
+        let message = unwrapInboundIn(data)
         guard let remote = context.channel.remoteAddress else { return }
         let flow = SIPFlow(transport: .tcp, remote: remote, channel: context.channel)
-        endpoint.receive(Array(buffer.readableBytesView), flow: flow)
+        endpoint.receive(message, flow: flow)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

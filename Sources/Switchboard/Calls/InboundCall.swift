@@ -18,7 +18,7 @@ final class InboundCall: @unchecked Sendable {
 
     private(set) var state: State = .offering
     let invite: ServerTransaction
-    let localTag = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    let localTag = SIPEndpoint.makeTag()
     private(set) var dialog: SIPDialog?
     private var media: MediaSession?
     private var interpreter: Interpreter
