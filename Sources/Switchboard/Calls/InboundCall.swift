@@ -132,15 +132,20 @@ final class InboundCall: @unchecked Sendable {
         }
         self.dialog = dialog
         router.register(self, dialog: dialog.id)
-        var ok = SIPResponse(replyingTo: invite.request, statusCode: 200, toTag: localTag)
-        ok.headers.add("Contact", "<\(router.contactURI(for: invite.flow.transport))>")
+        state = .answered
+        invite.respond(answer(invite, with: sdp))
+        log.event("answered", ["rtp-port": "\(session.localPort)"])
+        startBilling(answeredAt: Date())
+    }
+
+    /// A 200 carrying our SDP, for the INVITE or a re-INVITE of this dialog.
+    private func answer(_ transaction: ServerTransaction, with sdp: SessionDescription) -> SIPResponse {
+        var ok = SIPResponse(replyingTo: transaction.request, statusCode: 200, toTag: localTag)
+        ok.headers.add("Contact", "<\(router.contactURI(for: transaction.flow.transport))>")
         ok.headers.add("Allow", CallRouter.allowedMethods)
         ok.headers.add("Content-Type", "application/sdp")
         ok.body = Array(sdp.description.utf8)
-        state = .answered
-        invite.respond(ok)
-        log.event("answered", ["rtp-port": "\(session.localPort)"])
-        startBilling(answeredAt: Date())
+        return ok
     }
 
     private func startMedia(_ negotiated: NegotiatedAudio) {
@@ -245,11 +250,7 @@ final class InboundCall: @unchecked Sendable {
             negotiatedAnswer = SDPOfferAnswer.offer(localAddress: services.mediaAddress, localPort: media.localPort,
                                                     sessionID: sessionID, sessionVersion: localSDPVersion)
         }
-        var ok = SIPResponse(replyingTo: transaction.request, statusCode: 200)
-        ok.headers.add("Contact", "<\(router.contactURI(for: transaction.flow.transport))>")
-        ok.headers.add("Content-Type", "application/sdp")
-        ok.body = Array(negotiatedAnswer.description.utf8)
-        transaction.respond(ok)
+        transaction.respond(answer(transaction, with: negotiatedAnswer))
         log.event("re-invite", [:])
     }
 
