@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import GRDB
 import XCTest
 @testable import Store
 
@@ -97,5 +98,77 @@ final class AccountStoreTests: XCTestCase {
         XCTAssertEqual(try store.accounts(lot: "lot-1").map(\.login), ["card-1", "card-2"])
         XCTAssertEqual(try store.accounts(lot: nil).count, 3)
         XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: [], at: at(0)))
+    }
+
+    // MARK: - Forwarding (issue 5, forward and fork)
+
+    func testNewAccountsForwardOnNoAnswerAfterTwentySecondsUnlessTold() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let plain = try store.createAccount(NewAccount(login: "plain", password: "pw", sipRealm: "r", initialBalance: eur("1")),
+                                            at: at(0))
+        XCTAssertEqual(plain.forwardMode, .noAnswer)
+        XCTAssertEqual(plain.forwardAfterSeconds, 20)
+        let forked = try store.createAccount(NewAccount(login: "forked", password: "pw", sipRealm: "r", initialBalance: eur("1"),
+                                                        forwardNumber: "+4930123", forwardMode: .fork, forwardAfterSeconds: 7),
+                                             at: at(0))
+        let read = try XCTUnwrap(try store.account(login: "forked"))
+        XCTAssertEqual(read, forked)
+        XCTAssertEqual(read.forwardNumber, "+4930123")
+        XCTAssertEqual(read.forwardMode, .fork)
+        XCTAssertEqual(read.forwardAfterSeconds, 7)
+    }
+
+    func testSetForwardingChangesOnlyTheForwardingAndRefusesBadValues() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        let alice = try store.makeAccount("alice", balance: "3")
+        let updated = try store.setForwarding(number: "4930777", mode: .unregistered, afterSeconds: 12, account: alice.id!)
+        XCTAssertEqual(updated.forwardNumber, "4930777")
+        XCTAssertEqual(updated.forwardMode, .unregistered)
+        XCTAssertEqual(updated.forwardAfterSeconds, 12)
+        var expected = alice
+        expected.forwardNumber = "4930777"
+        expected.forwardMode = .unregistered
+        expected.forwardAfterSeconds = 12
+        XCTAssertEqual(try store.account(id: alice.id!), expected, "balance, secrets and the rest are untouched")
+
+        let cleared = try store.setForwarding(number: nil, mode: .none, afterSeconds: 20, account: alice.id!)
+        XCTAssertNil(cleared.forwardNumber)
+        XCTAssertEqual(cleared.forwardMode, ForwardMode.none)
+
+        XCTAssertThrowsError(try store.setForwarding(number: "49 30", mode: .fork, afterSeconds: 20, account: alice.id!)) {
+            XCTAssertTrue("\($0)".contains("49 30"), "the error names the value: \($0)")
+        }
+        XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 0, account: alice.id!)) {
+            XCTAssertTrue("\($0)".contains("forward-after 0"), "\($0)")
+        }
+        XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 601, account: alice.id!))
+        XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 5, account: 9999)) {
+            XCTAssertEqual($0 as? StoreError, .unknownAccount("#9999"))
+        }
+        XCTAssertThrowsError(try store.createAccount(NewAccount(login: "bob", password: "pw", sipRealm: "r", initialBalance: eur("1"),
+                                                                forwardNumber: "abc"), at: at(0)))
+        XCTAssertEqual(try store.account(id: alice.id!)?.forwardMode, ForwardMode.none, "a refused change leaves the row as it was")
+    }
+
+    /// A database made before "v3-forward-mode" keeps its accounts: they get the default
+    /// mode and ring time, and the schema refuses modes it does not know.
+    func testTheForwardModeMigrationGivesExistingAccountsTheDefaults() throws {
+        let queue = try DatabaseQueue()
+        try StoreMigrations.migrator.migrate(queue, upTo: "v1 accounts, rates, billing, CDRs, callback queue")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO account (login, passwordHash, sipRealm, sipHA1, sipHA1SHA256, balanceMinorUnits, currency,
+                                     forwardNumber, state, createdAt)
+                VALUES ('old', 'h', 'r', 'a', 'b', 0, 'EUR', '4930123', 'active', '2026-01-01 00:00:00.000')
+                """)
+        }
+        try StoreMigrations.migrator.migrate(queue)
+        let old = try queue.read { db in try Account.filter(Account.Columns.login == "old").fetchOne(db) }
+        XCTAssertEqual(old?.forwardNumber, "4930123")
+        XCTAssertEqual(old?.forwardMode, .noAnswer)
+        XCTAssertEqual(old?.forwardAfterSeconds, 20)
+        XCTAssertThrowsError(try queue.write { db in
+            try db.execute(sql: "UPDATE account SET forwardMode = 'sometimes' WHERE login = 'old'")
+        })
     }
 }

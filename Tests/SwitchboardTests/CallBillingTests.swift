@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import IVR
 import Logging
 import Store
 @testable import Switchboard
@@ -149,6 +150,190 @@ final class CallBillingTests: XCTestCase {
         XCTAssertTrue(try store.openReservations(account: id).isEmpty)
         XCTAssertTrue(try store.callLegs(since: nil, account: id).isEmpty)
     }
+}
+
+/// Forwards: the B leg reserved jointly with the access leg, charged alone when it ends
+/// first (the reservation shrinking back to the A leg), or with the A leg in one settlement.
+final class CallBillingForwardTests: XCTestCase {
+    private var store: SQLiteStore!
+    private let answered = Date(timeIntervalSince1970: 1_800_000_000)
+    private let log = CallLogger(base: Logger(label: "test"), callID: "test-forward")
+    private let number = "4930777"
+
+    override func setUpWithError() throws {
+        store = try SQLiteStore.inMemory(passwordHasher: PasswordHasher(rounds: 1))
+        // Access number 1000: 0.0300/min + 0.0050, 1/1. Destinations 49: 0.4800/min, 1/1.
+        let rates = [
+            try Rate(prefix: "1000", description: "access", perMinute: eur("0.0300"), connectionFee: eur("0.0050"),
+                     increments: BillingIncrements(first: 1, following: 1)),
+            try Rate(prefix: "49", description: "Germany", perMinute: eur("0.4800"), connectionFee: eur("0"),
+                     increments: BillingIncrements(first: 1, following: 1)),
+        ]
+        try store.importRates(plan: "card", currency: "EUR", chargesALeg: true, rates: rates, at: answered)
+        try store.importRates(plan: "free-a", currency: "EUR", chargesALeg: false, rates: rates, at: answered)
+    }
+
+    private func eur(_ text: String) throws -> Money { try Money.parse(text, currency: "EUR") }
+
+    private func account(_ login: String, balance: String, plan: String) throws -> Int64 {
+        try XCTUnwrap(try store.createAccount(NewAccount(login: login, password: "pw", sipRealm: "test",
+                                                         initialBalance: eur(balance), ratePlan: plan), at: answered).id)
+    }
+
+    private func billing(_ clock: TestClock, cuts: CutRecorder = CutRecorder()) -> CallBilling {
+        CallBilling(call: CallBilling.Call(caller: "5551234", accessNumber: "1000", campaign: "card",
+                                           startedAt: answered.addingTimeInterval(-2), answeredAt: answered),
+                    store: store, log: log, heartbeat: .seconds(3600), now: { clock.now }, cut: { cuts.record($0) })
+    }
+
+    private func record(answeredAt: Date?, endedAt: Date, outcome: DialOutcome, status: Int?) -> OutboundLegRecord {
+        OutboundLegRecord(callID: "b-call", aLegCallID: "test-forward", context: IVR.CallContext(caller: "5551234", dnis: "1000"),
+                          trunk: "pstn", dialled: number, number: number, callerID: "5551234",
+                          startedAt: answered.addingTimeInterval(10), answeredAt: answeredAt, endedAt: endedAt,
+                          outcome: outcome, sipStatus: status)
+    }
+
+    private func legID(_ grant: CallBilling.ForwardGrant) throws -> Int64 {
+        guard case let .granted(legID, _) = grant else { throw GrantError(grant: grant) }
+        return legID
+    }
+
+    func testTheForwardResizesTheAccessReservationAndIsChargedAloneWhenItEndsFirst() async throws {
+        let id = try account("alice", balance: "1.0000", plan: "card")
+        let clock = TestClock(answered.addingTimeInterval(10))
+        let billing = billing(clock)
+        await billing.accountAuthenticated(login: "alice")
+        let access = try XCTUnwrap(try store.openReservations(account: id).first)
+
+        // At 10 s, ringing up to 30 s: A counts as 40 s gone. 0.0050 + 0.0005 (40 + t) + 0.0080 t ≤ 1
+        // → t ≤ 114.7: 114 s, costing A 0.0820 (154 s) + B 0.9120 = 0.9940.
+        let grant = await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil,
+                                                  ringTimeoutSeconds: 30)
+        guard case let .granted(legID, seconds) = grant else { return XCTFail("\(grant)") }
+        XCTAssertEqual(seconds, 114)
+        let joint = try XCTUnwrap(try store.openReservations(account: id).first)
+        XCTAssertEqual(try store.openReservations(account: id).count, 1, "one reservation for both legs")
+        XCTAssertEqual(joint.id, access.id)
+        XCTAssertEqual(joint.amount, try eur("0.9940"))
+        XCTAssertEqual(joint.maxDurationSeconds, 114)
+        let accessLeg = await billing.accessLeg
+        XCTAssertEqual(accessLeg?.amount, try eur("0.9940"))
+
+        // Answered at 20 s, #11 at 50 s: 30 s × 0.0080 = 0.2400, charged now.
+        await billing.forwardAnswered(leg: legID, at: answered.addingTimeInterval(20))
+        clock.now = answered.addingTimeInterval(50)
+        await billing.forwardEnded(leg: legID, record(answeredAt: answered.addingTimeInterval(20),
+                                                      endedAt: answered.addingTimeInterval(50), outcome: .ended, status: 200))
+        let bLeg = try XCTUnwrap(try store.callLegs(since: nil, account: id).first { $0.id == legID })
+        XCTAssertEqual(bLeg.leg, .b)
+        XCTAssertEqual(bLeg.fromNumber, "5551234")
+        XCTAssertEqual(bLeg.toNumber, number)
+        XCTAssertEqual(bLeg.billedSeconds, 30)
+        XCTAssertEqual(bLeg.cost, try eur("0.2400"))
+        XCTAssertEqual(bLeg.disposition, .answered)
+        XCTAssertEqual(bLeg.sipCause, 200)
+        XCTAssertFalse(bLeg.isOpen)
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7600"))
+        // Back to the A leg alone: 0.0050 + 0.0005 t ≤ 0.7600 → 1510 s from its answer.
+        let alone = try XCTUnwrap(try store.openReservations(account: id).first)
+        XCTAssertEqual(alone.id, access.id)
+        XCTAssertEqual(alone.amount, try eur("0.7600"))
+        XCTAssertEqual(alone.maxDurationSeconds, 1510)
+
+        // A second forward may go again; the caller hangs up at 100 s instead: A = 0.0050 + 0.0500.
+        clock.now = answered.addingTimeInterval(100)
+        await billing.callEnded(at: answered.addingTimeInterval(100))
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7050"))
+        XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.map(\.amount),
+                       [try eur("-0.2400"), try eur("-0.0550")])
+        XCTAssertTrue(try store.openReservations(account: id).isEmpty)
+        XCTAssertTrue(try store.callLegs(since: nil, account: id).allSatisfy { !$0.isOpen })
+    }
+
+    func testTheCallersHangupSettlesBothLegsOnceAndALateForwardEndChangesNothing() async throws {
+        let id = try account("bob", balance: "1.0000", plan: "card")
+        let clock = TestClock(answered.addingTimeInterval(10))
+        let billing = billing(clock)
+        await billing.accountAuthenticated(login: "bob")
+        let legID = try legID(await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: 60,
+                                                             ringTimeoutSeconds: 30))
+        XCTAssertEqual(try store.openReservations(account: id).first?.maxDurationSeconds, 60, "the script's cap")
+        await billing.forwardAnswered(leg: legID, at: answered.addingTimeInterval(15))
+        // A hangs up at 45 s: B 30 s (0.2400), A 45 s (0.0050 + 0.0225 = 0.0275), one settlement.
+        clock.now = answered.addingTimeInterval(45)
+        await billing.callEnded(at: answered.addingTimeInterval(45))
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7325"))
+        XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.map(\.amount), [try eur("-0.2675")])
+        let legs = try store.callLegs(since: nil, account: id)
+        XCTAssertEqual(legs.first { $0.leg == .b }?.billedSeconds, 30)
+        XCTAssertEqual(legs.first { $0.leg == .b }?.disposition, .answered)
+        XCTAssertEqual(legs.first { $0.leg == .a }?.billedSeconds, 45)
+        // The B leg's own end arrives after its BYE: already settled, nothing changes.
+        await billing.forwardEnded(leg: legID, record(answeredAt: answered.addingTimeInterval(15),
+                                                      endedAt: answered.addingTimeInterval(46), outcome: .ended, status: 200))
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7325"))
+        XCTAssertTrue(try store.openReservations(account: id).isEmpty)
+    }
+
+    func testAForwardNoCreditPaysForIsRefusedAndTheAccessLegKeepsItsReservation() async throws {
+        // 0.0250 pays the A leg 40 s; at 2 s with 30 s of ringing A alone would cost 0.0210,
+        // and the B leg's first second (0.0080) no longer fits.
+        let id = try account("carol", balance: "0.0250", plan: "card")
+        let billing = billing(TestClock(answered.addingTimeInterval(2)))
+        await billing.accountAuthenticated(login: "carol")
+        let before = try store.openReservations(account: id)
+        let grant = await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil, ringTimeoutSeconds: 30)
+        guard case .refused(.outOfCredit, _) = grant else { return XCTFail("\(grant)") }
+        XCTAssertEqual(try store.openReservations(account: id), before)
+        XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.leg), [.a], "no B leg is opened")
+        await billing.callEnded(at: answered.addingTimeInterval(3))
+    }
+
+    func testADestinationThePlanLacksFailsAndNoAccountMeansUnbilled() async throws {
+        _ = try account("dave", balance: "5", plan: "card")
+        let billing = billing(TestClock(answered.addingTimeInterval(2)))
+        let unbound = await billing.forwardWillDial(number: number, callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30)
+        XCTAssertEqual(unbound, .unbilled)
+        await billing.accountAuthenticated(login: "dave")
+        let grant = await billing.forwardWillDial(number: "1212555", callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30)
+        guard case .refused(.failed, _) = grant else { return XCTFail("\(grant)") }
+        await billing.callEnded(at: answered.addingTimeInterval(3))
+    }
+
+    func testOnAPlanThatDoesNotChargeTheALegTheForwardHasItsOwnReservation() async throws {
+        let id = try account("erin", balance: "1.0000", plan: "free-a")
+        let clock = TestClock(answered.addingTimeInterval(5))
+        let billing = billing(clock)
+        await billing.accountAuthenticated(login: "erin")
+        // Busy: a CDR with no charge, its reservation released.
+        let busy = try legID(await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil,
+                                                            ringTimeoutSeconds: 30))
+        // 0.0080 t ≤ 1 → 125 s, the whole balance.
+        XCTAssertEqual(try store.openReservations(account: id).map(\.amount), [try eur("1.0000")])
+        await billing.forwardEnded(leg: busy, record(answeredAt: nil, endedAt: answered.addingTimeInterval(7),
+                                                     outcome: .busy, status: 486))
+        XCTAssertTrue(try store.openReservations(account: id).isEmpty)
+        var legs = try store.callLegs(since: nil, account: id)
+        XCTAssertEqual(legs.map(\.disposition), [.busy])
+        XCTAssertEqual(legs.first?.sipCause, 486)
+        XCTAssertEqual(legs.first?.cost, try eur("0"))
+        // Then a forward that talks 10 s: 0.0800.
+        let talked = try legID(await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil,
+                                                              ringTimeoutSeconds: 30))
+        await billing.forwardEnded(leg: talked, record(answeredAt: answered.addingTimeInterval(20),
+                                                       endedAt: answered.addingTimeInterval(30), outcome: .ended, status: 200))
+        legs = try store.callLegs(since: nil, account: id)
+        XCTAssertEqual(legs.map(\.disposition), [.busy, .answered])
+        XCTAssertEqual(legs.last?.cost, try eur("0.0800"))
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.9200"))
+        XCTAssertTrue(try store.openReservations(account: id).isEmpty)
+        await billing.callEnded(at: answered.addingTimeInterval(40))
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.9200"), "the A leg is free on this plan")
+    }
+}
+
+private struct GrantError: Error {
+    let grant: CallBilling.ForwardGrant
 }
 
 /// A settable clock shared with the billing's `now`.

@@ -1,5 +1,5 @@
 import Foundation
-import Switchboard
+@testable import Switchboard
 import XCTest
 
 /// The configuration file over embedded defaults: what is given replaces, what is wrong
@@ -13,7 +13,133 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(c.accessNumbers["100"]?.campaign, "demo")
         XCTAssertEqual(c.campaigns["demo"]?.script, "scripts/demo.yaml")
         XCTAssertEqual(c.database, "sqlite:data/switchback.sqlite")
-        XCTAssertEqual(c.callback.anumberhandling, 3)
+        XCTAssertEqual(c.callback.anumberhandling, .addAndAccept)
+        XCTAssertEqual(c.accessNumbers["1000"]?.callback, CallbackMode.none)
+        XCTAssertEqual(c.accessNumbers["1001"]?.callback, .always)
+        XCTAssertEqual(c.accessNumbers["1001"]?.campaign, "ani-callback")
+        XCTAssertEqual(c.accessNumbers["1002"]?.callback, .ivrUnlessAuthenticated)
+        XCTAssertEqual(c.callback.didCampaign, "did-callback")
+        for name in ["calling-card", "ani-callback", "pin-callback", "did-callback"] {
+            XCTAssertEqual(c.campaigns[name]?.script, "scripts/\(name).yaml")
+        }
+    }
+
+    func testCallbackSectionDefaults() {
+        let c = SwitchbackConfiguration.embeddedDefaults().callback
+        XCTAssertEqual(c.delay, .seconds(3))
+        XCTAssertNil(c.callerNumber)
+        XCTAssertEqual(c.maxParticipants, 5)
+        XCTAssertFalse(c.freeIVRAccess)
+        XCTAssertNil(c.freeAccess)
+        XCTAssertEqual(c.retry, .init(attempts: 3, backoff: .seconds(30)))
+        XCTAssertEqual(c.limits, .init(concurrentPerAccount: 2, perHourPerAccount: 10))
+        XCTAssertEqual(c.idempotencyWindow, .seconds(60))
+        XCTAssertEqual(c.pinLockout, .init(attempts: 5, period: .seconds(900)))
+    }
+
+    func testCallbackKeysAndAccessNumberModes() throws {
+        let c = try ConfigurationLoader.parse(yaml: """
+        campaigns:
+          card: { script: scripts/calling-card.yaml, caller-id: "4930999", forward-caller-id: false }
+          ani: { script: scripts/ani-callback.yaml }
+        access-numbers:
+          "1": { campaign: card, callback: 0 }
+          "2": { campaign: ani, callback: 6, anumberhandling: 1, caller-number: "4930555" }
+          "3": { campaign: ani, callback: drop-unauthenticated, sip-digest: always }
+          "4": { campaign: ani, callback: card, sip-digest: never }
+          "5": { campaign: ani, callback: "7" }
+        callback:
+          delay: 5s
+          caller-number: "4930100"
+          anumberhandling: 2
+          max-participants: 8
+          free-ivr-access: true
+          free-access-user: guest
+          retry: { attempts: 4, backoff: 2m }
+          limits: { concurrent-per-account: 3, per-hour-per-account: 20 }
+          idempotency-window: 90s
+          pin-lockout: { attempts: 3, period: 1h }
+          did-campaign: ani
+        """, file: "c.yaml")
+        XCTAssertEqual(c.campaigns["card"], .init(script: "scripts/calling-card.yaml", callerID: "4930999", forwardCallerID: false))
+        XCTAssertEqual(c.campaigns["ani"]?.forwardCallerID, true)
+        XCTAssertNil(c.campaigns["ani"]?.callerID)
+        XCTAssertEqual(c.accessNumbers["1"]?.callback, CallbackMode.none)
+        XCTAssertEqual(c.accessNumbers["2"]?.callback, .always)
+        XCTAssertEqual(c.accessNumbers["2"]?.anumberhandling, .addOnly)
+        XCTAssertEqual(c.accessNumbers["2"]?.callerNumber, "4930555")
+        XCTAssertEqual(c.accessNumbers["3"]?.callback, .dropUnauthenticated)
+        XCTAssertEqual(c.accessNumbers["3"]?.sipDigest, .always)
+        XCTAssertEqual(c.accessNumbers["4"]?.callback, .script("card"))
+        XCTAssertEqual(c.accessNumbers["4"]?.sipDigest, .never)
+        XCTAssertEqual(c.accessNumbers["5"]?.callback, .alwaysIVR)
+        XCTAssertEqual(c.accessNumbers["5"]?.sipDigest, .auto)
+        XCTAssertNil(c.accessNumbers["5"]?.anumberhandling)
+        XCTAssertEqual(c.callback.delay, .seconds(5))
+        XCTAssertEqual(c.callback.callerNumber, "4930100")
+        XCTAssertEqual(c.callback.anumberhandling, .acceptOnly)
+        XCTAssertEqual(c.callback.maxParticipants, 8)
+        XCTAssertEqual(c.callback.freeAccess, FreeIVRAccess(account: "guest"))
+        XCTAssertEqual(c.callback.retry, .init(attempts: 4, backoff: .seconds(120)))
+        XCTAssertEqual(c.callback.limits, .init(concurrentPerAccount: 3, perHourPerAccount: 20))
+        XCTAssertEqual(c.callback.idempotencyWindow, .seconds(90))
+        XCTAssertEqual(c.callback.pinLockout, .init(attempts: 3, period: .seconds(3600)))
+        XCTAssertEqual(c.callback.didCampaign, "ani")
+    }
+
+    func testBadCallbackValuesAreNamedWithTheirLine() {
+        let cases: [(String, String)] = [
+            ("campaigns: { a: { script: a.yaml } }\naccess-numbers:\n  \"1\": { campaign: a, callback: nowhere }",
+             "c.yaml:3: error: access-numbers.1.callback: 'nowhere' is neither a mode"),
+            ("campaigns: { a: { script: a.yaml } }\naccess-numbers:\n  \"1\": { campaign: a, anumberhandling: 4 }",
+             "c.yaml:3: error: access-numbers.1.anumberhandling: must be 0 (disabled)"),
+            ("campaigns: { a: { script: a.yaml } }\naccess-numbers:\n  \"1\": { campaign: a, sip-digest: maybe }",
+             "c.yaml:3: error: access-numbers.1.sip-digest: expected auto, always or never"),
+            ("campaigns: { a: { script: a.yaml } }\naccess-numbers:\n  \"1\": { campaign: a, mode: always }",
+             "c.yaml:3: error: access-numbers.1.mode: unknown key"),
+            ("callback:\n  delay: soon", "c.yaml:2: error: callback.delay: expected a duration"),
+            ("callback:\n  pin-lockout: { attempts: 0 }", "c.yaml:2: error: callback.pin-lockout.attempts: must be at least 1"),
+            ("callback:\n  retry: { tries: 3 }", "c.yaml:2: error: callback.retry.tries: unknown key"),
+            ("callback:\n  free-ivr-access: true", "c.yaml: error: callback.free-access-user: free-ivr-access needs"),
+            ("callback:\n  did-campaign: nowhere", "c.yaml: error: callback.did-campaign: unknown campaign 'nowhere'"),
+            ("callback:\n  free-ivr-access: perhaps", "c.yaml:2: error: callback.free-ivr-access: expected true or false"),
+            ("campaigns:\n  a: { script: a.yaml, forward-caller-id: sometimes }",
+             "c.yaml:2: error: campaigns.a.forward-caller-id: expected true or false"),
+        ]
+        for (yaml, prefix) in cases {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: yaml, file: "c.yaml"), yaml) { error in
+                XCTAssertTrue("\(error)".hasPrefix(prefix), "\(error)\n  expected prefix: \(prefix)")
+            }
+        }
+    }
+
+    func testOwnCampaignsWithoutTheDemoDIDCampaignServeNoPersonalDIDs() throws {
+        let url = try write("""
+        campaigns:
+          card: { script: scripts/calling-card.yaml }
+        access-numbers:
+          "1": { campaign: card }
+        """)
+        let c = try ConfigurationLoader.load(contentsOf: url)
+        XCTAssertNil(c.callback.didCampaign)
+        XCTAssertEqual(c.file, url.path)
+    }
+
+    func testCatalogWarnsWhereANumberTrustsTheCallerIDWithoutAPIN() throws {
+        var c = try ConfigurationLoader.parse(yaml: """
+        campaigns: { a: { script: a.yaml } }
+        access-numbers:
+          "1": { campaign: a, callback: always }
+          "2": { campaign: a, callback: always, anumberhandling: 1 }
+          "3": { campaign: a, callback: none }
+          "4": { campaign: a, callback: ivr-unless-authenticated }
+        """, file: "c.yaml")
+        c.file = "c.yaml"
+        let warnings = ScriptCatalog.trustWarnings(c).map(\.description)
+        XCTAssertEqual(warnings.count, 2, "\(warnings)")
+        XCTAssertTrue(warnings[0].hasPrefix("c.yaml:3:1: warning: access-numbers.1: callback always with anumberhandling 3"),
+                      warnings[0])
+        XCTAssertTrue(warnings[1].hasPrefix("c.yaml:6:1: warning: access-numbers.4:"), warnings[1])
     }
 
     func testFileKeysReplaceDefaultsAndOthersStay() throws {

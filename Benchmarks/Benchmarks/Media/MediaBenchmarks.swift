@@ -40,6 +40,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // One conference tick of five parties: decode each party's frame, mix-minus, encode
+    // what each party hears (MediaConference does this once per 20 ms per conference).
+    Benchmark("Conference mix, 5 parties, one 20 ms frame (decode, mix-minus, encode)") { benchmark in
+        var mixer = ConferenceMixer(capacity: 5)
+        var encoded = [UInt8](repeating: 0, count: 160)
+        for _ in benchmark.scaledIterations {
+            mixer.beginFrame()
+            encodedFrame.withUnsafeBytes { bytes in
+                for slot in 0..<5 { mixer.setInput(slot, encoded: bytes, law: .ulaw) }
+            }
+            mixer.mix()
+            for slot in 0..<5 {
+                mixer.output(for: slot) { samples in
+                    encoded.withUnsafeMutableBytes { G711.encode(samples, .ulaw, into: $0) }
+                }
+                blackHole(encoded)
+            }
+        }
+    }
+
     Benchmark("Goertzel DTMF detector, one 20 ms frame") { benchmark in
         var detector = GoertzelDTMFDetector()
         for _ in benchmark.scaledIterations {

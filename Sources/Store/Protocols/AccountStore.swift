@@ -35,6 +35,9 @@ public protocol AccountStore: Sendable {
     /// Removes money (may take the balance below zero: an operator's correction).
     func debit(account id: Int64, amount: Money, note: String?, at now: Date) throws -> LedgerEntry
     func setState(_ state: AccountState, account id: Int64) throws
+    /// Sets where and when the account's calls are forwarded: `number` (nil: none), the
+    /// `mode`, and the seconds a phone rings before a `no-answer` forward (1...600).
+    func setForwarding(number: String?, mode: ForwardMode, afterSeconds: Int, account id: Int64) throws -> Account
     /// Every balance change of the account, oldest first.
     func ledger(account id: Int64) throws -> [LedgerEntry]
 }

@@ -31,9 +31,31 @@ public protocol BillingStore: Sendable {
     func recordProgress(legs ids: [Int64], at time: Date) throws
     /// Closes the reservation's legs as described (open legs not listed end at `now`),
     /// prices them from their recorded rates, charges the total and releases the rest,
-    /// all in one transaction. Settling twice throws `reservationAlreadySettled`.
+    /// all in one transaction. Settling twice throws `reservationAlreadySettled`. Legs
+    /// already closed by `settleLeg` were charged then and are not charged again.
     func settle(reservation id: Int64, endings: [LegEnding], at now: Date) throws -> Settlement
+    /// Closes one leg of a call whose other leg goes on (a forward ended by `#11`, a busy
+    /// or hung-up callee): prices it from its recorded rate and writes its CDR, its ledger
+    /// entry and the new balance in one transaction. The reservation stays open for the
+    /// legs left, its amount lowered by what was charged (that money is spent now, no
+    /// longer held), so the free balance never counts it twice. The settlement lists the
+    /// one leg; `charged` is its cost. Throws `StoreError.legNotInReservation` for another
+    /// call's leg and `LegSettlementError.legAlreadyClosed` for a leg closed before.
+    func settleLeg(reservation id: Int64, _ ending: LegEnding, at now: Date) throws -> Settlement
     /// At start-up: settles every open reservation, closing its open legs as
     /// `interrupted` at their last recorded progress (or answer) time.
     func recoverOpenLegs(at now: Date) throws -> [Settlement]
+}
+
+/// Why `settleLeg` refused. (Kept apart from `StoreError`, which other parts own; it may
+/// join it.)
+public enum LegSettlementError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The leg was settled before (by `settleLeg` or with its reservation).
+    case legAlreadyClosed(Int64)
+
+    public var description: String {
+        switch self {
+        case let .legAlreadyClosed(id): return "call leg \(id) is already closed and charged"
+        }
+    }
 }

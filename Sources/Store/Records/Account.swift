@@ -8,6 +8,37 @@ public enum AccountState: String, Codable, Sendable, CaseIterable {
     case locked
 }
 
+/// How calls to an account's user reach its forward number (DESIGN.md, callback service 1:
+/// "if not registered or no answer, their forward number — fork or sequential"). The
+/// user's registered SIP contacts (its "port") are always tried first.
+public enum ForwardMode: String, Codable, Sendable, CaseIterable {
+    /// Never forward: only the registered phone rings.
+    case none
+    /// Forward only when no phone is registered.
+    case unregistered
+    /// Forward when no phone is registered, or when it does not answer within
+    /// `forwardAfterSeconds` (sequential).
+    case noAnswer = "no-answer"
+    /// Ring the registered phones and the forward number at once; the first answer wins
+    /// and the others are cancelled.
+    case fork
+
+    /// The mode of accounts that never chose one.
+    public static let `default` = ForwardMode.noAnswer
+    /// How long the phone rings before a `no-answer` forward, unless the account says.
+    public static let defaultForwardAfterSeconds = 20
+}
+
+/// A forward setting the store refuses (a number that is no dial string, a ring time out
+/// of range); the description names the value.
+public struct InvalidForwarding: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+}
+
 /// A prepaid account: credentials, balance and limits (table `account`).
 ///
 /// Secrets are stored only as hashes: `passwordHash` (PBKDF2, see `PasswordHasher`),
@@ -28,6 +59,10 @@ public struct Account: Codable, Sendable, Hashable, Identifiable, FetchableRecor
     public var ratePlan: String?
     public var forwardNumber: String?
     public var personalDID: String?
+    /// When the forward number is called (column added by migration "v3-forward-mode").
+    public var forwardMode: ForwardMode
+    /// Seconds the registered phone rings before a `no-answer` forward.
+    public var forwardAfterSeconds: Int
     /// Open reservations (calls) allowed at once; 0 means no limit.
     public var maxConcurrentCalls: Int
     /// Most the account may spend on calls per UTC day; nil means no limit.
@@ -67,10 +102,13 @@ public struct NewAccount: Sendable, Hashable {
     public var personalDID: String?
     public var maxConcurrentCalls: Int
     public var dailySpendLimit: Money?
+    public var forwardMode: ForwardMode
+    public var forwardAfterSeconds: Int
 
     public init(login: String, password: String, pin: String? = nil, sipRealm: String,
                 initialBalance: Money, ratePlan: String? = nil, forwardNumber: String? = nil,
-                personalDID: String? = nil, maxConcurrentCalls: Int = 0, dailySpendLimit: Money? = nil) {
+                personalDID: String? = nil, maxConcurrentCalls: Int = 0, dailySpendLimit: Money? = nil,
+                forwardMode: ForwardMode = .default, forwardAfterSeconds: Int = ForwardMode.defaultForwardAfterSeconds) {
         self.login = login
         self.password = password
         self.pin = pin
@@ -81,5 +119,7 @@ public struct NewAccount: Sendable, Hashable {
         self.personalDID = personalDID
         self.maxConcurrentCalls = maxConcurrentCalls
         self.dailySpendLimit = dailySpendLimit
+        self.forwardMode = forwardMode
+        self.forwardAfterSeconds = forwardAfterSeconds
     }
 }

@@ -89,6 +89,18 @@ extension SQLiteStore: AccountStore {
         }
     }
 
+    public func setForwarding(number: String?, mode: ForwardMode, afterSeconds: Int, account id: Int64) throws -> Account {
+        try Self.checkForwarding(number: number, afterSeconds: afterSeconds)
+        return try writer.write { db in
+            guard var account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            account.forwardNumber = number
+            account.forwardMode = mode
+            account.forwardAfterSeconds = afterSeconds
+            try account.update(db)
+            return account
+        }
+    }
+
     public func ledger(account id: Int64) throws -> [LedgerEntry] {
         try writer.read { db in
             try LedgerEntry.filter(LedgerEntry.Columns.accountID == id).order(Column("id")).fetchAll(db)
@@ -133,8 +145,20 @@ extension SQLiteStore: AccountStore {
         }
     }
 
+    /// The forward number is a dial string (digits, `+`, `*`, `#`); the ring time is what
+    /// the schema's CHECK allows. Said here so the error names the value, not a constraint.
+    static func checkForwarding(number: String?, afterSeconds: Int) throws {
+        if let number, number.isEmpty || number.count > 32 || !number.allSatisfy({ $0.isASCII && ($0.isNumber || "+*#".contains($0)) }) {
+            throw InvalidForwarding(description: "forward number \"\(number)\" is not a dial string (digits, '+', '*', '#'; at most 32)")
+        }
+        guard (1...600).contains(afterSeconds) else {
+            throw InvalidForwarding(description: "forward-after \(afterSeconds) s is outside 1...600 seconds")
+        }
+    }
+
     private func prepare(_ new: NewAccount, lotID: Int64?, at now: Date) throws -> Account {
         guard Self.isValidLogin(new.login) else { throw StoreError.invalidLogin(new.login) }
+        try Self.checkForwarding(number: new.forwardNumber, afterSeconds: new.forwardAfterSeconds)
         var pinHash: String?
         if let pin = new.pin {
             guard (4...12).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -151,6 +175,7 @@ extension SQLiteStore: AccountStore {
             sipHA1SHA256: SIPDigestHA1.sha256(login: new.login, realm: new.sipRealm, password: new.password),
             pinHash: pinHash, balanceMinorUnits: new.initialBalance.minorUnits, currency: new.initialBalance.currency,
             ratePlan: new.ratePlan, forwardNumber: new.forwardNumber, personalDID: new.personalDID,
+            forwardMode: new.forwardMode, forwardAfterSeconds: new.forwardAfterSeconds,
             maxConcurrentCalls: new.maxConcurrentCalls, dailySpendLimitMinorUnits: new.dailySpendLimit?.minorUnits,
             state: .active, lotID: lotID, createdAt: now)
     }

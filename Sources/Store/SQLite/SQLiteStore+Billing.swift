@@ -105,6 +105,36 @@ extension SQLiteStore: BillingStore {
         try writer.write { db in try Self.settle(db: db, reservation: id, endings: endings, at: now, recovering: false) }
     }
 
+    public func settleLeg(reservation id: Int64, _ ending: LegEnding, at now: Date) throws -> Settlement {
+        try writer.write { db in
+            guard var reservation = try Reservation.fetchOne(db, key: id) else { throw StoreError.unknownReservation(id) }
+            guard reservation.state == .open else { throw StoreError.reservationAlreadySettled(id) }
+            guard var leg = try CallLeg.fetchOne(db, key: ending.legID) else { throw StoreError.unknownCallLeg(ending.legID) }
+            guard leg.reservationID == id else { throw StoreError.legNotInReservation(leg: ending.legID, reservation: id) }
+            guard leg.isOpen else { throw LegSettlementError.legAlreadyClosed(ending.legID) }
+            guard let account = try Account.fetchOne(db, key: reservation.accountID) else {
+                throw StoreError.unknownAccount("#\(reservation.accountID)")
+            }
+            Self.close(&leg, ending)
+            try Self.price(&leg, maxDurationSeconds: reservation.maxDurationSeconds)
+            leg.isOpen = false
+            try leg.update(db)
+            var balanceAfter = account.balanceMinorUnits
+            if leg.costMinorUnits != 0 {
+                let entry = try SQLiteStore.applyBalanceChange(
+                    db: db, account: account, delta: -leg.costMinorUnits, kind: .call, reservationID: id,
+                    note: "\(leg.leg.rawValue) leg \(leg.id!)", at: now)
+                balanceAfter = entry.balanceAfterMinorUnits
+                // Spent now: no longer held by the reservation (which stays open for the other legs).
+                reservation.amountMinorUnits = max(0, reservation.amountMinorUnits - leg.costMinorUnits)
+                try reservation.update(db)
+            }
+            return Settlement(reservation: reservation, legs: [leg],
+                              charged: Money(minorUnits: leg.costMinorUnits, currency: reservation.currency),
+                              balanceAfter: Money(minorUnits: balanceAfter, currency: account.currency))
+        }
+    }
+
     public func recoverOpenLegs(at now: Date) throws -> [Settlement] {
         let ids = try writer.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM reservation WHERE state = 'open' ORDER BY id")
@@ -208,13 +238,13 @@ extension SQLiteStore: BillingStore {
                 : StoreError.legNotInReservation(leg: legID, reservation: id)
         }
         var closed: [CallLeg] = []
+        /// What this settlement charges: the legs it closes.
         var total: Int64 = 0
+        var chargedBefore: Int64 = 0
         for var leg in legs {
             if leg.isOpen {
                 if let ending = endingsByLeg[leg.id!] {
-                    leg.endedAt = max(ending.endedAt, leg.answeredAt ?? leg.startedAt)
-                    leg.disposition = ending.disposition
-                    leg.sipCause = ending.sipCause
+                    close(&leg, ending)
                 } else if recovering {
                     // What was recorded: the last heartbeat, else the answer, else nothing.
                     leg.endedAt = leg.lastProgressAt ?? leg.answeredAt ?? leg.startedAt
@@ -226,12 +256,15 @@ extension SQLiteStore: BillingStore {
                 try price(&leg, maxDurationSeconds: reservation.maxDurationSeconds)
                 leg.isOpen = false
                 try leg.update(db)
+                total += leg.costMinorUnits
+            } else {
+                // Closed by `settleLeg`, which charged it then.
+                chargedBefore += leg.costMinorUnits
             }
-            total += leg.costMinorUnits
             closed.append(leg)
         }
         reservation.state = .settled
-        reservation.chargedMinorUnits = total
+        reservation.chargedMinorUnits = chargedBefore + total
         reservation.settledAt = now
         try reservation.update(db)
         var balanceAfter = account.balanceMinorUnits
@@ -244,6 +277,13 @@ extension SQLiteStore: BillingStore {
         return Settlement(reservation: reservation, legs: closed,
                           charged: Money(minorUnits: total, currency: reservation.currency),
                           balanceAfter: Money(minorUnits: balanceAfter, currency: account.currency))
+    }
+
+    /// Ends an open leg as reported (never before its answer or start).
+    static func close(_ leg: inout CallLeg, _ ending: LegEnding) {
+        leg.endedAt = max(ending.endedAt, leg.answeredAt ?? leg.startedAt)
+        leg.disposition = ending.disposition
+        leg.sipCause = ending.sipCause
     }
 
     /// Sets billed seconds and cost from the leg's recorded rate.

@@ -3,18 +3,26 @@ import GRDB
 
 extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     public func enqueueCallback(_ request: NewCallbackRequest, at now: Date) throws -> CallbackRequest {
-        try writer.write { db in try Self.enqueue(db: db, request, at: now) }
+        try writer.write { db in try Self.enqueue(db: db, request, window: nil, at: now) }
+    }
+
+    public func enqueueCallback(_ request: NewCallbackRequest, idempotencyWindow: TimeInterval,
+                                at now: Date) throws -> CallbackRequest {
+        try writer.write { db in try Self.enqueue(db: db, request, window: idempotencyWindow, at: now) }
     }
 
     public func enqueueCallback(_ request: NewCallbackRequest, spool path: String, offsetAfter: Int64,
                                 at now: Date) throws -> CallbackRequest {
         try writer.write { db in
-            let queued = try Self.enqueue(db: db, request, at: now)
+            let queued = try Self.enqueue(db: db, request, window: nil, at: now)
             try SpoolOffset(path: path, byteOffset: offsetAfter, updatedAt: now).save(db)
             return queued
         }
     }
 
+    /// The claim is one write transaction (SQLite serialises writers), so two workers never
+    /// claim the same request; a PostgreSQL backend does the same with
+    /// `SELECT … FOR UPDATE SKIP LOCKED` (DESIGN.md "Scale beyond one machine").
     public func claimNextCallback(worker: String, at now: Date) throws -> CallbackRequest? {
         try writer.write { db in
             guard var request = try CallbackRequest
@@ -23,7 +31,7 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
                 .order(CallbackRequest.Columns.notBefore, Column("id"))
                 .fetchOne(db)
             else { return nil }
-            request.state = .claimed
+            request.state = .callingA
             request.claimedBy = worker
             request.claimedAt = now
             request.attempts += 1
@@ -33,31 +41,111 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
         }
     }
 
-    public func completeCallback(id: Int64, at now: Date) throws {
-        try transition(id, from: [.claimed], to: .done, at: now) { _ in }
+    @discardableResult
+    public func advanceCallback(id: Int64, to state: CallbackRequest.State, error: String?,
+                                at now: Date) throws -> CallbackRequest {
+        try transition(id, to: state, at: now) { request in
+            if let error { request.lastError = error }
+            if state == .queued {
+                request.claimedBy = nil
+                request.claimedAt = nil
+            }
+        }
     }
 
-    public func failCallback(id: Int64, error: String, retryAt: Date?, at now: Date) throws {
-        try transition(id, from: [.claimed], to: retryAt == nil ? .failed : .queued, at: now) { request in
-            request.lastError = error
-            if let retryAt { request.notBefore = retryAt }
+    public func postponeCallback(id: Int64, until: Date, reason: String, at now: Date) throws {
+        try transition(id, from: [.callingA], to: .queued, at: now) { request in
+            request.attempts = max(0, request.attempts - 1)
+            request.notBefore = until
+            request.lastError = reason
             request.claimedBy = nil
             request.claimedAt = nil
         }
     }
 
+    public func completeCallback(id: Int64, at now: Date) throws {
+        try transition(id, to: .completed, at: now) { _ in }
+    }
+
+    public func failCallback(id: Int64, error: String, retryAt: Date?, at now: Date) throws {
+        if retryAt != nil {
+            // Only a leg never answered may be called again.
+            try transition(id, from: [.callingA], to: .queued, at: now) { request in
+                request.lastError = error
+                if let retryAt { request.notBefore = retryAt }
+                request.claimedBy = nil
+                request.claimedAt = nil
+            }
+        } else {
+            try transition(id, to: .failed, at: now) { request in request.lastError = error }
+        }
+    }
+
     public func cancelCallback(id: Int64, at now: Date) throws {
-        try transition(id, from: [.queued, .claimed], to: .cancelled, at: now) { _ in }
+        try transition(id, from: [.queued, .callingA], to: .cancelled, at: now) { _ in }
     }
 
     public func requeueStaleCallbacks(claimedBefore: Date, at now: Date) throws -> Int {
         try writer.write { db in
             try CallbackRequest
-                .filter(CallbackRequest.Columns.state == CallbackRequest.State.claimed.rawValue
+                .filter(CallbackRequest.Columns.state == CallbackRequest.State.callingA.rawValue
                         && CallbackRequest.Columns.claimedAt < claimedBefore)
                 .updateAll(db, CallbackRequest.Columns.state.set(to: CallbackRequest.State.queued.rawValue),
-                           Column("claimedBy").set(to: nil), CallbackRequest.Columns.claimedAt.set(to: nil),
+                           CallbackRequest.Columns.claimedBy.set(to: nil), CallbackRequest.Columns.claimedAt.set(to: nil),
                            Column("updatedAt").set(to: now))
+        }
+    }
+
+    /// Start-up recovery. A request still claimed when the process starts was claimed by a
+    /// process that died (with the embedded SQLite store one process serves the database;
+    /// several nodes pass their own `worker` name). The rule, so that nobody is called twice:
+    ///
+    /// - `calling-a`: the user never reached a script. The INVITE may have been ringing, but
+    ///   an answer to a dead process gets no ACK and the phone drops it (RFC 3261 §13.3.1.4),
+    ///   so nothing was delivered: calling again is a fresh attempt. Back to `queued`, due
+    ///   now (the attempt is counted: a request that crashes the server cannot loop forever).
+    /// - `a-answered`, `calling-b`, `connected`: the user was on a script, perhaps on a billed
+    ///   forward (settled by billing recovery). Calling again would run the service twice,
+    ///   so they end `failed` with the error "interrupted".
+    public func recoverInterruptedCallbacks(worker: String?, at now: Date) throws -> CallbackRecovery {
+        try writer.write { db in
+            var claimed = CallbackRequest.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.Columns.state))
+            if let worker { claimed = claimed.filter(CallbackRequest.Columns.claimedBy == worker) }
+            var recovery = CallbackRecovery(requeued: [], interrupted: [])
+            for var request in try claimed.order(Column("id")).fetchAll(db) {
+                if request.state == .callingA {
+                    request.state = .queued
+                    request.notBefore = min(request.notBefore, now)
+                    request.claimedBy = nil
+                    request.claimedAt = nil
+                    request.lastError = "requeued after restart: the A leg was not answered"
+                    recovery.requeued.append(request.id!)
+                } else {
+                    request.lastError = "interrupted: the server stopped while the callback was \(request.state.rawValue)"
+                    request.state = .failed
+                    recovery.interrupted.append(request.id!)
+                }
+                request.updatedAt = now
+                try request.update(db)
+            }
+            return recovery
+        }
+    }
+
+    public func callbackCounts(account: Int64, since: Date) throws -> CallbackCounts {
+        try writer.read { db in
+            let mine = CallbackRequest.filter(CallbackRequest.Columns.accountID == account)
+            let active = try mine.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.Columns.state))
+                .fetchCount(db)
+            let recent = try mine.filter(CallbackRequest.Columns.createdAt >= since).fetchCount(db)
+            return CallbackCounts(active: active, recent: recent)
+        }
+    }
+
+    public func callbacksCreated(account: Int64, before id: Int64, since: Date) throws -> Int {
+        try writer.read { db in
+            try CallbackRequest.filter(CallbackRequest.Columns.accountID == account && Column("id") < id
+                                       && CallbackRequest.Columns.createdAt >= since).fetchCount(db)
         }
     }
 
@@ -72,6 +160,14 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
         }
     }
 
+    public func nextCallbackDue() throws -> Date? {
+        try writer.read { db in
+            try Date.fetchOne(db, CallbackRequest
+                .filter(CallbackRequest.Columns.state == CallbackRequest.State.queued.rawValue)
+                .select(min(CallbackRequest.Columns.notBefore)))
+        }
+    }
+
     public func spoolOffset(path: String) throws -> Int64 {
         try writer.read { db in try SpoolOffset.fetchOne(db, key: path)?.byteOffset ?? 0 }
     }
@@ -82,33 +178,47 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     // MARK: - Helpers
 
-    private static func enqueue(db: Database, _ new: NewCallbackRequest, at now: Date) throws -> CallbackRequest {
+    /// One row per key stays the key's holder (the column is UNIQUE, so two writers can
+    /// never both insert it): a request superseded after its window keeps its row under the
+    /// key `<key>#<id>`, and the new request takes the key.
+    private static func enqueue(db: Database, _ new: NewCallbackRequest, window: TimeInterval?,
+                                at now: Date) throws -> CallbackRequest {
         if let key = new.sourceKey,
-           let existing = try CallbackRequest.filter(CallbackRequest.Columns.sourceKey == key).fetchOne(db) {
-            return existing
+           var existing = try CallbackRequest.filter(CallbackRequest.Columns.sourceKey == key).fetchOne(db) {
+            guard let window, CallbackRequest.State.terminal.contains(existing.state),
+                  existing.createdAt < now.addingTimeInterval(-window) else {
+                return existing
+            }
+            existing.sourceKey = "\(key)#\(existing.id!)"
+            try existing.update(db)
         }
         var request = CallbackRequest(
             id: nil, sourceKey: new.sourceKey, accountID: new.accountID, campaign: new.campaign, trigger: new.trigger,
             originNumber: new.originNumber, destinations: new.destinations, callerID: new.callerID,
+            accessNumber: new.accessNumber, script: new.script, node: new.node,
             notBefore: new.notBefore, state: .queued, attempts: 0, claimedBy: nil, claimedAt: nil, lastError: nil,
             createdAt: now, updatedAt: now)
         try request.insert(db)
         return request
     }
 
-    private func transition(_ id: Int64, from allowed: Set<CallbackRequest.State>, to state: CallbackRequest.State,
-                            at now: Date, _ change: @escaping @Sendable (inout CallbackRequest) -> Void) throws {
+    /// Moves request `id` to `state` if the state table allows it from where it is (and,
+    /// with `allowed`, only from those states), applying `change` in the same transaction.
+    @discardableResult
+    private func transition(_ id: Int64, from allowed: Set<CallbackRequest.State>? = nil, to state: CallbackRequest.State,
+                            at now: Date, _ change: @escaping @Sendable (inout CallbackRequest) -> Void) throws -> CallbackRequest {
         try writer.write { db in
             guard var request = try CallbackRequest.fetchOne(db, key: id) else {
                 throw StoreError.unknownCallbackRequest(id)
             }
-            guard allowed.contains(request.state) else {
+            guard request.state.successors.contains(state), allowed?.contains(request.state) ?? true else {
                 throw StoreError.invalidCallbackTransition(id: id, from: request.state, to: state)
             }
             change(&request)
             request.state = state
             request.updatedAt = now
             try request.update(db)
+            return request
         }
     }
 }

@@ -167,6 +167,71 @@ enum StoreMigrations {
                 );
                 """)
         }
+        // Issue 5, forward and fork: when an account's forward number is called, and after
+        // how long a ringing phone counts as not answering.
+        migrator.registerMigration("v3-forward-mode") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN forwardMode TEXT NOT NULL DEFAULT 'no-answer'
+                    CHECK (forwardMode IN ('none', 'unregistered', 'no-answer', 'fork'));
+                ALTER TABLE account ADD COLUMN forwardAfterSeconds INTEGER NOT NULL DEFAULT 20
+                    CHECK (forwardAfterSeconds BETWEEN 1 AND 600);
+                """)
+        }
+        // PIN failures, per caller ID and per account, for the lockout of issue 6 ("fraud guards").
+        migrator.registerMigration("v4-pin-lockout") { db in
+            try db.execute(sql: """
+                CREATE TABLE pinFailure (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    callerID TEXT,
+                    accountID INTEGER REFERENCES account(id) ON DELETE CASCADE,
+                    failedAt DATETIME NOT NULL,
+                    CHECK (callerID IS NOT NULL OR accountID IS NOT NULL)
+                );
+                CREATE INDEX pinFailure_caller ON pinFailure(callerID, failedAt);
+                CREATE INDEX pinFailure_account ON pinFailure(accountID, failedAt);
+                """)
+        }
+        // Issue 6, the callback queue: the states of the call (calling-a … connected) instead
+        // of claimed/done, the number that triggered the callback and where its script starts,
+        // and an index for the per-account limits. SQLite cannot alter a CHECK constraint, so
+        // the table is rebuilt with its rows (claimed → calling-a, done → completed).
+        migrator.registerMigration("v5-callback-states") { db in
+            try db.execute(sql: """
+                CREATE TABLE callbackRequest_v5 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sourceKey TEXT UNIQUE,
+                    accountID INTEGER REFERENCES account(id),
+                    campaign TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    originNumber TEXT,
+                    destinations TEXT NOT NULL,
+                    callerID TEXT,
+                    accessNumber TEXT,
+                    script TEXT,
+                    node TEXT,
+                    notBefore DATETIME NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'calling-a', 'a-answered', 'calling-b', 'connected',
+                                                         'completed', 'failed', 'cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    claimedBy TEXT,
+                    claimedAt DATETIME,
+                    lastError TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                INSERT INTO callbackRequest_v5 (id, sourceKey, accountID, campaign, trigger, originNumber, destinations,
+                                                callerID, notBefore, state, attempts, claimedBy, claimedAt, lastError,
+                                                createdAt, updatedAt)
+                    SELECT id, sourceKey, accountID, campaign, trigger, originNumber, destinations, callerID, notBefore,
+                           CASE state WHEN 'claimed' THEN 'calling-a' WHEN 'done' THEN 'completed' ELSE state END,
+                           attempts, claimedBy, claimedAt, lastError, createdAt, updatedAt
+                    FROM callbackRequest;
+                DROP TABLE callbackRequest;
+                ALTER TABLE callbackRequest_v5 RENAME TO callbackRequest;
+                CREATE INDEX callbackRequest_due ON callbackRequest(state, notBefore);
+                CREATE INDEX callbackRequest_account ON callbackRequest(accountID, createdAt);
+                """)
+        }
         return migrator
     }
 }

@@ -7,8 +7,9 @@ import Store
 public struct AccountsCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "accounts",
-        abstract: "Manage prepaid accounts: add, list, show, credit, debit, lock, unlock, generate.",
-        subcommands: [Add.self, List.self, Show.self, Credit.self, Debit.self, Lock.self, Unlock.self, Generate.self]
+        abstract: "Manage prepaid accounts: add, list, show, credit, debit, lock, unlock, forward, generate.",
+        subcommands: [Add.self, List.self, Show.self, Credit.self, Debit.self, Lock.self, Unlock.self, Forward.self,
+                      Generate.self]
     )
 
     public init() {}
@@ -41,7 +42,13 @@ public struct AccountsCommand: ParsableCommand {
         @Option(help: "PIN of 4 to 12 digits, unique across accounts.") var pin: String?
         @Option(help: "Initial balance, e.g. 10 or 12.3456.") var balance: String = "0"
         @Option(help: "Rate plan name (must exist: see `rates import`).") var plan: String?
-        @Option(help: "Forward number, called when the user's SIP phone is not registered.") var forward: String?
+        @Option(help: "Forward number, called when the user's SIP phone is not registered or does not answer (see --forward-mode).")
+        var forward: String?
+        @Option(name: .customLong("forward-mode"),
+                help: "When the forward number rings: none, unregistered, no-answer (after --forward-after seconds), or fork (with the phone).")
+        var forwardMode: ForwardMode = .default
+        @Option(name: .customLong("forward-after"), help: "Seconds the phone rings before a no-answer forward (1-600).")
+        var forwardAfter: Int = ForwardMode.defaultForwardAfterSeconds
         @Option(help: "Personal DID that triggers a callback to this account.") var did: String?
         @Option(help: "Currency code when no plan is given.") var currency: String?
         @Option(help: "SIP realm for the stored digest HA1.") var realm: String = AccountsCommand.defaultRealm
@@ -52,6 +59,7 @@ public struct AccountsCommand: ParsableCommand {
 
         public func validate() throws {
             if maxCalls < 0 { throw ValidationError("--max-calls must not be negative") }
+            if !(1...600).contains(forwardAfter) { throw ValidationError("--forward-after must be 1 to 600 seconds, got \(forwardAfter)") }
         }
 
         public func run() throws {
@@ -62,7 +70,8 @@ public struct AccountsCommand: ParsableCommand {
                 login: login, password: password ?? generatedPassword!, pin: pin, sipRealm: realm,
                 initialBalance: OperatorText.amount(balance, currency: currency, option: "--balance"),
                 ratePlan: plan, forwardNumber: forward, personalDID: did, maxConcurrentCalls: maxCalls,
-                dailySpendLimit: try dailyLimit.map { try OperatorText.amount($0, currency: currency, option: "--daily-limit") }),
+                dailySpendLimit: try dailyLimit.map { try OperatorText.amount($0, currency: currency, option: "--daily-limit") },
+                forwardMode: forwardMode, forwardAfterSeconds: forwardAfter),
                 at: Date())
             OperatorConsole.line("created account \(account.login): balance \(account.balance)")
             if let generatedPassword {
@@ -111,6 +120,7 @@ public struct AccountsCommand: ParsableCommand {
                 ("open calls", String(try store.openReservations(account: id).count)),
                 ("rate plan", account.ratePlan ?? "-"),
                 ("forward number", account.forwardNumber ?? "-"),
+                ("forward mode", AccountsCommand.forwardingSummary(account)),
                 ("personal DID", account.personalDID ?? "-"),
                 ("PIN", account.pinHash == nil ? "not set" : "set"),
                 ("SIP realm", account.sipRealm),
@@ -186,6 +196,45 @@ public struct AccountsCommand: ParsableCommand {
         }
     }
 
+    /// How the account's forward works, in words: "no-answer after 20 s".
+    static func forwardingSummary(_ account: Account) -> String {
+        account.forwardMode == .noAnswer ? "no-answer after \(account.forwardAfterSeconds) s" : account.forwardMode.rawValue
+    }
+
+    public struct Forward: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Set where and when an account's calls are forwarded (options left out keep their value).",
+            discussion: """
+            A call to the user rings its registered SIP phones first. The forward number is then called \
+            by the mode: none (never), unregistered (no phone registered), no-answer (also when the \
+            phones ring --after seconds unanswered), fork (phones and forward number ring at once; the \
+            first to answer wins, the others are cancelled).
+            """)
+
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Login.") var login: String
+        @Option(help: "Forward number (digits, '+', '*', '#').") var number: String?
+        @Flag(name: .customLong("clear-number"), help: "Remove the forward number.") var clearNumber = false
+        @Option(help: "none, unregistered, no-answer or fork.") var mode: ForwardMode?
+        @Option(help: "Seconds the phone rings before a no-answer forward (1-600).") var after: Int?
+
+        public init() {}
+
+        public func validate() throws {
+            if clearNumber && number != nil { throw ValidationError("--number and --clear-number exclude each other") }
+            if let after, !(1...600).contains(after) { throw ValidationError("--after must be 1 to 600 seconds, got \(after)") }
+        }
+
+        public func run() throws {
+            let store = try data.openStore()
+            let account = try store.requireAccount(login)
+            let updated = try store.setForwarding(number: clearNumber ? nil : number ?? account.forwardNumber,
+                                                  mode: mode ?? account.forwardMode,
+                                                  afterSeconds: after ?? account.forwardAfterSeconds, account: account.id!)
+            OperatorConsole.line("\(login): forward \(updated.forwardNumber ?? "-"), \(AccountsCommand.forwardingSummary(updated))")
+        }
+    }
+
     public struct Unlock: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Unlock a locked account.")
 
@@ -201,3 +250,5 @@ public struct AccountsCommand: ParsableCommand {
         }
     }
 }
+
+extension ForwardMode: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Foundation
+import IVR
 import Logging
 import NIOCore
 import SIP
@@ -22,6 +23,13 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     var dialPlan: DialPlan?
     /// The registrar; nil: REGISTER is answered 405 (no credentials to check against).
     var registrations: RegistrationService?
+    /// Caller lookups, digest checks and the callback queue for access numbers' modes
+    /// (issue 6); nil (no store): every call runs its script, and modes that call back
+    /// refuse with 503.
+    var callbackTriggers: CallbackTriggerDesk?
+    /// INVITEs waiting for their store lookups (off the loop), so a CANCEL meanwhile is answered.
+    /// The To tag is the one of our 180, if one went out.
+    private var pendingAdmissions: [ObjectIdentifier: (transaction: ServerTransaction, toTag: String?)] = [:]
 
     init(endpoint: SIPEndpoint, catalog: ScriptCatalog, services: CallServices, logger: Logger) {
         self.endpoint = endpoint
@@ -100,17 +108,165 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         return call
     }
 
+    /// A new INVITE (RFC 3261 §8.2): find the access number, then, per its mode (DESIGN.md,
+    /// "Access-number modes"), run its script, or ring, refuse busy and queue a callback,
+    /// or refuse. What the decision needs from the store is fetched off the event loop.
     private func newCall(_ transaction: ServerTransaction) {
         let request = transaction.request
         let number = request.uri.user ?? ""
-        guard let entry = catalog.entry(forAccessNumber: number) else {
-            logger.info("call to unknown number", metadata: ["to": "\(number)", "call-id": "\(request.callID ?? "")"])
-            transaction.respond(status: 404, reason: "Not Found (no access number \(number))")
+        guard let triggers = callbackTriggers else {
+            guard let entry = catalog.entry(forAccessNumber: number) else { return notFound(transaction, number) }
+            if entry.policy.mode.mayCallBack {
+                logger.warning("callback mode without a store", metadata: ["to": "\(number)", "mode": "\(entry.policy.mode)"])
+                transaction.respond(status: 503, reason: "Service Unavailable (callbacks need the store)")
+                return
+            }
+            run(.runScript(campaign: scriptCampaign(entry), freeAccessAccount: nil), entry: entry, transaction)
             return
         }
-        let call = InboundCall(invite: transaction, entry: entry, router: self, services: services)
-        callsByInvite[ObjectIdentifier(transaction)] = call
-        call.start()
+        let catalog = self.catalog
+        let entry = catalog.entry(forAccessNumber: number)
+        // A personal DID that is not an access number runs `callback.did-campaign`, if any.
+        guard entry != nil || catalog.didCampaign != nil else { return notFound(transaction, number) }
+        let key = ObjectIdentifier(transaction)
+        pendingAdmissions[key] = (transaction, nil)
+        let router = WeakCallRouter(self)
+        let loop = endpoint.eventLoop
+        let policy = entry?.policy
+        Task {
+            let admission: CallbackTriggerDesk.Admission?
+            if let policy {
+                admission = await triggers.admit(request, policy: policy, dialled: number)
+            } else {
+                admission = await triggers.admitPersonalDID(request, dialled: number)
+            }
+            loop.execute {
+                // Cancelled meanwhile (already answered 487): a callback is still queued, as
+                // an ANI caller hangs up once it rang; anything else stops here.
+                guard let self = router.value else { return }
+                self.pendingAdmissions[key] = nil
+                let resolved = entry ?? catalog.entry(forPersonalDID: number)
+                guard let admission, let resolved else {
+                    if !transaction.isCancelled { self.notFound(transaction, number) }
+                    return
+                }
+                self.admitted(transaction, entry: resolved, admission: admission, triggers: triggers)
+            }
+        }
+    }
+
+    private func notFound(_ transaction: ServerTransaction, _ number: String) {
+        logger.info("call to unknown number", metadata: ["to": "\(number)", "call-id": "\(transaction.request.callID ?? "")"])
+        transaction.respond(status: 404, reason: "Not Found (no access number \(number))")
+    }
+
+    /// The campaign a mode that runs a script names: its own, or the one `callback:` names.
+    private func scriptCampaign(_ entry: ScriptCatalog.Entry) -> String {
+        if case .script(let id) = entry.policy.mode { return id }
+        return entry.campaign
+    }
+
+    private func admitted(_ transaction: ServerTransaction, entry: ScriptCatalog.Entry,
+                          admission: CallbackTriggerDesk.Admission, triggers: CallbackTriggerDesk) {
+        let request = transaction.request
+        var entry = entry
+        if transaction.isCancelled, case .challenge = admission.digest { return }
+        switch admission.digest {
+        case .pass:
+            break
+        case .challenge(let challenge):
+            // RFC 3261 §22.3: the access number acts as a proxy would; the retried INVITE
+            // is a new transaction (new CSeq) carrying Proxy-Authorization.
+            logger.debug("invite challenged", metadata: ["call-id": "\(request.callID ?? "")", "to": "\(entry.accessNumber)"])
+            transaction.respond(status: 407, headers: [("Proxy-Authenticate", challenge)])
+            return
+        case .refuse(let status, let reason):
+            logger.info("invite refused", metadata: ["call-id": "\(request.callID ?? "")", "reason": "\(reason)"])
+            transaction.respond(status: status, reason: SIPEndpoint.reasonPhrase(status, reason))
+            return
+        case .authenticated(let login):
+            entry.callVariables["sip-digest-login"] = .string(login)
+        }
+        let decision = CallbackDecision.decide(mode: entry.policy.mode, campaign: entry.campaign, caller: admission.standing,
+                                               anumberhandling: entry.policy.anumberhandling,
+                                               freeIVRAccess: entry.policy.callback.freeAccess)
+        switch decision {
+        case .callBack(let trigger):
+            callBack(transaction, entry: entry, trigger: trigger, triggers: triggers)
+        default:
+            guard !transaction.isCancelled else { return }
+            run(decision, entry: entry, transaction)
+        }
+    }
+
+    /// Answers and runs a script, or refuses.
+    private func run(_ decision: CallbackDecision, entry: ScriptCatalog.Entry, _ transaction: ServerTransaction) {
+        switch decision {
+        case .runScript(let campaign, let freeAccessAccount):
+            guard var chosen = campaign == entry.campaign ? entry : catalog.entry(entry, runningCampaign: campaign) else {
+                logger.error("mode names a campaign without a script", metadata: ["campaign": "\(campaign)"])
+                transaction.respond(status: 500, reason: "Server Internal Error (campaign \(campaign) has no script)")
+                return
+            }
+            if let freeAccessAccount { chosen.callVariables["free-access-account"] = .string(freeAccessAccount) }
+            let call = InboundCall(invite: transaction, entry: chosen, router: self, services: services)
+            callsByInvite[ObjectIdentifier(transaction)] = call
+            call.start()
+        case .drop(let reason):
+            logger.info("call dropped by access-number mode", metadata: [
+                "call-id": "\(transaction.request.callID ?? "")", "to": "\(entry.accessNumber)",
+                "mode": "\(entry.policy.mode)", "reason": "\(reason)",
+            ])
+            transaction.respond(status: 403, reason: SIPEndpoint.reasonPhrase(403, reason))
+        case .callBack:
+            preconditionFailure("callbacks go through callBack(_:entry:trigger:triggers:)")
+        }
+    }
+
+    /// ANI/PIN/DID callback trigger: 180 Ringing, queue the callback, then 486 Busy Here —
+    /// never answered, so the caller pays nothing (DESIGN.md, services 5-7).
+    private func callBack(_ transaction: ServerTransaction, entry: ScriptCatalog.Entry, trigger: CallbackTrigger,
+                          triggers: CallbackTriggerDesk) {
+        let request = transaction.request
+        let tag = SIPEndpoint.makeTag()
+        let key = ObjectIdentifier(transaction)
+        if !transaction.isCancelled {
+            transaction.respond(status: 180, toTag: tag)
+            pendingAdmissions[key] = (transaction, tag)
+        }
+        let callerID = request.from?.uri.user ?? ""
+        let router = WeakCallRouter(self)
+        let loop = endpoint.eventLoop
+        let logger = self.logger
+        Task {
+            let result: Result<CallbackTriggerDesk.Queued, CallbackTriggerDesk.EnqueueError>
+            do {
+                result = .success(try triggers.enqueue(trigger, callerID: callerID, accessNumber: entry.accessNumber,
+                                                       campaign: entry.campaign, script: entry.script, policy: entry.policy))
+            } catch {
+                result = .failure(error)
+            }
+            loop.execute {
+                router.value?.pendingAdmissions[key] = nil
+                var metadata: Logger.Metadata = [
+                    "call-id": "\(request.callID ?? "")", "to": "\(entry.accessNumber)", "trigger": "\(trigger.kind)",
+                    "campaign": "\(entry.campaign)",
+                ]
+                switch result {
+                case .success(let queued):
+                    metadata["request"] = "\(queued.request.id ?? 0)"
+                    metadata["origin"] = "\(queued.request.originNumber ?? "")"
+                    logger.info(queued.isNew ? "callback queued" : "callback already queued", metadata: metadata)
+                    guard !transaction.isCancelled else { return }
+                    transaction.respond(status: 486, reason: "Busy Here (callback queued)", toTag: tag)
+                case .failure(let error):
+                    metadata["error"] = "\(error)"
+                    logger.error("callback not queued", metadata: metadata)
+                    guard !transaction.isCancelled else { return }
+                    transaction.respond(status: 480, reason: SIPEndpoint.reasonPhrase(480, "no callback: \(error)"), toTag: tag)
+                }
+            }
+        }
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didReceiveACK ack: SIPRequest, flow: SIPFlow) {
@@ -120,6 +276,11 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didCancel transaction: ServerTransaction) {
+        if let pending = pendingAdmissions.removeValue(forKey: ObjectIdentifier(transaction)) {
+            // Not yet a call: the lookups' answer will find it cancelled (RFC 3261 §9.2).
+            transaction.respond(status: 487, toTag: pending.toTag)
+            return
+        }
         callsByInvite[ObjectIdentifier(transaction)]?.cancelled()
     }
 
@@ -133,4 +294,9 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             "status": "\(response.statusCode)", "call-id": "\(response.callID ?? "")", "from": "\(flow)",
         ])
     }
+}
+
+private struct WeakCallRouter: @unchecked Sendable {
+    weak var value: CallRouter?
+    init(_ value: CallRouter) { self.value = value }
 }

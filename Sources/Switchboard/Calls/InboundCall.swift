@@ -17,7 +17,11 @@ final class InboundCall: @unchecked Sendable {
     }
 
     private(set) var state: State = .offering
-    let invite: ServerTransaction
+    /// Where the leg came from: an INVITE to an access number, or a callback we placed.
+    let origin: CallLegOrigin
+    /// The caller's INVITE; nil on a callback leg (`origin` is `.callback`), whose dialog
+    /// belongs to its `OutboundCall`.
+    let invite: ServerTransaction!
     let localTag = SIPEndpoint.makeTag()
     private(set) var dialog: SIPDialog?
     private var media: MediaSession?
@@ -35,13 +39,17 @@ final class InboundCall: @unchecked Sendable {
     private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
     private let receivedAt = Date()
     private let campaign: String
+    /// The scripts a `goto`/`callback` may continue in.
+    private let library: ScriptLibrary
     /// Charges the access leg once a script binds an account whose plan says so.
     private var billing: CallBilling?
-    /// The forward in progress (`dial`), which owns the A leg's digits meanwhile.
-    private var dial: DialSession?
+    /// The forward in progress (`dial`: a bridge or a conference), which owns the A leg's digits meanwhile.
+    private var dial: (any ForwardSession)?
 
     init(invite: ServerTransaction, entry: ScriptCatalog.Entry, router: CallRouter, services: CallServices) {
         self.invite = invite
+        self.origin = .inbound(invite)
+        self.library = entry.library
         self.router = router
         self.services = services
         self.accessNumber = entry.accessNumber
@@ -59,9 +67,57 @@ final class InboundCall: @unchecked Sendable {
         ])
     }
 
+    /// A callback's A leg, already answered (`OutboundScriptedCall` placed it): the script
+    /// runs on it as on an inbound call once `startAnswered` is called.
+    init(callback leg: CallbackLegStart, campaign: String, router: CallRouter, services: CallServices) {
+        self.invite = nil
+        self.origin = .callback(leg.call, leg.events)
+        self.library = leg.library
+        self.router = router
+        self.services = services
+        self.accessNumber = leg.ratedNumber
+        self.ringMilliseconds = 0
+        self.campaign = campaign
+        var context = CallContext(caller: leg.caller, dnis: leg.dnis)
+        context.variables["campaign"] = .string(campaign)
+        if let account = leg.account { context.variables["account"] = .record(account) }
+        interpreter = Interpreter(script: leg.script, context: context, promptCatalog: services.promptCatalog,
+                                  library: leg.library)
+        log = CallLogger(base: services.logger, callID: leg.call.callID)
+        log.event("callback answered", [
+            "to": leg.caller, "dnis": leg.dnis, "campaign": campaign, "script": leg.script.name.value,
+            "node": leg.node ?? leg.script.start.value,
+        ])
+    }
+
+    /// The Call-ID of this leg's dialog, for logs and the B legs' records.
+    var callID: String {
+        switch origin {
+        case .inbound(let invite): return invite.request.callID ?? ""
+        case .callback(let call, _): return call.callID
+        }
+    }
+
     private var loop: any EventLoop { router.endpoint.eventLoop }
 
     // MARK: - Answering
+
+    /// A callback leg: the user answered our INVITE and the media session has the
+    /// negotiated audio. The script starts at once (there is no ACK to wait for: we sent
+    /// it), at the node the request named or the script's start.
+    func startAnswered(_ leg: CallbackLegStart) {
+        guard state == .offering else { return }
+        media = leg.media
+        startMedia(leg.negotiated)
+        state = .answered
+        startBilling(answeredAt: Date())
+        if let login = leg.account?["login"]?.text, let billing {
+            // The trigger authenticated the account: it pays for this leg from the answer.
+            Task { await billing.accountAuthenticated(login: login) }
+        }
+        state = .running
+        perform(leg.node.map { interpreter.start(at: $0) } ?? interpreter.start())
+    }
 
     /// Opens the media session, negotiates SDP and answers 200.
     func start() {
@@ -206,6 +262,11 @@ final class InboundCall: @unchecked Sendable {
     /// BYE from the caller.
     func remoteHangup(_ bye: ServerTransaction) {
         bye.respond(status: 200)
+        callerHungUp()
+    }
+
+    /// The far end ended the leg: a BYE (on a callback leg, answered by its `OutboundCall`).
+    func callerHungUp() {
         guard state != .ended else { return }
         log.event("hangup", ["by": "caller", "cause": "normal"])
         if state == .running { perform(interpreter.handle(.hangup)) }
@@ -321,7 +382,10 @@ final class InboundCall: @unchecked Sendable {
                 }
             case .cancelTimer(let id):
                 timers.removeValue(forKey: id)?.cancel()
+            case .request(let id, .scheduleCallback(let callback)) where isCallbackLeg:
+                continueCallback(id, callback)
             case .request(let id, .dial(let request)) where router.dialPlan != nil:
+                if case .callback(_, let events) = origin { events.report(.callingB) }
                 startDial(id, request)
             case .request(let id, let request):
                 // Services (accounts, money, calls) answer asynchronously, off this loop;
@@ -345,7 +409,28 @@ final class InboundCall: @unchecked Sendable {
 
     private func serviceAnswered(_ id: ServiceRequestID, _ result: ServiceResult) {
         guard state == .running else { return }
+        if case .dialEnded = result, case .callback(_, let events) = origin { events.report(.bLegEnded) }
         perform(interpreter.handle(.serviceResult(id, result)))
+    }
+
+    private var isCallbackLeg: Bool {
+        if case .callback = origin { return true }
+        return false
+    }
+
+    /// A `callback` verb reached on a callback leg: the user is already on the leg it
+    /// would place, so its request is fulfilled by going on at its target now (the
+    /// callback scripts' trigger nodes thus run only on trigger calls, never twice).
+    private func continueCallback(_ id: ServiceRequestID, _ callback: CallbackRequest) {
+        let name = callback.script ?? interpreter.script.name.value
+        guard let script = callback.script == nil ? interpreter.script : library.script(named: name) else {
+            serviceAnswered(id, .failed(reason: "callback: no script \(name)"))
+            return
+        }
+        log.event("callback continues", ["script": name, "node": callback.node ?? script.start.value])
+        interpreter = Interpreter(script: script, context: interpreter.context, promptCatalog: services.promptCatalog,
+                                  library: library)
+        perform(callback.node.map { interpreter.start(at: $0) } ?? interpreter.start())
     }
 
     private func play(_ id: PlaybackID, _ refs: [PromptRef]) {
@@ -375,7 +460,10 @@ final class InboundCall: @unchecked Sendable {
         var fields = ["by": "server", "cause": cause.rawValue, "q850": "\(cause.q850)"]
         if let reason { fields["reason"] = reason }
         log.event("hangup", fields)
-        if var dialog {
+        if case .callback(let call, _) = origin {
+            call.onEnd = nil   // our own BYE is not the far end's hang-up
+            call.hangup()      // BYE in the dialog of the call we placed
+        } else if var dialog {
             var bye = dialog.makeRequest(.bye)
             bye.headers.add("Reason", "Q.850;cause=\(cause.q850)")
             self.dialog = dialog
@@ -400,14 +488,60 @@ final class InboundCall: @unchecked Sendable {
 
     // MARK: - Dial (Dialing/DialSession.swift does the work)
 
+    /// A `dial` to one number is billed before it is placed: the call's `CallBilling`
+    /// reserves for the forward (jointly with a billed access leg) and opens its B leg, or
+    /// refuses (`out-of-credit`, or `failed` for a destination the plan lacks). Calls with
+    /// no account bound, and conferences, are placed unbilled.
     private func startDial(_ id: ServiceRequestID, _ request: DialRequest) {
-        guard let media, let plan = router.dialPlan else {
+        guard let billing, request.to.count == 1, let number = request.to.first else {
+            return placeDial(id, request, legBilling: nil)
+        }
+        let call = WeakCall(self)
+        let loop = self.loop
+        let callerID = request.callerID ?? interpreter.context.caller
+        Task {
+            let grant = await billing.forwardWillDial(number: number, callerID: callerID, limitSeconds: request.maxDurationSeconds,
+                                                      ringTimeoutSeconds: request.ringTimeoutSeconds)
+            loop.execute { call.value?.forwardGranted(id, request, grant, billing: billing) }
+        }
+    }
+
+    private func forwardGranted(_ id: ServiceRequestID, _ request: DialRequest, _ grant: CallBilling.ForwardGrant,
+                                billing: CallBilling) {
+        // A call that ended meanwhile: its settlement closed the granted leg too.
+        guard state == .running else { return }
+        switch grant {
+        case .unbilled:
+            placeDial(id, request, legBilling: nil)
+        case let .granted(legID, seconds):
+            placeDial(id, request, legBilling: ForwardLegBilling(billing: billing, legID: legID, maxDurationSeconds: seconds))
+        case let .refused(outcome, reason):
+            log.event("dial refused", ["outcome": outcome.rawValue, "reason": reason])
+            serviceAnswered(id, .dialEnded(outcome))
+        }
+    }
+
+    /// Places the dial, its plan carrying the forward's billing when it is billed.
+    private func placeDial(_ id: ServiceRequestID, _ request: DialRequest, legBilling: (any OutboundLegBilling)?) {
+        guard let media, var plan = router.dialPlan else {
             serviceAnswered(id, .dialEnded(.failed))
             return
         }
+        if let legBilling { plan.billing = legBilling }
         let call = WeakCall(self)
         let services = self.services
         let billing = self.billing
+        if request.to.count > 1 {
+            // Several numbers: a conference (Dialing/ConferenceSession.swift).
+            let conference = ConferenceSession(
+                request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
+                services: services, log: log, context: interpreter.context, aLegCallID: invite.request.callID ?? "",
+                balance: { context in await services.answer(.balance, context: context, billing: billing) },
+                finish: { outcome in call.value?.dialEnded(id, outcome) })
+            dial = conference
+            conference.start()
+            return
+        }
         let session = DialSession(
             request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
             services: services, log: log, context: interpreter.context, aLegCallID: invite.request.callID ?? "",
@@ -442,7 +576,13 @@ final class InboundCall: @unchecked Sendable {
             }
         }
         media = nil
-        router.remove(self)
+        switch origin {
+        case .inbound: router.remove(self)
+        case .callback(let call, let events):
+            call.onEnd = nil
+            call.onRequest = nil
+            events.report(.ended)
+        }
     }
 }
 

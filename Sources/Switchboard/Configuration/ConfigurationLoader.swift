@@ -25,6 +25,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: url.path, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
         }
         var configuration = SwitchbackConfiguration.embeddedDefaults()
+        configuration.file = url.path
         try apply(yaml: text, file: url.path, to: &configuration)
         return configuration
     }
@@ -189,46 +190,179 @@ struct NodeReader {
             case "campaigns":
                 c.campaigns = [:]
                 for (name, v) in try mapping(node, "campaigns", allowed: []) {
-                    let path = "campaigns.\(name)"
-                    var script: String?
-                    for (_, s) in try mapping(v, path, allowed: ["script"]) { script = try string(s, "\(path).script") }
-                    guard let script else { throw fail(v, path, "a campaign needs a script") }
-                    c.campaigns[name] = .init(script: script)
+                    c.campaigns[name] = try campaign(v, "campaigns.\(name)")
                 }
             case "access-numbers":
                 c.accessNumbers = [:]
                 for (number, v) in try mapping(node, "access-numbers", allowed: []) {
-                    let path = "access-numbers.\(number)"
-                    var campaign: String?
-                    var entry = SwitchbackConfiguration.AccessNumber(campaign: "")
-                    for (k, s) in try mapping(v, path, allowed: ["campaign", "callback", "ring"]) {
-                        switch k {
-                        case "campaign": campaign = try string(s, "\(path).campaign")
-                        case "callback": entry.callback = try string(s, "\(path).callback")
-                        default: entry.ringMilliseconds = try duration(s, "\(path).ring")
-                        }
-                    }
-                    guard let campaign else { throw fail(v, path, "an access number needs a campaign") }
-                    entry.campaign = campaign
-                    c.accessNumbers[number] = entry
+                    c.accessNumbers[number] = try accessNumber(v, "access-numbers.\(number)")
                 }
             default:
-                for (k, v) in try mapping(node, "callback", allowed: ["delay", "caller-number", "anumberhandling", "max-participants"]) {
-                    switch k {
-                    case "delay": c.callback.delay = try string(v, "callback.delay")
-                    case "caller-number": c.callback.callerNumber = try string(v, "callback.caller-number")
-                    case "anumberhandling":
-                        let value = try int(v, "callback.anumberhandling")
-                        guard (0...3).contains(value) else { throw fail(v, "callback.anumberhandling", "must be 0, 1, 2 or 3") }
-                        c.callback.anumberhandling = value
-                    default: c.callback.maxParticipants = try int(v, "callback.max-participants")
+                try readCallback(node, into: &c.callback)
+            }
+        }
+        // A file that declares its own campaigns without the demo's DID campaign serves no
+        // personal DIDs unless it names one itself.
+        let gaveCampaigns = root.mapping?["campaigns"] != nil
+        let gaveDIDCampaign = root.mapping?["callback"]?.mapping?["did-campaign"] != nil
+        if gaveCampaigns, !gaveDIDCampaign, let did = c.callback.didCampaign, c.campaigns[did] == nil {
+            c.callback.didCampaign = nil
+        }
+        try check(c)
+    }
+
+    func campaign(_ node: Node, _ path: String) throws(ConfigurationError) -> SwitchbackConfiguration.Campaign {
+        var script: String?
+        var entry = SwitchbackConfiguration.Campaign(script: "")
+        for (k, v) in try mapping(node, path, allowed: ["script", "caller-id", "forward-caller-id"]) {
+            switch k {
+            case "script": script = try string(v, "\(path).script")
+            case "caller-id": entry.callerID = try string(v, "\(path).caller-id")
+            default: entry.forwardCallerID = try bool(v, "\(path).forward-caller-id")
+            }
+        }
+        guard let script, !script.isEmpty else { throw fail(node, path, "a campaign needs a script") }
+        entry.script = script
+        return entry
+    }
+
+    func accessNumber(_ node: Node, _ path: String) throws(ConfigurationError) -> SwitchbackConfiguration.AccessNumber {
+        var campaign: String?
+        var entry = SwitchbackConfiguration.AccessNumber(campaign: "")
+        entry.line = node.mark.map { $0.line }
+        for (k, s) in try mapping(node, path, allowed: ["campaign", "callback", "ring", "anumberhandling", "sip-digest",
+                                                        "caller-number"]) {
+            switch k {
+            case "campaign": campaign = try string(s, "\(path).campaign")
+            case "callback":
+                let text = try string(s, "\(path).callback")
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw fail(s, "\(path).callback", "expected a mode (none, auto, ..., always-ivr, 0-7) or a campaign")
+                }
+                entry.callback = CallbackMode(parsing: text)
+            case "anumberhandling": entry.anumberhandling = try anumberhandling(s, "\(path).anumberhandling")
+            case "sip-digest":
+                let text = try string(s, "\(path).sip-digest")
+                guard let policy = SwitchbackConfiguration.SIPDigestPolicy(rawValue: text.lowercased()) else {
+                    throw fail(s, "\(path).sip-digest", "expected auto, always or never, got '\(text)'")
+                }
+                entry.sipDigest = policy
+            case "caller-number": entry.callerNumber = try string(s, "\(path).caller-number")
+            default: entry.ringMilliseconds = try duration(s, "\(path).ring")
+            }
+        }
+        guard let campaign else { throw fail(node, path, "an access number needs a campaign") }
+        entry.campaign = campaign
+        return entry
+    }
+
+    func readCallback(_ node: Node, into callback: inout SwitchbackConfiguration.Callback) throws(ConfigurationError) {
+        let keys: Set<String> = ["delay", "caller-number", "anumberhandling", "max-participants", "free-ivr-access",
+                                 "free-access-user", "retry", "limits", "idempotency-window", "pin-lockout", "did-campaign"]
+        for (k, v) in try mapping(node, "callback", allowed: keys) {
+            let path = "callback.\(k)"
+            switch k {
+            case "delay": callback.delay = try period(v, path, within: .zero ... .seconds(3600))
+            case "caller-number": callback.callerNumber = try string(v, path)
+            case "anumberhandling": callback.anumberhandling = try anumberhandling(v, path)
+            case "max-participants":
+                callback.maxParticipants = try int(v, path)
+                guard callback.maxParticipants >= 2 else { throw fail(v, path, "must be at least 2 (a conference)") }
+            case "free-ivr-access": callback.freeIVRAccess = try bool(v, path)
+            case "free-access-user": callback.freeAccessUser = try string(v, path)
+            case "idempotency-window": callback.idempotencyWindow = try period(v, path, within: .seconds(1) ... .seconds(86_400))
+            case "did-campaign": callback.didCampaign = try string(v, path)
+            case "retry":
+                for (rk, rv) in try mapping(v, path, allowed: ["attempts", "backoff"]) {
+                    if rk == "attempts" {
+                        callback.retry.attempts = try int(rv, "\(path).attempts")
+                        guard callback.retry.attempts >= 1 else { throw fail(rv, "\(path).attempts", "must be at least 1") }
+                    } else {
+                        callback.retry.backoff = try period(rv, "\(path).backoff", within: .zero ... .seconds(86_400))
+                    }
+                }
+            case "limits":
+                for (lk, lv) in try mapping(v, path, allowed: ["concurrent-per-account", "per-hour-per-account"]) {
+                    let value = try int(lv, "\(path).\(lk)")
+                    guard value >= 1 else { throw fail(lv, "\(path).\(lk)", "must be at least 1") }
+                    if lk == "concurrent-per-account" { callback.limits.concurrentPerAccount = value }
+                    else { callback.limits.perHourPerAccount = value }
+                }
+            default:
+                for (pk, pv) in try mapping(v, path, allowed: ["attempts", "period"]) {
+                    if pk == "attempts" {
+                        callback.pinLockout.attempts = try int(pv, "\(path).attempts")
+                        guard callback.pinLockout.attempts >= 1 else { throw fail(pv, "\(path).attempts", "must be at least 1") }
+                    } else {
+                        callback.pinLockout.period = try period(pv, "\(path).period", within: .seconds(1) ... .seconds(7 * 86_400))
                     }
                 }
             }
         }
-        for (number, entry) in c.accessNumbers where c.campaigns[entry.campaign] == nil {
-            throw ConfigurationError(file: file, line: nil, path: "access-numbers.\(number).campaign",
-                                     message: "unknown campaign '\(entry.campaign)'")
+    }
+
+    /// Cross-references, once every key is read: campaigns named by access numbers and by
+    /// the callback section exist; free IVR access names its account.
+    func check(_ c: SwitchbackConfiguration) throws(ConfigurationError) {
+        for number in c.accessNumbers.keys.sorted() {
+            guard let entry = c.accessNumbers[number] else { continue }
+            if c.campaigns[entry.campaign] == nil {
+                throw ConfigurationError(file: file, line: nil, path: "access-numbers.\(number).campaign",
+                                         message: "unknown campaign '\(entry.campaign)'")
+            }
+            if case .script(let id) = entry.callback, c.campaigns[id] == nil {
+                throw ConfigurationError(file: file, line: entry.line, path: "access-numbers.\(number).callback",
+                                         message: "'\(id)' is neither a mode (none, auto, ivr-unless-authenticated, "
+                                             + "ivr-if-authenticated, drop-unauthenticated, drop-authenticated, always, "
+                                             + "always-ivr, 0-7) nor a campaign")
+            }
         }
+        if let did = c.callback.didCampaign, c.campaigns[did] == nil {
+            throw ConfigurationError(file: file, line: nil, path: "callback.did-campaign", message: "unknown campaign '\(did)'")
+        }
+        if c.callback.freeIVRAccess && (c.callback.freeAccessUser ?? "").isEmpty {
+            throw ConfigurationError(file: file, line: nil, path: "callback.free-access-user",
+                                     message: "free-ivr-access needs the account login its calls are billed to")
+        }
+    }
+
+    func anumberhandling(_ node: Node, _ path: String) throws(ConfigurationError) -> ANumberHandling {
+        guard let value = try? int(node, path), let handling = ANumberHandling(rawValue: value) else {
+            throw fail(node, path, "must be 0 (disabled), 1 (only add), 2 (only accept) or 3 (add and accept)")
+        }
+        return handling
+    }
+
+    func bool(_ node: Node, _ path: String) throws(ConfigurationError) -> Bool {
+        switch try string(node, path).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw fail(node, path, "expected true or false")
+        }
+    }
+
+    /// Longer durations: `500ms`, `3s`, `15m`, `2h`, or a bare number of seconds.
+    func period(_ node: Node, _ path: String, within range: ClosedRange<Duration>) throws(ConfigurationError) -> Duration {
+        let text = try string(node, path).trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        var milliseconds: Int64?
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let number = Int64(text.dropLast(suffix.count)) { milliseconds = number * scale }
+            break
+        }
+        if milliseconds == nil, let seconds = Int64(text) { milliseconds = seconds * 1000 }
+        guard let milliseconds, milliseconds >= 0, range.contains(.milliseconds(milliseconds)) else {
+            throw fail(node, path, "expected a duration such as 3s, 15m or 500ms between \(Self.text(range.lowerBound)) "
+                + "and \(Self.text(range.upperBound)), got '\(text)'")
+        }
+        return .milliseconds(milliseconds)
+    }
+
+    static func text(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 3_600_000 == 0, milliseconds > 0 { return "\(milliseconds / 3_600_000)h" }
+        if milliseconds % 60_000 == 0, milliseconds > 0 { return "\(milliseconds / 60_000)m" }
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+        return "\(milliseconds)ms"
     }
 }

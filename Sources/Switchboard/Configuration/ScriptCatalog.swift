@@ -13,9 +13,41 @@ public struct ScriptCatalog: Sendable {
         /// The scripts a `goto`/`callback` with `script:` may continue in.
         public var library: ScriptLibrary
         public var ringMilliseconds: Int
+        /// What the number does before answering (DESIGN.md, "Access-number modes").
+        public var policy: AccessPolicy
+        /// Variables the call starts with besides `caller`, `dnis` and `campaign` (the login
+        /// a SIP digest challenge authenticated: `sip-digest-login`), set per call.
+        public var callVariables: [String: IVRValue] = [:]
+    }
+
+    /// The access number's settings the router applies before a script runs.
+    public struct AccessPolicy: Sendable, Equatable {
+        public var mode: CallbackMode
+        /// The number's own `anumberhandling`, else the global one.
+        public var anumberhandling: ANumberHandling
+        public var sipDigest: SwitchbackConfiguration.SIPDigestPolicy
+        /// The caller ID presented on callbacks: the number's `caller-number`, the global
+        /// one, else the access number itself.
+        public var callbackCallerNumber: String
+        public var callback: SwitchbackConfiguration.Callback
+
+        public init(mode: CallbackMode, anumberhandling: ANumberHandling,
+                    sipDigest: SwitchbackConfiguration.SIPDigestPolicy, callbackCallerNumber: String,
+                    callback: SwitchbackConfiguration.Callback) {
+            self.mode = mode
+            self.anumberhandling = anumberhandling
+            self.sipDigest = sipDigest
+            self.callbackCallerNumber = callbackCallerNumber
+            self.callback = callback
+        }
     }
 
     private var entries: [String: Entry] = [:]
+    /// Each campaign's script and library, for a mode that names another campaign.
+    private var campaignEntries: [String: (script: IVRScript, library: ScriptLibrary)] = [:]
+    /// The campaign of personal-DID calls that are not access numbers, with its policy.
+    public private(set) var didCampaign: String?
+    private var didPolicy: AccessPolicy?
     /// Warnings of the validator (e.g. caller ID trusted without a PIN): worth logging,
     /// never a reason to refuse.
     public private(set) var warnings: [Diagnostic] = []
@@ -92,12 +124,20 @@ public struct ScriptCatalog: Sendable {
         }
         guard errors.isEmpty else { throw ScriptCatalogError(diagnostics: errors) }
 
+        for (name, script) in campaignScripts { campaignEntries[name] = (script, library) }
         for (number, access) in configuration.accessNumbers {
             guard let script = campaignScripts[access.campaign] else { continue }
             entries[number] = Entry(accessNumber: number, campaign: access.campaign, script: script, library: library,
-                                    ringMilliseconds: access.ringMilliseconds)
+                                    ringMilliseconds: access.ringMilliseconds,
+                                    policy: Self.policy(of: access, number: number, configuration: configuration))
         }
-        self.warnings = warnings
+        if let did = configuration.callback.didCampaign, campaignScripts[did] != nil {
+            didCampaign = did
+            didPolicy = AccessPolicy(mode: .always, anumberhandling: configuration.callback.anumberhandling, sipDigest: .never,
+                                     callbackCallerNumber: configuration.callback.callerNumber ?? "",
+                                     callback: configuration.callback)
+        }
+        self.warnings = warnings + Self.trustWarnings(configuration)
     }
 
     /// `<sounds>` of the configuration, relative paths taken from `baseDirectory`.
@@ -125,6 +165,51 @@ public struct ScriptCatalog: Sendable {
 
     public func entry(forAccessNumber number: String) -> Entry? {
         entries[number]
+    }
+
+    /// The entry of a call to an account's personal DID that is not an access number:
+    /// the `callback.did-campaign`, always calling back.
+    public func entry(forPersonalDID number: String) -> Entry? {
+        guard let didCampaign, let found = campaignEntries[didCampaign], var policy = didPolicy else { return nil }
+        if policy.callbackCallerNumber.isEmpty { policy.callbackCallerNumber = number }
+        return Entry(accessNumber: number, campaign: didCampaign, script: found.script, library: found.library,
+                     ringMilliseconds: 0, policy: policy)
+    }
+
+    /// `entry` running another campaign's script (a mode that names a campaign, or free access).
+    public func entry(_ entry: Entry, runningCampaign campaign: String) -> Entry? {
+        guard let found = campaignEntries[campaign] else { return nil }
+        var other = entry
+        other.campaign = campaign
+        other.script = found.script
+        other.library = found.library
+        return other
+    }
+
+    static func policy(of access: SwitchbackConfiguration.AccessNumber, number: String,
+                       configuration: SwitchbackConfiguration) -> AccessPolicy {
+        AccessPolicy(mode: access.callback, anumberhandling: access.anumberhandling ?? configuration.callback.anumberhandling,
+                     sipDigest: access.sipDigest,
+                     callbackCallerNumber: access.callerNumber ?? configuration.callback.callerNumber ?? number,
+                     callback: configuration.callback)
+    }
+
+    /// DESIGN.md: ANI alone can be spoofed; warn where an access number calls back (billing
+    /// an account) on a caller ID alone, without a PIN.
+    static func trustWarnings(_ configuration: SwitchbackConfiguration) -> [Diagnostic] {
+        configuration.accessNumbers.keys.sorted().compactMap { number -> Diagnostic? in
+            guard let access = configuration.accessNumbers[number] else { return nil }
+            let handling = access.anumberhandling ?? configuration.callback.anumberhandling
+            guard handling.acceptsKnownCallerIDs else { return nil }
+            switch access.callback {
+            case .auto, .ivrUnlessAuthenticated, .dropUnauthenticated, .always: break
+            default: return nil
+            }
+            return Diagnostic(.warning, "access-numbers.\(number): callback \(access.callback.name) with anumberhandling "
+                + "\(handling.rawValue) calls back on the caller ID alone, without a PIN; caller IDs can be spoofed "
+                + "(anumberhandling 0 or 1 makes such callers enter their PIN)",
+                at: SourceLocation(file: configuration.file ?? "<configuration>", line: access.line ?? 1, column: 1))
+        }
     }
 
     public var accessNumbers: [String] { entries.keys.sorted() }

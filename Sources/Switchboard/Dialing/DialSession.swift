@@ -5,10 +5,12 @@ import NIOCore
 import SIP
 import SIPStack
 
-/// One `dial` of a script on an answered A leg (a two-party forward): opens the B leg's
-/// media session on the A leg's event loop, places the `OutboundCall` through the trunk
-/// that carries the number with our SDP offer (RFC 3264 §5), bridges the two media
-/// sessions on answer, watches the A leg's digits for the dial's in-call keys, cuts the
+/// One `dial` of a script on an answered A leg (a two-party forward): finds who the number
+/// rings (`ForwardPlan`: a user's registered phones, its forward number by the account's
+/// forward mode, else the trunk that carries the number), rings them through a
+/// `ForkingDialer` (each attempt on its own media session, with our SDP offer, RFC 3264
+/// §5; ring-back or early media to the A leg meanwhile), bridges the winner's media
+/// session to the A leg on answer, watches the A leg's digits for the dial's in-call keys, cuts the
 /// B leg at the time limit after a warning tone, and reports how it ended once
 /// (`finish`), in the `dial` verb's outcomes.
 ///
@@ -47,6 +49,8 @@ final class DialSession: @unchecked Sendable {
     private var callerID = ""
     private var bLeg: MediaSession?
     private var call: OutboundCall?
+    /// Rings the forward's targets until one answers (its winner becomes `call` and `bLeg`).
+    private var dialer: ForkingDialer?
     private var bridge: MediaBridge?
     private var offer: SessionDescription?
     private var keys: InCallKeyMatcher
@@ -88,28 +92,8 @@ final class DialSession: @unchecked Sendable {
             // Several numbers make a conference, which is not dialled from here yet.
             return fail("dial to \(request.to.count) numbers (a conference) is not supported here")
         }
-        let route: TrunkSelector.Route
-        if let binding = plan.registrations?.contacts(of: number).first {
-            route = TrunkSelector.Route(trunk: Self.registeredTrunk, dialled: number, number: number,
-                                        requestURI: binding.contact, destination: binding.destination)
-        } else {
-            do {
-                route = try plan.trunks.route(for: number)
-            } catch {
-                return fail("\(error)")
-            }
-        }
-        self.route = route
-        callerID = request.callerID ?? route.callerID ?? context.caller
         phase = .opening
-        log.event("dial", ["to": number, "trunk": route.trunk, "request-uri": route.requestURI.description,
-                           "caller-id": callerID])
-        services.mediaEngine.openSession(on: aLeg.eventLoop).hop(to: loop).whenComplete { [self] result in
-            switch result {
-            case .success(let session): mediaOpened(session, route: route)
-            case .failure(let error): fail("no media port for the B leg: \(error)")
-            }
-        }
+        lookUpForwarding(of: number)
     }
 
     /// A digit from the A leg (RFC 4733, SIP INFO or in-band).
@@ -136,37 +120,91 @@ final class DialSession: @unchecked Sendable {
 
     // MARK: - Placing the B leg
 
-    private func mediaOpened(_ session: MediaSession, route: TrunkSelector.Route) {
-        guard phase == .opening, localEnd == nil else {
-            _ = session.close()
-            if phase == .opening { report(.ended, sipStatus: nil) }
-            return
+    /// Reads how the dialled user's account forwards its calls off the SIP loop (the store
+    /// may block), then comes back here to place the B leg.
+    private func lookUpForwarding(of number: String) {
+        guard let forwarding = plan.forwarding else { return forwardingFound(number, settings: nil) }
+        let session = WeakDialSession(self)
+        let loop = self.loop
+        Task {
+            let settings = await forwarding.forwardSettings(login: number)
+            loop.execute { session.value?.forwardingFound(number, settings: settings) }
         }
-        bLeg = session
-        let offer = SDPOfferAnswer.offer(localAddress: services.mediaAddress, localPort: session.localPort,
-                                         sessionID: sessionID, sessionVersion: 1)
-        self.offer = offer
-        let from = SIPNameAddress(uri: SIPURI(scheme: "sip", user: callerID.isEmpty ? "anonymous" : callerID, host: plan.domain))
-        let parameters = OutboundCall.Parameters(
-            requestURI: route.requestURI, from: from, destination: route.destination, offer: offer, login: route.login,
-            ringTimeout: .seconds(max(1, request.ringTimeoutSeconds)))
-        let call = OutboundCall(endpoint: endpoint, parameters: parameters, registry: registry)
-        // The call keeps this session alive until it ends (the A leg may be gone by then:
-        // the B leg still needs its media closed and its billing record); `report` lets go.
-        call.onProgress = { [log] progress in
-            log.event("dial progress", ["status": "\(progress.status)", "early-media": progress.earlyMedia == nil ? "no" : "yes"])
+    }
+
+    private func forwardingFound(_ number: String, settings: ForwardPlan.Settings?) {
+        guard phase == .opening else { return }
+        guard localEnd == nil else { return report(.ended, sipStatus: nil) }
+        let forward = ForwardPlan(number: number, contacts: plan.registrations?.contacts(of: number) ?? [], settings: settings)
+        // Placing begins here, once.
+        placeBLeg(number, forward: forward, settings: settings)
+    }
+
+    /// Rings the forward's groups (`ForkingDialer`); its winner is bridged in `answered`.
+    private func placeBLeg(_ number: String, forward: ForwardPlan, settings: ForwardPlan.Settings?) {
+        guard phase == .opening, localEnd == nil else { return report(.ended, sipStatus: nil) }
+        let rule = plan.callerIDRules[context["campaign"]?.text ?? ""] ?? CallerIDRule()
+        let scriptCallerID = request.callerID
+        let caller = context.caller
+        let presented = { (route: TrunkSelector.Route) in
+            rule.presented(scriptCallerID: scriptCallerID, aLegCaller: caller, trunkCallerID: route.callerID)
         }
-        call.onAnswer = { answer in self.answered(answer) }
-        call.onEnd = { ending in self.ended(ending) }
-        self.call = call
+        var fields = ["to": number, "groups": "\(forward.groups.count)",
+                      "forward-mode": settings.map { $0.mode.rawValue } ?? "-"]
+        switch forward.groups.first?.targets.first {
+        case .contact(let binding):
+            fields["trunk"] = Self.registeredTrunk
+            fields["request-uri"] = binding.contact.description
+            fields["caller-id"] = rule.presented(scriptCallerID: scriptCallerID, aLegCaller: caller, trunkCallerID: nil)
+        case .number(let first):
+            let route = try? plan.trunks.route(for: first)
+            fields["trunk"] = route?.trunk ?? "-"
+            fields["request-uri"] = route?.requestURI.description ?? "-"
+            fields["caller-id"] = route.map(presented) ?? ""
+        case nil:
+            break
+        }
+        log.event("dial", fields)
+        let dialer = ForkingDialer(
+            plan: forward, dialled: number, aLeg: aLeg, endpoint: endpoint, registry: registry, services: services, log: log,
+            trunks: plan.trunks, domain: plan.domain, ringTimeoutSeconds: max(1, request.ringTimeoutSeconds),
+            callerID: presented, onResult: { result in self.placed(result) })
+        self.dialer = dialer
         phase = .calling
-        call.start()
-        log.event("dialing", ["b-call-id": call.callID, "destination": route.destination.description])
+        dialer.start()
+    }
+
+    /// The dialer's one result: the winner (now this dial's `route`, `call`, `bLeg`) is
+    /// bridged; or nothing answered, and the last attempt tells how it ended.
+    private func placed(_ result: ForkingDialer.Result) {
+        dialer = nil
+        switch result {
+        case .answered(let winner):
+            route = winner.route
+            call = winner.call
+            bLeg = winner.media
+            offer = winner.offer
+            callerID = winner.callerID
+            // The call keeps this session alive until it ends (the A leg may be gone by then:
+            // the B leg still needs its media closed and its billing record); `report` lets go.
+            winner.call.onEnd = { ending in self.ended(ending) }
+            answered(winner.answer)
+        case .unanswered(let ending, let last):
+            if let last {
+                route = last.route
+                call = last.call
+                callerID = last.callerID
+            }
+            ended(ending)
+        }
     }
 
     private func answered(_ answer: OutboundCallAnswer) {
         guard phase == .calling, let bLeg, let offer, let call else { return }
-        answeredAt = Date()
+        let answerTime = Date()
+        answeredAt = answerTime
+        // Billed from the 2xx, whatever becomes of the media.
+        plan.billing?.outboundLegAnswered(at: answerTime)
         guard let remote = answer.remoteSDP else {
             log.problem("B leg answered without SDP", [:])
             return endBLeg(.failure)
@@ -206,9 +244,10 @@ final class DialSession: @unchecked Sendable {
         }
     }
 
-    /// The warning tone `warningSeconds` before the limit, then the cut.
+    /// The warning tone `warningSeconds` before the limit, then the cut. The limit is the
+    /// script's (credit-checked) cap or what the forward's reservation pays for, the lower.
     private func armTimeLimit() {
-        guard let limit = request.maxDurationSeconds else { return }
+        guard let limit = timeLimit else { return }
         if let warning = request.warningSeconds, warning > 0, warning < limit {
             timers.append(loop.scheduleTask(in: .seconds(Int64(limit - warning))) { [weak self] in
                 guard let self, self.phase == .bridged, let bridge = self.bridge else { return }
@@ -266,10 +305,11 @@ final class DialSession: @unchecked Sendable {
         case .idle, .over:
             return
         case .opening:
-            // mediaOpened sees localEnd and closes the session.
+            // forwardingFound sees localEnd and places nothing.
             if why == .aLegGone { phase = .over }
         case .calling, .bridged:
-            call?.hangup()
+            // Still ringing: the dialer cancels every attempt and reports once they ended.
+            if let dialer { dialer.abandon() } else { call?.hangup() }
         }
     }
 
@@ -294,11 +334,20 @@ final class DialSession: @unchecked Sendable {
 
     /// The limit was the credit's (the interpreter puts it in `$credit.max-duration`):
     /// the script's `out-of-credit`; a shorter cap of the script's own is a normal end.
+    /// The reservation's limit, when it is the lower, is the credit's too.
     private var limitOutcome: DialOutcome {
+        if let billed = plan.billing?.maxDurationSeconds, billed <= (request.maxDurationSeconds ?? Int.max) {
+            return .outOfCredit
+        }
         let credit = context.value(at: VariablePath(["credit", "max-duration"]))?.numberValue
             .map { NSDecimalNumber(decimal: $0).intValue }
         guard let credit, let limit = request.maxDurationSeconds else { return .ended }
         return credit <= limit ? .outOfCredit : .ended
+    }
+
+    /// Talk seconds allowed: the script's cap and the billing's, the lower.
+    private var timeLimit: Int? {
+        [request.maxDurationSeconds, plan.billing?.maxDurationSeconds].compactMap { $0 }.min()
     }
 
     private func fail(_ reason: String) {
@@ -321,10 +370,13 @@ final class DialSession: @unchecked Sendable {
         // The A leg is back on its own playback once unbridged; only then may the script play to it.
         let unbridged = bridge?.unbridge() ?? loop.makeSucceededVoidFuture()
         if let bLeg { unbridged.whenComplete { _ in _ = bLeg.close() } }
-        if let route, let plan = plan.billing {
-            plan.outboundLegEnded(OutboundLegRecord(
-                callID: call?.callID ?? "", aLegCallID: aLegCallID, context: context, trunk: route.trunk,
-                dialled: route.dialled, number: route.number, callerID: callerID, startedAt: startedAt,
+        // Every dial that reached this point is reported, even one that never found a
+        // route: a billed forward's leg was opened before it was placed.
+        if let billing = plan.billing {
+            let dialled = route?.dialled ?? request.to.first ?? ""
+            billing.outboundLegEnded(OutboundLegRecord(
+                callID: call?.callID ?? "", aLegCallID: aLegCallID, context: context, trunk: route?.trunk ?? "",
+                dialled: dialled, number: route?.number ?? dialled, callerID: callerID, startedAt: startedAt,
                 answeredAt: answeredAt, endedAt: Date(), outcome: outcome, sipStatus: sipStatus))
         }
         // Never call back into the A leg's call while it is still carrying out an action.

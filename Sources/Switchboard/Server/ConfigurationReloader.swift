@@ -85,6 +85,10 @@ public actor ConfigurationReloader {
         if running.http != loaded.http { sections.append("http") }
         if running.database != loaded.database { sections.append("database") }
         if running.sounds != loaded.sounds { sections.append("sounds") }
+        // The queue worker's settings are fixed at start; the access numbers' callback
+        // policy (delay, caller number, anumberhandling, free access, window) applies at once.
+        if running.callback.retry != loaded.callback.retry { sections.append("callback.retry") }
+        if running.callback.limits != loaded.callback.limits { sections.append("callback.limits") }
         return sections
     }
 }

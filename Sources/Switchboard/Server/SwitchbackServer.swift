@@ -21,6 +21,9 @@ public final class SwitchbackServer: @unchecked Sendable {
     private let soundsRoot: URL
     /// Accounts, money and CDRs; nil for a server that runs scripts without accounts.
     private let store: (any SwitchbackStore)?
+    /// Places queued callbacks (with a store only: the queue lives there).
+    public let callbackWorker: CallbackWorker?
+    private let callbackDialer: OutboundScriptedCall?
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the configuration (scripts, sounds) start.
@@ -37,7 +40,7 @@ public final class SwitchbackServer: @unchecked Sendable {
     public init(configuration: SwitchbackConfiguration, baseDirectory: URL, group: any EventLoopGroup,
                 store: (any SwitchbackStore)? = nil, serviceDesk: (any ServiceDesk)? = nil,
                 outboundLegBilling: (any OutboundLegBilling)? = nil, sipCredentials: (any SIPCredentialsLookup)? = nil,
-                logger: Logger) throws {
+                callbackQueue: CallbackQueueSettings? = nil, logger: Logger) throws {
         self.configuration = configuration
         self.store = store
         self.group = group
@@ -73,8 +76,25 @@ public final class SwitchbackServer: @unchecked Sendable {
         // trunks (both fixed for the process's lifetime).
         router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
                                    domain: configuration.sip.domain, billing: outboundLegBilling,
-                                   registrations: router.registrations)
+                                   registrations: router.registrations,
+                                   forwarding: store.map { AccountForwardSettings(store: $0) },
+                                   callerIDRules: configuration.campaigns.mapValues {
+                                       CallerIDRule(campaignCallerID: $0.callerID, forwardCallerID: $0.forwardCallerID)
+                                   })
         endpoint.user = router
+        // The callback queue: a worker places each due request's A leg and runs its script.
+        if let store {
+            let settings = callbackQueue ?? CallbackQueueSettings(configuration: configuration.callback)
+            let dialer = OutboundScriptedCall(router: router, services: services, catalog: catalog, accounts: store,
+                                              settings: .init(callerNumber: settings.callerNumber,
+                                                              ringTimeout: settings.ringTimeout))
+            callbackDialer = dialer
+            callbackWorker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
+                                            name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
+        } else {
+            callbackDialer = nil
+            callbackWorker = nil
+        }
     }
 
     private static func firstListenHost(_ listen: [SIPListenAddress]) -> String {
@@ -86,6 +106,8 @@ public final class SwitchbackServer: @unchecked Sendable {
         // Before any call can open a leg: whatever is still open was left by a previous process.
         if let store { try recoverOpenLegs(store) }
         try await endpoint.start().get()
+        // After the endpoint: a recovered request may be placed at once.
+        try await callbackWorker?.start()
         let numbers = try await scriptNumbers()
         logger.info("access numbers ready", metadata: ["numbers": "\(numbers)"])
     }
@@ -126,6 +148,7 @@ public final class SwitchbackServer: @unchecked Sendable {
                                         promptCatalog: PromptCatalog.scan(soundsRoot: soundsRoot))
         Self.log(warnings: catalog.warnings, logger: logger)
         try await endpoint.eventLoop.submit { self.router.replaceCatalog(catalog) }.get()
+        callbackDialer?.replaceCatalog(catalog)
         return catalog.accessNumbers
     }
 
@@ -140,6 +163,7 @@ public final class SwitchbackServer: @unchecked Sendable {
     }
 
     public func stop() async throws {
+        await callbackWorker?.stop()
         try await endpoint.stop().get()
     }
 }

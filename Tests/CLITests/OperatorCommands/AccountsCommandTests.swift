@@ -127,4 +127,29 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertThrowsError(try AccountsCommand.parseAsRoot(["generate", "--count", "0", "--export", second]))
         XCTAssertThrowsError(try AccountsCommand.parseAsRoot(["generate", "--count", "2"]), "--export is required")
     }
+
+    func testForwardModeOnAddAndTheForwardSetter() throws {
+        let directory = try TemporaryDataDirectory()
+        try runOperatorCommand(AccountsCommand.self, ["add", "5001", "--password", "p", "--forward", "4930777",
+                                                      "--forward-mode", "fork", "--forward-after", "9"], in: directory)
+        var account = try XCTUnwrap(try directory.store().account(login: "5001"))
+        XCTAssertEqual(account.forwardMode, .fork)
+        XCTAssertEqual(account.forwardAfterSeconds, 9)
+
+        let output = try runOperatorCommand(AccountsCommand.self, ["forward", "5001", "--mode", "no-answer", "--after", "15"],
+                                            in: directory)
+        XCTAssertEqual(output, "5001: forward 4930777, no-answer after 15 s\n")
+        account = try XCTUnwrap(try directory.store().account(login: "5001"))
+        XCTAssertEqual(account.forwardNumber, "4930777", "an option left out keeps its value")
+        XCTAssertEqual(account.forwardMode, .noAnswer)
+        XCTAssertEqual(account.forwardAfterSeconds, 15)
+
+        XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["forward", "5001", "--clear-number", "--mode", "none"],
+                                              in: directory), "5001: forward -, none\n")
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["forward", "5001", "--mode", "sometimes"], in: directory))
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["forward", "5001", "--after", "0"], in: directory))
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "5002", "--password", "p", "--forward-after", "601"],
+                                                    in: directory))
+        XCTAssertNil(try directory.store().account(login: "5002"))
+    }
 }

@@ -1,0 +1,160 @@
+import Foundation
+import IVR
+import SIP
+import Store
+
+/// The Store side of a call to an access number, run off the SIP event loop: who the
+/// caller is (digest credentials, personal DID, authorised caller ID) and, for a callback,
+/// the durable queue entry the callback worker will place.
+public struct CallbackTriggerDesk: Sendable {
+    public typealias Backend = AccountStore & CallerIDStore & CallbackQueueStore
+
+    /// What is known of a call before the decision.
+    public struct Admission: Sendable {
+        public var digest: InviteDigestGate.Verdict
+        public var standing: CallerStanding
+    }
+
+    /// A queued (or already queued) callback.
+    public struct Queued: Sendable {
+        public var request: CallbackRequest
+        /// False when the idempotency key matched a request queued earlier in the window.
+        public var isNew: Bool
+    }
+
+    public enum EnqueueError: Error, CustomStringConvertible {
+        case noForwardNumber(login: String)
+        case unknownAccount(Int64)
+        case store(String)
+
+        public var description: String {
+            switch self {
+            case .noForwardNumber(let login): return "account \(login) has no forward number to call back"
+            case .unknownAccount(let id): return "account #\(id) no longer exists"
+            case .store(let error): return "callback queue: \(error)"
+            }
+        }
+    }
+
+    private let store: any Backend
+    private let credentials: any SIPCredentialsLookup
+    public let gate: InviteDigestGate
+    private let now: @Sendable () -> Date
+
+    public init(store: any Backend, credentials: any SIPCredentialsLookup, gate: InviteDigestGate,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.credentials = credentials
+        self.gate = gate
+        self.now = now
+    }
+
+    /// A desk with a fresh nonce secret, challenging in `realm` (the SIP domain, as REGISTER).
+    public init(store: any Backend, credentials: any SIPCredentialsLookup, realm: String) {
+        var secret = [UInt8](repeating: 0, count: 32)
+        for index in secret.indices { secret[index] = UInt8.random(in: .min ... .max) }
+        self.init(store: store, credentials: credentials, gate: InviteDigestGate(realm: realm, nonces: DigestNonces(secret: secret)))
+    }
+
+    /// Digest verdict and caller standing of an INVITE to `dialled`.
+    public func admit(_ request: SIPRequest, policy: ScriptCatalog.AccessPolicy, dialled: String) async -> Admission {
+        let callerID = request.from?.uri.user ?? ""
+        var fromIsKnownLogin = false
+        var ha1: String?
+        if policy.sipDigest != .never {
+            if let credentials = gate.credentials(in: request) {
+                ha1 = await self.credentials.ha1(username: credentials.username, realm: credentials.realm)
+            } else if policy.sipDigest == .auto, !callerID.isEmpty {
+                fromIsKnownLogin = (try? store.account(login: callerID)) != nil
+            }
+        }
+        let digest = gate.verdict(for: request, policy: policy.sipDigest, fromIsKnownLogin: fromIsKnownLogin, ha1: ha1,
+                                  now: now())
+        var identification = CallerStanding.Identification.unknown
+        if case .authenticated(let login) = digest, let account = try? store.account(login: login), let id = account.id {
+            identification = .sipDigest(account: id)
+        } else if let account = try? store.account(personalDID: dialled), let id = account.id {
+            identification = .personalDID(account: id)
+        } else if CallerStanding.isCallable(callerID: callerID), let account = try? store.account(callerID: callerID),
+                  let id = account.id {
+            identification = .knownCallerID(account: id)
+        }
+        var present = CallerStanding.isCallable(callerID: callerID)
+        if case .sipDigest = identification { present = true }   // a softphone is called back at its login
+        return Admission(digest: digest, standing: CallerStanding(identification, callerIDPresent: present))
+    }
+
+    /// A call to a number that is no access number: an account's personal DID (DID
+    /// callback, whatever the caller ID), or nil for none.
+    public func admitPersonalDID(_ request: SIPRequest, dialled: String) async -> Admission? {
+        guard !dialled.isEmpty, let account = try? store.account(personalDID: dialled), let id = account.id else { return nil }
+        let callerID = request.from?.uri.user ?? ""
+        return Admission(digest: .pass, standing: CallerStanding(.personalDID(account: id),
+                                                                  callerIDPresent: CallerStanding.isCallable(callerID: callerID)))
+    }
+
+    /// Queues the callback a trigger asks for: who to call (the caller ID, or the
+    /// account's forward number for a DID), as whom (`callbackcallernumber`, else the
+    /// access number), when (now + `callback.delay`), and where the callback leg's script
+    /// starts (the campaign script's `callback` node says). A repeat of the same trigger
+    /// within `callback.idempotency-window` returns the request already queued.
+    public func enqueue(_ trigger: CallbackTrigger, callerID: String, accessNumber: String, campaign: String,
+                        script: IVRScript, policy: ScriptCatalog.AccessPolicy) throws(EnqueueError) -> Queued {
+        let at = now()
+        let origin: String
+        do {
+            switch trigger {
+            case .ani, .pin:
+                origin = callerID
+            case .did(let id):
+                guard let account = try store.account(id: id) else { throw EnqueueError.unknownAccount(id) }
+                guard let forward = account.forwardNumber, !forward.isEmpty else {
+                    throw EnqueueError.noForwardNumber(login: account.login)
+                }
+                origin = forward
+            }
+        } catch let error as EnqueueError {
+            throw error
+        } catch {
+            throw .store("\(error)")
+        }
+        let start = Self.callbackLegStart(of: script)
+        let request = NewCallbackRequest(
+            sourceKey: Self.sourceKey(trigger: trigger, origin: origin, accessNumber: accessNumber),
+            accountID: trigger.account, campaign: campaign, trigger: trigger.kind, originNumber: origin, destinations: [],
+            callerID: policy.callbackCallerNumber.isEmpty ? accessNumber : policy.callbackCallerNumber,
+            accessNumber: accessNumber, script: start.script, node: start.node,
+            notBefore: at.addingTimeInterval(Self.seconds(policy.callback.delay)))
+        do {
+            let queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow),
+                                                   at: at)
+            // The store returns the earlier request for a key in its window; ours was created just now.
+            return Queued(request: queued, isNew: abs(queued.createdAt.timeIntervalSince(at)) < 0.001)
+        } catch {
+            throw .store("\(error)")
+        }
+    }
+
+    /// `<trigger>:<origin>:<access number>`: one request per trigger kind, number called
+    /// back and access number, within the store's idempotency window.
+    public static func sourceKey(trigger: CallbackTrigger, origin: String, accessNumber: String) -> String {
+        "\(trigger.kind):\(origin):\(accessNumber)"
+    }
+
+    /// Where the callback leg starts: the campaign script's `callback` node names the
+    /// script and node the called-back user gets (ani-callback.yaml: `node: login`;
+    /// did-callback.yaml: `script: calling-card, node: main-menu`). Without one, the
+    /// campaign script from its start.
+    public static func callbackLegStart(of script: IVRScript) -> (script: String?, node: String?) {
+        for node in script.nodes {
+            if case .callback(let verb) = node.verb {
+                return (verb.script?.value, verb.node?.value)
+            }
+        }
+        return (nil, nil)
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
+    }
+}
