@@ -59,8 +59,15 @@ final class CallbackQueueTests: XCTestCase {
         XCTAssertEqual(row["state"], "completed")
         XCTAssertEqual(row["attempts"], "1")
 
-        // Billed on both legs: the A leg (the callback to the user) and the B leg (the forward).
-        let cdrs = try cdrRows(data).filter { $0["account"] == "alice" }
+        // Billed on both legs: the A leg (the callback to the user) and the B leg (the forward),
+        // settled once the call is over.
+        var cdrs: [[String: String]] = []
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            cdrs = try cdrRows(data).filter { $0["account"] == "alice" }
+            if cdrs.count >= 2, cdrs.allSatisfy({ $0["disposition"] != "in-progress" }) { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
         let aLeg = try XCTUnwrap(cdrs.first { $0["leg"] == "a" }, "an A-leg CDR: \(cdrs)\n\(log)")
         let bLeg = try XCTUnwrap(cdrs.first { $0["leg"] == "b" }, "a B-leg CDR: \(cdrs)\n\(log)")
         XCTAssertEqual(aLeg["to"], Self.userNumber)
@@ -303,7 +310,8 @@ final class CallbackQueueTests: XCTestCase {
         for file in files {
             guard let text = try? String(contentsOf: sipp.work.appendingPathComponent(file), encoding: .utf8) else { continue }
             for block in text.components(separatedBy: "----------------------------------------------- ").dropFirst() {
-                let lines = block.components(separatedBy: "\n")
+                // SIP lines end in CRLF, which Swift takes as one Character: split on scalars.
+                let lines = block.components(separatedBy: .newlines)
                 guard lines.count > 3, lines[1].contains("message received"),
                       let requestLine = lines.dropFirst(2).first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
                       requestLine.hasPrefix("INVITE "),

@@ -114,7 +114,7 @@ final class CallbackQueueStoreTests: XCTestCase {
         let alice = try store.makeAccount("alice", balance: "5").id!
         let bob = try store.makeAccount("bob", balance: "5").id!
         var ids: [Int64] = []
-        for second in [0, 100, 200, 4000] {
+        for second in [0, 100, 3700, 4000] {
             ids.append(try store.enqueueCallback(request(account: alice, due: 0), at: at(TimeInterval(second))).id!)
         }
         _ = try store.enqueueCallback(request(account: bob, due: 0), at: at(4000))
@@ -123,8 +123,8 @@ final class CallbackQueueStoreTests: XCTestCase {
         try store.advanceCallback(id: ids[1], to: .aAnswered, error: nil, at: at(4002))
         let counts = try store.callbackCounts(account: alice, since: at(4000 - 3600))
         XCTAssertEqual(counts, CallbackCounts(active: 2, recent: 2))
-        XCTAssertEqual(try store.callbacksCreated(account: alice, before: ids[3], since: at(4000 - 3600)), 2)
-        XCTAssertEqual(try store.callbacksCreated(account: alice, before: ids[2], since: at(200 - 3600)), 2)
+        XCTAssertEqual(try store.callbacksCreated(account: alice, before: ids[3], since: at(4000 - 3600)), 1)
+        XCTAssertEqual(try store.callbacksCreated(account: alice, before: ids[2], since: at(3700 - 3600)), 1)
         XCTAssertEqual(try store.callbacksCreated(account: alice, before: ids[0], since: at(-3600)), 0)
         XCTAssertEqual(try store.callbackCounts(account: bob, since: at(0)), CallbackCounts(active: 0, recent: 1))
     }
@@ -204,5 +204,24 @@ final class CallbackQueueStoreTests: XCTestCase {
             script: "calling-card", node: "main-menu", notBefore: at(5)), at: at(5))
         XCTAssertEqual(try store.callbackRequest(id: new.id!)?.node, "main-menu")
         XCTAssertEqual(try store.callbackRequest(id: new.id!)?.accessNumber, "4930555")
+    }
+}
+
+final class CallbackBatchClaimTests: XCTestCase {
+    func testABatchClaimTakesTheDueRequestsOldestFirstUpToTheLimit() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+        var ids: [Int64] = []
+        for (index, due) in [5.0, 1, 3, 2, 100].enumerated() {
+            ids.append(try store.enqueueCallback(NewCallbackRequest(
+                accountID: nil, campaign: "c", trigger: "web", originNumber: "\(index)", destinations: [],
+                notBefore: at(due)), at: at(0)).id!)
+        }
+        let first = try store.claimDueCallbacks(worker: "w", limit: 2, at: at(10))
+        XCTAssertEqual(first.map(\.id), [ids[1], ids[3]])
+        XCTAssertTrue(first.allSatisfy { $0.state == .callingA && $0.attempts == 1 && $0.claimedBy == "w" })
+        XCTAssertEqual(try store.claimDueCallbacks(worker: "w", limit: 10, at: at(10)).map(\.id), [ids[2], ids[0]])
+        XCTAssertEqual(try store.claimDueCallbacks(worker: "w", limit: 10, at: at(10)), [], "the last is not due")
+        XCTAssertEqual(try store.claimDueCallbacks(worker: "w", limit: 0, at: at(100)), [])
+        XCTAssertEqual(try store.callbackRequests(states: [.callingA]).count, 4)
     }
 }

@@ -86,8 +86,17 @@ final class ConferenceRosterTests: XCTestCase {
         XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 60, context: context), .ended)
     }
 
+    func testABilledLimitNoLongerThanTheScriptsIsTheMoneys() {
+        let context = CallContext(caller: "5551234", dnis: "200")
+        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 600, billedSeconds: 90, context: context), .outOfCredit)
+        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 60, billedSeconds: 90, context: context), .ended)
+        XCTAssertEqual(OutboundLegMedia.timeLimit(maxDurationSeconds: 600, billedSeconds: 90), 90)
+        XCTAssertEqual(OutboundLegMedia.timeLimit(maxDurationSeconds: nil, billedSeconds: nil), nil)
+        XCTAssertEqual(OutboundLegMedia.timeLimit(maxDurationSeconds: 60, billedSeconds: nil), 60)
+    }
+
     func testTheLeaveToneIsTwoShortBeeps() {
         let tone = ConferenceSession.leaveTone
-        XCTAssertEqual(tone.frameCount, 20, "400 ms of 20 ms frames")
+        XCTAssertEqual(tone.frameCount, 18, "150 ms + 50 ms + 150 ms, in 20 ms frames")
     }
 }

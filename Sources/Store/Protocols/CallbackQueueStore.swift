@@ -16,6 +16,9 @@ public protocol CallbackQueueStore: Sendable {
     /// Claims the oldest due request (`notBefore <= now`) for `worker`: queued → calling-a,
     /// one more attempt. Nil when none is due.
     func claimNextCallback(worker: String, at now: Date) throws -> CallbackRequest?
+    /// Claims up to `limit` due requests, oldest first, in one transaction (a burst is
+    /// claimed with one commit, not one per request).
+    func claimDueCallbacks(worker: String, limit: Int, at now: Date) throws -> [CallbackRequest]
     /// Moves a request along its states (`CallbackRequest.State.successors`); `error` is
     /// kept as `lastError`. Throws `invalidCallbackTransition` for a move the table refuses.
     @discardableResult

@@ -24,20 +24,27 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     /// claim the same request; a PostgreSQL backend does the same with
     /// `SELECT … FOR UPDATE SKIP LOCKED` (DESIGN.md "Scale beyond one machine").
     public func claimNextCallback(worker: String, at now: Date) throws -> CallbackRequest? {
-        try writer.write { db in
-            guard var request = try CallbackRequest
+        try claimDueCallbacks(worker: worker, limit: 1, at: now).first
+    }
+
+    public func claimDueCallbacks(worker: String, limit: Int, at now: Date) throws -> [CallbackRequest] {
+        guard limit > 0 else { return [] }
+        return try writer.write { db in
+            var claimed = try CallbackRequest
                 .filter(CallbackRequest.Columns.state == CallbackRequest.State.queued.rawValue
                         && CallbackRequest.Columns.notBefore <= now)
                 .order(CallbackRequest.Columns.notBefore, Column("id"))
-                .fetchOne(db)
-            else { return nil }
-            request.state = .callingA
-            request.claimedBy = worker
-            request.claimedAt = now
-            request.attempts += 1
-            request.updatedAt = now
-            try request.update(db)
-            return request
+                .limit(limit)
+                .fetchAll(db)
+            for index in claimed.indices {
+                claimed[index].state = .callingA
+                claimed[index].claimedBy = worker
+                claimed[index].claimedAt = now
+                claimed[index].attempts += 1
+                claimed[index].updatedAt = now
+                try claimed[index].update(db)
+            }
+            return claimed
         }
     }
 

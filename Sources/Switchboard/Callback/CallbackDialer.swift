@@ -51,3 +51,7 @@ public struct CallbackLegReporter: Sendable {
         }
     }
 }
+
+/// In call control a callback request is the queued one (`Store.CallbackRequest`); the
+/// IVR's `callback` verb asks for one with `IVR.CallbackRequest`, named in full where used.
+public typealias CallbackRequest = Store.CallbackRequest

@@ -102,10 +102,24 @@ public actor CallbackWorker {
     private func claimDueRequests() -> Date? {
         do {
             while inFlight < maximumInFlight {
+                // A read first: most looks at the queue find nothing due, and need no write.
                 guard let due = try store.nextCallbackDue() else { return nil }
                 guard due <= now() else { return due }
-                guard let request = try store.claimNextCallback(worker: name, at: now()) else { return nil }
-                begin(request)
+                let claimed = try store.claimDueCallbacks(worker: name, limit: min(Self.claimBatch, maximumInFlight - inFlight),
+                                                          at: now())
+                guard !claimed.isEmpty else { return nil }
+                // Requests of the batch not begun yet are claimed (active in the store) but
+                // not in progress: the concurrency limit must not count them.
+                var notYetBegun: [Int64: Int] = [:]
+                for request in claimed { if let account = request.accountID { notYetBegun[account, default: 0] += 1 } }
+                for request in claimed {
+                    var peers = 0
+                    if let account = request.accountID {
+                        notYetBegun[account, default: 1] -= 1
+                        peers = notYetBegun[account] ?? 0
+                    }
+                    begin(request, claimedAlongside: peers)
+                }
             }
             return try store.nextCallbackDue()
         } catch {
@@ -114,19 +128,21 @@ public actor CallbackWorker {
         }
     }
 
-    private func begin(_ request: CallbackRequest) {
+    /// - Parameter claimedAlongside: the account's requests claimed in the same batch and
+    ///   not begun yet.
+    private func begin(_ request: CallbackRequest, claimedAlongside: Int) {
         guard let id = request.id else { return }
         do {
             if let account = request.accountID {
                 let hourAgo = request.createdAt.addingTimeInterval(-3600)
                 let createdBefore = try store.callbacksCreated(account: account, before: id, since: hourAgo)
-                let active = try store.callbackCounts(account: account, since: now()).active
-                switch limits.decide(othersActive: max(0, active - 1), createdBefore: createdBefore) {
+                let others = max(0, try store.callbackCounts(account: account, since: now()).active - 1 - claimedAlongside)
+                switch limits.decide(othersActive: others, createdBefore: createdBefore) {
                 case .proceed:
                     break
                 case .postpone(let wait):
                     try store.postponeCallback(id: id, until: now().addingTimeInterval(Self.seconds(wait)),
-                                               reason: "postponed: account \(account) has \(active - 1) callbacks in progress",
+                                               reason: "postponed: account \(account) has \(others) callbacks in progress",
                                                at: now())
                     logger.info("callback postponed", metadata: ["request": "\(id)", "account": "\(account)"])
                     return
@@ -150,9 +166,9 @@ public actor CallbackWorker {
         Task {
             var final = false
             for await event in events {
-                final = await self.record(event, of: request)
+                final = self.record(event, of: request)
             }
-            await self.finished(request, reportedFinal: final)
+            self.finished(request, reportedFinal: final)
         }
     }
 
@@ -243,6 +259,9 @@ public actor CallbackWorker {
             woken = true
         }
     }
+
+    /// Requests claimed in one transaction at most.
+    static let claimBatch = 25
 
     static func seconds(_ duration: Duration) -> TimeInterval {
         let parts = duration.components

@@ -61,8 +61,9 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                 return
             }
         }
+        let found = (account: account, personalDID: personalDID)
         loop.execute {
-            self.place(request, account: account, personalDID: personalDID, events: events)
+            self.place(request, account: found.account, personalDID: found.personalDID, events: events)
         }
     }
 
@@ -70,7 +71,7 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
 
     private func place(_ request: Store.CallbackRequest, account: [String: IVRValue]?, personalDID: String?,
                        events: CallbackLegReporter) {
-        let failed = { (reason: String) in events.report(.unanswered(.failed, reason: reason)) }
+        let failed: @Sendable (String) -> Void = { reason in events.report(.unanswered(.failed, reason: reason)) }
         guard let entry = campaignEntry(request) else {
             return failed("no access number serves campaign \(request.campaign)")
         }

@@ -243,8 +243,10 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             do {
                 result = .success(try triggers.enqueue(trigger, callerID: callerID, accessNumber: entry.accessNumber,
                                                        campaign: entry.campaign, script: entry.script, policy: entry.policy))
-            } catch {
+            } catch let error as CallbackTriggerDesk.EnqueueError {
                 result = .failure(error)
+            } catch {
+                result = .failure(.store("\(error)"))
             }
             loop.execute {
                 router.value?.pendingAdmissions[key] = nil

@@ -421,7 +421,7 @@ final class InboundCall: @unchecked Sendable {
     /// A `callback` verb reached on a callback leg: the user is already on the leg it
     /// would place, so its request is fulfilled by going on at its target now (the
     /// callback scripts' trigger nodes thus run only on trigger calls, never twice).
-    private func continueCallback(_ id: ServiceRequestID, _ callback: CallbackRequest) {
+    private func continueCallback(_ id: ServiceRequestID, _ callback: IVR.CallbackRequest) {
         let name = callback.script ?? interpreter.script.name.value
         guard let script = callback.script == nil ? interpreter.script : library.script(named: name) else {
             serviceAnswered(id, .failed(reason: "callback: no script \(name)"))
@@ -535,7 +535,7 @@ final class InboundCall: @unchecked Sendable {
             // Several numbers: a conference (Dialing/ConferenceSession.swift).
             let conference = ConferenceSession(
                 request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
-                services: services, log: log, context: interpreter.context, aLegCallID: invite.request.callID ?? "",
+                services: services, log: log, context: interpreter.context, aLegCallID: callID,
                 balance: { context in await services.answer(.balance, context: context, billing: billing) },
                 finish: { outcome in call.value?.dialEnded(id, outcome) })
             dial = conference

@@ -219,8 +219,10 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func answered(_ leg: Leg, _ answer: OutboundCallAnswer) {
         guard phase == .running, !leg.isOver, let media = leg.media, let offer = leg.offer, let call = leg.call,
               let conference else { return }
-        leg.answeredAt = Date()
+        let answeredAt = Date()
+        leg.answeredAt = answeredAt
         roster.answered(leg.index)
+        plan.billing?.outboundLegAnswered(at: answeredAt)
         OutboundLegMedia.start(media, answer: answer, offer: offer)
             .flatMap { negotiated in conference.join(media).map { negotiated } }
             .hop(to: loop)
@@ -266,7 +268,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
 
     /// The warning tone (to A only) `warningSeconds` before the limit, then the end.
     private func armTimeLimit() {
-        guard let limit = request.maxDurationSeconds else { return }
+        guard let limit = OutboundLegMedia.timeLimit(maxDurationSeconds: request.maxDurationSeconds,
+                                                     billedSeconds: plan.billing?.maxDurationSeconds) else { return }
         if let warning = request.warningSeconds, warning > 0, warning < limit {
             timers.append(loop.scheduleTask(in: .seconds(Int64(limit - warning))) { [weak self] in
                 guard let self, self.phase == .running, let conference = self.conference else { return }
@@ -385,7 +388,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     /// The limit was the credit's (the interpreter puts it in `$credit.max-duration`):
     /// the script's `out-of-credit`; a shorter cap of the script's own is a normal end.
     private var limitOutcome: DialOutcome {
-        OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: request.maxDurationSeconds, context: context)
+        OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: request.maxDurationSeconds,
+                                          billedSeconds: plan.billing?.maxDurationSeconds, context: context)
     }
 
     /// Closes the mix (the A leg goes back to its own playback), then reports `outcome`
@@ -416,7 +420,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     }
 
     /// What the others hear when a party leaves: two short descending beeps (700 Hz,
-    /// then 450 Hz, 150 ms each), synthesised so no prompt file is needed.
+    /// then 450 Hz, 150 ms each, 50 ms apart), synthesised so no prompt file is needed.
     static let leaveTone: Prompt = {
         var samples: [Int16] = []
         for (index, hertz) in [700.0, 450.0].enumerated() {

@@ -80,12 +80,18 @@ enum OutboundLegMedia {
     }
 
     /// The outcome of a leg cut at its time limit: `out-of-credit` when the limit was the
-    /// credit's (the interpreter puts that in `$credit.max-duration`), `ended` when the
-    /// script's own, shorter cap ended it.
-    static func timeLimitOutcome(maxDurationSeconds: Int?, context: CallContext) -> DialOutcome {
+    /// money's (the billing's reservation `billedSeconds`, or the credit the interpreter
+    /// put in `$credit.max-duration`), `ended` when the script's own, shorter cap ended it.
+    static func timeLimitOutcome(maxDurationSeconds: Int?, billedSeconds: Int? = nil, context: CallContext) -> DialOutcome {
+        if let billedSeconds, billedSeconds <= (maxDurationSeconds ?? Int.max) { return .outOfCredit }
         let credit = context.value(at: VariablePath(["credit", "max-duration"]))?.numberValue
             .map { NSDecimalNumber(decimal: $0).intValue }
         guard let credit, let limit = maxDurationSeconds else { return .ended }
         return credit <= limit ? .outOfCredit : .ended
+    }
+
+    /// Talk seconds allowed: the script's cap and the billing's, the lower (nil: no limit).
+    static func timeLimit(maxDurationSeconds: Int?, billedSeconds: Int?) -> Int? {
+        [maxDurationSeconds, billedSeconds].compactMap { $0 }.min()
     }
 }
