@@ -67,7 +67,8 @@ final class CallbackTriggerTests: XCTestCase {
         let ports = Sipp.ports()
         let result = try sipp.run(scenario: "callback-trigger-digest.xml", target: "127.0.0.1:\(server.udpPort)",
                                   service: "1005", mediaPort: ports.media, sipPort: ports.sip,
-                                  keys: ["login": "alice", "password": "wonderland"], timeout: 40)
+                                  keys: ["login": "alice"], extraArguments: ["-au", "alice", "-ap", "wonderland"],
+                                  timeout: 40)
         XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\nserver log:\n\(server.rawLog.suffix(4000))")
         XCTAssertTrue(result.output.contains("407") || sipp.messageTrace().contains("407 Proxy Authentication Required"),
                       "the first INVITE was challenged")

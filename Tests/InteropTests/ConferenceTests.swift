@@ -51,7 +51,11 @@ final class ConferenceTests: XCTestCase {
                                      ("first party", run.toFirst, Self.firstHertz),
                                      ("second party", run.toSecond, Self.secondHertz)] {
             let others = all.filter { $0 != own }
-            let talking = packets.filter { packet in others.allSatisfy { Self.amplitude(packet, hertz: $0) > Self.present } }
+            // Frames of the conference while both others talk: both their tones loud, and the
+            // frame made of the three test tones (not the script's speech prompts afterwards).
+            let talking = packets.filter { packet in
+                others.allSatisfy { Self.amplitude(packet, hertz: $0) > Self.present } && Self.isMadeOf(all, packet)
+            }
             let energies = all.map { hertz in (hertz, Self.meanAmplitude(talking, hertz: hertz)) }
             print("conference energy heard by \(name) over \(talking.count) packets: "
                   + energies.map { "\(Int($0.0)) Hz ≈ \(Int($0.1))" }.joined(separator: ", "))
@@ -59,8 +63,12 @@ final class ConferenceTests: XCTestCase {
                                  "\(name) should hear both others for ~9 s, got \(talking.count) packets\n\(log)")
             let ownAmplitude = Self.meanAmplitude(talking, hertz: own)
             XCTAssertLessThan(ownAmplitude, Self.absent, "\(name) must not hear itself (\(Int(own)) Hz)")
-            let loudOwn = talking.filter { Self.amplitude($0, hertz: own) > Self.absent }.count
-            XCTAssertEqual(loudOwn, 0, "\(name) heard its own tone in \(loudOwn) packets")
+            let loudOwn = talking.filter { Self.amplitude($0, hertz: own) > Self.absent }
+            XCTAssertEqual(loudOwn.count, 0, "\(name) heard its own tone in \(loudOwn.count) packets: "
+                           + loudOwn.map { packet in
+                               "seq \(packet.sequence): " + all.map { "\(Int($0)) Hz \(Int(Self.amplitude(packet, hertz: $0)))" }
+                                   .joined(separator: " ") + " rms \(AudioEnergy.rms(packet))"
+                           }.joined(separator: "; "))
             for hertz in others {
                 XCTAssertGreaterThan(Self.meanAmplitude(talking, hertz: hertz), 6000,
                                      "\(name) hears \(Int(hertz)) Hz at about its sent level (≈ 8200)")
@@ -110,6 +118,24 @@ final class ConferenceTests: XCTestCase {
         XCTAssertGreaterThan(heardByLeaver, 100, "the leaving party heard both others while it was there")
     }
 
+    /// Nobody answers (both parties busy): the script takes its `busy` branch.
+    func testBothPartiesBusyGivesTheBusyOutcome() throws {
+        let run = try conference(name: "conference-busy", secondLeavesEarly: false, callerScenario: "conference-caller-waits.xml",
+                                 partyScenario: "dial_callee_busy.xml", answered: false)
+        let server = run.server
+        let log = "server log:\n\(server.rawLog.suffix(8000))"
+        _ = try server.waitForEvents(count: 2, timeout: 5) { $0["message"] == "conference leg ended" }
+        let legs = server.events { $0["message"] == "conference leg ended" }
+        XCTAssertEqual(legs.map { $0["outcome"] ?? "" }, ["busy", "busy"], log)
+        XCTAssertEqual(legs.map { $0["status"] ?? "" }, ["486", "486"], log)
+        XCTAssertTrue(server.events { $0["message"] == "conference joined" }.isEmpty, log)
+        let ended = server.events { $0["message"] == "conference ended" }
+        XCTAssertEqual(ended.map { $0["outcome"] ?? "" }, ["busy"], log)
+        XCTAssertEqual(ended.first?["by"], "nobody-left")
+        let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
+        XCTAssertEqual(nodes, ["call", "goodbye"], log)
+    }
+
     // MARK: - Running one conference
 
     private struct Run {
@@ -119,7 +145,8 @@ final class ConferenceTests: XCTestCase {
         let toSecond: [RTPCapture.Packet]
     }
 
-    private func conference(name: String, secondLeavesEarly: Bool) throws -> Run {
+    private func conference(name: String, secondLeavesEarly: Bool, callerScenario: String = "conference-caller.xml",
+                            partyScenario: String = "conference-callee.xml", answered: Bool = true) throws -> Run {
         let tshark = try Peer.require("tshark", package: "tshark")
         let callerPorts = Sipp.ports()
         let caller = Party(sipp: try Sipp(name: "\(name)-caller"), ports: callerPorts, hertz: Self.callerHertz, payloadType: 0)
@@ -149,11 +176,11 @@ final class ConferenceTests: XCTestCase {
         let heardByFirst = try RTPCapture(tshark: tshark, udpPort: first.ports.media, directory: first.sipp.work)
         let heardBySecond = try RTPCapture(tshark: tshark, udpPort: second.ports.media, directory: second.sipp.work)
 
-        let firstRun = Background { try Self.runParty(first, scenario: "conference-callee.xml") }
+        let firstRun = Background { try Self.runParty(first, scenario: partyScenario) }
         let secondRun = Background {
-            try Self.runParty(second, scenario: secondLeavesEarly ? "conference-callee-leaves.xml" : "conference-callee.xml")
+            try Self.runParty(second, scenario: secondLeavesEarly ? "conference-callee-leaves.xml" : partyScenario)
         }
-        let result = try caller.sipp.run(scenario: "conference-caller.xml", target: "127.0.0.1:\(server.udpPort)",
+        let result = try caller.sipp.run(scenario: callerScenario, target: "127.0.0.1:\(server.udpPort)",
                                          service: "200", mediaPort: caller.ports.media, sipPort: caller.ports.sip,
                                          timeout: 50)
         let firstResult = try firstRun.wait(timeout: 60)
@@ -167,7 +194,9 @@ final class ConferenceTests: XCTestCase {
         XCTAssertTrue(first.sipp.messageTrace().contains("INVITE sip:4930777@"), "the first trunk got its number")
         XCTAssertTrue(second.sipp.messageTrace().contains("INVITE sip:4940888@"), "the second trunk got its number")
         _ = try server.waitForEvents(timeout: 5) { $0["message"] == "hangup" && $0["by"] == "server" }
-        _ = try server.waitForEvents(count: 2, timeout: 5) { $0["message"] == "conference leg ended" }
+        if answered {
+            _ = try server.waitForEvents(count: 2, timeout: 5) { $0["message"] == "conference leg ended" }
+        }
         return run
     }
 
@@ -214,6 +243,14 @@ final class ConferenceTests: XCTestCase {
         }
         let power = max(0, s1 * s1 + s2 * s2 - coefficient * s1 * s2)
         return 2 * power.squareRoot() / Double(packet.payload.count)
+    }
+
+    /// Whether the three tones carry (nearly) all of the packet's power: a sine of
+    /// amplitude A has power A²/2, so their sum is the mean square of a frame made of them.
+    private static func isMadeOf(_ tones: [Double], _ packet: RTPCapture.Packet) -> Bool {
+        let rms = Double(AudioEnergy.rms(packet))
+        let tonal = tones.reduce(0) { $0 + pow(amplitude(packet, hertz: $1), 2) / 2 }
+        return tonal >= 0.8 * rms * rms
     }
 
     private static func meanAmplitude(_ packets: [RTPCapture.Packet], hertz: Double) -> Double {

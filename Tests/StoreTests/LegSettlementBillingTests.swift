@@ -4,8 +4,9 @@ import XCTest
 @testable import Store
 
 /// `settleLeg`: a forward's B leg ends while the access leg goes on (`#11`, busy, the
-/// callee hangs up). It is charged at once, CDR, ledger entry and balance together, and
-/// the reservation it shared with the A leg stays open for the A leg alone.
+/// callee hangs up). It is charged at once, CDR, ledger entry and balance together (under
+/// a settled reservation of its own), and the reservation it shared with the A leg stays
+/// open for the A leg alone.
 final class LegSettlementBillingTests: XCTestCase {
     /// Plan charging A legs: access number 800 at 0.06/min (1/1), destinations 49 at 0.48/min
     /// (1/1) and 44 at 0.60/min + 0.10 fee (30/6).
@@ -55,8 +56,14 @@ final class LegSettlementBillingTests: XCTestCase {
         XCTAssertEqual(leg.legs.first?.billedSeconds, 40)
         XCTAssertEqual(leg.legs.first?.disposition, .answered)
         XCTAssertEqual(leg.legs.first?.isOpen, false)
-        XCTAssertEqual(leg.reservation.state, .open)
-        XCTAssertEqual(leg.reservation.amount, eur("0.672"), "the spent 0.32 is no longer held")
+        // The leg moved to a reservation of its own, settled with its one ledger entry.
+        XCTAssertNotEqual(leg.reservation.id, reservation.id)
+        XCTAssertEqual(leg.legs.first?.reservationID, leg.reservation.id)
+        XCTAssertEqual(leg.reservation.state, .settled)
+        XCTAssertEqual(leg.reservation.charged, eur("0.32"))
+        XCTAssertEqual(try store.openReservations(account: id).map(\.id), [reservation.id])
+        XCTAssertEqual(try store.openReservations(account: id).map(\.amount), [eur("0.672")],
+                       "the spent 0.32 is no longer held")
         XCTAssertEqual(try store.account(id: id)?.balance, eur("0.68"))
         XCTAssertEqual(try store.freeBalance(account: id), eur("0.008"), "0.68 booked − 0.672 held")
         XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.map(\.amount), [eur("-0.32")])
@@ -74,8 +81,8 @@ final class LegSettlementBillingTests: XCTestCase {
                                           at: at(100))
         XCTAssertEqual(settlement.charged, eur("0.1"))
         XCTAssertEqual(settlement.balanceAfter, eur("0.58"))
-        XCTAssertEqual(settlement.reservation.charged, eur("0.42"), "the reservation's legs cost 0.32 + 0.10 in all")
-        XCTAssertEqual(settlement.legs.map(\.cost), [eur("0.1"), eur("0.32")])
+        XCTAssertEqual(settlement.reservation.charged, eur("0.1"))
+        XCTAssertEqual(settlement.legs.map(\.id), [aLeg.id], "B left this reservation when it was charged")
         XCTAssertEqual(try store.account(id: id)?.balance, eur("0.58"))
         XCTAssertEqual(try store.freeBalance(account: id), eur("0.58"))
         XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.map(\.amount), [eur("-0.32"), eur("-0.1")])
@@ -94,7 +101,9 @@ final class LegSettlementBillingTests: XCTestCase {
                                        at: at(23))
         XCTAssertEqual(busy.charged, eur("0"))
         XCTAssertEqual(busy.balanceAfter, eur("1"))
-        XCTAssertEqual(busy.reservation.amount, reservation.amount, "nothing spent, nothing released yet")
+        XCTAssertEqual(busy.reservation.charged, eur("0"))
+        XCTAssertEqual(try store.openReservations(account: id).map(\.amount), [reservation.amount],
+                       "nothing spent, nothing released yet")
         let cdr = try XCTUnwrap(store.callLegs(since: nil, account: id).first { $0.id == bLeg.id })
         XCTAssertEqual(cdr.disposition, .busy)
         XCTAssertEqual(cdr.sipCause, 486)

@@ -47,6 +47,7 @@ final class CallbackRouterTests: XCTestCase {
         access-numbers:
           "1001": { campaign: ani-callback, callback: always }
           "1005": { campaign: digest, callback: none, sip-digest: auto }
+          "1006": { campaign: ani-callback, callback: 6, ring: 3s }
         callback: { delay: 30s, did-campaign: did-callback }
         """, file: "test.yaml")
         let logger = Logger(label: "callback-router-tests")
@@ -73,7 +74,8 @@ final class CallbackRouterTests: XCTestCase {
         try? await group.shutdownGracefully()
     }
 
-    private func sipp(_ scenario: String, service: String, keys: [String: String]) throws -> (status: Int32, output: String) {
+    private func sipp(_ scenario: String, service: String, keys: [String: String],
+                      extra: [String] = []) throws -> (status: Int32, output: String) {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("callback-router-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let process = Process()
@@ -82,7 +84,7 @@ final class CallbackRouterTests: XCTestCase {
                          "-i", "127.0.0.1", "-p", "\(Int.random(in: 47000..<47900))", "-mp", "\(Int.random(in: 24000..<24900) * 2)",
                          "-m", "1", "-l", "1", "-timeout", "25s", "-timeout_error", "-nostdin", "-trace_err"]
         for (key, value) in keys { arguments += ["-key", key, value] }
-        process.arguments = arguments
+        process.arguments = arguments + extra
         process.currentDirectoryURL = work
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -125,6 +127,16 @@ final class CallbackRouterTests: XCTestCase {
         XCTAssertNil(pin.accountID)
     }
 
+    func testCallerHangingUpWhileItRingsStillGetsTheCallback() throws {
+        // `ring: 3s` holds the busy back; the caller cancels after the 180 (a 487, not a 486).
+        let run = try sipp("cancel.xml", service: "1006", keys: [:])
+        XCTAssertEqual(run.status, 0, run.output)
+        let request = try XCTUnwrap(try store.callbackRequests(states: [.queued]).first)
+        XCTAssertEqual(request.trigger, "pin")
+        XCTAssertEqual(request.originNumber, "5551234")
+        XCTAssertEqual(request.accessNumber, "1006")
+    }
+
     func testPersonalDIDWithWithheldCallerIDCallsTheForwardNumberBack() throws {
         let run = try sipp("callback-trigger-caller.xml", service: "4930500", keys: ["caller": "anonymous"])
         XCTAssertEqual(run.status, 0, run.output)
@@ -144,9 +156,11 @@ final class CallbackRouterTests: XCTestCase {
     }
 
     func testSoftphoneINVITEIsChallengedThenAnswered() throws {
-        let run = try sipp("callback-trigger-digest.xml", service: "1005", keys: ["login": "alice", "password": "wonderland"])
+        let run = try sipp("callback-trigger-digest.xml", service: "1005", keys: ["login": "alice"],
+                       extra: ["-au", "alice", "-ap", "wonderland"])
         XCTAssertEqual(run.status, 0, run.output)
-        let wrong = try sipp("callback-trigger-digest.xml", service: "1005", keys: ["login": "alice", "password": "guess"])
+        let wrong = try sipp("callback-trigger-digest.xml", service: "1005", keys: ["login": "alice"],
+                         extra: ["-au", "alice", "-ap", "guess"])
         XCTAssertNotEqual(wrong.status, 0, "a wrong password is refused (403): \(wrong.output)")
         XCTAssertEqual(try store.callbackRequests(states: CallbackRequest.State.allCases).count, 0)
     }

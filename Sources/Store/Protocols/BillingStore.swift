@@ -31,16 +31,16 @@ public protocol BillingStore: Sendable {
     func recordProgress(legs ids: [Int64], at time: Date) throws
     /// Closes the reservation's legs as described (open legs not listed end at `now`),
     /// prices them from their recorded rates, charges the total and releases the rest,
-    /// all in one transaction. Settling twice throws `reservationAlreadySettled`. Legs
-    /// already closed by `settleLeg` were charged then and are not charged again.
+    /// all in one transaction. Settling twice throws `reservationAlreadySettled`.
     func settle(reservation id: Int64, endings: [LegEnding], at now: Date) throws -> Settlement
     /// Closes one leg of a call whose other leg goes on (a forward ended by `#11`, a busy
     /// or hung-up callee): prices it from its recorded rate and writes its CDR, its ledger
-    /// entry and the new balance in one transaction. The reservation stays open for the
-    /// legs left, its amount lowered by what was charged (that money is spent now, no
-    /// longer held), so the free balance never counts it twice. The settlement lists the
-    /// one leg; `charged` is its cost. Throws `StoreError.legNotInReservation` for another
-    /// call's leg and `LegSettlementError.legAlreadyClosed` for a leg closed before.
+    /// entry and the new balance in one transaction. The leg moves to a reservation of its
+    /// own, settled at once (each reservation has at most one ledger entry), which the
+    /// returned settlement describes. Reservation `id` stays open for the legs left, its
+    /// amount lowered by what was charged (spent now, no longer held), so the free balance
+    /// never counts it twice. Throws `StoreError.legNotInReservation` for another call's
+    /// leg and `LegSettlementError.legAlreadyClosed` for a leg closed before.
     func settleLeg(reservation id: Int64, _ ending: LegEnding, at now: Date) throws -> Settlement
     /// At start-up: settles every open reservation, closing its open legs as
     /// `interrupted` at their last recorded progress (or answer) time.

@@ -116,8 +116,7 @@ public struct LegEnding: Sendable, Hashable {
 public struct Settlement: Sendable, Hashable {
     public var reservation: Reservation
     public var legs: [CallLeg]
-    /// Amount taken from the balance by this settlement: the costs of the legs it closed
-    /// (legs closed earlier by `settleLeg` were charged then).
+    /// Amount taken from the balance (sum of the legs' costs).
     public var charged: Money
     public var balanceAfter: Money
 }

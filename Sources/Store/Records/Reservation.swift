@@ -18,8 +18,7 @@ public struct Reservation: Codable, Sendable, Hashable, Identifiable, FetchableR
     public var campaign: String?
     public var trigger: String?
     public var state: State
-    /// What the reservation's legs cost in all, once settled (nil while open), including
-    /// legs charged earlier by `settleLeg`.
+    /// What settlement charged (nil while open).
     public var chargedMinorUnits: Int64?
     public var createdAt: Date
     public var settledAt: Date?

@@ -110,26 +110,37 @@ extension SQLiteStore: BillingStore {
             guard var reservation = try Reservation.fetchOne(db, key: id) else { throw StoreError.unknownReservation(id) }
             guard reservation.state == .open else { throw StoreError.reservationAlreadySettled(id) }
             guard var leg = try CallLeg.fetchOne(db, key: ending.legID) else { throw StoreError.unknownCallLeg(ending.legID) }
-            guard leg.reservationID == id else { throw StoreError.legNotInReservation(leg: ending.legID, reservation: id) }
+            // A leg settled alone before has left for its own reservation: say so first.
             guard leg.isOpen else { throw LegSettlementError.legAlreadyClosed(ending.legID) }
+            guard leg.reservationID == id else { throw StoreError.legNotInReservation(leg: ending.legID, reservation: id) }
             guard let account = try Account.fetchOne(db, key: reservation.accountID) else {
                 throw StoreError.unknownAccount("#\(reservation.accountID)")
             }
             Self.close(&leg, ending)
             try Self.price(&leg, maxDurationSeconds: reservation.maxDurationSeconds)
+            // The leg leaves the shared reservation for one of its own, settled at once:
+            // every reservation keeps at most one ledger entry (`ledgerEntry.reservationID`
+            // is unique, the guard against charging a reservation twice).
+            var own = Reservation(
+                id: nil, accountID: reservation.accountID, amountMinorUnits: leg.costMinorUnits,
+                currency: reservation.currency, maxDurationSeconds: reservation.maxDurationSeconds,
+                campaign: reservation.campaign, trigger: reservation.trigger, state: .settled,
+                chargedMinorUnits: leg.costMinorUnits, createdAt: reservation.createdAt, settledAt: now)
+            try own.insert(db)
+            leg.reservationID = own.id
             leg.isOpen = false
             try leg.update(db)
             var balanceAfter = account.balanceMinorUnits
             if leg.costMinorUnits != 0 {
                 let entry = try SQLiteStore.applyBalanceChange(
-                    db: db, account: account, delta: -leg.costMinorUnits, kind: .call, reservationID: id,
-                    note: "\(leg.leg.rawValue) leg \(leg.id!)", at: now)
+                    db: db, account: account, delta: -leg.costMinorUnits, kind: .call, reservationID: own.id,
+                    note: "\(leg.leg.rawValue) leg of reservation \(id)", at: now)
                 balanceAfter = entry.balanceAfterMinorUnits
-                // Spent now: no longer held by the reservation (which stays open for the other legs).
+                // Spent now, so no longer held by the reservation the other legs keep.
                 reservation.amountMinorUnits = max(0, reservation.amountMinorUnits - leg.costMinorUnits)
                 try reservation.update(db)
             }
-            return Settlement(reservation: reservation, legs: [leg],
+            return Settlement(reservation: own, legs: [leg],
                               charged: Money(minorUnits: leg.costMinorUnits, currency: reservation.currency),
                               balanceAfter: Money(minorUnits: balanceAfter, currency: account.currency))
         }
@@ -238,9 +249,7 @@ extension SQLiteStore: BillingStore {
                 : StoreError.legNotInReservation(leg: legID, reservation: id)
         }
         var closed: [CallLeg] = []
-        /// What this settlement charges: the legs it closes.
         var total: Int64 = 0
-        var chargedBefore: Int64 = 0
         for var leg in legs {
             if leg.isOpen {
                 if let ending = endingsByLeg[leg.id!] {
@@ -256,15 +265,12 @@ extension SQLiteStore: BillingStore {
                 try price(&leg, maxDurationSeconds: reservation.maxDurationSeconds)
                 leg.isOpen = false
                 try leg.update(db)
-                total += leg.costMinorUnits
-            } else {
-                // Closed by `settleLeg`, which charged it then.
-                chargedBefore += leg.costMinorUnits
             }
+            total += leg.costMinorUnits
             closed.append(leg)
         }
         reservation.state = .settled
-        reservation.chargedMinorUnits = chargedBefore + total
+        reservation.chargedMinorUnits = total
         reservation.settledAt = now
         try reservation.update(db)
         var balanceAfter = account.balanceMinorUnits

@@ -249,7 +249,6 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                 result = .failure(.store("\(error)"))
             }
             loop.execute {
-                router.value?.pendingAdmissions[key] = nil
                 var metadata: Logger.Metadata = [
                     "call-id": "\(request.callID ?? "")", "to": "\(entry.accessNumber)", "trigger": "\(trigger.kind)",
                     "campaign": "\(entry.campaign)",
@@ -259,16 +258,29 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                     metadata["request"] = "\(queued.request.id ?? 0)"
                     metadata["origin"] = "\(queued.request.originNumber ?? "")"
                     logger.info(queued.isNew ? "callback queued" : "callback already queued", metadata: metadata)
-                    guard !transaction.isCancelled else { return }
-                    transaction.respond(status: 486, reason: "Busy Here (callback queued)", toTag: tag)
+                    // The access number's `ring:` lets the caller hear it ring before the busy.
+                    router.value?.finishTrigger(key, status: 486, reason: "Busy Here (callback queued)",
+                                                afterMilliseconds: entry.ringMilliseconds)
                 case .failure(let error):
                     metadata["error"] = "\(error)"
                     logger.error("callback not queued", metadata: metadata)
-                    guard !transaction.isCancelled else { return }
-                    transaction.respond(status: 480, reason: SIPEndpoint.reasonPhrase(480, "no callback: \(error)"), toTag: tag)
+                    router.value?.finishTrigger(key, status: 480, reason: SIPEndpoint.reasonPhrase(480, "no callback: \(error)"),
+                                                afterMilliseconds: 0)
                 }
             }
         }
+    }
+
+    /// The final answer of a trigger call still pending (not cancelled meanwhile).
+    private func finishTrigger(_ key: ObjectIdentifier, status: Int, reason: String, afterMilliseconds delay: Int) {
+        guard delay <= 0 else {
+            endpoint.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
+                self?.finishTrigger(key, status: status, reason: reason, afterMilliseconds: 0)
+            }
+            return
+        }
+        guard let pending = pendingAdmissions.removeValue(forKey: key), !pending.transaction.isCancelled else { return }
+        pending.transaction.respond(status: status, reason: reason, toTag: pending.toTag)
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didReceiveACK ack: SIPRequest, flow: SIPFlow) {

@@ -373,16 +373,18 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func end(_ why: LocalEnd) {
         guard phase == .joiningALeg || phase == .running else { return }
         localEnd = why
-        for leg in legs where !leg.isOver {
-            leg.call?.hangup()   // legs still opening their media see the phase and stop there
-        }
         let outcome: DialOutcome
         switch why {
         case .key, .aLegGone: outcome = .ended
         case .limit: outcome = limitOutcome
         case .nobodyLeft: outcome = roster.outcome
         }
+        // Over first: a hangup may report its leg's end at once, which must not count
+        // as a party leaving a conference that goes on.
         finishConference(outcome, reason: nil)
+        for leg in legs where !leg.isOver {
+            leg.call?.hangup()   // legs still opening their media see the phase and stop there
+        }
     }
 
     /// The limit was the credit's (the interpreter puts it in `$credit.max-duration`):
