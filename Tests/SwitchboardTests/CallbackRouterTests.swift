@@ -66,7 +66,8 @@ final class CallbackRouterTests: XCTestCase {
                                                       realm: configuration.sip.domain)
         endpoint.user = router
         try await endpoint.start().get()
-        port = try await loop.submit { self.endpoint.boundAddresses.first?.port ?? 0 }.get()
+        let endpoint = self.endpoint!
+        port = try await loop.submit { endpoint.boundAddresses.first?.port ?? 0 }.get()
     }
 
     override func tearDown() async throws {

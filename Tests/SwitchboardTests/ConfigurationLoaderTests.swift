@@ -126,7 +126,7 @@ final class ConfigurationLoaderTests: XCTestCase {
     }
 
     func testCatalogWarnsWhereANumberTrustsTheCallerIDWithoutAPIN() throws {
-        var c = try ConfigurationLoader.parse(yaml: """
+        let c = try ConfigurationLoader.parse(yaml: """
         campaigns: { a: { script: a.yaml } }
         access-numbers:
           "1": { campaign: a, callback: always }
@@ -134,7 +134,6 @@ final class ConfigurationLoaderTests: XCTestCase {
           "3": { campaign: a, callback: none }
           "4": { campaign: a, callback: ivr-unless-authenticated }
         """, file: "c.yaml")
-        c.file = "c.yaml"
         let warnings = ScriptCatalog.trustWarnings(c).map(\.description)
         XCTAssertEqual(warnings.count, 2, "\(warnings)")
         XCTAssertTrue(warnings[0].hasPrefix("c.yaml:3:1: warning: access-numbers.1: callback always with anumberhandling 3"),

@@ -97,6 +97,10 @@ actor CallBilling {
     private var outOfCredit = false
     private var heartbeatTimer: Task<Void, Never>?
     private var cutTimer: Task<Void, Never>?
+    /// Set (synchronously, on the SIP loop) the moment the call starts ending, before its
+    /// forward is told to hang up: the forward's own end, which may reach this actor before
+    /// `callEnded`, then leaves the B leg to the call's one settlement.
+    private nonisolated let ending = EndingFlag()
 
     /// - Parameter cut: ends the call (a BYE from the server); called at most once, when
     ///   the reserved time is used up or nothing can be reserved.
@@ -148,6 +152,12 @@ actor CallBilling {
         } catch {
             log.problem("access leg not billed", ["account": login, "reason": "store error: \(error)"])
         }
+    }
+
+    /// The call is about to end (`callEnded` follows): called before its forward is hung
+    /// up, so a B leg still up is settled with the access leg, not alone.
+    nonisolated func callEnding() {
+        ending.set()
     }
 
     /// The call is over (either side hung up, or it was cut): settle what it cost. A
@@ -274,7 +284,6 @@ actor CallBilling {
     /// and this comes late: then the call's settlement closed it already).
     func forwardEnded(leg: Int64, _ record: OutboundLegRecord) {
         guard var forward, forward.legID == leg else { return }
-        self.forward = nil
         if forward.answeredAt == nil, let answeredAt = record.answeredAt {
             forward.answeredAt = answeredAt
             do {
@@ -283,6 +292,12 @@ actor CallBilling {
                 log.problem("forward answer not recorded", ["leg": "\(leg)", "reason": "\(error)"])
             }
         }
+        guard !ending.isSet else {
+            // The caller is gone and took this leg down: `callEnded` settles both, at its time.
+            self.forward = forward
+            return
+        }
+        self.forward = nil
         let answered = record.answeredAt != nil
         let disposition: CallDisposition
         switch record.outcome {
@@ -481,4 +496,13 @@ actor CallBilling {
 private struct CallBillingProblem: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A one-way flag readable from any thread (the call's end, as the SIP loop saw it).
+private final class EndingFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

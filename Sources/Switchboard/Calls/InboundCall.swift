@@ -559,12 +559,14 @@ final class InboundCall: @unchecked Sendable {
     private func teardown() {
         guard state != .ended else { return }
         state = .ended
-        dial?.aLegEnded()
-        dial = nil
         if let billing {
+            // Before the forward hangs up: a B leg still up is settled with this leg, once.
+            billing.callEnding()
             let endedAt = Date()
             Task { await billing.callEnded(at: endedAt) }
         }
+        dial?.aLegEnded()
+        dial = nil
         ringTimer?.cancel()
         for timer in timers.values { timer.cancel() }
         timers.removeAll()

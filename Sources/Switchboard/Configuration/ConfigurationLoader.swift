@@ -32,6 +32,7 @@ public enum ConfigurationLoader {
 
     public static func parse(yaml: String, file: String) throws(ConfigurationError) -> SwitchbackConfiguration {
         var configuration = SwitchbackConfiguration()
+        configuration.file = file
         try apply(yaml: yaml, file: file, to: &configuration)
         return configuration
     }

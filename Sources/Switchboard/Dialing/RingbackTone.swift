@@ -5,15 +5,16 @@ import Media
 /// its own: 425 Hz, 1 s on and 4 s off (ITU-T E.180 and ETSI ES 201 970, the European
 /// cadence), synthesised so no prompt file is needed.
 enum RingbackTone {
-    /// One cadence: 1 s of tone, 4 s of silence.
-    static let cadence: Prompt = {
-        let rate = 8000.0
+    /// One cadence at 8 kHz: 1 s of tone, 4 s of silence.
+    static let cadenceSamples: [Int16] = {
         var samples = [Int16](repeating: 0, count: 5 * 8000)
         for n in 0..<8000 {
-            samples[n] = Int16(6000 * sin(2 * Double.pi * 425 * Double(n) / rate))
+            samples[n] = Int16(6000 * sin(2 * Double.pi * 425 * Double(n) / 8000))
         }
-        return Prompt(name: "ringback-tone", language: "", samples: samples)
+        return samples
     }()
+
+    static let cadence = Prompt(name: "ringback-tone", language: "", samples: cadenceSamples)
 
     /// Enough cadences to cover `seconds` of ringing (prompts are shared, not copied).
     static func prompts(covering seconds: Int) -> [Prompt] {

@@ -72,6 +72,11 @@ public final class SwitchbackServer: @unchecked Sendable {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
                                                        eventLoop: sipLoop, logger: logger)
         }
+        // Access numbers that call back (or challenge INVITEs) look callers up in the store.
+        if let store {
+            router.callbackTriggers = CallbackTriggerDesk(
+                store: store, credentials: sipCredentials ?? AccountCredentials(store: store), realm: configuration.sip.domain)
+        }
         // `dial` rings registered users' phones, else places B legs through the configured
         // trunks (both fixed for the process's lifetime).
         router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
