@@ -42,8 +42,9 @@ final class ForkingDialer: @unchecked Sendable {
         case unanswered(OutboundCallEnding, last: LastAttempt?)
     }
 
-    /// One target being rung.
-    private final class Attempt {
+    /// One target being rung. Confined to the SIP loop like the dialer (futures' callbacks
+    /// that touch it hop there first).
+    private final class Attempt: @unchecked Sendable {
         let target: ForwardPlan.Target
         var route: TrunkSelector.Route?
         var callerID = ""
