@@ -297,7 +297,7 @@ final class CallbackQueueTests: XCTestCase {
     }
 
     /// The INVITEs a sipp UAS received, with the time its message trace stamped on each
-    /// (local time, microseconds).
+    /// (local time, microseconds); a retransmission (same Call-ID) counts once, at its first.
     static func invites(in sipp: Sipp) -> [ReceivedInvite] {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -306,6 +306,7 @@ final class CallbackQueueTests: XCTestCase {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: sipp.work.path)) ?? [])
             .filter { $0.hasSuffix("_messages.log") }
         var found: [ReceivedInvite] = []
+        var seen: Set<String> = []
         for file in files {
             guard let text = try? String(contentsOf: sipp.work.appendingPathComponent(file), encoding: .utf8) else { continue }
             for block in text.components(separatedBy: "----------------------------------------------- ").dropFirst() {
@@ -316,6 +317,8 @@ final class CallbackQueueTests: XCTestCase {
                       requestLine.hasPrefix("INVITE "),
                       let time = formatter.date(from: lines[0].trimmingCharacters(in: .whitespaces)) else { continue }
                 let from = lines.first { $0.lowercased().hasPrefix("from:") } ?? ""
+                let callID = lines.first { $0.lowercased().hasPrefix("call-id:") } ?? ""
+                guard seen.insert(callID).inserted else { continue }
                 found.append(ReceivedInvite(time: time, requestUser: Self.user(in: requestLine), fromUser: Self.user(in: from)))
             }
         }

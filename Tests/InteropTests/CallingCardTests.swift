@@ -59,7 +59,7 @@ final class CallingCardTests: XCTestCase {
         XCTAssertEqual(server.events { $0["message"] == "in-call key" }.map { $0["keys"] ?? "" }, ["#11"], log)
         XCTAssertEqual(server.events { $0["message"] == "forward billed" }.map { $0["joint"] ?? "" }, ["yes", "yes"], log)
         XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 2, log)
-        XCTAssertEqual(server.events { $0["message"] == "hangup" }.first?["by"], "caller", log)
+        XCTAssertEqual(server.events { $0["message"] == "hangup" && $0["by"] != nil }.map { $0["by"] ?? "" }, ["caller"], log)
         let pstnTrace = try Self.fullMessageTrace(pstn)
         XCTAssertTrue(pstnTrace.contains("INVITE sip:\(firstDestination)@") && pstnTrace.contains("INVITE sip:\(secondDestination)@"),
                       "the PSTN got both numbers\n\(pstnTrace)")
@@ -151,7 +151,13 @@ final class CallingCardTests: XCTestCase {
         XCTAssertEqual(refused["to"], firstDestination)
         XCTAssertTrue(server.events { $0["message"] == "dialing" }.isEmpty, "no B leg was placed\n\(log)")
         XCTAssertTrue(server.events { $0["message"] == "forward billed" }.isEmpty)
-        XCTAssertEqual(server.events { $0["message"] == "hangup" }.first?["by"], "server", log)
+        XCTAssertEqual(server.events { $0["message"] == "hangup" && $0["by"] != nil }.map { $0["by"] ?? "" }, ["server"], log)
+        // The refusal names what could not be covered: A's cost through the ring time and
+        // B's first second, more than the 0.8000 the account holds.
+        let reason = refused["reason"] ?? ""
+        XCTAssertTrue(reason.hasPrefix("insufficient funds: 0.8000 EUR free, "), reason)
+        let requested = try Self.minorUnits(reason.components(separatedBy: " ").dropLast(2).last ?? "")
+        XCTAssertGreaterThan(requested, 9_000, "at least 0.02 × 45 s of A plus 0.01 of B: \(reason)")
 
         // One CDR, the access leg's, and the balance lowered by its cost alone.
         let rows = try cdrRows(data)

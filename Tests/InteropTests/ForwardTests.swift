@@ -74,6 +74,8 @@ final class ForwardTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
         XCTAssertEqual(calleeResult.status, 0, "forward callee failed:\n\(calleeResult.output)\n\(log)")
         XCTAssertTrue(callee.messageTrace().contains("INVITE sip:\(forwardNumber)@"), "the trunk got the forward number")
+        // Caller-ID forwarding (the campaign's default): the forward number sees the real caller.
+        XCTAssertTrue(callee.messageTrace().contains("From: <sip:5551234@switchback.local>"), callee.messageTrace())
         try server.waitForEvents(timeout: 5) { $0["message"] == "dial ended" }
 
         let dial = try XCTUnwrap(server.events { $0["message"] == "dial" }.first, log)
@@ -171,7 +173,8 @@ final class ForwardTests: XCTestCase {
         let callee = try Sipp(name: "forward-ringback-callee")
         try makeDTMFPcap("\(forwardNumber)#", named: "dest.pcap", in: caller, seed: 101)
         let (callerPorts, calleePorts) = Self.portPair()
-        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-ringback")
+        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-ringback",
+                                       campaignSettings: #", caller-id: "49891234""#)
         defer { server.stop() }
         let heard = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
         let calleeRun = Background { try ForwardTests.runCallee(callee, ringMilliseconds: 3000, ports: calleePorts) }
@@ -184,6 +187,8 @@ final class ForwardTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
         XCTAssertEqual(calleeResult.status, 0, "callee failed:\n\(calleeResult.output)\n\(log)")
         XCTAssertEqual(server.events { $0["message"] == "ringback" }.count, 1, log)
+        // The campaign's presented number wins over the caller's own.
+        XCTAssertTrue(callee.messageTrace().contains("From: <sip:49891234@switchback.local>"), callee.messageTrace())
         XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 1, log)
         // 3 s of ringing at 1 s on / 4 s off: at least the first second of tone, ~50 packets.
         let ringing = packets.filter { ToneDetector.isTone($0, hertz: 425) }.count
@@ -241,10 +246,11 @@ final class ForwardTests: XCTestCase {
         return event["time"].flatMap { format.date(from: $0) }
     }
 
-    private func forwardServer(trunkPort: Int, name: String) throws -> ServerProcess {
+    /// - Parameter campaignSettings: more of the campaign's settings, e.g. `, caller-id: "49891234"`.
+    private func forwardServer(trunkPort: Int, name: String, campaignSettings: String = "") throws -> ServerProcess {
         let script = InteropPaths.fixtures.appendingPathComponent("scripts/dial.yaml").path
         return try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
-                                 campaignsYAML: "  dialer: { script: \(script) }",
+                                 campaignsYAML: "  dialer: { script: \(script)\(campaignSettings) }",
                                  extraYAML: """
                                  trunks:
                                    - name: pstn

@@ -44,9 +44,11 @@ extension SQLiteStore: BillingStore {
                     freeBalance: available.money, aLeg: aRate, aLegElapsedSeconds: aLeg?.elapsedSeconds ?? 0,
                     bLeg: bRate, limit: limit)
                 guard duration.seconds > 0 else {
-                    // Not even the first increment (and fees) is affordable.
+                    // Not even the first increment (and fees) is affordable, with the A leg's
+                    // cost up to then when it is charged.
                     let firstIncrement = try bRate.cost(answeredSeconds: 1)
-                    return .refused(available.refusal(requested: firstIncrement))
+                    let aLegCost = try aRate?.cost(answeredSeconds: (aLeg?.elapsedSeconds ?? 0) + 1) ?? .zero(plan.currency)
+                    return .refused(available.refusal(requested: try firstIncrement.adding(aLegCost)))
                 }
                 return .reserve(amount: duration.totalCost, maxDurationSeconds: duration.seconds, duration: duration)
             }

@@ -93,10 +93,12 @@ public struct AccountsCommand: ParsableCommand {
             let lots = Dictionary(uniqueKeysWithValues: try store.lots().compactMap { lot in lot.id.map { ($0, lot.name) } })
             let rows = try store.accounts(lot: lot).map { account in
                 [account.login, account.state.rawValue, account.balance.amountString, account.currency,
-                 account.ratePlan ?? "", account.forwardNumber ?? "", account.personalDID ?? "",
+                 account.ratePlan ?? "", account.forwardNumber ?? "",
+                 account.forwardNumber == nil ? "" : AccountsCommand.forwardingSummary(account), account.personalDID ?? "",
                  account.lotID.flatMap { lots[$0] } ?? ""]
             }
-            OperatorConsole.line(OperatorText.table(["LOGIN", "STATE", "BALANCE", "CUR", "PLAN", "FORWARD", "DID", "LOT"], rows))
+            OperatorConsole.line(OperatorText.table(["LOGIN", "STATE", "BALANCE", "CUR", "PLAN", "FORWARD", "WHEN", "DID", "LOT"],
+                                                    rows))
         }
     }
 

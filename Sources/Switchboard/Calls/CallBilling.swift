@@ -217,6 +217,12 @@ actor CallBilling {
             do {
                 rate = try plan.rate(for: number)
             } catch {
+                // A user of this service (its login dialled: registered phones, its forward)
+                // is not a destination of the plan: that call is not rated.
+                if try store.account(login: number) != nil {
+                    log.event("forward not billed", ["to": number, "reason": "a user of this service"])
+                    return .unbilled
+                }
                 return refuseForward(.failed, "\(error)", number: number)
             }
             var aLeg: ALegCharge?

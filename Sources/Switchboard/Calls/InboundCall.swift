@@ -544,7 +544,7 @@ final class InboundCall: @unchecked Sendable {
         }
         let session = DialSession(
             request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
-            services: services, log: log, context: interpreter.context, aLegCallID: invite.request.callID ?? "",
+            services: services, log: log, context: interpreter.context, aLegCallID: callID,
             balance: { context in await services.answer(.balance, context: context, billing: billing) },
             finish: { outcome in call.value?.dialEnded(id, outcome) })
         dial = session

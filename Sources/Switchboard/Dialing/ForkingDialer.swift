@@ -64,7 +64,9 @@ final class ForkingDialer: @unchecked Sendable {
 
     private let plan: ForwardPlan
     private let dialled: String
-    private let aLeg: MediaSession
+    /// The leg that hears the ringing (ring-back, early media); nil when nothing waits on
+    /// the line (a callback's first leg).
+    private let aLeg: MediaSession?
     private let endpoint: SIPEndpoint
     private let registry: OutboundCallRegistry
     private let services: CallServices
@@ -89,7 +91,7 @@ final class ForkingDialer: @unchecked Sendable {
     /// - Parameters:
     ///   - dialled: the number the script dialled (the `dialled` of registered-contact routes).
     ///   - callerID: the presented caller ID for a route (`CallerIDRule`).
-    init(plan: ForwardPlan, dialled: String, aLeg: MediaSession, endpoint: SIPEndpoint, registry: OutboundCallRegistry,
+    init(plan: ForwardPlan, dialled: String, aLeg: MediaSession?, endpoint: SIPEndpoint, registry: OutboundCallRegistry,
          services: CallServices, log: CallLogger, trunks: TrunkSelector, domain: String, ringTimeoutSeconds: Int,
          callerID: @escaping (TrunkSelector.Route) -> String, onResult: @escaping (Result) -> Void) {
         self.plan = plan
@@ -147,7 +149,7 @@ final class ForkingDialer: @unchecked Sendable {
                 continue
             }
             attempt.callerID = callerID(attempt.route!)
-            services.mediaEngine.openSession(on: aLeg.eventLoop).hop(to: loop).whenComplete { [self] result in
+            services.mediaEngine.openSession(on: aLeg?.eventLoop ?? services.nextMediaLoop()).hop(to: loop).whenComplete { [self] result in
                 switch result {
                 case .success(let session):
                     opened(session, for: attempt, ringSeconds: ringSeconds)
@@ -215,8 +217,9 @@ final class ForkingDialer: @unchecked Sendable {
         log.event("dial progress", ["status": "\(progress.status)", "early-media": progress.earlyMedia == nil ? "no" : "yes",
                                     "b-call-id": attempt.call?.callID ?? ""])
         guard winner == nil, !abandoned else { return }
+        guard let aLeg else { return }
         if let early = progress.earlyMedia, earlyAttempt == nil, let media = attempt.media, let offer = attempt.offer {
-            relayEarlyMedia(early, of: attempt, media: media, offer: offer)
+            relayEarlyMedia(early, of: attempt, media: media, offer: offer, to: aLeg)
         } else if earlyAttempt == nil {
             startRingback()
         }
@@ -224,12 +227,13 @@ final class ForkingDialer: @unchecked Sendable {
 
     /// The 183's SDP is the answer to our offer for the early session (RFC 3264 §4,
     /// RFC 3960 §3): start the attempt's media towards it and bridge it to the A leg.
-    private func relayEarlyMedia(_ early: SessionDescription, of attempt: Attempt, media: MediaSession, offer: SessionDescription) {
+    private func relayEarlyMedia(_ early: SessionDescription, of attempt: Attempt, media: MediaSession, offer: SessionDescription,
+                                 to aLeg: MediaSession) {
         let answer = OutboundCallAnswer(response: SIPResponse(statusCode: 183, reasonPhrase: "Session Progress"), remoteSDP: early)
         earlyAttempt = attempt
         stopRingback()
         OutboundLegMedia.start(media, answer: answer, offer: offer)
-            .flatMap { [aLeg] _ in MediaBridge.connect(aLeg, media) }
+            .flatMap { _ in MediaBridge.connect(aLeg, media) }
             .hop(to: loop).whenComplete { [self] result in
                 switch result {
                 case .success(let bridge):
@@ -343,7 +347,7 @@ final class ForkingDialer: @unchecked Sendable {
     // MARK: - Ring-back
 
     private func startRingback() {
-        guard !ringbackPlaying else { return }
+        guard !ringbackPlaying, let aLeg else { return }
         ringbackPlaying = true
         log.event("ringback", ["to": "a-leg"])
         aLeg.play(RingbackTone.prompts(covering: ringTimeoutSeconds * max(1, plan.groups.count)), token: Self.ringbackToken)
@@ -352,6 +356,6 @@ final class ForkingDialer: @unchecked Sendable {
     private func stopRingback() {
         guard ringbackPlaying else { return }
         ringbackPlaying = false
-        aLeg.stopPlayback()
+        aLeg?.stopPlayback()
     }
 }

@@ -143,6 +143,9 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertEqual(account.forwardNumber, "4930777", "an option left out keeps its value")
         XCTAssertEqual(account.forwardMode, .noAnswer)
         XCTAssertEqual(account.forwardAfterSeconds, 15)
+        let list = try runOperatorCommand(AccountsCommand.self, ["list"], in: directory)
+        XCTAssertTrue(list.contains("WHEN"), list)
+        XCTAssertTrue(list.contains("4930777  no-answer after 15 s"), list)
 
         XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["forward", "5001", "--clear-number", "--mode", "none"],
                                               in: directory), "5001: forward -, none\n")
