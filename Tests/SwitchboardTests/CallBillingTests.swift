@@ -250,6 +250,32 @@ final class CallBillingForwardTests: XCTestCase {
         XCTAssertTrue(try store.callLegs(since: nil, account: id).allSatisfy { !$0.isOpen })
     }
 
+    func testHeartbeatsCoverTheAnsweredForwardSoRecoveryBillsItAfterACrash() async throws {
+        let id = try account("frank", balance: "1.0000", plan: "card")
+        let clock = TestClock(answered.addingTimeInterval(10))
+        let billing = CallBilling(call: CallBilling.Call(caller: "5551234", accessNumber: "1000", campaign: "card",
+                                                         startedAt: answered, answeredAt: answered),
+                                  store: store, log: log, heartbeat: .milliseconds(20), now: { clock.now }, cut: { _ in })
+        await billing.accountAuthenticated(login: "frank")
+        let legID = try legID(await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil,
+                                                             ringTimeoutSeconds: 30))
+        await billing.forwardAnswered(leg: legID, at: answered.addingTimeInterval(12))
+        clock.now = answered.addingTimeInterval(42)
+        let deadline = Date().addingTimeInterval(5)
+        while try store.callLegs(since: nil, account: id).contains(where: { $0.lastProgressAt != clock.now }), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // The process dies: recovery bills both legs to the heartbeat, in one settlement:
+        // A 42 s = 0.0050 + 0.0210, B 30 s = 0.2400.
+        let settlements = try store.recoverOpenLegs(at: answered.addingTimeInterval(600))
+        XCTAssertEqual(settlements.count, 1)
+        XCTAssertEqual(settlements.first?.charged, try eur("0.2660"))
+        XCTAssertEqual(settlements.first?.legs.map(\.billedSeconds), [42, 30])
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7340"))
+        await billing.callEnded(at: answered.addingTimeInterval(600))
+        XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7340"), "settled once")
+    }
+
     func testTheCallersHangupSettlesBothLegsOnceAndALateForwardEndChangesNothing() async throws {
         let id = try account("bob", balance: "1.0000", plan: "card")
         let clock = TestClock(answered.addingTimeInterval(10))

@@ -182,8 +182,9 @@ actor CallBilling {
             let leg = settlement.legs.first { $0.id == open.legID }
             log.event("access leg settled", [
                 "account": open.login, "reservation": "\(open.reservation.reservationID)", "leg": "\(open.legID)",
-                "billed-seconds": "\(leg?.billedSeconds ?? 0)", "cost": settlement.charged.description,
-                "balance": settlement.balanceAfter.description, "disposition": ending.disposition.rawValue,
+                "billed-seconds": "\(leg?.billedSeconds ?? 0)", "leg-cost": (leg?.cost ?? settlement.charged).description,
+                "cost": settlement.charged.description, "balance": settlement.balanceAfter.description,
+                "disposition": ending.disposition.rawValue, "legs": "\(settlement.legs.count)",
             ])
         } catch {
             // The reservation stays open: the next start's recovery settles it from the heartbeat.

@@ -58,6 +58,8 @@ final class InboundCall: @unchecked Sendable {
         let caller = invite.request.from?.uri.user ?? ""
         var context = CallContext(caller: caller, dnis: entry.accessNumber)
         context.variables["campaign"] = .string(entry.campaign)
+        // What the router learnt before answering (a digest-authenticated login, free access).
+        for (name, value) in entry.callVariables { context.variables[name] = value }
         interpreter = Interpreter(script: entry.script, context: context, promptCatalog: services.promptCatalog,
                                   library: entry.library)
         log = CallLogger(base: services.logger, callID: invite.request.callID ?? "?")
