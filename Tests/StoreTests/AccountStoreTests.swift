@@ -150,7 +150,7 @@ final class AccountStoreTests: XCTestCase {
         XCTAssertEqual(try store.account(id: alice.id!)?.forwardMode, ForwardMode.none, "a refused change leaves the row as it was")
     }
 
-    /// A database made before "v3-forward-mode" keeps its accounts: they get the default
+    /// A database made before "v2 forward mode" keeps its accounts: they get the default
     /// mode and ring time, and the schema refuses modes it does not know.
     func testTheForwardModeMigrationGivesExistingAccountsTheDefaults() throws {
         let queue = try DatabaseQueue()

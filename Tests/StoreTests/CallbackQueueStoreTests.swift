@@ -175,10 +175,10 @@ final class CallbackQueueStoreTests: XCTestCase {
         XCTAssertEqual(try store.callbackRequest(id: theirs)?.state, .callingA)
     }
 
-    /// Migration "v5-callback-states" rebuilds the table and keeps its rows, renaming the old states.
+    /// Migration "v4 callback states" rebuilds the table and keeps its rows, renaming the old states.
     func testMigrationKeepsRowsAndRenamesOldStates() throws {
         let queue = try DatabaseQueue()
-        try StoreMigrations.migrator.migrate(queue, upTo: "v4-pin-lockout")
+        try StoreMigrations.migrator.migrate(queue, upTo: "v3 PIN lockout")
         try queue.write { db in
             for (id, state) in [(1, "queued"), (2, "claimed"), (3, "done"), (4, "failed"), (5, "cancelled")] {
                 try db.execute(sql: """
@@ -190,7 +190,7 @@ final class CallbackQueueStoreTests: XCTestCase {
             }
         }
         let store = try SQLiteStore(writer: queue, passwordHasher: fastHasher)
-        XCTAssertEqual(try store.appliedMigrations().last, "v5-callback-states")
+        XCTAssertEqual(try store.appliedMigrations().last, "v4 callback states")
         let states = try store.callbackRequests(states: CallbackRequest.State.allCases).map(\.state)
         XCTAssertEqual(states, [.queued, .callingA, .completed, .failed, .cancelled])
         let first = try XCTUnwrap(store.callbackRequest(id: 1))

@@ -11,14 +11,16 @@ final class MigrationTests: XCTestCase {
         let store = try SQLiteStore(dataDirectory: dataDirectory, passwordHasher: fastHasher)
         let file = dataDirectory.appendingPathComponent("switchback.sqlite").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: file))
-        XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue", "v2 forward mode",
+                                                       "v3 PIN lockout", "v4 callback states"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
         }
         XCTAssertEqual(tables, ["account", "accountLot", "addressBookEntry", "authorisedCallerID", "callLeg",
-                                "callbackRequest", "ledgerEntry", "rate", "ratePlan", "reservation", "setting", "spoolOffset"])
+                                "callbackRequest", "ledgerEntry", "pinFailure", "rate", "ratePlan", "reservation", "setting",
+                                "spoolOffset"])
     }
 
     func testReopeningKeepsDataAndThePINSalt() throws {

@@ -3,7 +3,7 @@ import XCTest
 @testable import Store
 
 /// PIN failures counted per caller ID and per account within a period (migration
-/// "v4-pin-lockout").
+/// "v3 PIN lockout").
 final class PINLockoutStoreTests: XCTestCase {
     func testFailuresAreCountedPerCallerIDAndPerAccountWithinThePeriod() throws {
         let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)

@@ -59,7 +59,7 @@ public struct Account: Codable, Sendable, Hashable, Identifiable, FetchableRecor
     public var ratePlan: String?
     public var forwardNumber: String?
     public var personalDID: String?
-    /// When the forward number is called (column added by migration "v3-forward-mode").
+    /// When the forward number is called (column added by migration "v2 forward mode").
     public var forwardMode: ForwardMode
     /// Seconds the registered phone rings before a `no-answer` forward.
     public var forwardAfterSeconds: Int

@@ -49,7 +49,7 @@ public struct CallbackRequest: Codable, Sendable, Hashable, Identifiable, Fetcha
             }
         }
 
-        /// Old names (migration "v5-callback-states" renamed them in the database).
+        /// Old names (migration "v4 callback states" renamed them in the database).
         @available(*, deprecated, renamed: "callingA")
         public static var claimed: State { .callingA }
         @available(*, deprecated, renamed: "completed")

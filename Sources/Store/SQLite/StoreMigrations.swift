@@ -169,7 +169,7 @@ enum StoreMigrations {
         }
         // Issue 5, forward and fork: when an account's forward number is called, and after
         // how long a ringing phone counts as not answering.
-        migrator.registerMigration("v3-forward-mode") { db in
+        migrator.registerMigration("v2 forward mode") { db in
             try db.execute(sql: """
                 ALTER TABLE account ADD COLUMN forwardMode TEXT NOT NULL DEFAULT 'no-answer'
                     CHECK (forwardMode IN ('none', 'unregistered', 'no-answer', 'fork'));
@@ -178,7 +178,7 @@ enum StoreMigrations {
                 """)
         }
         // PIN failures, per caller ID and per account, for the lockout of issue 6 ("fraud guards").
-        migrator.registerMigration("v4-pin-lockout") { db in
+        migrator.registerMigration("v3 PIN lockout") { db in
             try db.execute(sql: """
                 CREATE TABLE pinFailure (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -195,7 +195,7 @@ enum StoreMigrations {
         // of claimed/done, the number that triggered the callback and where its script starts,
         // and an index for the per-account limits. SQLite cannot alter a CHECK constraint, so
         // the table is rebuilt with its rows (claimed → calling-a, done → completed).
-        migrator.registerMigration("v5-callback-states") { db in
+        migrator.registerMigration("v4 callback states") { db in
             try db.execute(sql: """
                 CREATE TABLE callbackRequest_v5 (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,

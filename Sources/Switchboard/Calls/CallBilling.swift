@@ -204,6 +204,7 @@ actor CallBilling {
     ///     (and costing) meanwhile, so a joint reservation counts it as already elapsed.
     func forwardWillDial(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int) -> ForwardGrant {
         if case .ended = state { return .refused(.failed, reason: "the call is over") }
+        guard !ending.isSet else { return .refused(.failed, reason: "the call is ending") }
         guard forward == nil else { return .refused(.failed, reason: "a forward of this call is already up") }
         guard let payer else { return .unbilled }
         let time = now()
