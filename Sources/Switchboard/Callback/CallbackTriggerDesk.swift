@@ -40,6 +40,9 @@ public struct CallbackTriggerDesk: Sendable {
     private let credentials: any SIPCredentialsLookup
     public let gate: InviteDigestGate
     private let now: @Sendable () -> Date
+    /// Told after a new request is queued (the worker's `notify`), so it plans its wake-up
+    /// for the request's due time instead of finding it at its next poll.
+    public var queued: (@Sendable () -> Void)?
 
     public init(store: any Backend, credentials: any SIPCredentialsLookup, gate: InviteDigestGate,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -129,7 +132,9 @@ public struct CallbackTriggerDesk: Sendable {
             let queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow),
                                                    at: at)
             // The store returns the earlier request for a key in its window; ours was created just now.
-            return Queued(request: queued, isNew: abs(queued.createdAt.timeIntervalSince(at)) < 0.001)
+            let isNew = abs(queued.createdAt.timeIntervalSince(at)) < 0.001
+            if isNew { self.queued?() }
+            return Queued(request: queued, isNew: isNew)
         } catch {
             throw .store("\(error)")
         }

@@ -538,6 +538,7 @@ final class InboundCall: @unchecked Sendable {
             let conference = ConferenceSession(
                 request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
                 services: services, log: log, context: interpreter.context, aLegCallID: callID,
+                maximumParticipants: plan.maxParticipants,
                 balance: { context in await services.answer(.balance, context: context, billing: billing) },
                 finish: { outcome in call.value?.dialEnded(id, outcome) })
             dial = conference

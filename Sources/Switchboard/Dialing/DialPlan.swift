@@ -21,4 +21,6 @@ struct DialPlan: Sendable {
     /// Caller-ID settings by campaign name (`caller-id`, `forward-caller-id`); a campaign
     /// not listed forwards the caller's ID.
     var callerIDRules: [String: CallerIDRule] = [:]
+    /// `callback.max-participants`: a conference's seats, the A leg's included.
+    var maxParticipants = ConferenceSession.defaultMaximumParticipants
 }

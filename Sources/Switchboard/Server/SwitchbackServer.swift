@@ -64,7 +64,9 @@ public final class SwitchbackServer: @unchecked Sendable {
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
         let services = CallServices(logger: logger, mediaEngine: mediaEngine, mediaLoops: loops, prompts: prompts,
                                     promptCatalog: promptCatalog, mediaAddress: advertised,
-                                    serviceDesk: serviceDesk ?? store.map { StoreServiceDesk(store: $0) } ?? UnavailableServiceDesk(),
+                                    serviceDesk: serviceDesk ?? store.map {
+                                        StoreServiceDesk(store: $0, lockout: PINLockoutPolicy(configuration.callback.pinLockout))
+                                    } ?? UnavailableServiceDesk(),
                                     billingStore: store)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
@@ -85,7 +87,8 @@ public final class SwitchbackServer: @unchecked Sendable {
                                    forwarding: store.map { AccountForwardSettings(store: $0) },
                                    callerIDRules: configuration.campaigns.mapValues {
                                        CallerIDRule(campaignCallerID: $0.callerID, forwardCallerID: $0.forwardCallerID)
-                                   })
+                                   },
+                                   maxParticipants: configuration.callback.maxParticipants)
         endpoint.user = router
         // The callback queue: a worker places each due request's A leg and runs its script.
         if let store {
@@ -94,8 +97,10 @@ public final class SwitchbackServer: @unchecked Sendable {
                                               settings: .init(callerNumber: settings.callerNumber,
                                                               ringTimeout: settings.ringTimeout))
             callbackDialer = dialer
-            callbackWorker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
-                                            name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
+            let worker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
+                                        name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
+            callbackWorker = worker
+            router.callbackTriggers?.queued = { worker.notify() }
         } else {
             callbackDialer = nil
             callbackWorker = nil

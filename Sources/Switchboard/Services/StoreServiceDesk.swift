@@ -16,13 +16,17 @@ import Store
 /// queue so they never hold a thread of the cooperative pool.
 public struct StoreServiceDesk: ServiceDesk {
     /// What the desk reads and writes.
-    public typealias Backend = AccountStore & BillingStore & CallerIDStore & RateStore
+    public typealias Backend = AccountStore & BillingStore & CallerIDStore & RateStore & PINLockoutStore
 
     private let store: any Backend
     private let now: @Sendable () -> Date
+    /// `callback.pin-lockout`: PIN and password guessing is refused (`locked`) per caller
+    /// ID, and per account where the login is known, after too many failures.
+    private let lockout: PINLockoutPolicy?
 
-    public init(store: any Backend, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Backend, lockout: PINLockoutPolicy? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.lockout = lockout
         self.now = now
     }
 
@@ -35,7 +39,7 @@ public struct StoreServiceDesk: ServiceDesk {
         do {
             switch request {
             case let .authenticate(method, value):
-                return try await authenticate(method: method, value: value)
+                return try await authenticate(method: method, value: value, context: context)
             case .creditCheck(let destination):
                 return try creditCheck(destination: destination, context: context, accessLeg: accessLeg)
             case .balance:
@@ -57,18 +61,24 @@ public struct StoreServiceDesk: ServiceDesk {
 
     // MARK: - authenticate
 
-    private func authenticate(method: AuthenticationMethod, value: String) async throws -> ServiceResult {
+    private func authenticate(method: AuthenticationMethod, value: String,
+                              context: IVR.CallContext) async throws -> ServiceResult {
+        let caller = context.caller.isEmpty ? nil : context.caller
         switch method {
         case .pin:
-            return Self.result(try store.authenticate(pin: value))
+            if try lockedOut(caller: caller, account: nil) { return .locked }
+            return try counted(Self.result(try store.authenticate(pin: value)), caller: caller, account: nil)
         case .password:
             // The verb sends "<account number>:<password>", both typed as digits.
             guard let colon = value.firstIndex(of: ":") else { return .authenticationFailed }
             let login = String(value[..<colon])
             let password = String(value[value.index(after: colon)...])
             guard !login.isEmpty, !password.isEmpty else { return .authenticationFailed }
+            let accountID = try store.account(login: login)?.id
+            if try lockedOut(caller: caller, account: accountID) { return .locked }
             let store = self.store
-            return Self.result(try await Self.offPool { try store.authenticate(login: login, password: password) })
+            let result = Self.result(try await Self.offPool { try store.authenticate(login: login, password: password) })
+            return try counted(result, caller: caller, account: accountID)
         case .ani:
             // ANI alone can be spoofed; `validate` warns where a script trusts it without a PIN.
             guard !value.isEmpty, let account = try store.account(callerID: value) else { return .authenticationFailed }
@@ -77,9 +87,33 @@ public struct StoreServiceDesk: ServiceDesk {
             guard !value.isEmpty, let account = try store.account(personalDID: value) else { return .authenticationFailed }
             return Self.result(account.state == .active ? .authenticated(account) : .locked(account))
         case .sipDigest:
-            return .failed(reason: "sip-digest: the access number did not challenge this call for digest credentials "
-                + "(RFC 7616 challenges on INVITE come with call control)")
+            // The router verified the INVITE's digest credentials (Callback/InviteDigestGate)
+            // and put the login in the call's variables; nothing else sets it.
+            guard let login = context["sip-digest-login"]?.text, !login.isEmpty,
+                  let account = try store.account(login: login) else { return .authenticationFailed }
+            return Self.result(account.state == .active ? .authenticated(account) : .locked(account))
         }
+    }
+
+    private func lockedOut(caller: String?, account: Int64?) throws -> Bool {
+        guard let lockout else { return false }
+        return try lockout.check(store, callerID: caller, account: account, now: now()).isLocked
+    }
+
+    /// Counts a failure towards the lockout; a success clears the caller's (and account's) count.
+    private func counted(_ result: ServiceResult, caller: String?, account: Int64?) throws -> ServiceResult {
+        guard lockout != nil else { return result }
+        switch result {
+        case .authenticationFailed:
+            try store.recordPINFailure(callerID: caller, account: account, at: now())
+        case .authenticated(let variables):
+            let login = variables["login"]?.text
+            let id = try login.flatMap { try store.account(login: $0)?.id } ?? account
+            try store.clearPINFailures(callerID: caller, account: id)
+        default:
+            break
+        }
+        return result
     }
 
     static func result(_ outcome: AuthenticationOutcome) -> ServiceResult {
