@@ -207,7 +207,7 @@ access-numbers:
         calls_before = active_calls()
         cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
         capture = subprocess.run(["dumpcap", "-i", "lo", "-s", "64", "-B", "512", "-P",
-                                  "-f", f"udp src portrange 20000-39999 and (udp dst port {UAC_MEDIA} or udp dst port {UAS_MEDIA})",
+                                  "-f", f"udp portrange 20000-39999 and (udp port {UAC_MEDIA} or udp port {UAS_MEDIA})",
                                   "-a", f"duration:{a.capture_secs}", "-w", pcap],
                                  capture_output=True, text=True)
         cpu1, t1 = cpu_seconds(server.pid), time.monotonic()
@@ -253,6 +253,10 @@ access-numbers:
           f"({100 * cpu_total / max(0.001, ended - started):.0f} % of one core), peak RSS {rss / 1024:.1f} MB")
     if window:
         ua, pstn = rtp_streams(window["pcap"])
+        # What the sipps sent the server in the same window: relayed out vs offered in
+        # separates a starved sender from loss inside the server.
+        offered = subprocess.run(["tshark", "-r", window["pcap"], "-Y", "udp.dstport >= 20000 && udp.dstport <= 39999",
+                                  "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.count("\n")
         packets = ua[1] + pstn[1]
         lost = ua[2] + pstn[2]
         per_packet_us = 1e6 * window["cpu"] / packets if packets else float("nan")
@@ -261,13 +265,14 @@ access-numbers:
             "relayed_packets": packets, "relayed_pps": round(packets / window["seconds"]),
             "to_caller": {"streams": ua[0], "packets": ua[1], "lost": ua[2], "worst_gap_ms": ua[3]},
             "to_pstn": {"streams": pstn[0], "packets": pstn[1], "lost": pstn[2], "worst_gap_ms": pstn[3]},
-            "lost": lost, "cpu_s": round(window["cpu"], 3), "cpu_us_per_packet": round(per_packet_us, 2),
+            "offered_to_server": offered, "lost": lost, "cpu_s": round(window["cpu"], 3), "cpu_us_per_packet": round(per_packet_us, 2),
             "dumpcap": window["dumpcap"],
         }
         print(f"steady window          {window['seconds']:.1f} s, active calls {window['calls'][0]} -> {window['calls'][1]}")
         print(f"RTP relayed            {packets} packets ({packets / window['seconds']:.0f}/s): to callers {ua[1]} in {ua[0]} "
               f"streams, to PSTN {pstn[1]} in {pstn[0]} streams; lost {lost} "
               f"({100.0 * lost / max(1, packets + lost):.3f} %); worst gap {max(ua[3], pstn[3]):.1f} ms")
+        print(f"RTP offered to server  {offered} packets ({offered / window['seconds']:.0f}/s) sent by the sipps in the window")
         print(f"server CPU per packet  {window['cpu']:.2f} s / {packets} = {per_packet_us:.1f} us "
               f"({100 * window['cpu'] / window['seconds']:.0f} % of one core in the window)  {' '.join(window['dumpcap'])}")
     print(f"work dir               {work}")

@@ -55,7 +55,7 @@ final class BillingCallTests: XCTestCase {
         XCTAssertEqual(server.events { $0["message"] == "access leg billed" }.count, 1)
         XCTAssertEqual(server.events { $0["message"] == "hangup" }.first?["by"], "caller")
 
-        let rows = try cdrRows(data)
+        let rows = try OperatorCLI.cdrRows(data)
         XCTAssertEqual(rows.count, 1, "one CDR: \(rows)")
         let leg = try XCTUnwrap(rows.first)
         XCTAssertEqual(leg["account"], "alice")
@@ -71,7 +71,7 @@ final class BillingCallTests: XCTestCase {
         XCTAssertEqual(leg["disposition"], "answered")
         XCTAssertEqual(leg["sip_cause"], "200")
         XCTAssertEqual(leg["currency"], "EUR")
-        let talk = try talkSeconds(leg)
+        let talk = try OperatorCLI.talkSeconds(leg)
         XCTAssertTrue((7...20).contains(talk), "the call was held about 9.5 s, CDR says \(talk) s")
         // Anything up to 30 s answered is billed as the first increment: 30 s.
         XCTAssertEqual(leg["billed_seconds"], "30")
@@ -81,7 +81,7 @@ final class BillingCallTests: XCTestCase {
         XCTAssertEqual(settled.first?["cost"], "0.0513 EUR")
 
         // 10.0000 − 0.0513, in one ledger entry.
-        let account = try show(data)
+        let account = try OperatorCLI.show("alice", data: data)
         XCTAssertEqual(account.balance, "9.9487 EUR")
         XCTAssertEqual(account.callEntries, ["-0.0513"])
         XCTAssertEqual(account.openCalls, "0")
@@ -112,9 +112,9 @@ final class BillingCallTests: XCTestCase {
         XCTAssertTrue(server.events { $0["message"] == "access leg settled" }.isEmpty)
 
         // What the crash left: an open leg, a reservation, the balance untouched.
-        let open = try cdrRows(data)
+        let open = try OperatorCLI.cdrRows(data)
         XCTAssertEqual(open.map { $0["disposition"] ?? "" }, ["in-progress"])
-        var account = try show(data)
+        var account = try OperatorCLI.show("alice", data: data)
         XCTAssertEqual(account.balance, "10.0000 EUR")
         XCTAssertEqual(account.openCalls, "1")
 
@@ -125,7 +125,7 @@ final class BillingCallTests: XCTestCase {
         XCTAssertEqual(restarted.events { $0["message"] == "billing recovery done" }.first?["reservations"], "1")
         restarted.stop()
 
-        let rows = try cdrRows(data)
+        let rows = try OperatorCLI.cdrRows(data)
         XCTAssertEqual(rows.count, 1, "one CDR: \(rows)")
         let leg = try XCTUnwrap(rows.first)
         XCTAssertEqual(leg["to"], "501")
@@ -133,26 +133,26 @@ final class BillingCallTests: XCTestCase {
         XCTAssertEqual(leg["disposition"], "interrupted")
         // Billed to the last heartbeat: the leg's recorded end, 1/1 increments.
         let billed = try XCTUnwrap(Int(leg["billed_seconds"] ?? ""))
-        XCTAssertEqual(billed, try talkSeconds(leg))
+        XCTAssertEqual(billed, try OperatorCLI.talkSeconds(leg))
         XCTAssertTrue(abs(billed - heartbeatSeconds) <= 1, "billed \(billed) s, heartbeat logged at \(heartbeatSeconds) s")
         XCTAssertTrue(billed >= 5, "a heartbeat comes 5 s after authentication: \(billed) s")
         let cost = Self.expectedCostMinorUnits(billedSeconds: billed)
         XCTAssertEqual(leg["cost"], Self.amount(cost))
         XCTAssertEqual(recovered.first?["cost"], "\(Self.amount(cost)) EUR")
 
-        account = try show(data)
+        account = try OperatorCLI.show("alice", data: data)
         XCTAssertEqual(account.balance, "\(Self.amount(100_000 - cost)) EUR")
         XCTAssertEqual(account.callEntries, ["-" + Self.amount(cost)])
         XCTAssertEqual(account.openCalls, "0")
 
         // A further restart finds nothing to recover and changes nothing.
-        let cdrText = try runCLI(["cdr", "export", "--format", "csv"], data: data)
+        let cdrText = try OperatorCLI.run(["cdr", "export", "--format", "csv"], data: data)
         let again = try startServer(data: data, name: "billing-again")
         XCTAssertEqual(again.events { $0["message"] == "billing recovery done" }.first?["reservations"], "0")
         XCTAssertTrue(again.events { $0["message"] == "recovered open leg" }.isEmpty)
         again.stop()
-        XCTAssertEqual(try runCLI(["cdr", "export", "--format", "csv"], data: data), cdrText)
-        let final = try show(data)
+        XCTAssertEqual(try OperatorCLI.run(["cdr", "export", "--format", "csv"], data: data), cdrText)
+        let final = try OperatorCLI.show("alice", data: data)
         XCTAssertEqual(final.balance, account.balance)
         XCTAssertEqual(final.callEntries, account.callEntries)
     }
@@ -161,14 +161,7 @@ final class BillingCallTests: XCTestCase {
 
     /// A data directory with plan `card` (A leg charged) and account alice: PIN 1234, 10.0000 EUR.
     private func operatorSetUp() throws -> URL {
-        let directory = try InteropPaths.temporaryDirectory("billing-data")
-        let deck = directory.appendingPathComponent("card.csv")
-        try Self.rateDeck.write(to: deck, atomically: true, encoding: .utf8)
-        let data = directory.appendingPathComponent("data")
-        try runCLI(["rates", "import", "card", deck.path, "--currency", "EUR", "--charge-a-leg"], data: data)
-        try runCLI(["accounts", "add", "alice", "--password", "2468", "--pin", "1234", "--balance", "10", "--plan", "card"],
-                   data: data)
-        return data
+        try OperatorCLI.cardPlanWithAlice(deck: Self.rateDeck, name: "billing-data")
     }
 
     private func startServer(data: URL, name: String) throws -> ServerProcess {
@@ -177,52 +170,5 @@ final class BillingCallTests: XCTestCase {
               "500": { campaign: billing }
               "501": { campaign: billing }
             """, campaignsYAML: "  billing: { script: \(script) }", name: name, dataDirectory: data)
-    }
-
-    @discardableResult
-    private func runCLI(_ arguments: [String], data: URL) throws -> String {
-        let result = try ChildProcess.run(InteropPaths.binary.path, arguments + ["--data-dir", data.path], timeout: 60)
-        guard result.status == 0 else {
-            throw ServerProcess.Failure("switchback \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.output)")
-        }
-        return result.output
-    }
-
-    /// `cdr export` as one dictionary per row, by column name.
-    private func cdrRows(_ data: URL) throws -> [[String: String]] {
-        let lines = try runCLI(["cdr", "export", "--format", "csv"], data: data)
-            .components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard let header = lines.first?.components(separatedBy: ","), header.first == "id" else {
-            throw ServerProcess.Failure("no CDR header in: \(lines)")
-        }
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0.components(separatedBy: ","))) }
-    }
-
-    /// Seconds between the CDR's answer and end, rounded as billing rounds them.
-    private func talkSeconds(_ leg: [String: String]) throws -> Int {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let answer = try XCTUnwrap(formatter.date(from: leg["answer"] ?? ""), "answer \(leg["answer"] ?? "")")
-        let end = try XCTUnwrap(formatter.date(from: leg["end"] ?? ""), "end \(leg["end"] ?? "")")
-        return Int(end.timeIntervalSince(answer).rounded(.toNearestOrAwayFromZero))
-    }
-
-    private struct AccountView {
-        var balance = ""
-        var openCalls = ""
-        /// Amounts of the ledger's `call` entries, oldest first.
-        var callEntries: [String] = []
-    }
-
-    /// `accounts show alice`: balance, open calls and the ledger's call entries.
-    private func show(_ data: URL) throws -> AccountView {
-        var view = AccountView()
-        for line in try runCLI(["accounts", "show", "alice"], data: data).components(separatedBy: .newlines) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            if line.hasPrefix("balance:") { view.balance = fields.dropFirst().joined(separator: " ") }
-            if line.hasPrefix("open calls:") { view.openCalls = fields.last ?? "" }
-            if fields.count >= 4, fields[1] == "call" { view.callEntries.append(fields[2]) }
-        }
-        return view
     }
 }

@@ -19,8 +19,8 @@ final class CallbackQueueTests: XCTestCase {
         let data = try operatorSetUp()
         let user = try Sipp(name: "callback-user")
         let callee = try Sipp(name: "callback-callee")
-        try makeDTMFPcap("2", named: "menu.pcap", in: user, seed: 61)
-        try makeDTMFPcap("\(Self.destination)#", named: "dest.pcap", in: user, seed: 62)
+        try user.makeDTMFPcap("2", named: "menu.pcap", seed: 61)
+        try user.makeDTMFPcap("\(Self.destination)#", named: "dest.pcap", seed: 62)
         let userPorts = Sipp.ports()
         let calleePorts = (sip: userPorts.sip + 1000, media: userPorts.media + 2000)
         let server = try startServer(data: data, userPort: userPorts.sip, calleePort: calleePorts.sip, name: "callback-ani")
@@ -64,7 +64,7 @@ final class CallbackQueueTests: XCTestCase {
         var cdrs: [[String: String]] = []
         let deadline = Date().addingTimeInterval(10)
         repeat {
-            cdrs = try cdrRows(data).filter { $0["account"] == "alice" }
+            cdrs = try OperatorCLI.cdrRows(data).filter { $0["account"] == "alice" }
             if cdrs.count >= 2, cdrs.allSatisfy({ $0["disposition"] != "in-progress" }) { break }
             Thread.sleep(forTimeInterval: 0.2)
         } while Date() < deadline
@@ -193,18 +193,13 @@ final class CallbackQueueTests: XCTestCase {
 
     /// Plan `card` charges the A leg; alice (PIN 1234, 10 EUR) has caller ID 5551234.
     private func operatorSetUp() throws -> URL {
-        let directory = try InteropPaths.temporaryDirectory("callback-queue-data")
-        let deck = directory.appendingPathComponent("card.csv")
-        try """
+        let deck = """
             prefix,description,rate,connection fee,first increment,increment
             555,Callback leg,0.0600,0.0100,1,1
             49,Germany,0.1200,0.0000,1,1
-            """.write(to: deck, atomically: true, encoding: .utf8)
-        let data = directory.appendingPathComponent("data")
-        try runCLI(["rates", "import", "card", deck.path, "--currency", "EUR", "--charge-a-leg"], data: data)
-        try runCLI(["accounts", "add", "alice", "--password", "2468", "--pin", "1234", "--balance", "10", "--plan", "card"],
-                   data: data)
-        try runCLI(["callers", "add", "alice", Self.userNumber], data: data)
+            """
+        let data = try OperatorCLI.cardPlanWithAlice(deck: deck, name: "callback-queue-data")
+        try OperatorCLI.run(["callers", "add", "alice", Self.userNumber], data: data)
         return data
     }
 
@@ -342,31 +337,5 @@ final class CallbackQueueTests: XCTestCase {
             "-default_behaviors", "all,-abortunexp",
         ], in: sipp.work, timeout: timeout)
         return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
-    }
-
-    private func makeDTMFPcap(_ digits: String, named name: String, in sipp: Sipp, seed: Int) throws {
-        let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, ["gen_dtmf_pcap.py", digits, "-o", name, "--pt", "101", "--seed", "\(seed)",
-                                                   "--gap-ms", "200"], in: sipp.work, timeout: 20)
-        guard result.status == 0 else { throw ServerProcess.Failure("gen_dtmf_pcap.py failed: \(result.output)") }
-    }
-
-    @discardableResult
-    private func runCLI(_ arguments: [String], data: URL) throws -> String {
-        let result = try ChildProcess.run(InteropPaths.binary.path, arguments + ["--data-dir", data.path], timeout: 60)
-        guard result.status == 0 else {
-            throw ServerProcess.Failure("switchback \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.output)")
-        }
-        return result.output
-    }
-
-    /// `cdr export` as one dictionary per row, by column name.
-    private func cdrRows(_ data: URL) throws -> [[String: String]] {
-        let lines = try runCLI(["cdr", "export", "--format", "csv"], data: data)
-            .components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard let header = lines.first?.components(separatedBy: ","), header.first == "id" else {
-            throw ServerProcess.Failure("no CDR header in: \(lines)")
-        }
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0.components(separatedBy: ","))) }
     }
 }

@@ -83,9 +83,9 @@ final class CallbackTriggerTests: XCTestCase {
     /// ID 4930111 authorised, forward number 4930777, personal DID 4930500.
     private func operatorSetUp() throws -> URL {
         let data = try InteropPaths.temporaryDirectory("callback-trigger-data").appendingPathComponent("data")
-        try runCLI(["accounts", "add", "alice", "--password", "wonderland", "--pin", "1234", "--balance", "5",
+        try OperatorCLI.run(["accounts", "add", "alice", "--password", "wonderland", "--pin", "1234", "--balance", "5",
                     "--currency", "EUR", "--forward", "4930777", "--did", "4930500"], data: data)
-        try runCLI(["callers", "add", "alice", "4930111"], data: data)
+        try OperatorCLI.run(["callers", "add", "alice", "4930111"], data: data)
         return data
     }
 
@@ -105,15 +105,6 @@ final class CallbackTriggerTests: XCTestCase {
               idempotency-window: 60s
               did-campaign: did-callback
             """, name: "callback-trigger", dataDirectory: data)
-    }
-
-    @discardableResult
-    private func runCLI(_ arguments: [String], data: URL) throws -> String {
-        let result = try ChildProcess.run(InteropPaths.binary.path, arguments + ["--data-dir", data.path], timeout: 60)
-        guard result.status == 0 else {
-            throw ServerProcess.Failure("switchback \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.output)")
-        }
-        return result.output
     }
 
     /// The callback queue as the server wrote it, read with the sqlite3 shell (WAL: the

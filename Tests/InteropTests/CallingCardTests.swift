@@ -26,21 +26,18 @@ final class CallingCardTests: XCTestCase {
     private let secondDestination = "4989123"
 
     func testCallingCardEndToEndBillsEveryLegExactly() throws {
-        let data = try InteropPaths.temporaryDirectory("card-data").appendingPathComponent("data")
-        try importDeck(Self.rateDeck, plan: "card", data: data)
-        try runCLI(["accounts", "add", "alice", "--password", "2468", "--pin", "1234", "--balance", "10", "--plan", "card"],
-                   data: data)
+        let data = try OperatorCLI.cardPlanWithAlice(deck: Self.rateDeck, name: "card-data")
         let caller = try Sipp(name: "card-caller")
         let pstn = try Sipp(name: "card-pstn")
-        try makeDTMFPcap("1234#", named: "pin.pcap", in: caller, seed: 61)
-        try makeDTMFPcap("1", named: "one.pcap", in: caller, seed: 62)
-        try makeDTMFPcap("2", named: "two.pcap", in: caller, seed: 63)
-        try makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", in: caller, seed: 64)
-        try makeDTMFPcap("#11", named: "end.pcap", in: caller, seed: 65)
-        try makeDTMFPcap("\(secondDestination)#", named: "dest2.pcap", in: caller, seed: 66)
+        try caller.makeDTMFPcap("1234#", named: "pin.pcap", seed: 61)
+        try caller.makeDTMFPcap("1", named: "one.pcap", seed: 62)
+        try caller.makeDTMFPcap("2", named: "two.pcap", seed: 63)
+        try caller.makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", seed: 64)
+        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 65)
+        try caller.makeDTMFPcap("\(secondDestination)#", named: "dest2.pcap", seed: 66)
         let callerPorts = Sipp.ports()
         let pstnPorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
-        let server = try cardServer(accessNumber: "700", trunkPort: pstnPorts.sip, data: data, name: "card")
+        let server = try ServerProcess.callingCard(accessNumber: "700", trunkPort: pstnPorts.sip, data: data, name: "card")
         defer { server.stop() }
 
         let pstnRun = Background { try Self.runPSTN(pstn, calls: 2, ports: pstnPorts) }
@@ -65,7 +62,7 @@ final class CallingCardTests: XCTestCase {
                       "the PSTN got both numbers\n\(pstnTrace)")
 
         // Three CDRs: the access leg and both forwards, all closed.
-        let rows = try cdrRows(data)
+        let rows = try OperatorCLI.cdrRows(data)
         XCTAssertEqual(rows.count, 3, "CDRs: \(rows)")
         let aLeg = try XCTUnwrap(rows.first { $0["leg"] == "a" }, "\(rows)")
         let bLegs = rows.filter { $0["leg"] == "b" }
@@ -87,7 +84,8 @@ final class CallingCardTests: XCTestCase {
 
         // The first forward talked from its answer to #11 (about 8 s), the second from its
         // answer to the caller's BYE (about 6 s); the access leg the whole call (about 47 s).
-        let firstTalk = try talkSeconds(bLegs[0]), secondTalk = try talkSeconds(bLegs[1]), accessTalk = try talkSeconds(aLeg)
+        let firstTalk = try OperatorCLI.talkSeconds(bLegs[0]), secondTalk = try OperatorCLI.talkSeconds(bLegs[1])
+        let accessTalk = try OperatorCLI.talkSeconds(aLeg)
         XCTAssertTrue((3...15).contains(firstTalk), "first forward \(firstTalk) s\n\(log)")
         XCTAssertTrue((2...12).contains(secondTalk), "second forward \(secondTalk) s\n\(log)")
         XCTAssertTrue((35...70).contains(accessTalk), "access leg \(accessTalk) s")
@@ -97,7 +95,7 @@ final class CallingCardTests: XCTestCase {
         // Every leg priced as the plan's rating prices its talk time, to the last digit.
         var total: Int64 = 0
         for (leg, seconds, legOption) in [(aLeg, accessTalk, "a"), (bLegs[0], firstTalk, "b"), (bLegs[1], secondTalk, "b")] {
-            let quote = try quote(plan: "card", to: leg["to"] ?? "", seconds: seconds, leg: legOption, data: data)
+            let quote = try OperatorCLI.quote(plan: "card", to: leg["to"] ?? "", seconds: seconds, leg: legOption, data: data)
             XCTAssertEqual(leg["billed_seconds"], quote.billedSeconds, "\(leg)")
             XCTAssertEqual(leg["cost"], quote.cost, "\(leg)")
             total += try Self.minorUnits(leg["cost"] ?? "")
@@ -108,7 +106,7 @@ final class CallingCardTests: XCTestCase {
         XCTAssertGreaterThan(total, 0)
 
         // The balance fell by exactly the three costs, in three ledger entries (B, B, A+B).
-        let account = try show("alice", data: data)
+        let account = try OperatorCLI.show("alice", data: data)
         XCTAssertEqual(account.balance, "\(Self.amount(100_000 - total)) EUR",
                        "10.0000 − \(Self.amount(total)); CDRs \(rows)")
         XCTAssertEqual(account.openCalls, "0")
@@ -124,17 +122,17 @@ final class CallingCardTests: XCTestCase {
 
     func testAForwardTheCreditCannotCoverTakesTheOutOfCreditPathAndBillsNothingForB() throws {
         let data = try InteropPaths.temporaryDirectory("card-refused-data").appendingPathComponent("data")
-        try importDeck(Self.dearAccessDeck, plan: "dear", data: data)
-        try runCLI(["accounts", "add", "bob", "--password", "1357", "--pin", "4321", "--balance", "0.8", "--plan", "dear"],
+        try OperatorCLI.importRateDeck(Self.dearAccessDeck, plan: "dear", data: data)
+        try OperatorCLI.run(["accounts", "add", "bob", "--password", "1357", "--pin", "4321", "--balance", "0.8", "--plan", "dear"],
                    data: data)
         // Known by the caller ID: the script authenticates by ANI and asks no PIN.
-        try runCLI(["callers", "add", "bob", "5551234"], data: data)
+        try OperatorCLI.run(["callers", "add", "bob", "5551234"], data: data)
         let caller = try Sipp(name: "card-refused-caller")
-        try makeDTMFPcap("2", named: "two.pcap", in: caller, seed: 71)
-        try makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", in: caller, seed: 72)
+        try caller.makeDTMFPcap("2", named: "two.pcap", seed: 71)
+        try caller.makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", seed: 72)
         let callerPorts = Sipp.ports()
         // Nothing listens on the trunk: a call placed there would fail, not be refused.
-        let server = try cardServer(accessNumber: "701", trunkPort: 9, data: data, name: "card-refused")
+        let server = try ServerProcess.callingCard(accessNumber: "701", trunkPort: 9, data: data, name: "card-refused")
         defer { server.stop() }
         let result = try caller.run(scenario: "calling-card-refused-caller.xml", target: "127.0.0.1:\(server.udpPort)",
                                     service: "701", mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 50)
@@ -160,38 +158,21 @@ final class CallingCardTests: XCTestCase {
         XCTAssertGreaterThan(requested, 9_000, "at least 0.02 × 45 s of A plus 0.01 of B: \(reason)")
 
         // One CDR, the access leg's, and the balance lowered by its cost alone.
-        let rows = try cdrRows(data)
+        let rows = try OperatorCLI.cdrRows(data)
         XCTAssertEqual(rows.map { $0["leg"] ?? "" }, ["a"], "no B leg CDR: \(rows)")
         let aLeg = try XCTUnwrap(rows.first)
-        let quote = try quote(plan: "dear", to: "701", seconds: try talkSeconds(aLeg), leg: "a", data: data)
+        let quote = try OperatorCLI.quote(plan: "dear", to: "701", seconds: try OperatorCLI.talkSeconds(aLeg), leg: "a",
+                                          data: data)
         XCTAssertEqual(aLeg["billed_seconds"], quote.billedSeconds)
         XCTAssertEqual(aLeg["cost"], quote.cost)
         let cost = try Self.minorUnits(quote.cost)
-        let account = try show("bob", data: data)
+        let account = try OperatorCLI.show("bob", data: data)
         XCTAssertEqual(account.balance, "\(Self.amount(8_000 - cost)) EUR")
         XCTAssertEqual(account.callEntries, ["-" + quote.cost])
         XCTAssertEqual(account.openCalls, "0")
     }
 
     // MARK: - Operator steps and peers
-
-    private func importDeck(_ deck: String, plan: String, data: URL) throws {
-        let file = data.deletingLastPathComponent().appendingPathComponent("\(plan).csv")
-        try deck.write(to: file, atomically: true, encoding: .utf8)
-        try runCLI(["rates", "import", plan, file.path, "--currency", "EUR", "--charge-a-leg"], data: data)
-    }
-
-    private func cardServer(accessNumber: String, trunkPort: Int, data: URL, name: String) throws -> ServerProcess {
-        let script = InteropPaths.packageRoot.appendingPathComponent("scripts/calling-card.yaml").path
-        return try ServerProcess(accessNumbersYAML: "  \"\(accessNumber)\": { campaign: calling-card, callback: none }",
-                                 campaignsYAML: "  calling-card: { script: \(script) }",
-                                 extraYAML: """
-                                 trunks:
-                                   - name: pstn
-                                     uri: sip:127.0.0.1:\(trunkPort)
-                                     destinations: ["49"]
-                                 """, name: name, dataDirectory: data)
-    }
 
     private static func runPSTN(_ sipp: Sipp, calls: Int, ports: (sip: Int, media: Int)) throws -> ProcessResult {
         let result = try ChildProcess.run(sipp.executable, [
@@ -205,75 +186,6 @@ final class CallingCardTests: XCTestCase {
     private static func fullMessageTrace(_ sipp: Sipp) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: sipp.work.path).filter { $0.hasSuffix("_messages.log") }
             .map { try String(contentsOf: sipp.work.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")
-    }
-
-    private func makeDTMFPcap(_ digits: String, named name: String, in sipp: Sipp, seed: Int) throws {
-        let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, ["gen_dtmf_pcap.py", digits, "-o", name, "--pt", "101", "--seed", "\(seed)",
-                                                   "--gap-ms", "200"], in: sipp.work, timeout: 20)
-        guard result.status == 0 else { throw ServerProcess.Failure("gen_dtmf_pcap.py failed: \(result.output)") }
-    }
-
-    @discardableResult
-    private func runCLI(_ arguments: [String], data: URL) throws -> String {
-        let result = try ChildProcess.run(InteropPaths.binary.path, arguments + ["--data-dir", data.path], timeout: 60)
-        guard result.status == 0 else {
-            throw ServerProcess.Failure("switchback \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.output)")
-        }
-        return result.output
-    }
-
-    /// `rates quote`: what the plan's rating makes of `seconds` answered on a leg to `to`.
-    private func quote(plan: String, to: String, seconds: Int, leg: String, data: URL)
-        throws -> (billedSeconds: String, cost: String) {
-        let output = try runCLI(["rates", "quote", "--plan", plan, "--to", to, "--seconds", "\(seconds)", "--leg", leg],
-                                data: data)
-        var billed = "", cost = ""
-        for line in output.components(separatedBy: .newlines) {
-            let value = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if line.hasPrefix("billed seconds:") { billed = value }
-            // "0.0513 EUR": the amount as the CDR export writes it.
-            if line.hasPrefix("cost:") { cost = value.split(separator: " ").first.map(String.init) ?? "" }
-        }
-        guard !billed.isEmpty, !cost.isEmpty else { throw ServerProcess.Failure("no quote in:\n\(output)") }
-        return (billed, cost)
-    }
-
-    /// `cdr export` as one dictionary per row, by column name.
-    private func cdrRows(_ data: URL) throws -> [[String: String]] {
-        let lines = try runCLI(["cdr", "export", "--format", "csv"], data: data)
-            .components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard let header = lines.first?.components(separatedBy: ","), header.first == "id" else {
-            throw ServerProcess.Failure("no CDR header in: \(lines)")
-        }
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0.components(separatedBy: ","))) }
-    }
-
-    /// Seconds between the CDR's answer and end, rounded as billing rounds them.
-    private func talkSeconds(_ leg: [String: String]) throws -> Int {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let answer = try XCTUnwrap(formatter.date(from: leg["answer"] ?? ""), "answer \(leg["answer"] ?? "")")
-        let end = try XCTUnwrap(formatter.date(from: leg["end"] ?? ""), "end \(leg["end"] ?? "")")
-        return Int(end.timeIntervalSince(answer).rounded(.toNearestOrAwayFromZero))
-    }
-
-    private struct AccountView {
-        var balance = ""
-        var openCalls = ""
-        /// Amounts of the ledger's `call` entries, oldest first.
-        var callEntries: [String] = []
-    }
-
-    private func show(_ login: String, data: URL) throws -> AccountView {
-        var view = AccountView()
-        for line in try runCLI(["accounts", "show", login], data: data).components(separatedBy: .newlines) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            if line.hasPrefix("balance:") { view.balance = fields.dropFirst().joined(separator: " ") }
-            if line.hasPrefix("open calls:") { view.openCalls = fields.last ?? "" }
-            if fields.count >= 4, fields[1] == "call" { view.callEntries.append(fields[2]) }
-        }
-        return view
     }
 
     /// "-0.0513" → -513: amounts with 4 decimals as integer ten-thousandths (never floating point).

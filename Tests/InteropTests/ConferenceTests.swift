@@ -157,8 +157,7 @@ final class ConferenceTests: XCTestCase {
         try makeTone(for: caller, seconds: 10, seed: 61)
         try makeTone(for: first, seconds: 10, seed: 62)
         try makeTone(for: second, seconds: secondLeavesEarly ? 4 : 10, seed: 63)
-        try python(["gen_dtmf_pcap.py", "#11", "-o", "conference-end.pcap", "--pt", "101", "--seed", "64", "--gap-ms", "200"],
-                   in: caller.sipp)
+        try caller.sipp.makeDTMFPcap("#11", named: "conference-end.pcap", seed: 64)
 
         let script = InteropPaths.fixtures.appendingPathComponent("scripts/conference-call.yaml").path
         let server = try ServerProcess(accessNumbersYAML: #"  "200": { campaign: conference }"#,
@@ -207,8 +206,8 @@ final class ConferenceTests: XCTestCase {
                                               "\(seconds)", "sine", "\(Int(party.hertz))", "vol", "0.25"],
                                         in: party.sipp.work, timeout: 20)
         XCTAssertEqual(tone.status, 0, tone.output)
-        try python(["gen_audio_pcap.py", "conference-tone.wav", "-o", "conference-tone.pcap",
-                    "--codec", party.payloadType == 8 ? "pcma" : "pcmu", "--seed", "\(seed)"], in: party.sipp)
+        try party.sipp.runPython(["gen_audio_pcap.py", "conference-tone.wav", "-o", "conference-tone.pcap",
+                                  "--codec", party.payloadType == 8 ? "pcma" : "pcmu", "--seed", "\(seed)"])
     }
 
     private static func runParty(_ party: Party, scenario: String) throws -> ProcessResult {
@@ -220,12 +219,6 @@ final class ConferenceTests: XCTestCase {
             "-m", "1", "-timeout", "45s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
         ], in: sipp.work, timeout: 55)
         return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
-    }
-
-    private func python(_ arguments: [String], in sipp: Sipp) throws {
-        let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, arguments, in: sipp.work, timeout: 20)
-        guard result.status == 0 else { throw ServerProcess.Failure("\(arguments.first ?? "") failed: \(result.output)") }
     }
 
     // MARK: - Tone energy

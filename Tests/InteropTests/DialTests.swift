@@ -22,17 +22,17 @@ final class DialTests: XCTestCase {
         let sox = try Peer.require("sox", package: "sox")
         let caller = try Sipp(name: "dial-caller")
         let callee = try Sipp(name: "dial-callee")
-        try makeDTMFPcap("\(number)#", named: "dest.pcap", in: caller, seed: 11)
-        try makeDTMFPcap("#11", named: "end.pcap", in: caller, seed: 12)
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 11)
+        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 12)
         // 4 s of a 1 kHz tone as PCMU RTP: the caller's voice, recognisable when it comes back.
         let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "4", "sine", "1000",
                                               "vol", "0.5"], in: caller.work, timeout: 20)
         XCTAssertEqual(tone.status, 0, tone.output)
-        try python(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "13"], in: caller)
+        try caller.runPython(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "13"])
 
         let callerPorts = Sipp.ports()
         let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
-        let server = try dialServer(trunkPort: calleePorts.sip, name: "dial")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "dial")
         defer { server.stop() }
         let heardByCaller = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
         let heardByCallee = try RTPCapture(tshark: tshark, udpPort: calleePorts.media, directory: callee.work)
@@ -80,10 +80,10 @@ final class DialTests: XCTestCase {
     func testBusyCalleeTakesTheBusyBranch() throws {
         let caller = try Sipp(name: "dial-busy-caller")
         let callee = try Sipp(name: "dial-busy-callee")
-        try makeDTMFPcap("\(number)#", named: "dest.pcap", in: caller, seed: 21)
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 21)
         let callerPorts = Sipp.ports()
         let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
-        let server = try dialServer(trunkPort: calleePorts.sip, name: "dial-busy")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "dial-busy")
         defer { server.stop() }
         let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee_busy.xml", ports: calleePorts) }
         let result = try caller.run(scenario: "dial_caller_keys_then_bye.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
@@ -107,10 +107,10 @@ final class DialTests: XCTestCase {
         let tshark = try Peer.require("tshark", package: "tshark")
         let caller = try Sipp(name: "dial-limit-caller")
         let callee = try Sipp(name: "dial-limit-callee")
-        try makeDTMFPcap("\(number)#", named: "dest.pcap", in: caller, seed: 31)
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 31)
         let callerPorts = Sipp.ports()
         let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
-        let server = try dialServer(trunkPort: calleePorts.sip, name: "dial-limit", script: "dial-limited")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "dial-limit", script: "dial-limited")
         defer { server.stop() }
         let heardByCaller = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
         let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee.xml", ports: calleePorts) }
@@ -127,8 +127,9 @@ final class DialTests: XCTestCase {
         let warning = try XCTUnwrap(server.events { $0["message"] == "time limit warning" }.first, log)
         let cut = try XCTUnwrap(server.events { $0["message"] == "time limit reached" }.first, log)
         XCTAssertEqual(warning["seconds-left"], "2")
-        let bridgedAt = try XCTUnwrap(Self.time(bridged)), warnedAt = try XCTUnwrap(Self.time(warning))
-        let cutAt = try XCTUnwrap(Self.time(cut))
+        let bridgedAt = try XCTUnwrap(ServerProcess.time(of: bridged))
+        let warnedAt = try XCTUnwrap(ServerProcess.time(of: warning))
+        let cutAt = try XCTUnwrap(ServerProcess.time(of: cut))
         XCTAssertEqual(warnedAt.timeIntervalSince(bridgedAt), 2, accuracy: 0.5)
         XCTAssertEqual(cutAt.timeIntervalSince(bridgedAt), 4, accuracy: 0.5)
         // No credit limit is known to the script, so its own cap ends the forward normally.
@@ -143,10 +144,10 @@ final class DialTests: XCTestCase {
     func testTheCallersHangupDuringTheForwardEndsTheBLeg() throws {
         let caller = try Sipp(name: "dial-hangup-caller")
         let callee = try Sipp(name: "dial-hangup-callee")
-        try makeDTMFPcap("\(number)#", named: "dest.pcap", in: caller, seed: 51)
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 51)
         let callerPorts = Sipp.ports()
         let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
-        let server = try dialServer(trunkPort: calleePorts.sip, name: "dial-hangup")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "dial-hangup")
         defer { server.stop() }
         let calleeRun = Background { try DialTests.runCallee(callee, scenario: "dial_callee.xml", ports: calleePorts) }
         let result = try caller.run(scenario: "dial_caller_hangs_up.xml", target: "127.0.0.1:\(server.udpPort)",
@@ -165,27 +166,6 @@ final class DialTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private static func time(_ event: [String: String]) -> Date? {
-        let format = ISO8601DateFormatter()
-        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return event["time"].flatMap { format.date(from: $0) }
-    }
-
-    private func dialServer(trunkPort: Int, name: String, script scriptName: String = "dial") throws -> ServerProcess {
-        let script = InteropPaths.fixtures.appendingPathComponent("scripts/\(scriptName).yaml").path
-        return try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
-                                 campaignsYAML: "  dialer: { script: \(script) }",
-                                 extraYAML: """
-                                 trunks:
-                                   - name: pstn
-                                     uri: sip:127.0.0.1:\(trunkPort)
-                                     destinations: ["49"]
-                                   - name: elsewhere
-                                     uri: sip:127.0.0.1:9
-                                     destinations: ["*"]
-                                 """, name: name)
-    }
-
     private static func runCallee(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int)) throws -> ProcessResult {
         let result = try ChildProcess.run(sipp.executable, [
             "-sf", scenario, "-i", "127.0.0.1", "-p", "\(ports.sip)", "-mp", "\(ports.media)", "-rtp_echo",
@@ -195,15 +175,5 @@ final class DialTests: XCTestCase {
             .filter { $0.hasSuffix("_logs.log") }
             .compactMap { try? String(contentsOf: sipp.work.appendingPathComponent($0), encoding: .utf8) }
         return ProcessResult(status: result.status, output: result.output + "\n" + logs.joined() + "\n" + sipp.messageTrace())
-    }
-
-    private func makeDTMFPcap(_ digits: String, named name: String, in sipp: Sipp, seed: Int) throws {
-        try python(["gen_dtmf_pcap.py", digits, "-o", name, "--pt", "101", "--seed", "\(seed)", "--gap-ms", "200"], in: sipp)
-    }
-
-    private func python(_ arguments: [String], in sipp: Sipp) throws {
-        let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, arguments, in: sipp.work, timeout: 20)
-        guard result.status == 0 else { throw ServerProcess.Failure("\(arguments.first ?? "") failed: \(result.output)") }
     }
 }

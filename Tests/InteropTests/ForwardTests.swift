@@ -19,19 +19,19 @@ final class ForwardTests: XCTestCase {
         let caller = try Sipp(name: "forward-answer-caller")
         let callerPorts = Sipp.ports()
         // The forward number's trunk points where nothing listens: ringing it would fail the call.
-        let server = try forwardServer(trunkPort: 9, name: "forward-answer")
+        let server = try ServerProcess.dialer(trunkPort: 9, name: "forward-answer")
         defer { server.stop() }
         try addUser(server, mode: "no-answer", after: 5)
         let records = try InteropPaths.temporaryDirectory("forward-answer-records")
         let phone = startPhone(server, seconds: 22, autoAnswer: true, records: records)
         try server.waitForEvents(timeout: 10) { $0["message"] == "registered" && $0["aor"] == "sip:\(user)@switchback.local" }
 
-        try makeDTMFPcap("\(user)#", named: "dest.pcap", in: caller, seed: 61)
-        try makeDTMFPcap("#11", named: "end.pcap", in: caller, seed: 62)
+        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: 61)
+        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 62)
         let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "4", "sine", "1000",
                                               "vol", "0.5"], in: caller.work, timeout: 20)
         XCTAssertEqual(tone.status, 0, tone.output)
-        try python(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "63"], in: caller)
+        try caller.runPython(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "63"])
         let result = try caller.run(scenario: "dial_caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
                                     mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 50)
         let phoneOutput = try phone.wait(timeout: 40).output
@@ -59,9 +59,9 @@ final class ForwardTests: XCTestCase {
     func testAnUnregisteredUserIsForwardedToItsNumber() throws {
         let caller = try Sipp(name: "forward-unregistered-caller")
         let callee = try Sipp(name: "forward-unregistered-callee")
-        try makeDTMFPcap("\(user)#", named: "dest.pcap", in: caller, seed: 71)
+        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: 71)
         let (callerPorts, calleePorts) = Self.portPair()
-        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-unregistered")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-unregistered")
         defer { server.stop() }
         try addUser(server, mode: "no-answer", after: 20)
 
@@ -90,9 +90,9 @@ final class ForwardTests: XCTestCase {
     func testAPhoneThatDoesNotAnswerFallsBackToTheForwardNumber() throws {
         let caller = try Sipp(name: "forward-noanswer-caller")
         let callee = try Sipp(name: "forward-noanswer-callee")
-        try makeDTMFPcap("\(user)#", named: "dest.pcap", in: caller, seed: 81)
+        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: 81)
         let (callerPorts, calleePorts) = Self.portPair()
-        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-noanswer")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-noanswer")
         defer { server.stop() }
         try addUser(server, mode: "no-answer", after: 3)
         let phone = startPhone(server, seconds: 20, autoAnswer: false, records: nil)
@@ -117,7 +117,8 @@ final class ForwardTests: XCTestCase {
         let phoneEnded = server.events { $0["message"] == "outbound call ended" && $0["call-id"] == dialing.first?["b-call-id"] }
         XCTAssertEqual(phoneEnded.first?["outcome"], "no-answer", log)
         XCTAssertEqual(phoneEnded.first?["status"], "487", log)
-        if dialing.count == 2, let first = Self.time(dialing[0]), let second = Self.time(dialing[1]) {
+        if dialing.count == 2, let first = ServerProcess.time(of: dialing[0]),
+           let second = ServerProcess.time(of: dialing[1]) {
             XCTAssertEqual(second.timeIntervalSince(first), 3, accuracy: 1.0, "the forward rang after --forward-after 3")
         }
         XCTAssertEqual(server.events { $0["message"] == "forward answered" }.map { $0["trunk"] ?? "" }, ["pstn"], log)
@@ -130,9 +131,9 @@ final class ForwardTests: XCTestCase {
     func testForkRingsBothAndCancelsTheLoser() throws {
         let caller = try Sipp(name: "forward-fork-caller")
         let callee = try Sipp(name: "forward-fork-callee")
-        try makeDTMFPcap("\(user)#", named: "dest.pcap", in: caller, seed: 91)
+        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: 91)
         let (callerPorts, calleePorts) = Self.portPair()
-        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-fork")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-fork")
         defer { server.stop() }
         try addUser(server, mode: "fork", after: 20)
         let phone = startPhone(server, seconds: 18, autoAnswer: false, records: nil)
@@ -152,7 +153,8 @@ final class ForwardTests: XCTestCase {
         XCTAssertEqual(server.events { $0["message"] == "forward group" }.count, 1, "one group: both at once\n\(log)")
         let dialing = server.events { $0["message"] == "dialing" }
         XCTAssertEqual(Set(dialing.map { $0["trunk"] ?? "" }), ["registered-contact", "pstn"], log)
-        if dialing.count == 2, let first = Self.time(dialing[0]), let second = Self.time(dialing[1]) {
+        if dialing.count == 2, let first = ServerProcess.time(of: dialing[0]),
+           let second = ServerProcess.time(of: dialing[1]) {
             XCTAssertEqual(abs(second.timeIntervalSince(first)), 0, accuracy: 0.5, "both rang at once")
         }
         XCTAssertEqual(server.events { $0["message"] == "forward answered" }.map { $0["trunk"] ?? "" }, ["pstn"], log)
@@ -171,9 +173,9 @@ final class ForwardTests: XCTestCase {
         let tshark = try Peer.require("tshark", package: "tshark")
         let caller = try Sipp(name: "forward-ringback-caller")
         let callee = try Sipp(name: "forward-ringback-callee")
-        try makeDTMFPcap("\(forwardNumber)#", named: "dest.pcap", in: caller, seed: 101)
+        try caller.makeDTMFPcap("\(forwardNumber)#", named: "dest.pcap", seed: 101)
         let (callerPorts, calleePorts) = Self.portPair()
-        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-ringback",
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-ringback",
                                        campaignSettings: #", caller-id: "49891234""#)
         defer { server.stop() }
         let heard = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
@@ -204,13 +206,13 @@ final class ForwardTests: XCTestCase {
         let sox = try Peer.require("sox", package: "sox")
         let caller = try Sipp(name: "forward-early-caller")
         let callee = try Sipp(name: "forward-early-callee")
-        try makeDTMFPcap("\(forwardNumber)#", named: "dest.pcap", in: caller, seed: 111)
+        try caller.makeDTMFPcap("\(forwardNumber)#", named: "dest.pcap", seed: 111)
         let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "2", "sine", "1000",
                                               "vol", "0.5"], in: callee.work, timeout: 20)
         XCTAssertEqual(tone.status, 0, tone.output)
-        try python(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "112"], in: callee)
+        try callee.runPython(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "112"])
         let (callerPorts, calleePorts) = Self.portPair()
-        let server = try forwardServer(trunkPort: calleePorts.sip, name: "forward-early")
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-early")
         defer { server.stop() }
         let heard = try RTPCapture(tshark: tshark, udpPort: callerPorts.media, directory: caller.work)
         let calleeRun = Background {
@@ -240,28 +242,6 @@ final class ForwardTests: XCTestCase {
         return (caller, (sip: caller.sip + 1000, media: caller.media + 2000))
     }
 
-    private static func time(_ event: [String: String]) -> Date? {
-        let format = ISO8601DateFormatter()
-        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return event["time"].flatMap { format.date(from: $0) }
-    }
-
-    /// - Parameter campaignSettings: more of the campaign's settings, e.g. `, caller-id: "49891234"`.
-    private func forwardServer(trunkPort: Int, name: String, campaignSettings: String = "") throws -> ServerProcess {
-        let script = InteropPaths.fixtures.appendingPathComponent("scripts/dial.yaml").path
-        return try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
-                                 campaignsYAML: "  dialer: { script: \(script)\(campaignSettings) }",
-                                 extraYAML: """
-                                 trunks:
-                                   - name: pstn
-                                     uri: sip:127.0.0.1:\(trunkPort)
-                                     destinations: ["49"]
-                                   - name: elsewhere
-                                     uri: sip:127.0.0.1:9
-                                     destinations: ["*"]
-                                 """, name: name)
-    }
-
     /// `switchback accounts add` for the user, with its forward number and mode.
     private func addUser(_ server: ServerProcess, mode: String, after seconds: Int) throws {
         let add = try ChildProcess.run(InteropPaths.binary.path, [
@@ -289,15 +269,5 @@ final class ForwardTests: XCTestCase {
             "-d", "\(ringMilliseconds)", "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
         ] + (echo ? ["-rtp_echo"] : []), in: sipp.work, timeout: 50)
         return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
-    }
-
-    private func makeDTMFPcap(_ digits: String, named name: String, in sipp: Sipp, seed: Int) throws {
-        try python(["gen_dtmf_pcap.py", digits, "-o", name, "--pt", "101", "--seed", "\(seed)", "--gap-ms", "200"], in: sipp)
-    }
-
-    private func python(_ arguments: [String], in sipp: Sipp) throws {
-        let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, arguments, in: sipp.work, timeout: 20)
-        guard result.status == 0 else { throw ServerProcess.Failure("\(arguments.first ?? "") failed: \(result.output)") }
     }
 }

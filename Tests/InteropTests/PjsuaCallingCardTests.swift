@@ -24,7 +24,7 @@ final class PjsuaCallingCardTests: XCTestCase {
         let callee = try Sipp(name: "pjsua-callee")
         let callerPorts = Sipp.ports()
         let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
-        let server = try startServer(data: data, trunkPort: calleePorts.sip)
+        let server = try ServerProcess.callingCard(accessNumber: "600", trunkPort: calleePorts.sip, data: data, name: "pjsua")
         defer { server.stop() }
         let calleeRun = Background { try PjsuaCallingCardTests.runCallee(callee, ports: calleePorts) }
 
@@ -79,7 +79,7 @@ final class PjsuaCallingCardTests: XCTestCase {
         // (Exact B-leg amounts are BillingCallTests' business; this checks the robust part.)
         try server.waitForEvents(timeout: 10) { $0["message"] == "access leg settled" }
         server.stop()
-        let rows = try cdrRows(data)
+        let rows = try OperatorCLI.cdrRows(data)
         XCTAssertFalse(rows.isEmpty, "CDRs are written for the call")
         XCTAssertTrue(rows.allSatisfy { $0["account"] == "alice" }, "\(rows)")
         let accessLeg = try XCTUnwrap(rows.first { $0["leg"] == "a" }, "an A-leg CDR: \(rows)")
@@ -180,30 +180,12 @@ final class PjsuaCallingCardTests: XCTestCase {
     /// Plan `card` charges the access leg (600) and rates Germany (49); alice has PIN 1234
     /// and 10.0000 EUR.
     private func operatorSetUp() throws -> URL {
-        let directory = try InteropPaths.temporaryDirectory("pjsua-data")
-        let deck = directory.appendingPathComponent("card.csv")
-        try """
+        let deck = """
             prefix,description,rate,connection fee,first increment,increment
             600,Calling card access,0.0200,0.0000,1,1
             49,Germany,0.0500,0.0100,30,6
-            """.write(to: deck, atomically: true, encoding: .utf8)
-        let data = directory.appendingPathComponent("data")
-        try runCLI(["rates", "import", "card", deck.path, "--currency", "EUR", "--charge-a-leg"], data: data)
-        try runCLI(["accounts", "add", "alice", "--password", "2468", "--pin", "1234", "--balance", "10", "--plan", "card"],
-                   data: data)
-        return data
-    }
-
-    private func startServer(data: URL, trunkPort: Int) throws -> ServerProcess {
-        let script = InteropPaths.packageRoot.appendingPathComponent("scripts/calling-card.yaml").path
-        return try ServerProcess(accessNumbersYAML: #"  "600": { campaign: calling-card, callback: none }"#,
-                                 campaignsYAML: "  calling-card: { script: \(script) }",
-                                 extraYAML: """
-                                 trunks:
-                                   - name: pstn
-                                     uri: sip:127.0.0.1:\(trunkPort)
-                                     destinations: ["49"]
-                                 """, name: "pjsua", dataDirectory: data)
+            """
+        return try OperatorCLI.cardPlanWithAlice(deck: deck, name: "pjsua-data")
     }
 
     /// sipp as the PSTN: answers the forward, echoes its audio, waits for the server's BYE.
@@ -215,27 +197,9 @@ final class PjsuaCallingCardTests: XCTestCase {
         return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
     }
 
-    @discardableResult
-    private func runCLI(_ arguments: [String], data: URL) throws -> String {
-        let result = try ChildProcess.run(InteropPaths.binary.path, arguments + ["--data-dir", data.path], timeout: 60)
-        guard result.status == 0 else {
-            throw ServerProcess.Failure("switchback \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.output)")
-        }
-        return result.output
-    }
-
-    private func cdrRows(_ data: URL) throws -> [[String: String]] {
-        let lines = try runCLI(["cdr", "export", "--format", "csv"], data: data)
-            .components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard let header = lines.first?.components(separatedBy: ","), header.first == "id" else {
-            throw ServerProcess.Failure("no CDR header in: \(lines)")
-        }
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0.components(separatedBy: ","))) }
-    }
-
     /// alice's balance from `accounts show`, in ten-thousandths.
     private func balanceMinorUnits(_ data: URL) throws -> Int64 {
-        let shown = try runCLI(["accounts", "show", "alice"], data: data)
+        let shown = try OperatorCLI.run(["accounts", "show", "alice"], data: data)
         guard let line = shown.components(separatedBy: .newlines).first(where: { $0.hasPrefix("balance:") }),
               let amount = line.split(separator: " ").dropFirst().first else {
             throw ServerProcess.Failure("no balance in: \(shown)")

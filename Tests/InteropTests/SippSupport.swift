@@ -15,14 +15,20 @@ struct Sipp {
         }
     }
 
-    /// Writes dtmf.pcap (RFC 4733, payload type `pt`) into the working directory, each
-    /// digit 200 ms long, `gapMilliseconds` of silence between digits.
-    func makeDTMFPcap(_ digits: String, pt: Int = 101, gapMilliseconds: Int = 200) throws {
+    /// Writes `name` (RFC 4733, payload type `pt`) into the working directory, each digit
+    /// 200 ms long, `gapMilliseconds` of silence between digits; `seed` picks SSRC and
+    /// sequence start.
+    func makeDTMFPcap(_ digits: String, named name: String = "dtmf.pcap", pt: Int = 101, gapMilliseconds: Int = 200,
+                      seed: Int = 7) throws {
+        try runPython(["gen_dtmf_pcap.py", digits, "-o", name, "--pt", "\(pt)", "--seed", "\(seed)",
+                       "--gap-ms", "\(gapMilliseconds)"])
+    }
+
+    /// Runs a fixture script (e.g. gen_audio_pcap.py) with python3 in the working directory.
+    func runPython(_ arguments: [String]) throws {
         let python = try Peer.require("python3", package: "python3")
-        let result = try ChildProcess.run(python, ["gen_dtmf_pcap.py", digits, "-o", "dtmf.pcap", "--pt", "\(pt)", "--seed", "7",
-                                                   "--gap-ms", "\(gapMilliseconds)"],
-                                          in: work, timeout: 20)
-        guard result.status == 0 else { throw ServerProcess.Failure("gen_dtmf_pcap.py failed: \(result.output)") }
+        let result = try ChildProcess.run(python, arguments, in: work, timeout: 20)
+        guard result.status == 0 else { throw ServerProcess.Failure("\(arguments.first ?? "") failed: \(result.output)") }
     }
 
     /// A distinct even port pair per run so parallel leftovers never collide.

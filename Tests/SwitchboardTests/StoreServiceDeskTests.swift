@@ -91,11 +91,32 @@ final class StoreServiceDeskTests: XCTestCase {
         assertResult(await ask(.authenticate(method: .did, value: "5550199")), .authenticationFailed)
     }
 
-    func testSIPDigestFailsSayingTheAccessNumberDidNotChallenge() async throws {
-        guard case .failed(let reason) = await ask(.authenticate(method: .sipDigest, value: "")) else {
-            return XCTFail("sip-digest must fail until call control challenges INVITEs")
+    func testSIPDigestBindsTheLoginTheRouterVerifiedAndNothingElse() async throws {
+        // Without a verified login (the access number did not challenge), the method fails.
+        assertResult(await ask(.authenticate(method: .sipDigest, value: "")), .authenticationFailed)
+        var context = IVR.CallContext(caller: "5551234", dnis: "1000")
+        context.variables["sip-digest-login"] = .string("4711")
+        assertResult(await desk.answer(.authenticate(method: .sipDigest, value: ""), context: context, accessLeg: nil),
+                     .authenticated(account: expectedAccount))
+        context.variables["sip-digest-login"] = .string("9999")
+        assertResult(await desk.answer(.authenticate(method: .sipDigest, value: ""), context: context, accessLeg: nil),
+                     .authenticationFailed)
+    }
+
+    func testPINGuessingIsLockedOutPerCallerIDAndASuccessClearsTheCount() async throws {
+        let at = clock
+        desk = StoreServiceDesk(store: store, lockout: PINLockoutPolicy(attempts: 3, period: 900), now: { at })
+        assertResult(await ask(.authenticate(method: .pin, value: "0000")), .authenticationFailed)
+        assertResult(await ask(.authenticate(method: .pin, value: "0001")), .authenticationFailed)
+        // A success before the limit forgets the failures of this caller ID.
+        assertResult(await ask(.authenticate(method: .pin, value: "1234")), .authenticated(account: expectedAccount))
+        for guess in ["0002", "0003", "0004"] {
+            assertResult(await ask(.authenticate(method: .pin, value: guess)), .authenticationFailed)
         }
-        XCTAssertTrue(reason.contains("did not challenge"), reason)
+        // Three failures: even the right PIN is refused from this caller ID, not from another.
+        assertResult(await ask(.authenticate(method: .pin, value: "1234")), .locked)
+        assertResult(await ask(.authenticate(method: .pin, value: "1234"), caller: "5559876"),
+                     .authenticated(account: expectedAccount))
     }
 
     // MARK: credit-check

@@ -296,22 +296,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     }
 
     private func balanceAnswered(_ result: ServiceResult) {
-        guard phase == .running, let conference else { return }
-        guard case let .balance(amount, currency) = result else {
-            log.problem("balance unavailable in call", ["answer": "\(result)"])
-            return
-        }
-        let language = context["language"]?.text ?? "en"
-        let pack = LanguagePacks.pack(for: language) ?? EnglishLanguagePack()
-        let prompts = (["your-balance-is"] + pack.money(amount, currency: currency)).compactMap { name -> Prompt? in
-            do {
-                return try services.prompts.prompt(named: name, language: pack.code)
-            } catch {
-                log.problem("prompt unavailable", ["prompt": name, "reason": "\(error)"])
-                return nil
-            }
-        }
-        guard !prompts.isEmpty else { return }
+        guard phase == .running, let conference,
+              let prompts = InCallBalance.prompts(for: result, context: context, services: services, log: log) else { return }
         log.event("say balance", ["to": "a-leg"])
         // Only the A leg hears its balance; the others keep hearing each other (and A).
         conference.play(prompts, to: aLeg, token: Self.tokenBase + 3)

@@ -205,26 +205,10 @@ final class DialSession: @unchecked Sendable {
         answeredAt = answerTime
         // Billed from the 2xx, whatever becomes of the media.
         plan.billing?.outboundLegAnswered(at: answerTime)
-        guard let remote = answer.remoteSDP else {
-            log.problem("B leg answered without SDP", [:])
-            return endBLeg(.failure)
-        }
-        let negotiated: NegotiatedAudio
-        let address: SocketAddress
-        do {
-            negotiated = try SDPOfferAnswer.accept(answer: remote, to: offer)
-            address = try SocketAddress(ipAddress: negotiated.remoteAddress, port: negotiated.remotePort)
-        } catch {
-            log.problem("B leg's SDP answer unusable", ["reason": "\(error)"])
-            return endBLeg(.failure)
-        }
-        let law: G711Law = negotiated.codec == .pcma ? .alaw : .ulaw
-        log.event("dial answered", ["b-call-id": call.callID, "codec": "\(negotiated.codec)",
-                                    "remote": "\(negotiated.remoteAddress):\(negotiated.remotePort)"])
         let aLeg = self.aLeg
-        let started = bLeg.eventLoop.submit {
-            bLeg.start(remote: address, law: law, payloadType: negotiated.payloadType,
-                       telephoneEventPayloadType: negotiated.telephoneEventPayloadType)
+        let started = OutboundLegMedia.start(bLeg, answer: answer, offer: offer).map { [log] negotiated in
+            log.event("dial answered", ["b-call-id": call.callID, "codec": "\(negotiated.codec)",
+                                        "remote": "\(negotiated.remoteAddress):\(negotiated.remotePort)"])
         }
         started.flatMap { MediaBridge.connect(aLeg, bLeg) }.hop(to: loop).whenComplete { [self] result in
             switch result {
@@ -275,22 +259,8 @@ final class DialSession: @unchecked Sendable {
     }
 
     private func balanceAnswered(_ result: ServiceResult) {
-        guard phase == .bridged, let bridge else { return }
-        guard case let .balance(amount, currency) = result else {
-            log.problem("balance unavailable in call", ["answer": "\(result)"])
-            return
-        }
-        let language = context["language"]?.text ?? "en"
-        let pack = LanguagePacks.pack(for: language) ?? EnglishLanguagePack()
-        var prompts: [Prompt] = []
-        for name in ["your-balance-is"] + pack.money(amount, currency: currency) {
-            do {
-                prompts.append(try services.prompts.prompt(named: name, language: pack.code))
-            } catch {
-                log.problem("prompt unavailable", ["prompt": name, "reason": "\(error)"])
-            }
-        }
-        guard !prompts.isEmpty else { return }
+        guard phase == .bridged, let bridge,
+              let prompts = InCallBalance.prompts(for: result, context: context, services: services, log: log) else { return }
         log.event("say balance", ["to": "a-leg"])
         // Only the A leg hears its balance; B hears silence meanwhile.
         bridge.play(prompts, to: .a, token: Self.tokenBase + 1)
@@ -332,22 +302,17 @@ final class DialSession: @unchecked Sendable {
         report(outcome, sipStatus: ending.status)
     }
 
-    /// The limit was the credit's (the interpreter puts it in `$credit.max-duration`):
-    /// the script's `out-of-credit`; a shorter cap of the script's own is a normal end.
-    /// The reservation's limit, when it is the lower, is the credit's too.
+    /// The limit was the credit's (or the reservation's): `out-of-credit`; a shorter cap
+    /// of the script's own is a normal end (OutboundLegMedia.timeLimitOutcome).
     private var limitOutcome: DialOutcome {
-        if let billed = plan.billing?.maxDurationSeconds, billed <= (request.maxDurationSeconds ?? Int.max) {
-            return .outOfCredit
-        }
-        let credit = context.value(at: VariablePath(["credit", "max-duration"]))?.numberValue
-            .map { NSDecimalNumber(decimal: $0).intValue }
-        guard let credit, let limit = request.maxDurationSeconds else { return .ended }
-        return credit <= limit ? .outOfCredit : .ended
+        OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: request.maxDurationSeconds,
+                                          billedSeconds: plan.billing?.maxDurationSeconds, context: context)
     }
 
     /// Talk seconds allowed: the script's cap and the billing's, the lower.
     private var timeLimit: Int? {
-        [request.maxDurationSeconds, plan.billing?.maxDurationSeconds].compactMap { $0 }.min()
+        OutboundLegMedia.timeLimit(maxDurationSeconds: request.maxDurationSeconds,
+                                   billedSeconds: plan.billing?.maxDurationSeconds)
     }
 
     private func fail(_ reason: String) {

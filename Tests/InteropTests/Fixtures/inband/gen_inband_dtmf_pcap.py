@@ -16,14 +16,19 @@ check with sox (`sox inband.wav -n stat`).
 """
 import argparse
 import math
+import os
 import random
 import struct
+import sys
 import wave
+
+# The RTP/pcap writer shared with the RFC 4733 generators (resources keep the Fixtures tree).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sipp"))
+from rtp_pcap import RATE, g711_rtp_packets, write_pcap  # noqa: E402
 
 ROWS = [697, 770, 852, 941]
 COLUMNS = [1209, 1336, 1477, 1633]
 KEYS = ["123A", "456B", "789C", "*0#D"]
-RATE = 8000
 
 
 def key_frequencies(key):
@@ -55,93 +60,6 @@ def synthesise(digits, tone_ms, gap_ms, lead_ms, tail_ms, level_dbfs, twist_db, 
     return samples
 
 
-SEG_UEND = [0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF]
-SEG_AEND = [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF]
-
-
-def _seg(v, table):
-    for i, end in enumerate(table):
-        if v <= end:
-            return i
-    return 8
-
-
-def lin2ulaw(s):  # ITU-T G.711 mu-law (as in Sun's g711.c)
-    s >>= 2
-    mask = 0xFF
-    if s < 0:
-        s, mask = -s, 0x7F
-    s = min(s, 8159) + (0x84 >> 2)
-    seg = _seg(s, SEG_UEND)
-    if seg >= 8:
-        return 0x7F ^ mask
-    return ((seg << 4) | ((s >> (seg + 1)) & 0xF)) ^ mask
-
-
-def lin2alaw(s):  # ITU-T G.711 A-law
-    s >>= 3
-    mask = 0xD5
-    if s < 0:
-        s, mask = -s - 1, 0x55
-    seg = _seg(s, SEG_AEND)
-    if seg >= 8:
-        return 0x7F ^ mask
-    a = (seg << 4) | (((s >> 1) if seg < 2 else (s >> seg)) & 0xF)
-    return a ^ mask
-
-
-def ip_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def ethernet_frame(payload, ident, src="127.0.0.1", dst="127.0.0.1", sport=6000, dport=6002):
-    """Ethernet + IPv4 + UDP around one RTP packet. SIPp rewrites addresses and ports
-    when it replays the file, but it needs well-formed headers to find the RTP."""
-    src_b = bytes(int(x) for x in src.split("."))
-    dst_b = bytes(int(x) for x in dst.split("."))
-    udp_len = 8 + len(payload)
-    pseudo = src_b + dst_b + struct.pack("!BBH", 0, 17, udp_len)
-    udp_nock = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
-    ck = ip_checksum(pseudo + udp_nock) or 0xFFFF
-    udp = struct.pack("!HHHH", sport, dport, udp_len, ck) + payload
-    ip_nock = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident & 0xFFFF, 0x4000, 64, 17, 0, src_b, dst_b)
-    ip = ip_nock[:10] + struct.pack("!H", ip_checksum(ip_nock)) + ip_nock[12:]
-    eth = b"\x00" * 12 + b"\x08\x00"
-    return eth + ip + udp
-
-
-def write_pcap(path, packets, t0=1_700_000_000.0):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))  # LINKTYPE_ETHERNET
-        for i, (offset, rtp) in enumerate(packets):
-            data = ethernet_frame(rtp, i + 1)
-            t = t0 + offset
-            sec = int(t)
-            usec = int(round((t - sec) * 1_000_000))
-            f.write(struct.pack("<IIII", sec, usec, len(data), len(data)))
-            f.write(data)
-
-
-def rtp_packets(samples, codec, ptime_ms=20):
-    encode = lin2ulaw if codec == "pcmu" else lin2alaw
-    pt = 0 if codec == "pcmu" else 8
-    n = RATE * ptime_ms // 1000
-    ssrc, seq, ts = random.getrandbits(32), random.getrandbits(15), random.getrandbits(31)
-    packets = []
-    for k, i in enumerate(range(0, len(samples), n)):
-        chunk = samples[i:i + n]
-        chunk += [0] * (n - len(chunk))
-        header = struct.pack("!BBHII", 0x80, (0x80 if k == 0 else 0) | pt, (seq + k) & 0xFFFF,
-                             (ts + i) & 0xFFFFFFFF, ssrc)
-        packets.append((i / RATE, header + bytes(encode(s) for s in chunk)))
-    return packets
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("digits", nargs="?", default="", help="keys to send, e.g. 1234#")
@@ -168,8 +86,9 @@ def main():
             w.setsampwidth(2)
             w.setframerate(RATE)
             w.writeframes(struct.pack("<%dh" % len(samples), *samples))
-    packets = rtp_packets(samples, a.codec)
-    write_pcap(a.out, packets)
+    packets = g711_rtp_packets(samples, a.codec)
+    # All-zero MAC addresses, as this generator always wrote them.
+    write_pcap(a.out, packets, macs=b"\x00" * 12)
     print(f"wrote {a.out}: {len(packets)} packets ({a.codec}), {len(samples) / RATE:.2f} s, keys {a.digits or f'none ({a.single_tone:g} Hz tone)'}")
 
 

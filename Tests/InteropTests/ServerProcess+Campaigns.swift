@@ -1,0 +1,45 @@
+import Foundation
+
+/// Servers configured for the campaigns several interop tests share.
+extension ServerProcess {
+    /// A server with campaign `dialer` on access number 200 running fixture script
+    /// `scripts/<script>.yaml`; trunk `pstn` (49…) points at `trunkPort`, trunk `elsewhere`
+    /// (everything else) at port 9, where nothing listens.
+    /// - Parameter campaignSettings: more of the campaign's settings, e.g. `, caller-id: "49891234"`.
+    static func dialer(trunkPort: Int, name: String, script scriptName: String = "dial",
+                       campaignSettings: String = "") throws -> ServerProcess {
+        let script = InteropPaths.fixtures.appendingPathComponent("scripts/\(scriptName).yaml").path
+        return try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
+                                 campaignsYAML: "  dialer: { script: \(script)\(campaignSettings) }",
+                                 extraYAML: """
+                                 trunks:
+                                   - name: pstn
+                                     uri: sip:127.0.0.1:\(trunkPort)
+                                     destinations: ["49"]
+                                   - name: elsewhere
+                                     uri: sip:127.0.0.1:9
+                                     destinations: ["*"]
+                                 """, name: name)
+    }
+
+    /// A server with the shipped calling-card script (`scripts/calling-card.yaml`, no
+    /// callback) on `accessNumber`, its data in `data`; trunk `pstn` (49…) points at `trunkPort`.
+    static func callingCard(accessNumber: String, trunkPort: Int, data: URL, name: String) throws -> ServerProcess {
+        let script = InteropPaths.packageRoot.appendingPathComponent("scripts/calling-card.yaml").path
+        return try ServerProcess(accessNumbersYAML: "  \"\(accessNumber)\": { campaign: calling-card, callback: none }",
+                                 campaignsYAML: "  calling-card: { script: \(script) }",
+                                 extraYAML: """
+                                 trunks:
+                                   - name: pstn
+                                     uri: sip:127.0.0.1:\(trunkPort)
+                                     destinations: ["49"]
+                                 """, name: name, dataDirectory: data)
+    }
+
+    /// When the server logged `event` (its ISO 8601 `time` field, with fractional seconds).
+    static func time(of event: [String: String]) -> Date? {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return event["time"].flatMap { format.date(from: $0) }
+    }
+}
