@@ -88,26 +88,10 @@ final class ForwardTests: XCTestCase {
     /// baresip rings and nobody picks up: after the account's 3 s its INVITE is CANCELled
     /// (baresip answers 487) and the forward number rings and answers.
     func testAPhoneThatDoesNotAnswerFallsBackToTheForwardNumber() throws {
-        let caller = try Sipp(name: "forward-noanswer-caller")
-        let callee = try Sipp(name: "forward-noanswer-callee")
-        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: 81)
-        let (callerPorts, calleePorts) = Self.portPair()
-        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-noanswer")
+        let (server, callee, log) = try callWhileThePhoneRings(name: "forward-noanswer", seed: 81,
+                                                               mode: "no-answer", after: 3, phoneSeconds: 20,
+                                                               forwardRingMilliseconds: 500, callerHoldMilliseconds: 8000)
         defer { server.stop() }
-        try addUser(server, mode: "no-answer", after: 3)
-        let phone = startPhone(server, seconds: 20, autoAnswer: false, records: nil)
-        try server.waitForEvents(timeout: 10) { $0["message"] == "registered" && $0["aor"] == "sip:\(user)@switchback.local" }
-
-        let calleeRun = Background { try ForwardTests.runCallee(callee, ringMilliseconds: 500, ports: calleePorts) }
-        let result = try caller.run(scenario: "forward-caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
-                                    mediaPort: callerPorts.media, sipPort: callerPorts.sip,
-                                    extraArguments: ["-d", "8000"], timeout: 40)
-        let calleeResult = try calleeRun.wait(timeout: 45)
-        let phoneOutput = try phone.wait(timeout: 40).output
-        let log = "server log:\n\(server.rawLog.suffix(8000))\nbaresip:\n\(phoneOutput.suffix(2000))"
-        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
-        XCTAssertEqual(calleeResult.status, 0, "forward callee failed:\n\(calleeResult.output)\n\(log)")
-        try server.waitForEvents(timeout: 5) { $0["message"] == "dial ended" }
 
         let dialing = server.events { $0["message"] == "dialing" }
         XCTAssertEqual(dialing.map { $0["trunk"] ?? "" }, ["registered-contact", "pstn"], log)
@@ -129,26 +113,10 @@ final class ForwardTests: XCTestCase {
     /// Fork: baresip and the forward number ring at once; the forward number answers after
     /// 2 s, so baresip's INVITE is CANCELled and it answers 487.
     func testForkRingsBothAndCancelsTheLoser() throws {
-        let caller = try Sipp(name: "forward-fork-caller")
-        let callee = try Sipp(name: "forward-fork-callee")
-        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: 91)
-        let (callerPorts, calleePorts) = Self.portPair()
-        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "forward-fork")
+        let (server, callee, log) = try callWhileThePhoneRings(name: "forward-fork", seed: 91,
+                                                               mode: "fork", after: 20, phoneSeconds: 18,
+                                                               forwardRingMilliseconds: 2000, callerHoldMilliseconds: 6000)
         defer { server.stop() }
-        try addUser(server, mode: "fork", after: 20)
-        let phone = startPhone(server, seconds: 18, autoAnswer: false, records: nil)
-        try server.waitForEvents(timeout: 10) { $0["message"] == "registered" && $0["aor"] == "sip:\(user)@switchback.local" }
-
-        let calleeRun = Background { try ForwardTests.runCallee(callee, ringMilliseconds: 2000, ports: calleePorts) }
-        let result = try caller.run(scenario: "forward-caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
-                                    mediaPort: callerPorts.media, sipPort: callerPorts.sip,
-                                    extraArguments: ["-d", "6000"], timeout: 40)
-        let calleeResult = try calleeRun.wait(timeout: 45)
-        let phoneOutput = try phone.wait(timeout: 40).output
-        let log = "server log:\n\(server.rawLog.suffix(8000))\nbaresip:\n\(phoneOutput.suffix(2000))"
-        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
-        XCTAssertEqual(calleeResult.status, 0, "forward callee failed:\n\(calleeResult.output)\n\(log)")
-        try server.waitForEvents(timeout: 5) { $0["message"] == "dial ended" }
 
         XCTAssertEqual(server.events { $0["message"] == "forward group" }.count, 1, "one group: both at once\n\(log)")
         let dialing = server.events { $0["message"] == "dialing" }
@@ -240,6 +208,45 @@ final class ForwardTests: XCTestCase {
     private static func portPair() -> (caller: (sip: Int, media: Int), callee: (sip: Int, media: Int)) {
         let caller = Sipp.ports()
         return (caller, (sip: caller.sip + 1000, media: caller.media + 2000))
+    }
+
+    /// A caller dials the user (sipp, `-d callerHoldMilliseconds`) while baresip is registered
+    /// as the user and does not answer; the forward number (sipp, answering after
+    /// `forwardRingMilliseconds`) rings as the account's forward `mode` and `after` say.
+    /// Asserts both sipps succeeded, waits for "dial ended"; returns the running server
+    /// (stopped by the caller), the forward callee and the logs for failure messages.
+    private func callWhileThePhoneRings(name: String, seed: Int, mode: String, after seconds: Int,
+                                        phoneSeconds: Int, forwardRingMilliseconds: Int, callerHoldMilliseconds: Int,
+                                        file: StaticString = #filePath, line: UInt = #line)
+        throws -> (server: ServerProcess, callee: Sipp, log: String) {
+        let caller = try Sipp(name: "\(name)-caller")
+        let callee = try Sipp(name: "\(name)-callee")
+        try caller.makeDTMFPcap("\(user)#", named: "dest.pcap", seed: seed)
+        let (callerPorts, calleePorts) = Self.portPair()
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: name)
+        do {
+            try addUser(server, mode: mode, after: seconds)
+            let phone = startPhone(server, seconds: phoneSeconds, autoAnswer: false, records: nil)
+            try server.waitForEvents(timeout: 10) { $0["message"] == "registered" && $0["aor"] == "sip:\(user)@switchback.local" }
+
+            let calleeRun = Background {
+                try ForwardTests.runCallee(callee, ringMilliseconds: forwardRingMilliseconds, ports: calleePorts)
+            }
+            let result = try caller.run(scenario: "forward-caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
+                                        mediaPort: callerPorts.media, sipPort: callerPorts.sip,
+                                        extraArguments: ["-d", "\(callerHoldMilliseconds)"], timeout: 40)
+            let calleeResult = try calleeRun.wait(timeout: 45)
+            let phoneOutput = try phone.wait(timeout: 40).output
+            let log = "server log:\n\(server.rawLog.suffix(8000))\nbaresip:\n\(phoneOutput.suffix(2000))"
+            XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)", file: file, line: line)
+            XCTAssertEqual(calleeResult.status, 0, "forward callee failed:\n\(calleeResult.output)\n\(log)",
+                           file: file, line: line)
+            try server.waitForEvents(timeout: 5) { $0["message"] == "dial ended" }
+            return (server, callee, log)
+        } catch {
+            server.stop()
+            throw error
+        }
     }
 
     /// `switchback accounts add` for the user, with its forward number and mode.
