@@ -173,6 +173,10 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
            entry.campaign == request.campaign {
             return entry
         }
+        // A DID callback's access number is the personal DID, served by `callback.did-campaign`.
+        if let did = request.accessNumber, let entry = catalog.entry(forPersonalDID: did), entry.campaign == request.campaign {
+            return entry
+        }
         return catalog.accessNumbers.lazy.compactMap { self.catalog.entry(forAccessNumber: $0) }
             .first { $0.campaign == request.campaign }
     }

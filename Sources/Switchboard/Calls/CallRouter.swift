@@ -130,7 +130,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         guard entry != nil || catalog.didCampaign != nil else { return notFound(transaction, number) }
         let key = ObjectIdentifier(transaction)
         pendingAdmissions[key] = (transaction, nil)
-        let router = WeakCallRouter(self)
+        let router = LoopWeakReference(self)
         let loop = endpoint.eventLoop
         let policy = entry?.policy
         Task {
@@ -235,7 +235,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             pendingAdmissions[key] = (transaction, tag)
         }
         let callerID = request.from?.uri.user ?? ""
-        let router = WeakCallRouter(self)
+        let router = LoopWeakReference(self)
         let loop = endpoint.eventLoop
         let logger = self.logger
         Task {
@@ -308,9 +308,4 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             "status": "\(response.statusCode)", "call-id": "\(response.callID ?? "")", "from": "\(flow)",
         ])
     }
-}
-
-private struct WeakCallRouter: @unchecked Sendable {
-    weak var value: CallRouter?
-    init(_ value: CallRouter) { self.value = value }
 }

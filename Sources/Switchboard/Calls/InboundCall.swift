@@ -214,7 +214,7 @@ final class InboundCall: @unchecked Sendable {
             return
         }
         let callLoop = loop
-        let call = WeakCall(self)
+        let call = LoopWeakReference(self)
         media.eventLoop.execute {
             media.onDigit = { digit, source in
                 callLoop.execute { call.value?.digit(digit, source: source) }
@@ -392,7 +392,7 @@ final class InboundCall: @unchecked Sendable {
             case .request(let id, let request):
                 // Services (accounts, money, calls) answer asynchronously, off this loop;
                 // the answer comes back here as an event.
-                let call = WeakCall(self)
+                let call = LoopWeakReference(self)
                 let context = interpreter.context
                 let services = self.services
                 let loop = self.loop
@@ -479,7 +479,7 @@ final class InboundCall: @unchecked Sendable {
 
     /// The access leg is billable from its answer; who pays is known once a script authenticates.
     private func startBilling(answeredAt: Date) {
-        let call = WeakCall(self)
+        let call = LoopWeakReference(self)
         let loop = self.loop
         billing = services.billing(
             for: CallBilling.Call(caller: interpreter.context.caller, accessNumber: accessNumber, campaign: campaign,
@@ -498,7 +498,7 @@ final class InboundCall: @unchecked Sendable {
         guard let billing, request.to.count == 1, let number = request.to.first else {
             return placeDial(id, request, legBilling: nil)
         }
-        let call = WeakCall(self)
+        let call = LoopWeakReference(self)
         let loop = self.loop
         let callerID = request.callerID ?? interpreter.context.caller
         Task {
@@ -530,7 +530,7 @@ final class InboundCall: @unchecked Sendable {
             return
         }
         if let legBilling { plan.billing = legBilling }
-        let call = WeakCall(self)
+        let call = LoopWeakReference(self)
         let services = self.services
         let billing = self.billing
         if request.to.count > 1 {
@@ -589,11 +589,4 @@ final class InboundCall: @unchecked Sendable {
             events.report(.ended)
         }
     }
-}
-
-/// A weak reference that can cross to the media loop: media callbacks must not keep an
-/// ended call alive, and they only ever run the call's methods back on its own loop.
-private struct WeakCall: @unchecked Sendable {
-    weak var value: InboundCall?
-    init(_ value: InboundCall) { self.value = value }
 }

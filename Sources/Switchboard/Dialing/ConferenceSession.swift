@@ -285,14 +285,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     }
 
     private func sayBalance() {
-        let balance = self.balance
-        let context = self.context
-        let session = WeakConferenceSession(self)
-        let loop = self.loop
-        Task {
-            let result = await balance(context)
-            loop.execute { session.value?.balanceAnswered(result) }
-        }
+        let session = LoopWeakReference(self)
+        InCallBalance.ask(balance, context: context, answerOn: loop) { session.value?.balanceAnswered($0) }
     }
 
     private func balanceAnswered(_ result: ServiceResult) {
@@ -419,10 +413,4 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         }
         return Prompt(name: "conference-leave-tone", language: "", samples: samples)
     }()
-}
-
-/// Lets a `Task` reach the session back on its loop without keeping an ended one alive.
-private struct WeakConferenceSession: @unchecked Sendable {
-    weak var value: ConferenceSession?
-    init(_ value: ConferenceSession) { self.value = value }
 }

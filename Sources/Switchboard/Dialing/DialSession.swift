@@ -124,7 +124,7 @@ final class DialSession: @unchecked Sendable {
     /// may block), then comes back here to place the B leg.
     private func lookUpForwarding(of number: String) {
         guard let forwarding = plan.forwarding else { return forwardingFound(number, settings: nil) }
-        let session = WeakDialSession(self)
+        let session = LoopWeakReference(self)
         let loop = self.loop
         Task {
             let settings = await forwarding.forwardSettings(login: number)
@@ -248,14 +248,8 @@ final class DialSession: @unchecked Sendable {
 
     private func sayBalance() {
         guard phase == .bridged else { return }
-        let balance = self.balance
-        let context = self.context
-        let session = WeakDialSession(self)
-        let loop = self.loop
-        Task {
-            let result = await balance(context)
-            loop.execute { session.value?.balanceAnswered(result) }
-        }
+        let session = LoopWeakReference(self)
+        InCallBalance.ask(balance, context: context, answerOn: loop) { session.value?.balanceAnswered($0) }
     }
 
     private func balanceAnswered(_ result: ServiceResult) {
@@ -351,10 +345,4 @@ final class DialSession: @unchecked Sendable {
             finish?(outcome)
         }
     }
-}
-
-/// Lets a `Task` reach the session back on its loop without keeping an ended one alive.
-private struct WeakDialSession: @unchecked Sendable {
-    weak var value: DialSession?
-    init(_ value: DialSession) { self.value = value }
 }

@@ -1,10 +1,20 @@
 import IVR
 import Media
+import NIOCore
 
 /// The `say-balance` in-call key's prompts: "your balance is" and the amount in the
 /// call's language. Shared by the two-party forward and the conference, which differ only
 /// in where they play them.
 enum InCallBalance {
+    /// Asks the service desk off the event loop, then hands the answer back on `loop`.
+    static func ask(_ balance: @escaping @Sendable (CallContext) async -> ServiceResult, context: CallContext,
+                    answerOn loop: any EventLoop, _ answered: @escaping @Sendable (ServiceResult) -> Void) {
+        Task {
+            let result = await balance(context)
+            loop.execute { answered(result) }
+        }
+    }
+
     /// The prompts for a `balance` service answer; nil (logged) when the answer is not a
     /// balance or no prompt could be loaded.
     static func prompts(for result: ServiceResult, context: CallContext, services: CallServices,

@@ -38,7 +38,7 @@ final class RegistrationService: @unchecked Sendable {
             return
         }
         let credentials = self.credentials
-        let service = WeakRegistrationService(self)
+        let service = LoopWeakReference(self)
         let eventLoop = self.eventLoop
         Task {
             let ha1 = await credentials.ha1(username: identity.username, realm: identity.realm)
@@ -74,9 +74,4 @@ final class RegistrationService: @unchecked Sendable {
             logger.info(bindings.isEmpty ? "unregistered" : "registered", metadata: metadata)
         }
     }
-}
-
-private struct WeakRegistrationService: @unchecked Sendable {
-    weak var value: RegistrationService?
-    init(_ value: RegistrationService) { self.value = value }
 }
