@@ -29,34 +29,15 @@ machine). Needs root (sipp plays pcaps through a raw socket; dumpcap captures lo
 """
 import argparse, csv, glob, json, os, re, resource, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loadstats import percentile, cpu_seconds, peak_rss_kb  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 AUDIO_PCAP_TOOL = os.path.join(ROOT, "Tests", "InteropTests", "Fixtures", "sipp", "gen_audio_pcap.py")
 SERVER_SIP, UAC_SIP, UAS_SIP = 5099, 5098, 5097
 UAC_MEDIA, UAS_MEDIA = 60000, 62000
 HTTP = 8099
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, int(round(p / 100.0 * (len(values) - 1)))))
-    return values[k]
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def peak_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def active_calls():

@@ -12,27 +12,11 @@ by tshark on what the server sent during the hold.
 """
 import argparse, csv, glob, os, re, resource, shutil, signal, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loadstats import percentile, cpu_seconds, peak_rss_kb  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, int(round(p / 100.0 * (len(values) - 1)))))
-    return values[k]
-
-def proc_stat(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime, seconds
-
-def peak_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 def main():
     ap = argparse.ArgumentParser()
@@ -66,7 +50,7 @@ access-numbers:
                                "--data-dir", os.path.join(work, "data"), "--log-level", "warning"],
                               stdout=log, stderr=subprocess.STDOUT, cwd=work)
     time.sleep(1.5)
-    cpu0 = proc_stat(server.pid)
+    cpu0 = cpu_seconds(server.pid)
     media_port = 60000
     if a.rate:
         total = int(a.rate * a.seconds)
@@ -91,7 +75,7 @@ access-numbers:
                                   "-w", pcap, "-a", f"duration:{a.capture_secs}", "-q"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sipp.wait()
-    cpu = proc_stat(server.pid) - cpu0
+    cpu = cpu_seconds(server.pid) - cpu0
     rss = peak_rss_kb(server.pid)
     server.send_signal(signal.SIGTERM)
     try:
