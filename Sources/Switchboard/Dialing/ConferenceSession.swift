@@ -403,14 +403,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
 
     /// What the others hear when a party leaves: two short descending beeps (700 Hz,
     /// then 450 Hz, 150 ms each, 50 ms apart), synthesised so no prompt file is needed.
-    static let leaveTone: Prompt = {
-        var samples: [Int16] = []
-        for (index, hertz) in [700.0, 450.0].enumerated() {
-            for n in 0..<1200 {
-                samples.append(Int16(6000 * sin(2 * Double.pi * hertz * Double(n) / 8000)))
-            }
-            if index == 0 { samples += [Int16](repeating: 0, count: 400) }
-        }
-        return Prompt(name: "conference-leave-tone", language: "", samples: samples)
-    }()
+    static let leaveTone = Prompt(name: "conference-leave-tone", language: "", samples: ToneCadence.samples([
+        .tone(hertz: 700, milliseconds: 150), .silence(milliseconds: 50), .tone(hertz: 450, milliseconds: 150),
+    ], amplitude: 6000))
 }

@@ -6,13 +6,8 @@ import Media
 /// cadence), synthesised so no prompt file is needed.
 enum RingbackTone {
     /// One cadence at 8 kHz: 1 s of tone, 4 s of silence.
-    static let cadenceSamples: [Int16] = {
-        var samples = [Int16](repeating: 0, count: 5 * 8000)
-        for n in 0..<8000 {
-            samples[n] = Int16(6000 * sin(2 * Double.pi * 425 * Double(n) / 8000))
-        }
-        return samples
-    }()
+    static let cadenceSamples = ToneCadence.samples([.tone(hertz: 425, milliseconds: 1000), .silence(milliseconds: 4000)],
+                                                    amplitude: 6000)
 
     static let cadence = Prompt(name: "ringback-tone", language: "", samples: cadenceSamples)
 

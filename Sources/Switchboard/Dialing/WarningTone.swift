@@ -5,15 +5,9 @@ import Media
 /// "the call is cut when credit runs out, after a warning tone"): three 200 ms beeps of
 /// 425 Hz (the ITU-T E.180 tone frequency) 200 ms apart, synthesised so no prompt file is needed.
 enum WarningTone {
-    static let prompt: Prompt = {
-        let rate = 8000.0
-        var samples: [Int16] = []
-        for beep in 0..<3 {
-            for n in 0..<1600 {
-                samples.append(Int16(8000 * sin(2 * Double.pi * 425 * Double(n) / rate)))
-            }
-            if beep < 2 { samples += [Int16](repeating: 0, count: 1600) }
-        }
-        return Prompt(name: "warning-tone", language: "", samples: samples)
-    }()
+    static let prompt = Prompt(name: "warning-tone", language: "", samples: ToneCadence.samples([
+        .tone(hertz: 425, milliseconds: 200), .silence(milliseconds: 200),
+        .tone(hertz: 425, milliseconds: 200), .silence(milliseconds: 200),
+        .tone(hertz: 425, milliseconds: 200),
+    ], amplitude: 8000))
 }
