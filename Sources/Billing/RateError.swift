@@ -9,6 +9,8 @@ public enum RateError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicatePrefix(String)
     /// No prefix of the plan matches the number: the destination is not served (blocked).
     case noRate(number: String, plan: String)
+    /// The plan blocks the number's prefix (premium and other fraud-prone destinations).
+    case blocked(number: String, prefix: String, plan: String)
     case invalidDuration(Int)
 
     public var description: String {
@@ -19,6 +21,7 @@ public enum RateError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .currencyMismatch(expected, found): return "currency mismatch: expected \(expected), found \(found)"
         case let .duplicatePrefix(prefix): return "prefix \(prefix) appears more than once"
         case let .noRate(number, plan): return "no rate for \(number) in plan \(plan)"
+        case let .blocked(number, prefix, plan): return "\(number) is blocked by plan \(plan) (prefix \(prefix))"
         case let .invalidDuration(seconds): return "invalid duration \(seconds) s: must not be negative"
         }
     }

@@ -8,20 +8,33 @@ public struct RatePlan: Sendable {
     /// the B leg costs money, as on most "free callback" offers.
     public var chargesALeg: Bool
     public var table: RateTable
+    /// Destinations the plan refuses whatever its rates say (premium numbers): a number
+    /// starting with one of these has no rate, so it is neither credit-checked nor dialled.
+    public var blockedPrefixes: [String]
 
-    /// All rates must be in the plan's currency.
-    public init(name: String, currency: String, chargesALeg: Bool, rates: [Rate]) throws(RateError) {
+    /// All rates must be in the plan's currency; blocked prefixes are digits only.
+    public init(name: String, currency: String, chargesALeg: Bool, rates: [Rate],
+                blockedPrefixes: [String] = []) throws(RateError) {
         for rate in rates where rate.currency != currency {
             throw .currencyMismatch(expected: currency, found: rate.currency)
+        }
+        for prefix in blockedPrefixes where prefix.isEmpty || !prefix.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            throw .invalidPrefix(prefix)
         }
         self.name = name
         self.currency = currency
         self.chargesALeg = chargesALeg
         self.table = try RateTable(rates: rates)
+        self.blockedPrefixes = blockedPrefixes
     }
 
-    /// The rate for a number; throws `noRate` when the destination is not served.
+    /// The rate for a number; throws `blocked` for a blocked prefix, `noRate` when the
+    /// destination is not served.
     public func rate(for number: String) throws(RateError) -> Rate {
+        let dialled = number.hasPrefix("+") ? number.dropFirst() : Substring(number)
+        if let prefix = blockedPrefixes.first(where: { dialled.hasPrefix($0) }) {
+            throw .blocked(number: number, prefix: prefix, plan: name)
+        }
         guard let rate = table.rate(for: number) else { throw .noRate(number: number, plan: name) }
         return rate
     }

@@ -69,6 +69,23 @@ final class RatingTests: XCTestCase {
                                       increments: .perSecond))
     }
 
+    func testABlockedPrefixRefusesTheNumberWhateverTheRates() throws {
+        let plan = try RatePlan(name: "std", currency: "EUR", chargesALeg: false,
+                                rates: [rate("49", "0.0600"), rate("", "0.5000")], blockedPrefixes: ["49900", "0900"])
+        XCTAssertEqual(try plan.rate(for: "4930123").prefix, "49")
+        XCTAssertThrowsError(try plan.rate(for: "4990012345")) {
+            XCTAssertEqual($0 as? RateError, .blocked(number: "4990012345", prefix: "49900", plan: "std"))
+        }
+        XCTAssertThrowsError(try plan.rate(for: "+4990012345"))
+        XCTAssertThrowsError(try plan.rate(for: "0900123")) {
+            XCTAssertEqual("\($0)", "0900123 is blocked by plan std (prefix 0900)")
+        }
+        XCTAssertThrowsError(try plan.quote(leg: .b, to: "0900123", answeredSeconds: 10))
+        XCTAssertThrowsError(try RatePlan(name: "bad", currency: "EUR", chargesALeg: false, rates: [], blockedPrefixes: ["09x"])) {
+            XCTAssertEqual($0 as? RateError, .invalidPrefix("09x"))
+        }
+    }
+
     func testLookupOnALargeDeckMatchesLinearScan() throws {
         var rates: [Rate] = []
         var generator = SystemRandomNumberGenerator()

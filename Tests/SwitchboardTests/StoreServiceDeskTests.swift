@@ -155,6 +155,15 @@ final class StoreServiceDeskTests: XCTestCase {
         assertResult(await ask(.creditCheck(destination: "3312345678"), login: "4711"), .credit(.blocked))
     }
 
+    func testAPrefixTheAccountsPlanBlocksIsBlockedThoughRated() async throws {
+        try store.importRates(plan: "std", currency: "EUR", chargesALeg: true, rates: [
+            try rate("49", "0.0600", fee: "0", 60, 60), try rate("1000", "0.0200", fee: "0", 1, 1),
+        ], blockedPrefixes: ["49900"], at: clock.addingTimeInterval(1))
+        assertResult(await ask(.creditCheck(destination: "4990012345"), login: "4711"), .credit(.blocked))
+        assertResult(await ask(.creditCheck(destination: "4930123456"), login: "4711"),
+                     .credit(.ok(maxDurationSeconds: 1200, ratePerMinute: Decimal(string: "0.06")!)))
+    }
+
     func testCreditCheckWithoutBoundAccountFails() async throws {
         guard case .failed(let reason) = await ask(.creditCheck(destination: "4930123456")) else {
             return XCTFail("expected failure")

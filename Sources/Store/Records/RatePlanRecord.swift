@@ -8,7 +8,11 @@ public struct RatePlanRecord: Codable, Sendable, Hashable, Identifiable, Fetchab
     public var name: String
     public var currency: String
     public var chargesALeg: Bool
+    /// Comma-separated prefixes the plan blocks (migration "v5 blocked prefixes").
+    public var blockedPrefixes: String = ""
     public var updatedAt: Date
+
+    public var blockedPrefixList: [String] { blockedPrefixes.split(separator: ",").map(String.init) }
 
     public enum Columns {
         public static let name = Column(CodingKeys.name)

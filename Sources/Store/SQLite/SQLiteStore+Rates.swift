@@ -4,9 +4,11 @@ import GRDB
 
 extension SQLiteStore: RateStore {
     @discardableResult
-    public func importRates(plan name: String, currency: String, chargesALeg: Bool, rates: [Rate], at now: Date) throws -> Int {
-        // Build the plan first: it checks currencies and duplicate prefixes before any write.
-        _ = try RatePlan(name: name, currency: currency, chargesALeg: chargesALeg, rates: rates)
+    public func importRates(plan name: String, currency: String, chargesALeg: Bool, rates: [Rate],
+                            blockedPrefixes: [String], at now: Date) throws -> Int {
+        // Build the plan first: it checks currencies, duplicate and blocked prefixes before any write.
+        _ = try RatePlan(name: name, currency: currency, chargesALeg: chargesALeg, rates: rates,
+                         blockedPrefixes: blockedPrefixes)
         try writer.write { db in
             var record = try RatePlanRecord.filter(RatePlanRecord.Columns.name == name).fetchOne(db)
                 ?? RatePlanRecord(id: nil, name: name, currency: currency, chargesALeg: chargesALeg, updatedAt: now)
@@ -16,6 +18,7 @@ extension SQLiteStore: RateStore {
             }
             record.currency = currency
             record.chargesALeg = chargesALeg
+            record.blockedPrefixes = blockedPrefixes.joined(separator: ",")
             record.updatedAt = now
             try record.save(db)
             guard let planID = record.id else { throw StoreError.unknownRatePlan(name) }
@@ -50,7 +53,8 @@ extension SQLiteStore: RateStore {
             return try ratePlan(named: name)
         }
         let plan = try RatePlan(name: record.name, currency: record.currency, chargesALeg: record.chargesALeg,
-                                rates: rows.map { try $0.rate(currency: record.currency) })
+                                rates: rows.map { try $0.rate(currency: record.currency) },
+                                blockedPrefixes: record.blockedPrefixList)
         ratePlanCache.store(plan, updatedAt: record.updatedAt)
         return plan
     }

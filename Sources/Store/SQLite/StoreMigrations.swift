@@ -232,6 +232,9 @@ enum StoreMigrations {
                 CREATE INDEX callbackRequest_account ON callbackRequest(accountID, createdAt);
                 """)
         }
+        migrator.registerMigration("v5 blocked prefixes") { db in
+            try db.execute(sql: "ALTER TABLE ratePlan ADD COLUMN blockedPrefixes TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

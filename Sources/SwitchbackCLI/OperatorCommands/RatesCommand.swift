@@ -35,6 +35,9 @@ public struct RatesCommand: ParsableCommand {
         @Option(help: "Currency of the deck's amounts.") var currency: String = AccountsCommand.defaultCurrency
         @Flag(name: .customLong("charge-a-leg"), help: "Charge the A leg (to the user) of callbacks too.")
         var chargeALeg = false
+        @Option(name: .customLong("block"),
+                help: "A destination prefix the plan refuses whatever its rates say (premium numbers); repeatable.")
+        var blockedPrefixes: [String] = []
 
         public init() {}
 
@@ -53,8 +56,15 @@ public struct RatesCommand: ParsableCommand {
             }
             guard !rates.isEmpty else { throw OperatorCommandError("\(file): no rates found; nothing imported") }
             let store = try data.openStore()
-            let count = try store.importRates(plan: plan, currency: currency, chargesALeg: chargeALeg, rates: rates, at: Date())
-            OperatorConsole.line("imported \(count) rates into plan \(plan) (\(currency), A leg \(chargeALeg ? "charged" : "free"))")
+            let count: Int
+            do {
+                count = try store.importRates(plan: plan, currency: currency, chargesALeg: chargeALeg, rates: rates,
+                                              blockedPrefixes: blockedPrefixes, at: Date())
+            } catch let error as RateError {
+                throw OperatorCommandError("--block: \(error); nothing imported")
+            }
+            let blocked = blockedPrefixes.isEmpty ? "" : ", blocks \(blockedPrefixes.joined(separator: " "))"
+            OperatorConsole.line("imported \(count) rates into plan \(plan) (\(currency), A leg \(chargeALeg ? "charged" : "free")\(blocked))")
         }
     }
 
@@ -104,9 +114,11 @@ public struct RatesCommand: ParsableCommand {
             let store = try data.openStore()
             let rows = try store.ratePlans().map { record in
                 [record.name, record.currency, record.chargesALeg ? "charged" : "free",
-                 String(try store.ratePlan(named: record.name)?.table.count ?? 0), OperatorText.timestamp(record.updatedAt)]
+                 String(try store.ratePlan(named: record.name)?.table.count ?? 0),
+                 record.blockedPrefixList.isEmpty ? "-" : record.blockedPrefixList.joined(separator: " "),
+                 OperatorText.timestamp(record.updatedAt)]
             }
-            OperatorConsole.line(OperatorText.table(["PLAN", "CUR", "A LEG", "RATES", "UPDATED"], rows))
+            OperatorConsole.line(OperatorText.table(["PLAN", "CUR", "A LEG", "RATES", "BLOCKED", "UPDATED"], rows))
         }
     }
 }

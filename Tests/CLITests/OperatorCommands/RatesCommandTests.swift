@@ -53,6 +53,17 @@ final class RatesCommandTests: XCTestCase {
         XCTAssertThrowsError(try runOperatorCommand(RatesCommand.self, ["quote", "--plan", "gold", "--to", "331", "--seconds", "5"], in: directory)) {
             XCTAssertEqual(operatorErrorMessage($0), "no rate plan \"gold\"")
         }
+        // A plan can block premium prefixes its rates would otherwise serve.
+        XCTAssertEqual(try runOperatorCommand(RatesCommand.self, ["import", "guarded", deck, "--block", "3389", "--block", "1900"],
+                                              in: directory),
+                       "imported 4 rates into plan guarded (EUR, A leg free, blocks 3389 1900)\n")
+        XCTAssertThrowsError(try runOperatorCommand(RatesCommand.self, ["quote", "--plan", "guarded", "--to", "33891234", "--seconds", "5"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "33891234 is blocked by plan guarded (prefix 3389)")
+        }
+        XCTAssertTrue(try runOperatorCommand(RatesCommand.self, ["list"], in: directory).contains("guarded   EUR  free     4      3389 1900"))
+        XCTAssertThrowsError(try runOperatorCommand(RatesCommand.self, ["import", "broken", deck, "--block", "19x"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "--block: invalid prefix \"19x\": digits only; nothing imported")
+        }
         XCTAssertThrowsError(try RatesCommand.parseAsRoot(["quote", "--plan", "standard", "--to", "331", "--seconds", "5", "--leg", "c"]))
         XCTAssertThrowsError(try RatesCommand.parseAsRoot(["quote", "--plan", "standard", "--to", "331", "--seconds=-5"]))
     }
