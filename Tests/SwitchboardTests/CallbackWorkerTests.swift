@@ -120,6 +120,41 @@ final class CallbackWorkerTests: XCTestCase {
         await worker.stop()
     }
 
+    func testANumberTheRequesterChoseMustBeOnTheAccountsAllowList() async throws {
+        let store = try SQLiteStore.inMemory()
+        let alice = try store.createAccount(NewAccount(login: "alice", password: "p", sipRealm: "r",
+                                                       initialBalance: .zero("EUR"), forwardNumber: "4930777"), at: start).id!
+        _ = try store.authoriseCallerID("4930555", account: alice, at: start)
+        let clock = TestClock(start)
+        let dialer = ScriptedDialer { _ in [.answered, .ended] }
+        let worker = CallbackWorker(store: store, dialer: dialer,
+                                    limits: CallbackLimits(concurrentPerAccount: 10, perHourPerAccount: 100, postponement: .seconds(5)),
+                                    name: "test", pollInterval: .milliseconds(20), now: { clock.now }, logger: logger)
+        func web(_ number: String, account: Int64?) -> NewCallbackRequest {
+            NewCallbackRequest(accountID: account, campaign: "web-callback", trigger: "web", originNumber: number,
+                               destinations: ["4989123"], notBefore: start)
+        }
+        let stranger = try store.enqueueCallback(web("4930999", account: alice), at: start).id!
+        let ownPhone = try store.enqueueCallback(web("+4930555", account: alice), at: start).id!
+        let forward = try store.enqueueCallback(web("4930777", account: alice), at: start).id!
+        let nobody = try store.enqueueCallback(web("4930555", account: nil), at: start).id!
+        let ani = try store.enqueueCallback(request("4930999", account: alice), at: start).id!
+        try await worker.start()
+        try waitUntil("all are decided") {
+            try [stranger, ownPhone, forward, nobody, ani].allSatisfy {
+                [.failed, .completed].contains(try store.callbackRequest(id: $0)?.state)
+            }
+        }
+        XCTAssertEqual(try store.callbackRequest(id: stranger)?.state, .failed)
+        XCTAssertEqual(try store.callbackRequest(id: stranger)?.lastError,
+                       "4930999 is not on the allow-list of account alice (its caller IDs and forward number)")
+        XCTAssertEqual(try store.callbackRequest(id: nobody)?.lastError,
+                       "a web callback to 4930555 has no account to check it against")
+        // The network gave the ANI trigger its number: no allow-list applies.
+        XCTAssertEqual(Set(dialer.placed), [ownPhone, forward, ani])
+        await worker.stop()
+    }
+
     func testAnAccountOverItsConcurrencyLimitWaitsAndOverItsHourlyLimitIsRefused() async throws {
         let store = try SQLiteStore.inMemory()
         let alice = try store.createAccount(NewAccount(login: "alice", password: "p", sipRealm: "r",

@@ -13,7 +13,10 @@ import Store
 /// (requests queued by another process — the CLI, a second node — are seen that way).
 /// Nothing lives only here: every decision is written to the store before it is acted on.
 public actor CallbackWorker {
-    private let store: any CallbackQueueStore
+    /// The queue, and the accounts whose allow-lists a requested number is checked against.
+    public typealias Backend = CallbackQueueStore & AccountStore & CallerIDStore
+
+    private let store: any Backend
     private let dialer: any CallbackDialer
     private let retry: CallbackRetryPolicy
     private let limits: CallbackLimits
@@ -31,7 +34,7 @@ public actor CallbackWorker {
     private var woken = false
     private var inFlight = 0
 
-    public init(store: any CallbackQueueStore, dialer: any CallbackDialer, retry: CallbackRetryPolicy = CallbackRetryPolicy(),
+    public init(store: any Backend, dialer: any CallbackDialer, retry: CallbackRetryPolicy = CallbackRetryPolicy(),
                 limits: CallbackLimits = CallbackLimits(), name: String = "switchback",
                 pollInterval: Duration = .milliseconds(250), maximumInFlight: Int = 500,
                 now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
@@ -133,6 +136,11 @@ public actor CallbackWorker {
     private func begin(_ request: CallbackRequest, claimedAlongside: Int) {
         guard let id = request.id else { return }
         do {
+            if case .refused(let reason) = try originVerdict(request) {
+                try store.failCallback(id: id, error: reason, retryAt: nil, at: now())
+                logger.notice("callback refused", metadata: ["request": "\(id)", "reason": "\(reason)"])
+                return
+            }
             if let account = request.accountID {
                 let hourAgo = request.createdAt.addingTimeInterval(-3600)
                 let createdBefore = try store.callbacksCreated(account: account, before: id, since: hourAgo)
@@ -170,6 +178,16 @@ public actor CallbackWorker {
             }
             self.finished(request, reportedFinal: final)
         }
+    }
+
+    /// The fraud guard on the number to call (`CallbackOriginPolicy`).
+    private func originVerdict(_ request: CallbackRequest) throws -> CallbackOriginPolicy.Verdict {
+        guard !CallbackOriginPolicy.networkTriggers.contains(request.trigger) else { return .allowed }
+        let account = try request.accountID.flatMap { try store.account(id: $0) }
+        var allowList = try account?.id.map { try store.callerIDs(account: $0).map(\.number) } ?? []
+        if let forward = account?.forwardNumber { allowList.append(forward) }
+        return CallbackOriginPolicy.verdict(trigger: request.trigger, origin: request.originNumber,
+                                            account: account?.login, allowList: allowList)
     }
 
     /// Writes what happened to the queue; true for a final event.
