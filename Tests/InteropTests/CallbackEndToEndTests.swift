@@ -49,6 +49,8 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(invite.fromUser, Self.callerNumber, "callback.caller-number is presented")
         try assertTiming(invite, trigger: triggered, what: "ANI")
 
+        // The queue entry went calling-b → connected when the forward was bridged.
+        try server.waitForEvents(timeout: 10) { $0["message"] == "callback connected" }
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
         for node in ["login", "main-menu", "ask-number", "check", "call"] {

@@ -202,6 +202,7 @@ public actor CallbackWorker {
                 try store.advanceCallback(id: id, to: .callingB, error: nil, at: time)
             case .connected:
                 try store.advanceCallback(id: id, to: .connected, error: nil, at: time)
+                logger.info("callback connected", metadata: ["request": "\(id)"])
             case .bLegEnded:
                 try store.advanceCallback(id: id, to: .aAnswered, error: nil, at: time)
             case .ended:

@@ -541,8 +541,7 @@ final class InboundCall: @unchecked Sendable {
                 maximumParticipants: plan.maxParticipants,
                 balance: { context in await services.answer(.balance, context: context, billing: billing) },
                 finish: { outcome in call.value?.dialEnded(id, outcome) })
-            dial = conference
-            conference.start()
+            begin(conference)
             return
         }
         let session = DialSession(
@@ -550,6 +549,11 @@ final class InboundCall: @unchecked Sendable {
             services: services, log: log, context: interpreter.context, aLegCallID: callID,
             balance: { context in await services.answer(.balance, context: context, billing: billing) },
             finish: { outcome in call.value?.dialEnded(id, outcome) })
+        begin(session)
+    }
+
+    private func begin(_ session: any ForwardSession) {
+        if case .callback(_, let events) = origin { session.onConnected = { events.report(.connected) } }
         dial = session
         session.start()
     }

@@ -76,6 +76,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private let aLegCallID: String
     private let balance: @Sendable (CallContext) async -> ServiceResult
     private var finish: ((DialOutcome) -> Void)?
+    var onConnected: (() -> Void)?
 
     private var phase = Phase.idle
     private var localEnd: LocalEnd?
@@ -241,6 +242,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func joined(_ leg: Leg, _ negotiated: NegotiatedAudio) {
         guard phase == .running, !leg.isOver, let media = leg.media, let conference else { return }
         roster.joined(leg.index)
+        onConnected?()
+        onConnected = nil
         log.event("conference joined", ["b-call-id": leg.call?.callID ?? "", "number": leg.route.dialled,
                                         "codec": "\(negotiated.codec)",
                                         "remote": "\(negotiated.remoteAddress):\(negotiated.remotePort)",

@@ -42,6 +42,7 @@ final class DialSession: @unchecked Sendable {
     private let aLegCallID: String
     private let balance: @Sendable (CallContext) async -> ServiceResult
     private var finish: ((DialOutcome) -> Void)?
+    var onConnected: (() -> Void)?
 
     private var phase = Phase.idle
     private var localEnd: LocalEnd?
@@ -220,6 +221,8 @@ final class DialSession: @unchecked Sendable {
                 self.bridge = bridge
                 phase = .bridged
                 log.event("bridged", ["b-call-id": call.callID])
+                onConnected?()
+                onConnected = nil
                 armTimeLimit()
             case .failure(let error):
                 log.problem("bridge failed", ["reason": "\(error)"])

@@ -10,6 +10,9 @@ protocol ForwardSession: AnyObject {
     func digit(_ digit: Character)
     /// The A leg is gone: end every outbound leg, report nothing.
     func aLegEnded()
+    /// Called once, when the A leg first talks to somebody (bridged, or the first party
+    /// joined): a callback's queue entry becomes `connected` then.
+    var onConnected: (() -> Void)? { get set }
 }
 
 extension DialSession: ForwardSession {}
