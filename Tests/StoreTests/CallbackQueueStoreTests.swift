@@ -190,7 +190,7 @@ final class CallbackQueueStoreTests: XCTestCase {
             }
         }
         let store = try SQLiteStore(writer: queue, passwordHasher: fastHasher)
-        XCTAssertEqual(try store.appliedMigrations().last, "v4 callback states")
+        XCTAssertTrue(try store.appliedMigrations().contains("v4 callback states"))
         let states = try store.callbackRequests(states: CallbackRequest.State.allCases).map(\.state)
         XCTAssertEqual(states, [.queued, .callingA, .completed, .failed, .cancelled])
         let first = try XCTUnwrap(store.callbackRequest(id: 1))
