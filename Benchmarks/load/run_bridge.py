@@ -30,7 +30,7 @@ machine). Needs root (sipp plays pcaps through a raw socket; dumpcap captures lo
 import argparse, csv, glob, json, os, re, resource, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadstats import percentile, cpu_seconds, peak_rss_kb  # noqa: E402
+from loadstats import percentile, cpu_seconds, peak_rss_kb, sipp_counts, sipp_rtts  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -58,29 +58,6 @@ def make_pcap(work, name, hertz, seconds):
                    check=True, stdout=subprocess.DEVNULL)
     shutil.copy(os.path.join(HERE, "bridge_uac.xml"), work)
     shutil.copy(os.path.join(HERE, "bridge_uas.xml"), work)
-
-
-def sipp_counts(work, scenario):
-    """(successful, failed) from the last row of sipp's -trace_stat file."""
-    stats = sorted(glob.glob(os.path.join(work, f"{scenario}_*_.csv")))
-    if not stats:
-        return 0, 0
-    rows = [r for r in csv.reader(open(stats[-1]), delimiter=";") if r]
-    header, last = rows[0], rows[-1]
-    return int(last[header.index("SuccessfulCall(C)")]), int(last[header.index("FailedCall(C)")])
-
-
-def rtts(work):
-    values = []
-    for path in glob.glob(os.path.join(work, "bridge_uac_*_rtt.csv")):
-        rows = list(csv.reader(open(path), delimiter=";"))
-        if not rows:
-            continue
-        column = rows[0].index("response_time_ms") if "response_time_ms" in rows[0] else 1
-        for row in rows[1:]:
-            if len(row) > column and row[column].replace(".", "", 1).isdigit():
-                values.append(float(row[column]))
-    return values
 
 
 def rtp_streams(pcap):
@@ -213,9 +190,9 @@ access-numbers:
     except subprocess.TimeoutExpired:
         server.kill()
 
-    ok, failed = sipp_counts(work, "bridge_uac")
-    pstn_ok, pstn_failed = sipp_counts(work, "bridge_uas")
-    times = rtts(work)
+    ok, failed = sipp_counts(glob.glob(os.path.join(work, "bridge_uac_*_.csv")))
+    pstn_ok, pstn_failed = sipp_counts(glob.glob(os.path.join(work, "bridge_uas_*_.csv")))
+    times = sipp_rtts(glob.glob(os.path.join(work, "bridge_uac_*_rtt.csv")))
     figures = {
         "mode": "rate" if a.rate else "concurrent", "offered": total, "rate": rate, "hold_ms": a.hold_ms,
         "successful": ok, "failed": failed, "pstn_successful": pstn_ok, "pstn_failed": pstn_failed,

@@ -13,7 +13,7 @@ by tshark on what the server sent during the hold.
 import argparse, csv, glob, os, re, resource, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadstats import percentile, cpu_seconds, peak_rss_kb  # noqa: E402
+from loadstats import percentile, cpu_seconds, peak_rss_kb, sipp_counts, sipp_rtts  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -82,22 +82,8 @@ access-numbers:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.kill()
-    stats = sorted(glob.glob(os.path.join(work, "*_.csv")) + glob.glob(os.path.join(work, "load_uac_*[0-9].csv")))
-    ok = failed = 0
-    if stats:
-        rows = list(csv.reader(open(stats[-1]), delimiter=";"))
-        header, last = rows[0], rows[-1]
-        ok = int(last[header.index("SuccessfulCall(C)")])
-        failed = int(last[header.index("FailedCall(C)")])
-    rtts = []
-    for path in glob.glob(os.path.join(work, "*_rtt.csv")):
-        rows = list(csv.reader(open(path), delimiter=";"))
-        if not rows:
-            continue
-        column = rows[0].index("response_time_ms") if "response_time_ms" in rows[0] else 1
-        for row in rows[1:]:
-            if len(row) > column and row[column].replace(".", "", 1).isdigit():
-                rtts.append(float(row[column]))
+    ok, failed = sipp_counts(glob.glob(os.path.join(work, "*_.csv")) + glob.glob(os.path.join(work, "load_uac_*[0-9].csv")))
+    rtts = sipp_rtts(glob.glob(os.path.join(work, "*_rtt.csv")))
     print(f"offered calls        {total}" + (f" at {a.rate}/s" if a.rate else f" held {a.hold_ms} ms each"))
     print(f"successful / failed  {ok} / {failed}  ({100.0 * failed / max(1, ok + failed):.3f} % failed)")
     print(f"INVITE->200 ms       p50 {percentile(rtts, 50):.2f}  p95 {percentile(rtts, 95):.2f}  p99 {percentile(rtts, 99):.2f}  max {max(rtts) if rtts else float('nan'):.2f}  (n={len(rtts)})")
