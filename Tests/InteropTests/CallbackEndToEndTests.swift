@@ -187,26 +187,17 @@ final class CallbackEndToEndTests: XCTestCase {
     /// idempotency window is 1 s so a second trigger is a new request.
     private func startServer(data: URL, script: String, userPort: Int, calleePort: Int, name: String) throws -> ServerProcess {
         let root = InteropPaths.packageRoot.path
-        return try ServerProcess(accessNumbersYAML: #"  "1001": { campaign: ani-callback, callback: always }"#,
-                                 campaignsYAML: """
-                                   ani-callback: { script: \(script) }
-                                   did-callback: { script: \(root)/scripts/did-callback.yaml }
-                                 """,
-                                 extraYAML: """
-                                 trunks:
-                                   - name: users
-                                     uri: sip:127.0.0.1:\(userPort)
-                                     destinations: ["555"]
-                                   - name: pstn
-                                     uri: sip:127.0.0.1:\(calleePort)
-                                     destinations: ["49"]
-                                 callback:
-                                   delay: \(Int(Self.delaySeconds))s
-                                   caller-number: "\(Self.callerNumber)"
-                                   anumberhandling: 3
-                                   idempotency-window: 1s
-                                   did-campaign: did-callback
-                                 """, name: name, dataDirectory: data)
+        return try ServerProcess.callbacks(campaignsYAML: """
+                                             ani-callback: { script: \(script) }
+                                             did-callback: { script: \(root)/scripts/did-callback.yaml }
+                                           """,
+                                           userPort: userPort, calleePort: calleePort, callerNumber: Self.callerNumber,
+                                           callbackYAML: """
+                                             delay: \(Int(Self.delaySeconds))s
+                                             anumberhandling: 3
+                                             idempotency-window: 1s
+                                             did-campaign: did-callback
+                                           """, name: name, data: data)
     }
 
     /// When a trigger call was made: just before its INVITE, and once sipp saw the 486.

@@ -208,21 +208,12 @@ final class CallbackQueueTests: XCTestCase {
     /// presenting 7001, retried after 2 s, 3 attempts.
     private func startServer(data: URL?, userPort: Int, calleePort: Int, name: String) throws -> ServerProcess {
         let root = InteropPaths.packageRoot.path
-        return try ServerProcess(accessNumbersYAML: #"  "1001": { campaign: ani-callback, callback: always }"#,
-                                 campaignsYAML: "  ani-callback: { script: \(root)/scripts/ani-callback.yaml }",
-                                 extraYAML: """
-                                 trunks:
-                                   - name: users
-                                     uri: sip:127.0.0.1:\(userPort)
-                                     destinations: ["555"]
-                                   - name: pstn
-                                     uri: sip:127.0.0.1:\(calleePort)
-                                     destinations: ["49"]
-                                 callback:
-                                   delay: 3s
-                                   caller-number: "\(Self.callerNumber)"
-                                   retry: { attempts: 3, backoff: 2s }
-                                 """, name: name, dataDirectory: data)
+        return try ServerProcess.callbacks(campaignsYAML: "  ani-callback: { script: \(root)/scripts/ani-callback.yaml }",
+                                           userPort: userPort, calleePort: calleePort, callerNumber: Self.callerNumber,
+                                           callbackYAML: """
+                                             delay: 3s
+                                             retry: { attempts: 3, backoff: 2s }
+                                           """, name: name, data: data)
     }
 
     struct Queued {

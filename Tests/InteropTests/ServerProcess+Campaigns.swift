@@ -37,6 +37,30 @@ extension ServerProcess {
     }
 
     /// When the server logged `event` (its ISO 8601 `time` field, with fractional seconds).
+    /// A callback server: access number 1001 runs campaign ani-callback (`callback: always`),
+    /// users' phones (555…) behind trunk `users` at `userPort`, the PSTN (49…) behind trunk
+    /// `pstn` at `calleePort`; callbacks present `callerNumber`.
+    /// - Parameters:
+    ///   - campaignsYAML: the campaigns' lines (ani-callback's at least).
+    ///   - callbackYAML: more `callback:` settings, one per line, indented by two spaces.
+    static func callbacks(campaignsYAML: String, userPort: Int, calleePort: Int, callerNumber: String,
+                          callbackYAML: String, name: String, data: URL?) throws -> ServerProcess {
+        try ServerProcess(accessNumbersYAML: #"  "1001": { campaign: ani-callback, callback: always }"#,
+                          campaignsYAML: campaignsYAML,
+                          extraYAML: """
+                          trunks:
+                            - name: users
+                              uri: sip:127.0.0.1:\(userPort)
+                              destinations: ["555"]
+                            - name: pstn
+                              uri: sip:127.0.0.1:\(calleePort)
+                              destinations: ["49"]
+                          callback:
+                            caller-number: "\(callerNumber)"
+                          \(callbackYAML)
+                          """, name: name, dataDirectory: data)
+    }
+
     static func time(of event: [String: String]) -> Date? {
         let format = ISO8601DateFormatter()
         format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
