@@ -271,7 +271,7 @@ final class GoldenTranscriptTests: XCTestCase {
     func testAniCallbackTrigger() throws {
         try assertTranscript("ani-callback", { _ in }, """
         call: script ani-callback, caller 4930123456, dialled 1000
-        [trigger] callback 4930123456 in 3s node=login → done
+        [trigger] callback 4930123456 script=ani-callback node=login → done
         [trigger] → next: reject
         [reject] hangup: busy
 
@@ -327,7 +327,7 @@ final class GoldenTranscriptTests: XCTestCase {
         [login] authenticate pin (4 characters, not shown) → authenticated frank
         [login] remember-caller 4930123456 → done
         [login] → ok: schedule
-        [schedule] callback 4930123456 in 3s script=calling-card node=main-menu → done
+        [schedule] callback 4930123456 script=calling-card node=main-menu → done
         [schedule] → next: scheduled
         [scheduled] play: callback-scheduled
         [scheduled] hangup: normal
@@ -383,7 +383,7 @@ final class GoldenTranscriptTests: XCTestCase {
         call: script did-callback, caller 4930123456, dialled 1000
         [identify] authenticate did 1000 → authenticated gina
         [identify] → ok: schedule
-        [schedule] callback 4930444 in 3s script=calling-card node=main-menu → done
+        [schedule] callback 4930444 script=calling-card node=main-menu → done
         [schedule] → next: reject
         [reject] hangup: busy
 

@@ -101,7 +101,7 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(firstInvite.fromUser, Self.callerNumber)
         try assertTiming(firstInvite, trigger: triggered, what: "PIN")
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
-        XCTAssertEqual(try requests(data).first?["trigger"], "pin", "an unknown caller ID is a PIN callback")
+        XCTAssertEqual(try requests(data).first?["trigger"], "sip-pin", "an unknown caller ID is a PIN callback")
         XCTAssertEqual(try requests(data).first?["accountID"], "", "no account before the PIN")
         let firstPrompts = Self.pinPrompts(server)
         XCTAssertFalse(firstPrompts.isEmpty, "the first callback asked the PIN\n\(log())")
@@ -128,7 +128,7 @@ final class CallbackEndToEndTests: XCTestCase {
         try server.waitForEvents(count: 2, timeout: 10) { $0["message"] == "callback completed" }
         let rows = try requests(data)
         XCTAssertEqual(rows.count, 2, "\(rows)")
-        XCTAssertEqual(rows.last?["trigger"], "ani", "the remembered caller ID is an ANI callback: \(rows)")
+        XCTAssertEqual(rows.last?["trigger"], "sip-ani", "the remembered caller ID is an ANI callback: \(rows)")
         XCTAssertEqual(rows.last?["accountID"], try accountID(data, "alice"), "bound to alice")
         XCTAssertEqual(Self.pinPrompts(server).count, firstPrompts.count, "no PIN prompt on the second callback\n\(log())")
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" && $0["node"] == "login" }.count, 1,
@@ -164,7 +164,7 @@ final class CallbackEndToEndTests: XCTestCase {
         try assertTiming(invite, trigger: triggered, what: "DID")
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
         let row = try XCTUnwrap(requests(data).first)
-        XCTAssertEqual(row["trigger"], "did")
+        XCTAssertEqual(row["trigger"], "sip-did")
         XCTAssertEqual(row["originNumber"], forward)
         XCTAssertEqual(row["accountID"], try accountID(data, "bob"))
         XCTAssertEqual(row["state"], "completed")

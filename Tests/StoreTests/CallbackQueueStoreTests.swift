@@ -8,7 +8,7 @@ import XCTest
 final class CallbackQueueStoreTests: XCTestCase {
     private func request(_ number: String = "33612345678", key: String? = nil, account: Int64? = nil,
                          due: TimeInterval = 3) -> NewCallbackRequest {
-        NewCallbackRequest(sourceKey: key, accountID: account, campaign: "ani-callback", trigger: "ani",
+        NewCallbackRequest(sourceKey: key, accountID: account, campaign: "ani-callback", trigger: .sipANI,
                            originNumber: number, destinations: [], callerID: "1001", accessNumber: "1001",
                            notBefore: at(due))
     }
@@ -200,7 +200,7 @@ final class CallbackQueueStoreTests: XCTestCase {
         // The key is still unique, and the new columns take values.
         XCTAssertEqual(try store.enqueueCallback(request(key: "k1"), at: at(5)).id, 1)
         let new = try store.enqueueCallback(NewCallbackRequest(
-            accountID: nil, campaign: "c", trigger: "did", originNumber: "49301", destinations: [], accessNumber: "4930555",
+            accountID: nil, campaign: "c", trigger: .sipDID, originNumber: "49301", destinations: [], accessNumber: "4930555",
             script: "calling-card", node: "main-menu", notBefore: at(5)), at: at(5))
         XCTAssertEqual(try store.callbackRequest(id: new.id!)?.node, "main-menu")
         XCTAssertEqual(try store.callbackRequest(id: new.id!)?.accessNumber, "4930555")
@@ -213,7 +213,7 @@ final class CallbackBatchClaimTests: XCTestCase {
         var ids: [Int64] = []
         for (index, due) in [5.0, 1, 3, 2, 100].enumerated() {
             ids.append(try store.enqueueCallback(NewCallbackRequest(
-                accountID: nil, campaign: "c", trigger: "web", originNumber: "\(index)", destinations: [],
+                accountID: nil, campaign: "c", trigger: .web, originNumber: "\(index)", destinations: [],
                 notBefore: at(due)), at: at(0)).id!)
         }
         let first = try store.claimDueCallbacks(worker: "w", limit: 2, at: at(10))

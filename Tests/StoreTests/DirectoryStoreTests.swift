@@ -72,7 +72,7 @@ final class DirectoryStoreTests: XCTestCase {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let request = NewCallbackRequest(sourceKey: "spool:/var/spool/tx:0", accountID: nil, campaign: "web-callback",
-                                         trigger: "spool", originNumber: "331", destinations: ["441", "442"], notBefore: at(3))
+                                         trigger: .spool, originNumber: "331", destinations: ["441", "442"], notBefore: at(3))
         let queuedID: Int64
         do {
             let store = try SQLiteStore(dataDirectory: directory, passwordHasher: fastHasher)
@@ -113,14 +113,14 @@ final class UnbilledLegTests: XCTestCase {
         let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
         let id = try store.makeAccount("alice", balance: "3").id!
         let leg = try store.recordUnbilledLeg(UnbilledCallLeg(
-            accountID: id, campaign: "ani-callback", trigger: "ani", leg: .a, fromNumber: "33612345678", toNumber: "1001",
+            accountID: id, campaign: "ani-callback", trigger: "sip-ani", leg: .a, fromNumber: "33612345678", toNumber: "1001",
             startedAt: at(0), endedAt: at(2), disposition: .busy, sipCause: 486))
         XCTAssertFalse(leg.isOpen)
         XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.sipCause), [486])
         XCTAssertEqual(try store.account(id: id)?.balance, eur("3"))
         XCTAssertEqual(try store.recoverOpenLegs(at: at(10)), [])
         let anonymous = try store.recordUnbilledLeg(UnbilledCallLeg(
-            accountID: nil, campaign: nil, trigger: "ani", leg: .a, fromNumber: "999", toNumber: "1001",
+            accountID: nil, campaign: nil, trigger: "sip-ani", leg: .a, fromNumber: "999", toNumber: "1001",
             startedAt: at(5), endedAt: at(6), disposition: .failed, sipCause: 403))
         XCTAssertNil(anonymous.accountID)
         XCTAssertEqual(try store.callLegs(since: at(3), account: nil).count, 1)

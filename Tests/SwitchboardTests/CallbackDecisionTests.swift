@@ -86,7 +86,7 @@ final class CallbackDecisionTests: XCTestCase {
                                                    anumberhandling: handling, freeIVRAccess: nil), .callBack(.pin))
         }
         XCTAssertEqual(CallbackTrigger.pin.account, nil)
-        XCTAssertEqual(CallbackTrigger.pin.kind, "pin")
+        XCTAssertEqual(CallbackTrigger.pin.callTrigger, .sipPIN)
     }
 
     func testWithheldCallerIDCannotBeCalledBackButADIDCan() {
@@ -99,7 +99,7 @@ final class CallbackDecisionTests: XCTestCase {
         let did = CallerStanding(.personalDID(account: 4), callerIDPresent: false)
         XCTAssertEqual(CallbackDecision.decide(mode: .always, campaign: "c", caller: did, anumberhandling: .disabled,
                                                freeIVRAccess: nil), .callBack(.did(account: 4)))
-        XCTAssertEqual(CallbackTrigger.did(account: 4).kind, "did")
+        XCTAssertEqual(CallbackTrigger.did(account: 4).callTrigger, .sipDID)
     }
 
     func testModesParseFromNamesCodesAndScriptIDs() {

@@ -62,8 +62,10 @@ final class CallbackRouterTests: XCTestCase {
                                     mediaLoops: [loop], prompts: PromptLibrary(root: soundsRoot), promptCatalog: promptCatalog,
                                     mediaAddress: "127.0.0.1", serviceDesk: StoreServiceDesk(store: store))
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
-        router.callbackTriggers = CallbackTriggerDesk(store: store, credentials: AccountCredentials(store: store),
-                                                      realm: configuration.sip.domain)
+        var triggers = CallbackTriggerDesk(store: store, credentials: AccountCredentials(store: store),
+                                           realm: configuration.sip.domain)
+        triggers.scheduler = CallbackScheduler(store: store, catalog: catalog)
+        router.callbackTriggers = triggers
         endpoint.user = router
         try await endpoint.start().get()
         let endpoint = self.endpoint!
@@ -106,7 +108,7 @@ final class CallbackRouterTests: XCTestCase {
         XCTAssertEqual(queued.count, 1)
         let request = try XCTUnwrap(queued.first)
         XCTAssertEqual(request.state, .queued)
-        XCTAssertEqual(request.trigger, "ani")
+        XCTAssertEqual(request.trigger, .sipANI)
         XCTAssertEqual(request.originNumber, "4930111")
         XCTAssertEqual(request.accountID, alice.id)
         XCTAssertEqual(request.callerID, "1001")
@@ -124,7 +126,7 @@ final class CallbackRouterTests: XCTestCase {
         run = try sipp("callback-trigger-caller.xml", service: "1001", keys: ["caller": "4930999"])
         XCTAssertEqual(run.status, 0, run.output)
         let pin = try XCTUnwrap(try store.callbackRequests(states: [.queued]).first { $0.originNumber == "4930999" })
-        XCTAssertEqual(pin.trigger, "pin")
+        XCTAssertEqual(pin.trigger, .sipPIN)
         XCTAssertNil(pin.accountID)
     }
 
@@ -133,7 +135,7 @@ final class CallbackRouterTests: XCTestCase {
         let run = try sipp("cancel.xml", service: "1006", keys: [:])
         XCTAssertEqual(run.status, 0, run.output)
         let request = try XCTUnwrap(try store.callbackRequests(states: [.queued]).first)
-        XCTAssertEqual(request.trigger, "pin")
+        XCTAssertEqual(request.trigger, .sipPIN)
         XCTAssertEqual(request.originNumber, "5551234")
         XCTAssertEqual(request.accessNumber, "1006")
     }
@@ -142,7 +144,7 @@ final class CallbackRouterTests: XCTestCase {
         let run = try sipp("callback-trigger-caller.xml", service: "4930500", keys: ["caller": "anonymous"])
         XCTAssertEqual(run.status, 0, run.output)
         let request = try XCTUnwrap(try store.callbackRequests(states: [.queued]).first)
-        XCTAssertEqual(request.trigger, "did")
+        XCTAssertEqual(request.trigger, .sipDID)
         XCTAssertEqual(request.originNumber, "4930777")
         XCTAssertEqual(request.accountID, alice.id)
         XCTAssertEqual(request.script, "calling-card")

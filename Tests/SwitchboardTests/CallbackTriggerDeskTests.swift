@@ -91,47 +91,83 @@ final class CallbackTriggerDeskTests: XCTestCase {
         XCTAssertEqual(refused.digest, .refuse(status: 403, reason: "unknown user or wrong password"))
     }
 
+    /// A desk queueing through a scheduler whose settings come from a catalog of the
+    /// shipped scripts: 1001 calls back presenting 1001, personal DIDs run did-callback
+    /// presenting 4930100, the delay is 3 s.
+    private func schedulingDesk() throws -> (CallbackTriggerDesk, ScriptCatalog) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let configuration = try ConfigurationLoader.parse(yaml: """
+        sounds: \(root.path)/sounds
+        campaigns:
+          ani-callback: { script: \(root.path)/scripts/ani-callback.yaml }
+          did-callback: { script: \(root.path)/scripts/did-callback.yaml }
+        access-numbers:
+          "1001": { campaign: ani-callback, callback: always }
+        callback: { delay: 3s, did-campaign: did-callback, caller-number: "4930100" }
+        """, file: "test.yaml")
+        let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: root,
+                                        promptCatalog: PromptCatalog.scan(soundsRoot: root.appendingPathComponent("sounds")))
+        let clock = self.clock
+        var desk = desk()
+        desk.scheduler = CallbackScheduler(store: store, catalog: catalog, now: { clock.now })
+        return (desk, catalog)
+    }
+
     func testANICallbackIsQueuedOnceWithinTheWindow() throws {
-        let desk = desk()
-        let script = try aniScript()
-        let first = try desk.enqueue(.ani(account: alice.id!), callerID: "4930111", accessNumber: "1001",
-                                     campaign: "ani-callback", script: script, policy: policy())
+        let (desk, catalog) = try schedulingDesk()
+        let entry = try XCTUnwrap(catalog.entry(forAccessNumber: "1001"))
+        let verb = IVR.CallbackRequest(to: "4930111", script: "ani-callback", node: "login")
+        let first = try desk.enqueue(.ani(account: alice.id!), callerID: "4930111", entry: entry, verb: verb)
         XCTAssertTrue(first.isNew)
         XCTAssertEqual(first.request.state, .queued)
         XCTAssertEqual(first.request.originNumber, "4930111")
-        XCTAssertEqual(first.request.trigger, "ani")
+        XCTAssertEqual(first.request.trigger, .sipANI)
         XCTAssertEqual(first.request.accountID, alice.id)
-        XCTAssertEqual(first.request.callerID, "1001")
+        XCTAssertEqual(first.request.callerID, "4930100", "callback.caller-number")
         XCTAssertEqual(first.request.accessNumber, "1001")
-        XCTAssertEqual(first.request.node, "login", "the campaign script's callback node says where the leg starts")
-        XCTAssertEqual(first.request.notBefore.timeIntervalSince(clock.now), 3, accuracy: 0.01)
+        XCTAssertEqual(first.request.script, "ani-callback")
+        XCTAssertEqual(first.request.node, "login", "the script's callback verb says where the leg starts")
+        XCTAssertEqual(first.request.notBefore.timeIntervalSince(clock.now), 3, accuracy: 0.01, "callback.delay")
 
         clock.now += 30
-        let repeated = try desk.enqueue(.ani(account: alice.id!), callerID: "4930111", accessNumber: "1001",
-                                        campaign: "ani-callback", script: script, policy: policy())
+        let repeated = try desk.enqueue(.ani(account: alice.id!), callerID: "4930111", entry: entry, verb: verb)
         XCTAssertFalse(repeated.isNew)
         XCTAssertEqual(repeated.request.id, first.request.id)
         XCTAssertEqual(try store.callbackRequests(states: CallbackRequest.State.allCases).count, 1)
     }
 
+    func testTheScriptsVerbSetsDelayCallerIDAndAWrittenNumberButNotATypedOne() throws {
+        let (desk, catalog) = try schedulingDesk()
+        let entry = try XCTUnwrap(catalog.entry(forAccessNumber: "1001"))
+        let written = try desk.enqueue(.pin, callerID: "4930999", entry: entry,
+                                       verb: IVR.CallbackRequest(to: "4930222", toIsLiteral: true, callerID: "555",
+                                                                 delaySeconds: 1, node: "login"))
+        XCTAssertEqual(written.request.originNumber, "4930222", "a number written in the script is the operator's choice")
+        XCTAssertEqual(written.request.callerID, "555")
+        XCTAssertEqual(written.request.notBefore.timeIntervalSince(clock.now), 1, accuracy: 0.01)
+        let typed = try desk.enqueue(.pin, callerID: "4930998", entry: entry,
+                                     verb: IVR.CallbackRequest(to: "4930333", node: "login"))
+        XCTAssertEqual(typed.request.originNumber, "4930998", "a trigger call is called back where the mode says")
+    }
+
     func testDIDCallbackCallsTheForwardNumberAndPINCallbackHasNoAccount() throws {
-        let desk = desk()
-        let script = try aniScript()
-        let did = try desk.enqueue(.did(account: alice.id!), callerID: "anonymous", accessNumber: "4930500",
-                                   campaign: "did-callback", script: script, policy: policy(callerNumber: "4930100"))
+        let (desk, catalog) = try schedulingDesk()
+        let didEntry = try XCTUnwrap(catalog.entry(forPersonalDID: "4930500"))
+        let did = try desk.enqueue(.did(account: alice.id!), callerID: "anonymous", entry: didEntry, verb: nil)
         XCTAssertEqual(did.request.originNumber, "4930777")
-        XCTAssertEqual(did.request.trigger, "did")
+        XCTAssertEqual(did.request.trigger, .sipDID)
         XCTAssertEqual(did.request.callerID, "4930100")
-        let pin = try desk.enqueue(.pin, callerID: "4930999", accessNumber: "1001", campaign: "ani-callback", script: script,
-                                   policy: policy())
+        XCTAssertNil(did.request.node, "no verb: the campaign's script from its start")
+        let entry = try XCTUnwrap(catalog.entry(forAccessNumber: "1001"))
+        let pin = try desk.enqueue(.pin, callerID: "4930999", entry: entry, verb: nil)
         XCTAssertNil(pin.request.accountID)
-        XCTAssertEqual(pin.request.trigger, "pin")
+        XCTAssertEqual(pin.request.trigger, .sipPIN)
         XCTAssertEqual(pin.request.originNumber, "4930999")
 
         let bob = try store.createAccount(NewAccount(login: "bob", password: "pw", sipRealm: realm,
                                                      initialBalance: try Money.parse("1", currency: "EUR")), at: clock.now)
-        XCTAssertThrowsError(try desk.enqueue(.did(account: bob.id!), callerID: "x", accessNumber: "1", campaign: "c",
-                                              script: script, policy: policy())) { error in
+        XCTAssertThrowsError(try desk.enqueue(.did(account: bob.id!), callerID: "x", entry: didEntry, verb: nil)) { error in
             XCTAssertEqual("\(error)", "account bob has no forward number to call back")
         }
     }
@@ -150,28 +186,4 @@ final class CallbackTriggerDeskTests: XCTestCase {
                        .open, "the first failure aged out of the 15 minutes")
     }
 
-    private func aniScript() throws -> IVRScript {
-        let yaml = """
-        script: ani-callback
-        language: en
-        start: trigger
-        nodes:
-          trigger:
-            do: callback
-            to: $caller
-            delay: 3s
-            node: login
-            next: reject
-          reject:
-            do: hangup
-            cause: busy
-          login:
-            do: hangup
-        """
-        let (script, diagnostics) = ScriptLoader.parse(yaml: yaml, file: "ani.yaml")
-        guard let script else { throw ScriptParseFailure(diagnostics: "\(diagnostics)") }
-        return script
-    }
-
-    struct ScriptParseFailure: Error { let diagnostics: String }
 }

@@ -54,7 +54,7 @@ final class CallbackWorkerTests: XCTestCase {
     }
 
     private func request(_ number: String, account: Int64? = nil, due: TimeInterval = 0) -> NewCallbackRequest {
-        NewCallbackRequest(accountID: account, campaign: "ani-callback", trigger: "ani", originNumber: number,
+        NewCallbackRequest(accountID: account, campaign: "ani-callback", trigger: .sipANI, originNumber: number,
                            destinations: [], callerID: "1001", accessNumber: "1001",
                            notBefore: start.addingTimeInterval(due))
     }
@@ -131,7 +131,7 @@ final class CallbackWorkerTests: XCTestCase {
                                     limits: CallbackLimits(concurrentPerAccount: 10, perHourPerAccount: 100, postponement: .seconds(5)),
                                     name: "test", pollInterval: .milliseconds(20), now: { clock.now }, logger: logger)
         func web(_ number: String, account: Int64?) -> NewCallbackRequest {
-            NewCallbackRequest(accountID: account, campaign: "web-callback", trigger: "web", originNumber: number,
+            NewCallbackRequest(accountID: account, campaign: "web-callback", trigger: .web, originNumber: number,
                                destinations: ["4989123"], notBefore: start)
         }
         let stranger = try store.enqueueCallback(web("4930999", account: alice), at: start).id!

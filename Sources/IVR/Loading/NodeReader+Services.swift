@@ -112,7 +112,7 @@ extension NodeReader {
         let verb = CallbackVerb(
             to: try map.optional("to")?.template("'to'") ?? Template(parts: [.variable(VariablePath(["caller"]))], location: location),
             callerID: try map.optional("caller-id")?.template("'caller-id'"),
-            delaySeconds: (try map.optional("delay")?.milliseconds("'delay'", in: 0...3_600_000) ?? 3000) / 1000,
+            delaySeconds: try map.optional("delay").map { try $0.milliseconds("'delay'", in: 0...3_600_000) / 1000 },
             script: try map.optional("script")?.string("'script'"),
             node: try map.optional("node")?.string("'node'"))
         return (.callback(verb), try transitions(map, what, outcomes: CallbackVerb.outcomes, next: true))

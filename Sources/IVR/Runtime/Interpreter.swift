@@ -223,8 +223,11 @@ public struct Interpreter: Sendable {
             return dial(verb, node: node.name)
         case .callback(let verb):
             let to = verb.to.evaluate(in: context).text
-            let callback = CallbackRequest(to: to, callerID: verb.callerID.map { $0.evaluate(in: context).text },
-                                           delaySeconds: verb.delaySeconds, script: verb.script?.value, node: verb.node?.value)
+            let literal = verb.to.parts.allSatisfy { if case .literal = $0 { return true } else { return false } }
+            let callback = CallbackRequest(to: to, toIsLiteral: literal,
+                                           callerID: verb.callerID.map { $0.evaluate(in: context).text },
+                                           delaySeconds: verb.delaySeconds, script: verb.script?.value ?? script.name.value,
+                                           node: verb.node?.value)
             return request(.scheduleCallback(callback), ServiceWait(node: node.name, purpose: .callback))
         case .rememberCaller(let verb):
             let number = verb.number.evaluate(in: context).text

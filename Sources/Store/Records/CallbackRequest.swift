@@ -63,8 +63,7 @@ public struct CallbackRequest: Codable, Sendable, Hashable, Identifiable, Fetcha
     public var sourceKey: String?
     public var accountID: Int64?
     public var campaign: String
-    /// "web", "api", "spool", "sms", "ani", "pin", "did".
-    public var trigger: String
+    public var trigger: CallTrigger
     /// The number to call first (the user's own leg), if known.
     public var originNumber: String?
     /// Numbers to connect once the origin answers: one is a bridge, several a conference.
@@ -107,7 +106,7 @@ public struct NewCallbackRequest: Sendable, Hashable {
     public var sourceKey: String?
     public var accountID: Int64?
     public var campaign: String
-    public var trigger: String
+    public var trigger: CallTrigger
     public var originNumber: String?
     public var destinations: [String]
     public var callerID: String?
@@ -116,7 +115,7 @@ public struct NewCallbackRequest: Sendable, Hashable {
     public var node: String?
     public var notBefore: Date
 
-    public init(sourceKey: String? = nil, accountID: Int64?, campaign: String, trigger: String,
+    public init(sourceKey: String? = nil, accountID: Int64?, campaign: String, trigger: CallTrigger,
                 originNumber: String?, destinations: [String], callerID: String? = nil, accessNumber: String? = nil,
                 script: String? = nil, node: String? = nil, notBefore: Date) {
         self.sourceKey = sourceKey

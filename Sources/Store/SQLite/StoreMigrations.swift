@@ -235,6 +235,14 @@ enum StoreMigrations {
         migrator.registerMigration("v5 blocked prefixes") { db in
             try db.execute(sql: "ALTER TABLE ratePlan ADD COLUMN blockedPrefixes TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("v6 trigger names") { db in
+            // `CallTrigger`: the SIP triggers say they came over SIP, apart from the API's and SMS's.
+            try db.execute(sql: """
+                UPDATE callbackRequest SET trigger = 'sip-' || trigger WHERE trigger IN ('ani', 'pin', 'did');
+                UPDATE callLeg SET trigger = 'sip-' || trigger WHERE trigger IN ('ani', 'pin', 'did');
+                UPDATE reservation SET trigger = 'sip-' || trigger WHERE trigger IN ('ani', 'pin', 'did');
+                """)
+        }
         return migrator
     }
 }

@@ -1,19 +1,19 @@
+import Store
+
 /// Fraud guard (issue 6): a callback's first leg costs the account money, so it may only
 /// ring the account's own numbers. The SIP triggers call back the line the network gave
-/// (`ani`, `pin`: the caller ID; `did`: the account's forward number), so they pass; a
-/// number given by the requester (web, API, spool, SMS `O.`) must be on the account's
-/// allow-list: its authorised caller IDs and its forward number. Pure.
+/// (the caller ID, or the account's forward number for a DID), so they pass; a number
+/// given by the requester (web, API, spool, SMS `O.`, a variable in a script's `callback`)
+/// must be on the account's allow-list: its authorised caller IDs and its forward number.
+/// Pure.
 enum CallbackOriginPolicy {
-    /// Triggers whose origin number is not the requester's choice.
-    static let networkTriggers: Set<String> = ["ani", "pin", "did"]
-
     enum Verdict: Equatable {
         case allowed
         case refused(String)
     }
 
-    static func verdict(trigger: String, origin: String?, account: String?, allowList: [String]) -> Verdict {
-        if networkTriggers.contains(trigger) { return .allowed }
+    /// The verdict on a number the requester chose.
+    static func verdict(trigger: CallTrigger, origin: String?, account: String?, allowList: [String]) -> Verdict {
         guard let origin, !origin.isEmpty else { return .refused("a \(trigger) callback names no number to call") }
         guard let account else { return .refused("a \(trigger) callback to \(origin) has no account to check it against") }
         let normalised = { (number: String) in number.hasPrefix("+") ? String(number.dropFirst()) : number }

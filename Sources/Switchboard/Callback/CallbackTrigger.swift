@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// Why a callback is placed, as recorded in the queue (`CallbackRequest.trigger`): the
 /// worker calls back the caller ID (ANI, PIN) or the account's forward number (DID).
@@ -13,12 +14,12 @@ public enum CallbackTrigger: Sendable, Hashable {
     /// whatever the caller ID (works with a withheld one).
     case did(account: Int64)
 
-    /// The queue's `trigger` column.
-    public var kind: String {
+    /// The queue's and the CDR's `trigger` column.
+    public var callTrigger: CallTrigger {
         switch self {
-        case .ani: return "ani"
-        case .pin: return "pin"
-        case .did: return "did"
+        case .ani: return .sipANI
+        case .pin: return .sipPIN
+        case .did: return .sipDID
         }
     }
 

@@ -15,34 +15,12 @@ public struct CallbackTriggerDesk: Sendable {
         public var standing: CallerStanding
     }
 
-    /// A queued (or already queued) callback.
-    public struct Queued: Sendable {
-        public var request: CallbackRequest
-        /// False when the idempotency key matched a request queued earlier in the window.
-        public var isNew: Bool
-    }
-
-    public enum EnqueueError: Error, CustomStringConvertible {
-        case noForwardNumber(login: String)
-        case unknownAccount(Int64)
-        case store(String)
-
-        public var description: String {
-            switch self {
-            case .noForwardNumber(let login): return "account \(login) has no forward number to call back"
-            case .unknownAccount(let id): return "account #\(id) no longer exists"
-            case .store(let error): return "callback queue: \(error)"
-            }
-        }
-    }
-
     private let store: any Backend
     private let credentials: any SIPCredentialsLookup
     public let gate: InviteDigestGate
     private let now: @Sendable () -> Date
-    /// Told after a new request is queued (the worker's `notify`), so it plans its wake-up
-    /// for the request's due time instead of finding it at its next poll.
-    public var queued: (@Sendable () -> Void)?
+    /// Where trigger calls' callbacks are queued; nil: modes that call back refuse (503).
+    public var scheduler: CallbackScheduler?
 
     public init(store: any Backend, credentials: any SIPCredentialsLookup, gate: InviteDigestGate,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -96,70 +74,46 @@ public struct CallbackTriggerDesk: Sendable {
                                                                   callerIDPresent: CallerStanding.isCallable(callerID: callerID)))
     }
 
-    /// Queues the callback a trigger asks for: who to call (the caller ID, or the
-    /// account's forward number for a DID), as whom (`callbackcallernumber`, else the
-    /// access number), when (now + `callback.delay`), and where the callback leg's script
-    /// starts (the campaign script's `callback` node says). A repeat of the same trigger
-    /// within `callback.idempotency-window` returns the request already queued.
-    public func enqueue(_ trigger: CallbackTrigger, callerID: String, accessNumber: String, campaign: String,
-                        script: IVRScript, policy: ScriptCatalog.AccessPolicy) throws(EnqueueError) -> Queued {
-        let at = now()
-        let origin: String
-        do {
-            switch trigger {
-            case .ani, .pin:
-                origin = callerID
-            case .did(let id):
-                guard let account = try store.account(id: id) else { throw EnqueueError.unknownAccount(id) }
-                guard let forward = account.forwardNumber, !forward.isEmpty else {
-                    throw EnqueueError.noForwardNumber(login: account.login)
-                }
-                origin = forward
+    /// Queues the callback a trigger call asks for (it was never answered). Who is called is
+    /// the mode's decision, never the caller's: the caller ID for ANI and PIN, the account's
+    /// forward number for a DID. The script's first nodes, run without media
+    /// (`TriggerScriptRun`), may add what its `callback` verb says: delay, caller ID, the
+    /// script and node the callback leg starts at, and a number written in the script.
+    /// A repeat of the same trigger within `callback.idempotency-window` returns the
+    /// request already queued.
+    public func enqueue(_ trigger: CallbackTrigger, callerID: String, entry: ScriptCatalog.Entry,
+                        verb: IVR.CallbackRequest?) throws(CallbackScheduler.ScheduleError) -> CallbackScheduler.Queued {
+        guard let scheduler else { throw .refused("callbacks need the store") }
+        var number = callerID
+        var source = CallbackScheduler.NumberSource.network
+        if case .did(let id) = trigger {
+            let account: Account?
+            do {
+                account = try store.account(id: id)
+            } catch {
+                throw .store("\(error)")
             }
-        } catch let error as EnqueueError {
-            throw error
-        } catch {
-            throw .store("\(error)")
+            guard let account else { throw .refused("account #\(id) no longer exists") }
+            guard let forward = account.forwardNumber, !forward.isEmpty else {
+                throw .refused("account \(account.login) has no forward number to call back")
+            }
+            number = forward
         }
-        let start = Self.callbackLegStart(of: script)
-        let request = NewCallbackRequest(
-            sourceKey: Self.sourceKey(trigger: trigger, origin: origin, accessNumber: accessNumber),
-            accountID: trigger.account, campaign: campaign, trigger: trigger.kind, originNumber: origin, destinations: [],
-            callerID: policy.callbackCallerNumber.isEmpty ? accessNumber : policy.callbackCallerNumber,
-            accessNumber: accessNumber, script: start.script, node: start.node,
-            notBefore: at.addingTimeInterval(Self.seconds(policy.callback.delay)))
-        do {
-            let queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow),
-                                                   at: at)
-            // The store returns the earlier request for a key in its window; ours was created just now.
-            let isNew = abs(queued.createdAt.timeIntervalSince(at)) < 0.001
-            if isNew { self.queued?() }
-            return Queued(request: queued, isNew: isNew)
-        } catch {
-            throw .store("\(error)")
+        if let verb, verb.toIsLiteral, !verb.to.isEmpty {
+            number = verb.to
+            source = .operatorScript
         }
+        let order = CallbackScheduler.Order(
+            trigger: trigger.callTrigger, account: trigger.account, number: number, numberSource: source,
+            callerID: verb?.callerID, dialled: entry.accessNumber, campaign: entry.campaign,
+            script: verb?.script, node: verb?.node, delay: verb?.delaySeconds.map { .seconds($0) },
+            idempotencyKey: Self.sourceKey(trigger: trigger, origin: number, accessNumber: entry.accessNumber))
+        return try scheduler.schedule(order)
     }
 
     /// `<trigger>:<origin>:<access number>`: one request per trigger kind, number called
     /// back and access number, within the store's idempotency window.
     public static func sourceKey(trigger: CallbackTrigger, origin: String, accessNumber: String) -> String {
-        "\(trigger.kind):\(origin):\(accessNumber)"
-    }
-
-    /// Where the callback leg starts: the campaign script's `callback` node names the
-    /// script and node the called-back user gets (ani-callback.yaml: `node: login`;
-    /// did-callback.yaml: `script: calling-card, node: main-menu`). Without one, the
-    /// campaign script from its start.
-    public static func callbackLegStart(of script: IVRScript) -> (script: String?, node: String?) {
-        for node in script.nodes {
-            if case .callback(let verb) = node.verb {
-                return (verb.script?.value, verb.node?.value)
-            }
-        }
-        return (nil, nil)
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
+        "\(trigger.callTrigger):\(origin):\(accessNumber)"
     }
 }

@@ -182,7 +182,7 @@ public actor CallbackWorker {
 
     /// The fraud guard on the number to call (`CallbackOriginPolicy`).
     private func originVerdict(_ request: CallbackRequest) throws -> CallbackOriginPolicy.Verdict {
-        guard !CallbackOriginPolicy.networkTriggers.contains(request.trigger) else { return .allowed }
+        guard request.trigger.numbersAreRequesterChosen else { return .allowed }
         let account = try request.accountID.flatMap { try store.account(id: $0) }
         var allowList = try account?.id.map { try store.callerIDs(account: $0).map(\.number) } ?? []
         if let forward = account?.forwardNumber { allowList.append(forward) }

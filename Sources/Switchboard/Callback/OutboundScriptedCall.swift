@@ -98,7 +98,7 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
             }
         }
         // $dnis: what the user dialled (a DID callback's personal DID authenticates by it).
-        let dnis = request.accessNumber ?? (request.trigger == "did" ? personalDID : nil) ?? entry.accessNumber
+        let dnis = request.accessNumber ?? (request.trigger == .sipDID ? personalDID : nil) ?? entry.accessNumber
         let callerID = request.callerID ?? settings.callerNumber ?? dnis
         let domain = router.dialPlan?.domain ?? "switchback.local"
         let log = CallLogger(base: services.logger, callID: "callback-\(request.id ?? 0)")

@@ -238,19 +238,20 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         let router = LoopWeakReference(self)
         let loop = endpoint.eventLoop
         let logger = self.logger
+        let services = self.services
         Task {
-            let result: Result<CallbackTriggerDesk.Queued, CallbackTriggerDesk.EnqueueError>
-            do {
-                result = .success(try triggers.enqueue(trigger, callerID: callerID, accessNumber: entry.accessNumber,
-                                                       campaign: entry.campaign, script: entry.script, policy: entry.policy))
-            } catch let error as CallbackTriggerDesk.EnqueueError {
-                result = .failure(error)
+            let result: Result<CallbackScheduler.Queued, CallbackScheduler.ScheduleError>
+            let verb = await TriggerScriptRun.callbackVerb(
+                of: entry.script, library: entry.library, context: Self.triggerContext(entry, callerID: callerID),
+                answer: { request, context in await services.answer(request, context: context, billing: nil) })
+            do throws(CallbackScheduler.ScheduleError) {
+                result = .success(try triggers.enqueue(trigger, callerID: callerID, entry: entry, verb: verb))
             } catch {
-                result = .failure(.store("\(error)"))
+                result = .failure(error)
             }
             loop.execute {
                 var metadata: Logger.Metadata = [
-                    "call-id": "\(request.callID ?? "")", "to": "\(entry.accessNumber)", "trigger": "\(trigger.kind)",
+                    "call-id": "\(request.callID ?? "")", "to": "\(entry.accessNumber)", "trigger": "\(trigger.callTrigger)",
                     "campaign": "\(entry.campaign)",
                 ]
                 switch result {
@@ -269,6 +270,15 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// What a trigger call's script sees: the caller, the number dialled, the campaign, and
+    /// what the router learnt before (a digest-authenticated login).
+    private static func triggerContext(_ entry: ScriptCatalog.Entry, callerID: String) -> IVR.CallContext {
+        var context = IVR.CallContext(caller: callerID, dnis: entry.accessNumber)
+        context.variables["campaign"] = .string(entry.campaign)
+        for (name, value) in entry.callVariables { context.variables[name] = value }
+        return context
     }
 
     /// The final answer of a trigger call still pending (not cancelled meanwhile).

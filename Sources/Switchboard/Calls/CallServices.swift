@@ -17,6 +17,8 @@ final class CallServices: @unchecked Sendable {
     private let mediaLoops: [any EventLoop]
     private var nextLoop = 0
     private let serviceDesk: any ServiceDesk
+    /// Where a script's `callback` verb queues its request; nil on a server without a store.
+    var callbackScheduler: CallbackScheduler?
     /// Where calls bill their access leg; nil on a server without a store.
     private let billingStore: (any SwitchbackStore)?
 
@@ -43,11 +45,27 @@ final class CallServices: @unchecked Sendable {
     /// access-leg billing before the answer goes back to the script, so every later request
     /// (a credit check) already sees that reservation.
     func answer(_ request: ServiceRequest, context: IVR.CallContext, billing: CallBilling?) async -> ServiceResult {
+        if case .scheduleCallback(let verb) = request { return scheduleCallback(verb, context: context) }
         let result = await serviceDesk.answer(request, context: context, accessLeg: await billing?.accessLeg)
         if case .authenticated(let account) = result, let billing, let login = account["login"]?.text {
             await billing.accountAuthenticated(login: login)
         }
         return result
+    }
+
+    /// The `callback` verb: queued like every other trigger, or `failed` with the reason.
+    private func scheduleCallback(_ verb: IVR.CallbackRequest, context: IVR.CallContext) -> ServiceResult {
+        guard let callbackScheduler else { return .failed(reason: "callbacks need the store (no database is configured)") }
+        do {
+            let queued = try callbackScheduler.schedule(verb, context: context)
+            logger.info(queued.isNew ? "callback queued" : "callback already queued", metadata: [
+                "request": "\(queued.request.id ?? 0)", "trigger": "\(queued.request.trigger)",
+                "to": "\(queued.request.originNumber ?? "")", "campaign": "\(queued.request.campaign)",
+            ])
+            return .done
+        } catch {
+            return .failed(reason: "callback to \(verb.to): \(error)")
+        }
     }
 
     /// The access-leg billing of a call answered at `answeredAt`, or nil without a store.

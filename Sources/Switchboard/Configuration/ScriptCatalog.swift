@@ -48,6 +48,9 @@ public struct ScriptCatalog: Sendable {
     /// The campaign of personal-DID calls that are not access numbers, with its policy.
     public private(set) var didCampaign: String?
     private var didPolicy: AccessPolicy?
+    /// The global `callback:` settings, for a callback asked for on a number that is neither
+    /// an access number nor a personal DID.
+    public private(set) var callbackSettings = SwitchbackConfiguration.Callback()
     /// Warnings of the validator (e.g. caller ID trusted without a PIN): worth logging,
     /// never a reason to refuse.
     public private(set) var warnings: [Diagnostic] = []
@@ -124,6 +127,7 @@ public struct ScriptCatalog: Sendable {
         }
         guard errors.isEmpty else { throw ScriptCatalogError(diagnostics: errors) }
 
+        callbackSettings = configuration.callback
         for (name, script) in campaignScripts { campaignEntries[name] = (script, library) }
         for (number, access) in configuration.accessNumbers {
             guard let script = campaignScripts[access.campaign] else { continue }
@@ -165,6 +169,14 @@ public struct ScriptCatalog: Sendable {
 
     public func entry(forAccessNumber number: String) -> Entry? {
         entries[number]
+    }
+
+    /// The callback settings of a call to `dialled`: its access number's, a personal DID's,
+    /// else the global ones presenting `dialled` as the caller ID.
+    public func callbackPolicy(forDialled dialled: String) -> AccessPolicy {
+        if let entry = entries[dialled] ?? entry(forPersonalDID: dialled) { return entry.policy }
+        return AccessPolicy(mode: .none, anumberhandling: callbackSettings.anumberhandling, sipDigest: .never,
+                            callbackCallerNumber: callbackSettings.callerNumber ?? dialled, callback: callbackSettings)
     }
 
     /// The entry of a call to an account's personal DID that is not an access number:

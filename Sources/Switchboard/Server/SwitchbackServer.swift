@@ -24,6 +24,8 @@ public final class SwitchbackServer: @unchecked Sendable {
     /// Places queued callbacks (with a store only: the queue lives there).
     public let callbackWorker: CallbackWorker?
     private let callbackDialer: OutboundScriptedCall?
+    /// Queues every callback (trigger calls, scripts, and later the API, web, SMS, spool).
+    public let callbackScheduler: CallbackScheduler?
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the configuration (scripts, sounds) start.
@@ -74,10 +76,18 @@ public final class SwitchbackServer: @unchecked Sendable {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
                                                        eventLoop: sipLoop, logger: logger)
         }
-        // Access numbers that call back (or challenge INVITEs) look callers up in the store.
+        // Access numbers that call back (or challenge INVITEs) look callers up in the store;
+        // every callback, whatever asked for it, is queued through one scheduler.
         if let store {
-            router.callbackTriggers = CallbackTriggerDesk(
+            let scheduler = CallbackScheduler(store: store, catalog: catalog)
+            callbackScheduler = scheduler
+            services.callbackScheduler = scheduler
+            var triggers = CallbackTriggerDesk(
                 store: store, credentials: sipCredentials ?? AccountCredentials(store: store), realm: configuration.sip.domain)
+            triggers.scheduler = scheduler
+            router.callbackTriggers = triggers
+        } else {
+            callbackScheduler = nil
         }
         // `dial` rings registered users' phones, else places B legs through the configured
         // trunks (both fixed for the process's lifetime).
@@ -100,7 +110,7 @@ public final class SwitchbackServer: @unchecked Sendable {
             let worker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
                                         name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
             callbackWorker = worker
-            router.callbackTriggers?.queued = { worker.notify() }
+            callbackScheduler?.whenQueued { worker.notify() }
         } else {
             callbackDialer = nil
             callbackWorker = nil
@@ -159,6 +169,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         Self.log(warnings: catalog.warnings, logger: logger)
         try await endpoint.eventLoop.submit { self.router.replaceCatalog(catalog) }.get()
         callbackDialer?.replaceCatalog(catalog)
+        callbackScheduler?.replaceCatalog(catalog)
         return catalog.accessNumbers
     }
 

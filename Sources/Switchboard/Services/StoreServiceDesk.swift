@@ -47,10 +47,10 @@ public struct StoreServiceDesk: ServiceDesk {
                 return .balance(amount: account.balance.decimalAmount, currency: account.currency)
             case .rememberCaller(let callerID):
                 return try rememberCaller(callerID, context: context)
-            case .dial:
-                return .failed(reason: "dial is not available until call control (placing and bridging calls) is in place")
-            case .scheduleCallback:
-                return .failed(reason: "callback is not available until call control (placing calls) is in place")
+            case .dial, .scheduleCallback:
+                // Call control places calls and queues callbacks (DialPlan, CallbackScheduler);
+                // a request that reaches the accounts desk was misrouted.
+                return .failed(reason: "\(request) is handled by call control, not by the accounts desk")
             }
         } catch let failure as DeskFailure {
             return .failed(reason: failure.reason)

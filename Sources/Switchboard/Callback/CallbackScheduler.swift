@@ -1,0 +1,187 @@
+import Foundation
+import IVR
+import Store
+import Synchronization
+
+/// The one way into the callback queue. Access-number modes (ANI, PIN, DID), a script's
+/// `callback` verb on a live call, and the API, web, SMS and spool triggers all describe
+/// what they want as an `Order`; the scheduler fills in the access number's settings
+/// (delay, presented caller ID, idempotency window), holds the number to call against the
+/// fraud guard (`CallbackOriginPolicy`) and writes the durable request the worker places.
+///
+/// Safe from any thread: the catalog it reads settings from is swapped on reload.
+public final class CallbackScheduler: Sendable {
+    public typealias Backend = AccountStore & CallerIDStore & CallbackQueueStore
+
+    /// What a trigger asks for.
+    public struct Order: Sendable, Equatable {
+        public var trigger: CallTrigger
+        /// The account the callback is for; nil: none is known yet (a PIN callback).
+        public var account: Int64?
+        /// The number called first (the user's own leg).
+        public var number: String
+        /// Where the caller's number came from: the network (a SIP trigger's caller ID or
+        /// the account's forward number), the operator (a number written in a script), or
+        /// the requester (anything typed, posted or texted), which the allow-list checks.
+        public var numberSource: NumberSource
+        /// Numbers to connect once the user answers (API, web, SMS); empty: the script asks.
+        public var destinations: [String]
+        /// The caller ID shown to the user; nil: the access number's `callback.caller-number`.
+        public var callerID: String?
+        /// The number that was called or named (access number, personal DID): the
+        /// callback leg's `$dnis` and where its settings come from.
+        public var dialled: String
+        public var campaign: String
+        /// Where the callback leg's script starts; nil: the campaign's script from its start.
+        public var script: String?
+        public var node: String?
+        /// nil: the access number's `callback.delay`.
+        public var delay: Duration?
+        /// A repeat with the same key within the idempotency window is the first request.
+        public var idempotencyKey: String?
+
+        public init(trigger: CallTrigger, account: Int64?, number: String, numberSource: NumberSource,
+                    destinations: [String] = [], callerID: String? = nil, dialled: String, campaign: String,
+                    script: String? = nil, node: String? = nil, delay: Duration? = nil, idempotencyKey: String? = nil) {
+            self.trigger = trigger
+            self.account = account
+            self.number = number
+            self.numberSource = numberSource
+            self.destinations = destinations
+            self.callerID = callerID
+            self.dialled = dialled
+            self.campaign = campaign
+            self.script = script
+            self.node = node
+            self.delay = delay
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public enum NumberSource: Sendable, Equatable {
+        case network
+        case operatorScript
+        case requester
+    }
+
+    /// A queued (or already queued) request.
+    public struct Queued: Sendable {
+        public var request: CallbackRequest
+        /// False when the idempotency key matched a request queued earlier in the window.
+        public var isNew: Bool
+    }
+
+    public enum ScheduleError: Error, Equatable, CustomStringConvertible {
+        case noNumber(CallTrigger)
+        case refused(String)
+        case store(String)
+
+        public var description: String {
+            switch self {
+            case .noNumber(let trigger): return "a \(trigger) callback names no number to call"
+            case .refused(let reason): return reason
+            case .store(let error): return "callback queue: \(error)"
+            }
+        }
+    }
+
+    private let store: any Backend
+    private let now: @Sendable () -> Date
+    private let catalog: Mutex<ScriptCatalog>
+    private let onQueued: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+
+    public init(store: any Backend, catalog: ScriptCatalog, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.catalog = Mutex(catalog)
+        self.now = now
+    }
+
+    /// The reloaded settings, for requests scheduled from now on.
+    public func replaceCatalog(_ catalog: ScriptCatalog) {
+        self.catalog.withLock { $0 = catalog }
+    }
+
+    /// Told after a new request is queued (the worker's `notify`), so it plans its wake-up
+    /// for the request's due time instead of finding it at its next poll.
+    public func whenQueued(_ action: @escaping @Sendable () -> Void) {
+        onQueued.withLock { $0 = action }
+    }
+
+    /// Queues `order`, or says why not.
+    public func schedule(_ order: Order) throws(ScheduleError) -> Queued {
+        guard !order.number.isEmpty else { throw .noNumber(order.trigger) }
+        try checkNumber(order)
+        let policy = catalog.withLock { $0.callbackPolicy(forDialled: order.dialled) }
+        let at = now()
+        let delay = order.delay ?? policy.callback.delay
+        let request = NewCallbackRequest(
+            sourceKey: order.idempotencyKey, accountID: order.account, campaign: order.campaign, trigger: order.trigger,
+            originNumber: order.number, destinations: order.destinations,
+            callerID: order.callerID ?? (policy.callbackCallerNumber.isEmpty ? order.dialled : policy.callbackCallerNumber),
+            accessNumber: order.dialled, script: order.script, node: order.node,
+            notBefore: at.addingTimeInterval(Self.seconds(delay)))
+        let queued: CallbackRequest
+        do {
+            queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow), at: at)
+        } catch {
+            throw .store("\(error)")
+        }
+        // The store returns the earlier request for a key in its window; ours was created just now.
+        let isNew = abs(queued.createdAt.timeIntervalSince(at)) < 0.001
+        if isNew { onQueued.withLock { $0 }?() }
+        return Queued(request: queued, isNew: isNew)
+    }
+
+    /// The fraud guard: a number the requester chose must be one of the account's own.
+    private func checkNumber(_ order: Order) throws(ScheduleError) {
+        guard order.numberSource == .requester else { return }
+        let verdict: CallbackOriginPolicy.Verdict
+        do {
+            let account = try order.account.flatMap { try store.account(id: $0) }
+            var allowList = try account?.id.map { try store.callerIDs(account: $0).map(\.number) } ?? []
+            if let forward = account?.forwardNumber { allowList.append(forward) }
+            verdict = CallbackOriginPolicy.verdict(trigger: order.trigger, origin: order.number, account: account?.login,
+                                                   allowList: allowList)
+        } catch {
+            throw .store("\(error)")
+        }
+        if case .refused(let reason) = verdict { throw .refused(reason) }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
+    }
+}
+
+extension CallbackScheduler {
+    /// A script's `callback` verb on a live call (pin-callback.yaml): the number is the
+    /// operator's when the script wrote it, the network's when it is the caller's own
+    /// number, else the requester's; the account is the one the call bound (`$account`).
+    public func schedule(_ verb: IVR.CallbackRequest, context: IVR.CallContext) throws(ScheduleError) -> Queued {
+        var account: Int64?
+        if let login = context.value(at: VariablePath(["account", "login"]))?.text, !login.isEmpty {
+            do {
+                account = try store.account(login: login)?.id
+            } catch {
+                throw .store("\(error)")
+            }
+        }
+        let source: NumberSource
+        if verb.toIsLiteral {
+            source = .operatorScript
+        } else if !context.caller.isEmpty, verb.to == context.caller {
+            source = .network
+        } else {
+            source = .requester
+        }
+        let campaign = context["campaign"]?.text ?? ""
+        let order = Order(
+            trigger: .script, account: account, number: verb.to, numberSource: source, callerID: verb.callerID,
+            dialled: context.dnis, campaign: campaign, script: verb.script, node: verb.node,
+            delay: verb.delaySeconds.map { .seconds($0) },
+            // As the SIP triggers' keys: the same caller asking again on the same number within
+            // the window (or a script looping back to its `callback` node) queues nothing new.
+            idempotencyKey: "script:\(context.caller):\(verb.to):\(context.dnis)")
+        return try schedule(order)
+    }
+}
