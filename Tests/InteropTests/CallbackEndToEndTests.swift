@@ -101,8 +101,8 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(firstInvite.fromUser, Self.callerNumber)
         try assertTiming(firstInvite, trigger: triggered, what: "PIN")
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
-        XCTAssertEqual(try requests(data).first?["trigger"], "sip-pin", "an unknown caller ID is a PIN callback")
-        XCTAssertEqual(try requests(data).first?["accountID"], "", "no account before the PIN")
+        XCTAssertEqual(try Self.requests(data).first?["trigger"], "sip-pin", "an unknown caller ID is a PIN callback")
+        XCTAssertEqual(try Self.requests(data).first?["accountID"], "", "no account before the PIN")
         let firstPrompts = Self.pinPrompts(server)
         XCTAssertFalse(firstPrompts.isEmpty, "the first callback asked the PIN\n\(log())")
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" && $0["node"] == "login" }.count, 1, log())
@@ -126,10 +126,10 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(secondInvite.requestUser, userNumber)
         try assertTiming(secondInvite, trigger: triggered, what: "second PIN")
         try server.waitForEvents(count: 2, timeout: 10) { $0["message"] == "callback completed" }
-        let rows = try requests(data)
+        let rows = try Self.requests(data)
         XCTAssertEqual(rows.count, 2, "\(rows)")
         XCTAssertEqual(rows.last?["trigger"], "sip-ani", "the remembered caller ID is an ANI callback: \(rows)")
-        XCTAssertEqual(rows.last?["accountID"], try accountID(data, "alice"), "bound to alice")
+        XCTAssertEqual(rows.last?["accountID"], try Self.accountID(data, "alice"), "bound to alice")
         XCTAssertEqual(Self.pinPrompts(server).count, firstPrompts.count, "no PIN prompt on the second callback\n\(log())")
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" && $0["node"] == "login" }.count, 1,
                        "no PIN collected on the second callback")
@@ -163,10 +163,10 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(invite.fromUser, Self.callerNumber, "callback.caller-number is presented")
         try assertTiming(invite, trigger: triggered, what: "DID")
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
-        let row = try XCTUnwrap(requests(data).first)
+        let row = try XCTUnwrap(Self.requests(data).first)
         XCTAssertEqual(row["trigger"], "sip-did")
         XCTAssertEqual(row["originNumber"], forward)
-        XCTAssertEqual(row["accountID"], try accountID(data, "bob"))
+        XCTAssertEqual(row["accountID"], try Self.accountID(data, "bob"))
         XCTAssertEqual(row["state"], "completed")
         XCTAssertTrue(server.events { $0["step"] == "node-entered" }.contains { $0["node"] == "main-menu" },
                       "the callback leg runs the calling-card menu\n\(log())")
@@ -256,17 +256,17 @@ final class CallbackEndToEndTests: XCTestCase {
     }
 
     /// The callback queue, by id.
-    private func requests(_ data: URL) throws -> [[String: String]] {
+    static func requests(_ data: URL) throws -> [[String: String]] {
         let names = ["state", "trigger", "originNumber", "accountID"]
-        return try sqlite(data, "SELECT state, trigger, originNumber, IFNULL(accountID, '') FROM callbackRequest ORDER BY id")
+        return try Self.sqlite(data, "SELECT state, trigger, originNumber, IFNULL(accountID, '') FROM callbackRequest ORDER BY id")
             .map { Dictionary(uniqueKeysWithValues: zip(names, $0)) }
     }
 
-    private func accountID(_ data: URL, _ login: String) throws -> String? {
-        try sqlite(data, "SELECT id FROM account WHERE login = '\(login)'").first?.first
+    static func accountID(_ data: URL, _ login: String) throws -> String? {
+        try Self.sqlite(data, "SELECT id FROM account WHERE login = '\(login)'").first?.first
     }
 
-    private func sqlite(_ data: URL, _ sql: String) throws -> [[String]] {
+    static func sqlite(_ data: URL, _ sql: String) throws -> [[String]] {
         let sqlite = try Peer.require("sqlite3", package: "sqlite3")
         let result = try ChildProcess.run(sqlite, ["-cmd", ".timeout 10000", "-separator", "|",
                                                    data.appendingPathComponent("switchback.sqlite").path, sql], timeout: 30)
@@ -302,7 +302,7 @@ final class CallbackEndToEndTests: XCTestCase {
     }
 
     /// A sipp UAS playing a phone behind a trunk, for one call.
-    private static func runUAS(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int),
+    static func runUAS(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int),
                                holdMilliseconds: Int = 1000, timeout: TimeInterval = 60) throws -> ProcessResult {
         let result = try ChildProcess.run(sipp.executable, [
             "-sf", scenario, "-i", "127.0.0.1", "-p", "\(ports.sip)", "-mp", "\(ports.media)", "-m", "1",
