@@ -31,6 +31,7 @@ final class GoldenTranscriptTests: XCTestCase {
         [ask-digits] caller presses: 4711#
         [ask-digits] collected entered = 4711
         [ask-digits] → ok: read-back
+        [read-back] say digits 4711 → number-4 number-7 number-1 number-1
         [read-back] play: you-entered number-4 number-7 number-1 number-1
         [read-back] → next: goodbye
         [goodbye] play: goodbye
@@ -79,6 +80,7 @@ final class GoldenTranscriptTests: XCTestCase {
         [ask-digits] caller presses: 42#
         [ask-digits] collected entered = 42
         [ask-digits] → ok: read-back
+        [read-back] say digits 42 → number-4 number-2
         [read-back] play: you-entered number-4 number-2
         [read-back] → next: goodbye
         [goodbye] play: goodbye
@@ -88,7 +90,7 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testCallingCardPinBalanceCallBusyThenGiveUp() throws {
-        try assertTranscript("calling-card", { $0.account = "alice"; $0.answers = ["1234#", "1", "2", "4930999#", "timeout", "0"]; $0.dialOutcomes = [.busy] }, """
+        try assertTranscript("calling-card", { $0.account = "alice"; $0.answers = ["1234#", "4930999#", "timeout", "0"]; $0.dialOutcomes = [.busy] }, """
         call: script calling-card, caller 4930123456, dialled 1000
         [login] authenticate sip-digest → authentication-failed
         [login] authenticate ani 4930123456 → authentication-failed
@@ -97,22 +99,19 @@ final class GoldenTranscriptTests: XCTestCase {
         [login] collected pin = ****
         [login] authenticate pin (4 characters, not shown) → authenticated alice
         [login] remember-caller 4930123456 → done
-        [login] → ok: main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 1
-        [main-menu] → 1: balance
+        [login] → ok: balance
         [balance] balance → balance 10 USD
+        [balance] say money 10 USD → number-10 dollars
         [balance] play: your-balance-is number-10 dollars  (interruptible)
-        [balance] → next: main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 2
-        [main-menu] → 2: ask-number
+        [balance] → next: ask-number
         [ask-number] play: enter-destination  (interruptible)
         [ask-number] caller presses: 4930999#
         [ask-number] collected destination = 4930999
-        [ask-number] → ok: check
+        [ask-number] → ok: balance-key
+        [balance-key] → else: check
         [check] credit-check 4930999 → credit ok max=6000s rate=0.1/min
         [check] → ok: call
+        [call] say duration 6000s → number-1 hour number-40 minutes
         [call] play: max-duration-is number-1 hour number-40 minutes
         [call] dial 4930999 caller-id=4930123456 ring-timeout=45s max-duration=6000s keys=#11:end-leg,111:say-balance → dial busy
         [call] → busy: busy
@@ -166,17 +165,19 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testCallingCardSoftphoneBlockedThenNoCredit() throws {
-        try assertTranscript("calling-card", { $0.account = "bob"; $0.sipAuthenticated = true; $0.balance = Decimal(string: "0.05")!; $0.answers = ["2", "0900123#", "4930999#"] }, """
+        try assertTranscript("calling-card", { $0.account = "bob"; $0.sipAuthenticated = true; $0.balance = Decimal(string: "0.05")!; $0.answers = ["0900123#", "4930999#"] }, """
         call: script calling-card, caller 4930123456, dialled 1000
         [login] authenticate sip-digest → authenticated bob
-        [login] → ok: main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 2
-        [main-menu] → 2: ask-number
+        [login] → ok: balance
+        [balance] balance → balance 0.05 USD
+        [balance] say money 0.05 USD → number-5 cents
+        [balance] play: your-balance-is number-5 cents  (interruptible)
+        [balance] → next: ask-number
         [ask-number] play: enter-destination  (interruptible)
         [ask-number] caller presses: 0900123#
         [ask-number] collected destination = 0900123
-        [ask-number] → ok: check
+        [ask-number] → ok: balance-key
+        [balance-key] → else: check
         [check] problem: destination 0900123 starts with blocked prefix 0900
         [check] → blocked: blocked
         [blocked] play: destination-blocked
@@ -184,7 +185,8 @@ final class GoldenTranscriptTests: XCTestCase {
         [ask-number] play: enter-destination  (interruptible)
         [ask-number] caller presses: 4930999#
         [ask-number] collected destination = 4930999
-        [ask-number] → ok: check
+        [ask-number] → ok: balance-key
+        [balance-key] → else: check
         [check] credit-check 4930999 → credit insufficient
         [check] → insufficient: no-credit
         [no-credit] play: no-credit
@@ -196,29 +198,34 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testCallingCardCallEndedOutOfCredit() throws {
-        try assertTranscript("calling-card", { $0.account = "carol"; $0.aniRegistered = true; $0.answers = ["2", "4930777#", "4930777#"]; $0.dialOutcomes = [.ended, .outOfCredit] }, """
+        try assertTranscript("calling-card", { $0.account = "carol"; $0.aniRegistered = true; $0.answers = ["4930777#", "4930777#"]; $0.dialOutcomes = [.ended, .outOfCredit] }, """
         call: script calling-card, caller 4930123456, dialled 1000
         [login] authenticate sip-digest → authentication-failed
         [login] authenticate ani 4930123456 → authenticated carol
-        [login] → ok: main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 2
-        [main-menu] → 2: ask-number
+        [login] → ok: balance
+        [balance] balance → balance 10 USD
+        [balance] say money 10 USD → number-10 dollars
+        [balance] play: your-balance-is number-10 dollars  (interruptible)
+        [balance] → next: ask-number
         [ask-number] play: enter-destination  (interruptible)
         [ask-number] caller presses: 4930777#
         [ask-number] collected destination = 4930777
-        [ask-number] → ok: check
+        [ask-number] → ok: balance-key
+        [balance-key] → else: check
         [check] credit-check 4930777 → credit ok max=6000s rate=0.1/min
         [check] → ok: call
+        [call] say duration 6000s → number-1 hour number-40 minutes
         [call] play: max-duration-is number-1 hour number-40 minutes
         [call] dial 4930777 caller-id=4930123456 ring-timeout=45s max-duration=6000s keys=#11:end-leg,111:say-balance → dial ended
         [call] → ended: ask-number
         [ask-number] play: enter-destination  (interruptible)
         [ask-number] caller presses: 4930777#
         [ask-number] collected destination = 4930777
-        [ask-number] → ok: check
+        [ask-number] → ok: balance-key
+        [balance-key] → else: check
         [check] credit-check 4930777 → credit ok max=6000s rate=0.1/min
         [check] → ok: call
+        [call] say duration 6000s → number-1 hour number-40 minutes
         [call] play: max-duration-is number-1 hour number-40 minutes
         [call] dial 4930777 caller-id=4930123456 ring-timeout=45s max-duration=6000s keys=#11:end-leg,111:say-balance → dial out-of-credit
         [call] → out-of-credit: no-credit
@@ -230,38 +237,37 @@ final class GoldenTranscriptTests: XCTestCase {
         """)
     }
 
-    func testCallingCardMenuInvalidThenTimeoutThenBalance() throws {
-        try assertTranscript("calling-card", { $0.account = "dave"; $0.aniRegistered = true; $0.currency = "EUR"; $0.balance = Decimal(string: "1.01")!; $0.answers = ["9", "timeout", "1"] }, """
+    func testCallingCardBalanceKeyAtTheDestinationPrompt() throws {
+        try assertTranscript("calling-card", { $0.account = "dave"; $0.aniRegistered = true; $0.currency = "EUR"; $0.balance = Decimal(string: "1.01")!; $0.answers = ["111#", "timeout", "12"] }, """
         call: script calling-card, caller 4930123456, dialled 1000
         [login] authenticate sip-digest → authentication-failed
         [login] authenticate ani 4930123456 → authenticated dave
-        [login] → ok: main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 9
-        [main-menu] → invalid: main-menu
-        [main-menu] play: invalid-entry  (interruptible)
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller is silent
-        [main-menu] → timeout: main-menu
-        [main-menu] play: no-input  (interruptible)
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 1
-        [main-menu] → 1: balance
+        [login] → ok: balance
         [balance] balance → balance 1.01 EUR
+        [balance] say money 1.01 EUR → number-1 euro and number-1 cent
         [balance] play: your-balance-is number-1 euro and number-1 cent  (interruptible)
-        [balance] → next: main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller is silent
-        [main-menu] → timeout: main-menu
-        [main-menu] play: no-input  (interruptible)
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller is silent
-        [main-menu] → timeout: main-menu
-        [main-menu] play: no-input  (interruptible)
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller is silent
-        [main-menu] → timeout (end)
-        [main-menu] → exhausted: goodbye
+        [balance] → next: ask-number
+        [ask-number] play: enter-destination  (interruptible)
+        [ask-number] caller presses: 111#
+        [ask-number] collected destination = 111
+        [ask-number] → ok: balance-key
+        [balance-key] → if $destination == "111": balance
+        [balance] balance → balance 1.01 EUR
+        [balance] say money 1.01 EUR → number-1 euro and number-1 cent
+        [balance] play: your-balance-is number-1 euro and number-1 cent  (interruptible)
+        [balance] → next: ask-number
+        [ask-number] play: enter-destination  (interruptible)
+        [ask-number] caller is silent
+        [ask-number] → timeout: ask-number
+        [ask-number] play: no-input  (interruptible)
+        [ask-number] play: enter-destination  (interruptible)
+        [ask-number] caller presses: 12
+        [ask-number] → invalid: ask-number
+        [ask-number] play: invalid-entry  (interruptible)
+        [ask-number] play: enter-destination  (interruptible)
+        [ask-number] caller is silent
+        [ask-number] → timeout (end)
+        [ask-number] → exhausted: goodbye
         [goodbye] play: goodbye
         [goodbye] hangup: normal
 
@@ -279,21 +285,24 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testAniCallbackLegRegisteredCaller() throws {
-        try assertTranscript("ani-callback", { $0.startNode = "login"; $0.account = "erin"; $0.aniRegistered = true; $0.answers = ["2", "4930555#"]; $0.dialOutcomes = [.noAnswer] }, """
+        try assertTranscript("ani-callback", { $0.startNode = "login"; $0.account = "erin"; $0.aniRegistered = true; $0.answers = ["4930555#"]; $0.dialOutcomes = [.noAnswer] }, """
         call: script ani-callback, caller 4930123456, dialled 1000
         [login] authenticate ani 4930123456 → authenticated erin
-        [login] → ok: menu
-        [menu] → goto: calling-card:main-menu
-        entered script calling-card at main-menu
-        [main-menu] play: main-menu  (interruptible)
-        [main-menu] caller presses: 2
-        [main-menu] → 2: ask-number
+        [login] → ok: card
+        [card] → goto: calling-card:balance
+        entered script calling-card at balance
+        [balance] balance → balance 10 USD
+        [balance] say money 10 USD → number-10 dollars
+        [balance] play: your-balance-is number-10 dollars  (interruptible)
+        [balance] → next: ask-number
         [ask-number] play: enter-destination  (interruptible)
         [ask-number] caller presses: 4930555#
         [ask-number] collected destination = 4930555
-        [ask-number] → ok: check
+        [ask-number] → ok: balance-key
+        [balance-key] → else: check
         [check] credit-check 4930555 → credit ok max=6000s rate=0.1/min
         [check] → ok: call
+        [call] say duration 6000s → number-1 hour number-40 minutes
         [call] play: max-duration-is number-1 hour number-40 minutes
         [call] dial 4930555 caller-id=4930123456 ring-timeout=45s max-duration=6000s keys=#11:end-leg,111:say-balance → dial no-answer
         [call] → no-answer: no-answer
@@ -327,7 +336,7 @@ final class GoldenTranscriptTests: XCTestCase {
         [login] authenticate pin (4 characters, not shown) → authenticated frank
         [login] remember-caller 4930123456 → done
         [login] → ok: schedule
-        [schedule] callback 4930123456 script=calling-card node=main-menu → done
+        [schedule] callback 4930123456 script=calling-card node=balance → done
         [schedule] → next: scheduled
         [scheduled] play: callback-scheduled
         [scheduled] hangup: normal
@@ -383,7 +392,7 @@ final class GoldenTranscriptTests: XCTestCase {
         call: script did-callback, caller 4930123456, dialled 1000
         [identify] authenticate did 1000 → authenticated gina
         [identify] → ok: schedule
-        [schedule] callback 4930444 script=calling-card node=main-menu → done
+        [schedule] callback 4930444 script=calling-card node=balance → done
         [schedule] → next: reject
         [reject] hangup: busy
 
@@ -461,6 +470,7 @@ final class GoldenTranscriptTests: XCTestCase {
         [announce] → next: credit
         [credit] credit-check 4930123 → credit ok max=6000s rate=0.1/min
         [credit] → ok: connect
+        [connect] say duration 6000s → number-1 hour number-40 minutes
         [connect] play: max-duration-is number-1 hour number-40 minutes
         [connect] dial 4930123 caller-id=4930123456 ring-timeout=45s max-duration=6000s → dial failed
         [connect] → failed: call-failed

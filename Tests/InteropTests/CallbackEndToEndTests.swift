@@ -24,7 +24,6 @@ final class CallbackEndToEndTests: XCTestCase {
         let trigger = try Sipp(name: "callback-e2e-ani-trigger")
         let user = try Sipp(name: "callback-e2e-ani-user")
         let callee = try Sipp(name: "callback-e2e-ani-callee")
-        try user.makeDTMFPcap("2", named: "menu.pcap", seed: 81)
         try user.makeDTMFPcap("\(destination)#", named: "dest.pcap", seed: 82)
         let userPorts = Self.freePorts()
         let calleePorts = Self.freePorts(avoiding: [userPorts])
@@ -53,7 +52,7 @@ final class CallbackEndToEndTests: XCTestCase {
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback connected" }
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
-        for node in ["login", "main-menu", "ask-number", "check", "call"] {
+        for node in ["login", "balance", "ask-number", "check", "call"] {
             XCTAssertTrue(nodes.contains(node), "node \(node) ran: \(nodes)\n\(log())")
         }
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" }.map { $0["value"] ?? "" }, [destination], log())
@@ -133,8 +132,8 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(Self.pinPrompts(server).count, firstPrompts.count, "no PIN prompt on the second callback\n\(log())")
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" && $0["node"] == "login" }.count, 1,
                        "no PIN collected on the second callback")
-        XCTAssertEqual(server.events { $0["step"] == "node-entered" && $0["node"] == "main-menu" }.count, 2,
-                       "both callbacks reached the menu\n\(log())")
+        XCTAssertEqual(server.events { $0["step"] == "node-entered" && $0["node"] == "balance" }.count, 2,
+                       "both callbacks said the balance\n\(log())")
     }
 
     /// bob's personal DID 4930500 is called with the caller ID withheld: busy, then the
@@ -168,8 +167,8 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(row["originNumber"], forward)
         XCTAssertEqual(row["accountID"], try Self.accountID(data, "bob"))
         XCTAssertEqual(row["state"], "completed")
-        XCTAssertTrue(server.events { $0["step"] == "node-entered" }.contains { $0["node"] == "main-menu" },
-                      "the callback leg runs the calling-card menu\n\(log())")
+        XCTAssertTrue(server.events { $0["step"] == "node-entered" }.contains { $0["node"] == "balance" },
+                      "the callback leg runs the calling-card flow\n\(log())")
     }
 
     // MARK: - Set-up

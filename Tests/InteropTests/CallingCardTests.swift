@@ -30,8 +30,7 @@ final class CallingCardTests: XCTestCase {
         let caller = try Sipp(name: "card-caller")
         let pstn = try Sipp(name: "card-pstn")
         try caller.makeDTMFPcap("1234#", named: "pin.pcap", seed: 61)
-        try caller.makeDTMFPcap("1", named: "one.pcap", seed: 62)
-        try caller.makeDTMFPcap("2", named: "two.pcap", seed: 63)
+        try caller.makeDTMFPcap("111#", named: "balance.pcap", seed: 62)
         try caller.makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", seed: 64)
         try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 65)
         try caller.makeDTMFPcap("\(secondDestination)#", named: "dest2.pcap", seed: 66)
@@ -49,10 +48,11 @@ final class CallingCardTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
         XCTAssertEqual(pstnResult.status, 0, "PSTN sipp failed:\n\(pstnResult.output)\n\(log)")
 
-        // The script's way: PIN, balance, two forwards, the caller hung up during the second.
+        // The script's way: PIN, the balance, 111 at the destination prompt (the balance
+        // again), two forwards, the caller hung up during the second.
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
-        XCTAssertEqual(nodes, ["login", "main-menu", "balance", "main-menu", "ask-number", "check", "call",
-                               "ask-number", "check", "call"], log)
+        XCTAssertEqual(nodes, ["login", "balance", "ask-number", "balance-key", "balance", "ask-number", "balance-key",
+                               "check", "call", "ask-number", "balance-key", "check", "call"], log)
         XCTAssertEqual(server.events { $0["message"] == "in-call key" }.map { $0["keys"] ?? "" }, ["#11"], log)
         XCTAssertEqual(server.events { $0["message"] == "forward billed" }.map { $0["joint"] ?? "" }, ["yes", "yes"], log)
         XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 2, log)
@@ -128,7 +128,6 @@ final class CallingCardTests: XCTestCase {
         // Known by the caller ID: the script authenticates by ANI and asks no PIN.
         try OperatorCLI.run(["callers", "add", "bob", "5551234"], data: data)
         let caller = try Sipp(name: "card-refused-caller")
-        try caller.makeDTMFPcap("2", named: "two.pcap", seed: 71)
         try caller.makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", seed: 72)
         let callerPorts = Sipp.ports()
         // Nothing listens on the trunk: a call placed there would fail, not be refused.
@@ -143,7 +142,7 @@ final class CallingCardTests: XCTestCase {
         // The credit check passed (0.80 pays A and a few seconds of B), but the forward must
         // also hold A's cost for the 45 s it may ring: 0.02 × 45 alone is 0.90. Refused.
         let check = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
-        XCTAssertEqual(check, ["login", "main-menu", "ask-number", "check", "call", "no-credit", "goodbye"], log)
+        XCTAssertEqual(check, ["login", "balance", "ask-number", "balance-key", "check", "call", "no-credit", "goodbye"], log)
         let refused = try XCTUnwrap(server.events { $0["message"] == "forward refused" }.first, log)
         XCTAssertEqual(refused["outcome"], "out-of-credit")
         XCTAssertEqual(refused["to"], firstDestination)

@@ -39,13 +39,10 @@ final class PjsuaCallingCardTests: XCTestCase {
         try driver.waitFor(timeout: 20, log()) { $0["event"] == "call-state" && $0["state"] == "CONFIRMED" }
         try server.waitForEvents(timeout: 15) { $0["message"] == "prompt started" && ($0["prompts"] ?? "").contains("enter-pin") }
         driver.send("dtmf 1234#")
-        try server.waitForEvents(timeout: 15) { $0["step"] == "node-entered" && $0["node"] == "main-menu" }
-        driver.send("dtmf 1")
-        try server.waitForEvents(timeout: 10) { $0["step"] == "node-entered" && $0["node"] == "balance" }
-        // Back in the menu once the balance has been said.
-        try server.waitForEvents(count: 2, timeout: 20) { $0["step"] == "node-entered" && $0["node"] == "main-menu" }
-        driver.send("dtmf 2")
-        try server.waitForEvents(timeout: 10) { $0["step"] == "node-entered" && $0["node"] == "ask-number" }
+        // The balance is said, then the destination is asked; 111 there says it again.
+        try server.waitForEvents(timeout: 15) { $0["step"] == "node-entered" && $0["node"] == "ask-number" }
+        driver.send("dtmf 111#")
+        try server.waitForEvents(count: 2, timeout: 20) { $0["step"] == "node-entered" && $0["node"] == "ask-number" }
         driver.send("dtmf \(destination)#")
 
         // Forwarded through the trunk and bridged; the caller talks for about 3 s.
@@ -66,10 +63,11 @@ final class PjsuaCallingCardTests: XCTestCase {
 
         // Every key PJSIP sent arrived once, in order, by the path it was sent.
         let digits = server.events { $0["message"] == "dtmf" }
-        XCTAssertEqual(digits.map { $0["digit"] ?? "" }.joined(), "1234#12\(destination)#", log())
+        XCTAssertEqual(digits.map { $0["digit"] ?? "" }.joined(), "1234#111#\(destination)#", log())
         XCTAssertEqual(Set(digits.map { $0["via"] ?? "" }), [expectedVia])
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
-        XCTAssertEqual(nodes, ["login", "main-menu", "balance", "main-menu", "ask-number", "check", "call"], log())
+        XCTAssertEqual(nodes, ["login", "balance", "ask-number", "balance-key", "balance", "ask-number", "balance-key",
+                               "check", "call"], log())
         XCTAssertEqual(server.events { $0["message"] == "dial" }.map { $0["trunk"] ?? "" }, ["pstn"], log())
         XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 1)
         try server.waitForEvents(timeout: 10) { $0["message"] == "dial ended" }

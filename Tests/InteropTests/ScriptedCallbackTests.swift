@@ -47,8 +47,8 @@ final class ScriptedCallbackTests: XCTestCase {
         XCTAssertEqual(invite.fromUser, Self.callerNumber, "callback.caller-number is presented")
         try assertDelay(from: queued, to: invite, seconds: Self.delaySeconds)
         try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
-        XCTAssertTrue(server.events { $0["step"] == "node-entered" }.contains { $0["node"] == "main-menu" },
-                      "the callback leg runs the calling-card menu the verb named\n\(log())")
+        XCTAssertTrue(server.events { $0["step"] == "node-entered" }.contains { $0["node"] == "balance" },
+                      "the callback leg runs the calling-card node the verb named\n\(log())")
         var rows = try CallbackEndToEndTests.requests(data)
         XCTAssertEqual(rows.count, 1, "\(rows)")
         XCTAssertEqual(rows.first?["trigger"], "script")

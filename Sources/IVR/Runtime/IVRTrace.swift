@@ -17,6 +17,9 @@ public enum IVRTrace: Sendable, Equatable, CustomStringConvertible {
     case hangup(node: String?, cause: HangupCause)
     case remoteHangup(node: String?)
     case failure(node: String?, message: String)
+    /// A value about to be spoken, and the prompt files that say it (`money 10 USD` →
+    /// `number-10 dollars`): what a caller hears, as the transcript and the log show it.
+    case valueSaid(node: String, value: String, prompts: [PromptRef])
 
     /// A short name of the record's kind, the `event` field of a JSON log line.
     public var kind: String {
@@ -35,6 +38,7 @@ public enum IVRTrace: Sendable, Equatable, CustomStringConvertible {
         case .hangup: return "hangup"
         case .remoteHangup: return "remote-hangup"
         case .failure: return "failure"
+        case .valueSaid: return "value-said"
         }
     }
 
@@ -71,6 +75,9 @@ public enum IVRTrace: Sendable, Equatable, CustomStringConvertible {
             result["node"] = node ?? ""
         case let .failure(node, message):
             result["node"] = node ?? ""; result["message"] = message
+        case let .valueSaid(node, value, prompts):
+            result["node"] = node; result["value"] = value
+            result["prompts"] = prompts.map(\.description).joined(separator: " ")
         }
         return result
     }

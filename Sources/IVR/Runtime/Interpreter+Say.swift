@@ -6,30 +6,37 @@ extension Interpreter {
         var result: [PromptRef] = []
         let language = languagePack.code
         func values(_ names: [String]) -> [PromptRef] { names.map { promptRef($0, language: language) } }
+        func said(_ value: String, _ names: [String]) -> [PromptRef] {
+            let prompts = values(names)
+            emit(.trace(.valueSaid(node: node, value: value, prompts: prompts)))
+            return prompts
+        }
         for item in items {
             switch item {
             case .prompt(let name):
                 result.append(promptRef(name.value))
             case .digits(let template):
-                result += values(languagePack.digits(template.evaluate(in: context).text))
+                let text = template.evaluate(in: context).text
+                result += said("digits \(text)", languagePack.digits(text))
             case .number(let template):
                 guard let number = number(template, node: node, what: "number") else { continue }
-                result += values(languagePack.decimal(number))
+                result += said("number \(IVRValue.format(number))", languagePack.decimal(number))
             case let .money(template, currencyTemplate):
                 guard let amount = number(template, node: node, what: "money") else { continue }
                 let currency = currencyTemplate?.evaluate(in: context).text
                     ?? context.value(at: VariablePath(["account", "currency"]))?.text ?? ""
-                result += values(languagePack.money(amount, currency: currency))
+                result += said("money \(IVRValue.format(amount)) \(currency)", languagePack.money(amount, currency: currency))
             case .duration(let template):
                 guard let seconds = number(template, node: node, what: "duration") else { continue }
-                result += values(languagePack.duration(seconds: NSDecimalNumber(decimal: seconds).intValue))
+                let whole = NSDecimalNumber(decimal: seconds).intValue
+                result += said("duration \(whole)s", languagePack.duration(seconds: whole))
             case .date(let template):
                 let text = template.evaluate(in: context).text
                 guard let (year, month, day) = Interpreter.parseDate(text) else {
                     emit(.trace(.failure(node: node, message: "cannot say '\(text)' (\(template)) as a date: expected YYYY-MM-DD")))
                     continue
                 }
-                result += values(languagePack.date(year: year, month: month, day: day))
+                result += said("date \(text)", languagePack.date(year: year, month: month, day: day))
             }
         }
         return result

@@ -94,8 +94,9 @@ extension Interpreter {
                 advance(transition(node, "next"))
                 return
             }
-            let prompts = verb.prompts.map { promptRef($0.value) }
-                + languagePack.money(amount, currency: currency).map { promptRef($0, language: languagePack.code) }
+            let money = languagePack.money(amount, currency: currency).map { promptRef($0, language: languagePack.code) }
+            emit(.trace(.valueSaid(node: node, value: "money \(IVRValue.format(amount)) \(currency)", prompts: money)))
+            let prompts = verb.prompts.map { promptRef($0.value) } + money
             play(refs: prompts, bargeIn: true, then: .outcome(node: node, outcome: "next"))
         case .dial:
             switch result {
@@ -252,8 +253,9 @@ extension Interpreter {
         if verb.announceMaxDuration, let maxDuration {
             // Known here: say it now, so call control need not.
             dialRequest.announceMaxDuration = false
-            let prompts = [promptRef("max-duration-is")]
-                + languagePack.duration(seconds: maxDuration).map { promptRef($0, language: languagePack.code) }
+            let duration = languagePack.duration(seconds: maxDuration).map { promptRef($0, language: languagePack.code) }
+            emit(.trace(.valueSaid(node: node, value: "duration \(maxDuration)s", prompts: duration)))
+            let prompts = [promptRef("max-duration-is")] + duration
             play(refs: prompts, bargeIn: false, then: .request(.dial(dialRequest), wait))
             return .wait
         }

@@ -121,6 +121,8 @@ public struct Simulator: Sendable {
         case let .scriptEntered(script, node): return "entered script \(script) at \(node)"
         case let .failure(node, message): return "[\(node ?? "-")] problem: \(message)"
         case .remoteHangup: return "caller hung up"
+        case let .valueSaid(node, value, prompts):
+            return "[\(node)] say \(value) → \(prompts.map(\.name).joined(separator: " "))"
         case .scriptStarted, .nodeEntered, .promptRequested, .digitAccepted, .serviceRequested, .serviceAnswered, .hangup:
             return nil
         }
