@@ -231,7 +231,7 @@ final class CallbackQueueTests: XCTestCase {
             sql += """
                 INSERT INTO callbackRequest (accountID, campaign, trigger, originNumber, destinations, accessNumber,
                                              notBefore, state, attempts, createdAt, updatedAt)
-                VALUES (\(accountID), 'ani-callback', 'ani', '\(number)', '[]', '1001',
+                VALUES (\(accountID), 'ani-callback', 'sip-ani', '\(number)', '[]', '1001',
                         strftime('%Y-%m-%d %H:%M:%f', 'now', '+\(delaySeconds) seconds'), 'queued', 0,
                         strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'));
 

@@ -36,4 +36,15 @@ public enum CallTrigger: String, Codable, Sendable, Hashable, CaseIterable, Cust
     }
 
     public var description: String { rawValue }
+
+    /// Also reads the names rows had before migration v6 ("ani", "pin", "did"), so a row
+    /// another tool wrote the old way is placed, not a reason to stop the queue.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let trigger = CallTrigger(rawValue: text) ?? CallTrigger(rawValue: "sip-" + text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "unknown trigger '\(text)'"))
+        }
+        self = trigger
+    }
 }
