@@ -117,6 +117,16 @@ extension SQLiteStore: AccountStore {
             guard account.currency == amount.currency else {
                 throw StoreError.currencyMismatch(expected: account.currency, found: amount.currency)
             }
+            if kind == .debit {
+                // Money held for calls in progress is spoken for: a debit may take only what
+                // is free, or settling those calls would drive the balance below zero.
+                let reserved = try Self.reservedMinorUnits(db, account: id)
+                guard amount.minorUnits <= account.balanceMinorUnits - reserved else {
+                    throw StoreError.debitExceedsFreeBalance(
+                        requested: amount, balance: account.balance,
+                        reserved: Money(minorUnits: reserved, currency: account.currency))
+                }
+            }
             let delta = kind == .debit ? -amount.minorUnits : amount.minorUnits
             return try Self.applyBalanceChange(db: db, account: account, delta: delta, kind: kind,
                                                reservationID: nil, note: note, at: now)
