@@ -163,9 +163,11 @@ final class BillingIntentTests: XCTestCase {
             reservationID: access.reservationID, legID: access.legID, elapsedSeconds: 40)), at: answered.addingTimeInterval(10)))
         XCTAssertEqual(try store.openReservations(account: id), before, "the resize was rolled back")
         XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.grantedSeconds), [access.grantedSeconds])
-        // And a forward with its own reservation leaves none behind.
-        XCTAssertThrowsError(try store.openForward(forwardRequest(id, share: nil), at: answered.addingTimeInterval(10)))
-        XCTAssertEqual(try store.openReservations(account: id), before)
+        // And a forward with a reservation of its own leaves none behind.
+        let other = try store.makeAccount("carol2", balance: "1.0000", plan: "card").id!
+        XCTAssertThrowsError(try store.openForward(forwardRequest(other, share: nil), at: answered.addingTimeInterval(10)))
+        XCTAssertTrue(try store.openReservations(account: other).isEmpty)
+        XCTAssertEqual(try store.freeBalance(account: other), eur("1.0000"))
     }
 
     // MARK: - Close forward

@@ -2,12 +2,13 @@ import GRDB
 
 // GRDB's record conformances of the Store's records. They live here, beside the SQL,
 // so the records stay plain values and the protocols a PostgreSQL backend implements
-// never mention GRDB; `Columns` is internal to the SQLite code.
+// never mention GRDB. `SQLColumns` (not `Columns`, which GRDB would make public API) is
+// internal to the SQLite code.
 
 extension Account: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "account"
 
-    enum Columns {
+    enum SQLColumns {
         static let id = Column("id")
         static let login = Column("login")
         static let pinHash = Column("pinHash")
@@ -23,7 +24,7 @@ extension Account: FetchableRecord, MutablePersistableRecord {
 extension AccountLot: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "accountLot"
 
-    enum Columns {
+    enum SQLColumns {
         static let name = Column("name")
     }
 
@@ -33,7 +34,7 @@ extension AccountLot: FetchableRecord, MutablePersistableRecord {
 extension AddressBookEntry: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "addressBookEntry"
 
-    enum Columns {
+    enum SQLColumns {
         static let accountID = Column("accountID")
         static let slot = Column("slot")
         static let name = Column("name")
@@ -45,7 +46,7 @@ extension AddressBookEntry: FetchableRecord, MutablePersistableRecord {
 extension AuthorisedCallerID: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "authorisedCallerID"
 
-    enum Columns {
+    enum SQLColumns {
         static let accountID = Column("accountID")
         static let number = Column("number")
     }
@@ -56,7 +57,7 @@ extension AuthorisedCallerID: FetchableRecord, MutablePersistableRecord {
 extension CallLeg: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "callLeg"
 
-    enum Columns {
+    enum SQLColumns {
         static let accountID = Column("accountID")
         static let reservationID = Column("reservationID")
         static let startedAt = Column("startedAt")
@@ -69,7 +70,7 @@ extension CallLeg: FetchableRecord, MutablePersistableRecord {
 extension CallbackRequest: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "callbackRequest"
 
-    enum Columns {
+    enum SQLColumns {
         static let sourceKey = Column("sourceKey")
         static let accountID = Column("accountID")
         static let state = Column("state")
@@ -85,7 +86,7 @@ extension CallbackRequest: FetchableRecord, MutablePersistableRecord {
 extension LedgerEntry: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "ledgerEntry"
 
-    enum Columns {
+    enum SQLColumns {
         static let accountID = Column("accountID")
         static let kind = Column("kind")
         static let amountMinorUnits = Column("amountMinorUnits")
@@ -98,7 +99,7 @@ extension LedgerEntry: FetchableRecord, MutablePersistableRecord {
 extension PINFailure: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "pinFailure"
 
-    enum Columns {
+    enum SQLColumns {
         static let callerID = Column("callerID")
         static let accountID = Column("accountID")
         static let failedAt = Column("failedAt")
@@ -110,7 +111,7 @@ extension PINFailure: FetchableRecord, MutablePersistableRecord {
 extension RatePlanRecord: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "ratePlan"
 
-    enum Columns {
+    enum SQLColumns {
         static let name = Column("name")
     }
 
@@ -120,7 +121,7 @@ extension RatePlanRecord: FetchableRecord, MutablePersistableRecord {
 extension RateRecord: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "rate"
 
-    enum Columns {
+    enum SQLColumns {
         static let planID = Column("planID")
         static let prefix = Column("prefix")
     }
@@ -131,7 +132,7 @@ extension RateRecord: FetchableRecord, MutablePersistableRecord {
 extension Reservation: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "reservation"
 
-    enum Columns {
+    enum SQLColumns {
         static let accountID = Column("accountID")
         static let amountMinorUnits = Column("amountMinorUnits")
         static let state = Column("state")
@@ -143,7 +144,7 @@ extension Reservation: FetchableRecord, MutablePersistableRecord {
 extension SpoolOffset: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "spoolOffset"
 
-    enum Columns {
+    enum SQLColumns {
         static let path = Column("path")
     }
 }

@@ -97,7 +97,7 @@ extension SQLiteStore: BillingStore {
             guard let reservation = try Reservation.fetchOne(db, key: id) else { throw StoreError.unknownReservation(id) }
             guard reservation.state == .open else { throw StoreError.reservationAlreadySettled(id) }
             let others = try CallLeg
-                .filter(CallLeg.Columns.reservationID == id && CallLeg.Columns.isOpen == true && Column("id") != ending.legID)
+                .filter(CallLeg.SQLColumns.reservationID == id && CallLeg.SQLColumns.isOpen == true && Column("id") != ending.legID)
                 .order(Column("id")).fetchAll(db)
             guard !others.isEmpty else {
                 // The forward's own reservation: settled whole, the rest released.
@@ -191,7 +191,7 @@ extension SQLiteStore: BillingStore {
     public func openReservations(account id: Int64) throws -> [Reservation] {
         try writer.read { db in
             try Reservation
-                .filter(Reservation.Columns.accountID == id && Reservation.Columns.state == Reservation.State.open.rawValue)
+                .filter(Reservation.SQLColumns.accountID == id && Reservation.SQLColumns.state == Reservation.State.open.rawValue)
                 .order(Column("id")).fetchAll(db)
         }
     }
@@ -242,7 +242,7 @@ extension SQLiteStore: BillingStore {
         guard !ids.isEmpty else { return }
         try writer.write { db in
             _ = try CallLeg
-                .filter(ids.contains(Column("id")) && CallLeg.Columns.isOpen == true && Column("answeredAt") != nil)
+                .filter(ids.contains(Column("id")) && CallLeg.SQLColumns.isOpen == true && Column("answeredAt") != nil)
                 .updateAll(db, Column("lastProgressAt").set(to: time))
         }
     }
@@ -341,7 +341,7 @@ extension SQLiteStore: BillingStore {
         guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
         guard account.state == .active else { return .refused(.accountLocked) }
         let open = try Reservation
-            .filter(Reservation.Columns.accountID == id && Reservation.Columns.state == Reservation.State.open.rawValue)
+            .filter(Reservation.SQLColumns.accountID == id && Reservation.SQLColumns.state == Reservation.State.open.rawValue)
             .fetchAll(db)
         var replaced: Reservation?
         if let existing {
@@ -391,7 +391,7 @@ extension SQLiteStore: BillingStore {
             throw StoreError.unknownAccount("#\(reservation.accountID)")
         }
         let endingsByLeg = Dictionary(endings.map { ($0.legID, $0) }, uniquingKeysWith: { _, last in last })
-        let legs = try CallLeg.filter(CallLeg.Columns.reservationID == id).order(Column("id")).fetchAll(db)
+        let legs = try CallLeg.filter(CallLeg.SQLColumns.reservationID == id).order(Column("id")).fetchAll(db)
         for legID in endingsByLeg.keys where !legs.contains(where: { $0.id == legID }) {
             throw try CallLeg.fetchOne(db, key: legID) == nil
                 ? StoreError.unknownCallLeg(legID)

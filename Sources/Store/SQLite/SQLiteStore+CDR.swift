@@ -4,9 +4,9 @@ import GRDB
 extension SQLiteStore: CDRStore {
     public func callLegs(since: Date?, account id: Int64?) throws -> [CallLeg] {
         try writer.read { db in
-            var request = CallLeg.order(CallLeg.Columns.startedAt, Column("id"))
-            if let since { request = request.filter(CallLeg.Columns.startedAt >= since) }
-            if let id { request = request.filter(CallLeg.Columns.accountID == id) }
+            var request = CallLeg.order(CallLeg.SQLColumns.startedAt, Column("id"))
+            if let since { request = request.filter(CallLeg.SQLColumns.startedAt >= since) }
+            if let id { request = request.filter(CallLeg.SQLColumns.accountID == id) }
             return try request.fetchAll(db)
         }
     }

@@ -123,9 +123,9 @@ actor CallBilling {
     ///   - ringTimeoutSeconds: how long the B leg may ring. The access leg keeps running
     ///     (and costing) meanwhile, so a joint reservation counts it as already elapsed.
     func forwardWillDial(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int) -> ForwardGrant {
-        let pricing = machine.payerAccountID.map { pricing(number: number, account: $0) }
+        let forwardPricing = machine.payerAccountID.map { price(number: number, account: $0) }
         let actions = machine.forwardWillDial(number: number, callerID: callerID, limitSeconds: limitSeconds,
-                                              ringTimeoutSeconds: ringTimeoutSeconds, pricing: pricing,
+                                              ringTimeoutSeconds: ringTimeoutSeconds, pricing: forwardPricing,
                                               ending: ending.isSet, at: clock.now())
         return perform(actions) ?? .refused(.failed, reason: "billing gave no answer")
     }
@@ -152,7 +152,7 @@ actor CallBilling {
     }
 
     /// How the payer's plan prices `number` (reads only).
-    private func pricing(number: String, account id: Int64) -> CallBillingMachine.ForwardPricing {
+    private func price(number: String, account id: Int64) -> CallBillingMachine.ForwardPricing {
         do {
             guard let account = try store.account(id: id) else { return .unpriceable(reason: "account #\(id) no longer exists") }
             guard let planName = account.ratePlan, let plan = try store.ratePlan(named: planName) else {
