@@ -25,6 +25,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownCallbackRequest(Int64)
     case invalidCallbackTransition(id: Int64, from: CallbackRequest.State, to: CallbackRequest.State)
     case corruptRow(String)
+    /// An operator debit larger than the free balance (balance minus open reservations).
+    case debitExceedsFreeBalance(requested: Money, balance: Money, reserved: Money)
 
     public var description: String {
         switch self {
@@ -50,6 +52,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownCallbackRequest(id): return "no callback request \(id)"
         case let .invalidCallbackTransition(id, from, to): return "callback request \(id) cannot go from \(from.rawValue) to \(to.rawValue)"
         case let .corruptRow(what): return "corrupt row: \(what)"
+        case let .debitExceedsFreeBalance(requested, balance, reserved):
+            let free = Money(minorUnits: balance.minorUnits - reserved.minorUnits, currency: balance.currency)
+            return "cannot debit \(requested): the balance is \(balance), of which \(reserved) is reserved by calls in "
+                + "progress, so only \(free) is free"
         }
     }
 }

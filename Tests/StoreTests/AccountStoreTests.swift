@@ -163,7 +163,7 @@ final class AccountStoreTests: XCTestCase {
                 """)
         }
         try StoreMigrations.migrator.migrate(queue)
-        let old = try queue.read { db in try Account.filter(Account.Columns.login == "old").fetchOne(db) }
+        let old = try queue.read { db in try Account.filter(Account.SQLColumns.login == "old").fetchOne(db) }
         XCTAssertEqual(old?.forwardNumber, "4930123")
         XCTAssertEqual(old?.forwardMode, .noAnswer)
         XCTAssertEqual(old?.forwardAfterSeconds, 20)

@@ -33,20 +33,22 @@ final class CallBillingTests: XCTestCase {
                                                          initialBalance: eur(balance), ratePlan: plan), at: answered).id)
     }
 
-    /// A billing whose clock reads `now` and whose cuts are counted.
-    private func billing(now: @escaping @Sendable () -> Date, heartbeat: Duration = .seconds(3600),
+    /// A billing on the fake `clock`, whose cuts are counted.
+    private func billing(_ clock: FakeBillingClock, heartbeat: Duration = .seconds(3600),
                          cuts: CutRecorder) -> CallBilling {
         CallBilling(call: CallBilling.Call(caller: "5551234", accessNumber: "1000", campaign: "card",
                                            startedAt: answered.addingTimeInterval(-2), answeredAt: answered),
-                    store: store, log: log, heartbeat: heartbeat, now: now, cut: { cuts.record($0) })
+                    store: store, log: log, heartbeat: heartbeat, clock: clock, cut: { cuts.record($0) })
     }
 
     func testHangupSettlesTheAccessLegOnceWithCDRAndLedger() async throws {
         let id = try account("alice", balance: "5.0000", plan: "card")
-        let clock = TestClock(answered.addingTimeInterval(5))
+        let clock = FakeBillingClock(answered.addingTimeInterval(5))
         let cuts = CutRecorder()
-        let billing = billing(now: { clock.now }, cuts: cuts)
+        let billing = billing(clock, cuts: cuts)
         await billing.accountAuthenticated(login: "alice")
+        let cutAt = await billing.cutDeadline
+        XCTAssertEqual(cutAt, answered.addingTimeInterval(9990), "the cut is armed where the reservation ends")
 
         // Reserved: the longest call 5.0000 pays for: 0.0050 + 0.0300·t/60 = 0.0050 + 0.0005·t
         // ≤ 5.0000 → t ≤ 9990 s (under the 4 h limit), costing exactly 5.0000.
@@ -62,7 +64,7 @@ final class CallBillingTests: XCTestCase {
         XCTAssertEqual(legs.first?.answeredAt, answered)
 
         // 125 s answered: 0.0050 + 0.0300 × 125 / 60 = 0.0050 + 0.0625 = 0.0675.
-        clock.now = answered.addingTimeInterval(125)
+        await clock.advance(to: answered.addingTimeInterval(125))
         await billing.callEnded(at: answered.addingTimeInterval(125))
         legs = try store.callLegs(since: nil, account: id)
         XCTAssertEqual(legs.first?.isOpen, false)
@@ -73,6 +75,7 @@ final class CallBillingTests: XCTestCase {
         XCTAssertEqual(try store.account(id: id)?.balance, try eur("4.9325"))
         XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.count, 1)
         XCTAssertTrue(try store.openReservations(account: id).isEmpty)
+        XCTAssertEqual(clock.pendingDeadlines, [], "the cut and the heartbeat are called off")
 
         // A second end (BYE retransmission, race with a cut) changes nothing.
         await billing.callEnded(at: answered.addingTimeInterval(200))
@@ -80,17 +83,22 @@ final class CallBillingTests: XCTestCase {
         XCTAssertEqual(cuts.reasons, [])
     }
 
-    func testHeartbeatRecordsProgressThatRecoveryBills() async throws {
+    func testHeartbeatRecordsProgressEveryIntervalAndRecoveryBillsIt() async throws {
         let id = try account("bob", balance: "1.0000", plan: "card")
-        let clock = TestClock(answered.addingTimeInterval(1))
-        let billing = billing(now: { clock.now }, heartbeat: .milliseconds(20), cuts: CutRecorder())
+        let clock = FakeBillingClock(answered.addingTimeInterval(1))
+        let billing = billing(clock, heartbeat: .seconds(5), cuts: CutRecorder())
         await billing.accountAuthenticated(login: "bob")
-        clock.now = answered.addingTimeInterval(61)
-        let deadline = Date().addingTimeInterval(5)
-        while try store.callLegs(since: nil, account: id).first?.lastProgressAt != clock.now, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        // Billed at 1 s: heartbeats at 6, 11, …, 61 s.
+        XCTAssertTrue(clock.pendingDeadlines.contains(answered.addingTimeInterval(6)), "\(clock.pendingDeadlines)")
+        await clock.advance(to: answered.addingTimeInterval(5.9))
+        XCTAssertEqual(try store.callLegs(since: nil, account: id).first?.lastProgressAt, answered, "none before 6 s")
+        await clock.advance(to: answered.addingTimeInterval(6))
+        XCTAssertEqual(try store.callLegs(since: nil, account: id).first?.lastProgressAt, answered.addingTimeInterval(6))
+        await clock.advance(to: answered.addingTimeInterval(64))
         XCTAssertEqual(try store.callLegs(since: nil, account: id).first?.lastProgressAt, answered.addingTimeInterval(61))
+        XCTAssertEqual(clock.fired.filter { $0 > answered.addingTimeInterval(5) && $0 < answered.addingTimeInterval(62) },
+                       stride(from: 6, through: 61, by: 5).map { answered.addingTimeInterval(TimeInterval($0)) },
+                       "one heartbeat every 5 s")
 
         // The process dies here; the next start bills up to the heartbeat: 61 s =
         // 0.0050 + 0.0300 × 61 / 60 = 0.0050 + 0.0305 = 0.0355.
@@ -103,21 +111,26 @@ final class CallBillingTests: XCTestCase {
         XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.9645"), "settled once")
     }
 
-    func testCallIsCutWhenTheReservedTimeIsUsedUp() async throws {
+    func testCallIsCutWhenTheReservedTimeIsUsedUpAndBilledNoFurther() async throws {
         // 0.0350 pays for 0.0050 + 0.0300·t/60 ≤ 0.0350 → t ≤ 60 s.
         let id = try account("carol", balance: "0.0350", plan: "card")
-        let clock = TestClock(answered.addingTimeInterval(59.8))
+        let clock = FakeBillingClock(answered.addingTimeInterval(3))
         let cuts = CutRecorder()
-        let billing = billing(now: { clock.now }, cuts: cuts)
+        let billing = billing(clock, cuts: cuts)
         await billing.accountAuthenticated(login: "carol")
         XCTAssertEqual(try store.openReservations(account: id).first?.maxDurationSeconds, 60)
-        let deadline = Date().addingTimeInterval(5)
-        while cuts.reasons.isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let cutAt = await billing.cutDeadline
+        XCTAssertEqual(cutAt, answered.addingTimeInterval(60))
+        await clock.advance(to: answered.addingTimeInterval(59.9))
+        XCTAssertEqual(cuts.reasons, [], "not before the reserved time is used up")
+        await clock.advance(to: answered.addingTimeInterval(60))
         XCTAssertEqual(cuts.reasons.count, 1)
         XCTAssertTrue(cuts.reasons.first?.contains("credit used up") ?? false, "\(cuts.reasons)")
 
-        clock.now = answered.addingTimeInterval(60)
-        await billing.callEnded(at: answered.addingTimeInterval(60))
+        // The BYE of the cut is late (4 s): the leg is billed the 60 s reserved, no more.
+        await clock.advance(to: answered.addingTimeInterval(64))
+        await billing.callEnded(at: answered.addingTimeInterval(64))
+        XCTAssertEqual(cuts.reasons.count, 1, "cut once")
         let leg = try XCTUnwrap(try store.callLegs(since: nil, account: id).first)
         XCTAssertEqual(leg.disposition, .outOfCredit)
         XCTAssertEqual(leg.billedSeconds, 60)
@@ -129,7 +142,8 @@ final class CallBillingTests: XCTestCase {
         let id = try account("dave", balance: "0.0010", plan: "card")
         let cuts = CutRecorder()
         let at = answered.addingTimeInterval(4)
-        let billing = billing(now: { at }, cuts: cuts)
+        let clock = FakeBillingClock(at)
+        let billing = billing(clock, cuts: cuts)
         await billing.accountAuthenticated(login: "dave")
         XCTAssertEqual(cuts.reasons.count, 1)
         XCTAssertTrue(cuts.reasons.first?.contains("no credit for the access leg") ?? false, "\(cuts.reasons)")
@@ -139,12 +153,15 @@ final class CallBillingTests: XCTestCase {
         XCTAssertEqual(leg.cost, try eur("0"))
         await billing.callEnded(at: at)
         XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.0010"))
+        XCTAssertEqual(clock.pendingDeadlines, [], "nothing armed for a refused leg")
     }
 
     func testPlanThatDoesNotChargeTheALegBillsNothing() async throws {
         let id = try account("erin", balance: "1.0000", plan: "free-a")
-        let billing = billing(now: { Date() }, cuts: CutRecorder())
+        let clock = FakeBillingClock(answered.addingTimeInterval(1))
+        let billing = billing(clock, cuts: CutRecorder())
         await billing.accountAuthenticated(login: "erin")
+        XCTAssertEqual(clock.pendingDeadlines, [], "no cut, no heartbeat")
         let accessLeg = await billing.accessLeg
         XCTAssertNil(accessLeg)
         XCTAssertTrue(try store.openReservations(account: id).isEmpty)
@@ -180,10 +197,10 @@ final class CallBillingForwardTests: XCTestCase {
                                                          initialBalance: eur(balance), ratePlan: plan), at: answered).id)
     }
 
-    private func billing(_ clock: TestClock, cuts: CutRecorder = CutRecorder()) -> CallBilling {
+    private func billing(_ clock: FakeBillingClock, cuts: CutRecorder = CutRecorder()) -> CallBilling {
         CallBilling(call: CallBilling.Call(caller: "5551234", accessNumber: "1000", campaign: "card",
                                            startedAt: answered.addingTimeInterval(-2), answeredAt: answered),
-                    store: store, log: log, heartbeat: .seconds(3600), now: { clock.now }, cut: { cuts.record($0) })
+                    store: store, log: log, heartbeat: .seconds(3600), clock: clock, cut: { cuts.record($0) })
     }
 
     private func record(answeredAt: Date?, endedAt: Date, outcome: DialOutcome, status: Int?) -> OutboundLegRecord {
@@ -200,7 +217,7 @@ final class CallBillingForwardTests: XCTestCase {
 
     func testTheForwardResizesTheAccessReservationAndIsChargedAloneWhenItEndsFirst() async throws {
         let id = try account("alice", balance: "1.0000", plan: "card")
-        let clock = TestClock(answered.addingTimeInterval(10))
+        let clock = FakeBillingClock(answered.addingTimeInterval(10))
         let billing = billing(clock)
         await billing.accountAuthenticated(login: "alice")
         let access = try XCTUnwrap(try store.openReservations(account: id).first)
@@ -221,7 +238,7 @@ final class CallBillingForwardTests: XCTestCase {
 
         // Answered at 20 s, #11 at 50 s: 30 s × 0.0080 = 0.2400, charged now.
         await billing.forwardAnswered(leg: legID, at: answered.addingTimeInterval(20))
-        clock.now = answered.addingTimeInterval(50)
+        clock.current = answered.addingTimeInterval(50)
         await billing.forwardEnded(leg: legID, record(answeredAt: answered.addingTimeInterval(20),
                                                       endedAt: answered.addingTimeInterval(50), outcome: .ended, status: 200))
         let bLeg = try XCTUnwrap(try store.callLegs(since: nil, account: id).first { $0.id == legID })
@@ -241,7 +258,7 @@ final class CallBillingForwardTests: XCTestCase {
         XCTAssertEqual(alone.maxDurationSeconds, 1510)
 
         // A second forward may go again; the caller hangs up at 100 s instead: A = 0.0050 + 0.0500.
-        clock.now = answered.addingTimeInterval(100)
+        clock.current = answered.addingTimeInterval(100)
         await billing.callEnded(at: answered.addingTimeInterval(100))
         XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7050"))
         XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.map(\.amount),
@@ -252,19 +269,18 @@ final class CallBillingForwardTests: XCTestCase {
 
     func testHeartbeatsCoverTheAnsweredForwardSoRecoveryBillsItAfterACrash() async throws {
         let id = try account("frank", balance: "1.0000", plan: "card")
-        let clock = TestClock(answered.addingTimeInterval(10))
+        let clock = FakeBillingClock(answered.addingTimeInterval(10))
         let billing = CallBilling(call: CallBilling.Call(caller: "5551234", accessNumber: "1000", campaign: "card",
                                                          startedAt: answered, answeredAt: answered),
-                                  store: store, log: log, heartbeat: .milliseconds(20), now: { clock.now }, cut: { _ in })
+                                  store: store, log: log, heartbeat: .seconds(8), clock: clock, cut: { _ in })
         await billing.accountAuthenticated(login: "frank")
         let legID = try legID(await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil,
                                                              ringTimeoutSeconds: 30))
         await billing.forwardAnswered(leg: legID, at: answered.addingTimeInterval(12))
-        clock.now = answered.addingTimeInterval(42)
-        let deadline = Date().addingTimeInterval(5)
-        while try store.callLegs(since: nil, account: id).contains(where: { $0.lastProgressAt != clock.now }), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        // Heartbeats at 18, 26, 34, 42 s cover both legs.
+        await clock.advance(to: answered.addingTimeInterval(42))
+        XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.lastProgressAt),
+                       [answered.addingTimeInterval(42), answered.addingTimeInterval(42)])
         // The process dies: recovery bills both legs to the heartbeat, in one settlement:
         // A 42 s = 0.0050 + 0.0210, B 30 s = 0.2400.
         let settlements = try store.recoverOpenLegs(at: answered.addingTimeInterval(600))
@@ -278,7 +294,7 @@ final class CallBillingForwardTests: XCTestCase {
 
     func testTheCallersHangupSettlesBothLegsOnceAndALateForwardEndChangesNothing() async throws {
         let id = try account("bob", balance: "1.0000", plan: "card")
-        let clock = TestClock(answered.addingTimeInterval(10))
+        let clock = FakeBillingClock(answered.addingTimeInterval(10))
         let billing = billing(clock)
         await billing.accountAuthenticated(login: "bob")
         let legID = try legID(await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: 60,
@@ -286,7 +302,7 @@ final class CallBillingForwardTests: XCTestCase {
         XCTAssertEqual(try store.openReservations(account: id).first?.maxDurationSeconds, 60, "the script's cap")
         await billing.forwardAnswered(leg: legID, at: answered.addingTimeInterval(15))
         // A hangs up at 45 s: B 30 s (0.2400), A 45 s (0.0050 + 0.0225 = 0.0275), one settlement.
-        clock.now = answered.addingTimeInterval(45)
+        clock.current = answered.addingTimeInterval(45)
         await billing.callEnded(at: answered.addingTimeInterval(45))
         XCTAssertEqual(try store.account(id: id)?.balance, try eur("0.7325"))
         XCTAssertEqual(try store.ledger(account: id).filter { $0.kind == .call }.map(\.amount), [try eur("-0.2675")])
@@ -305,7 +321,7 @@ final class CallBillingForwardTests: XCTestCase {
         // 0.0250 pays the A leg 40 s; at 2 s with 30 s of ringing A alone would cost 0.0210,
         // and the B leg's first second (0.0080) no longer fits.
         let id = try account("carol", balance: "0.0250", plan: "card")
-        let billing = billing(TestClock(answered.addingTimeInterval(2)))
+        let billing = billing(FakeBillingClock(answered.addingTimeInterval(2)))
         await billing.accountAuthenticated(login: "carol")
         let before = try store.openReservations(account: id)
         let grant = await billing.forwardWillDial(number: number, callerID: "5551234", limitSeconds: nil, ringTimeoutSeconds: 30)
@@ -317,7 +333,7 @@ final class CallBillingForwardTests: XCTestCase {
 
     func testADestinationThePlanLacksFailsAndNoAccountMeansUnbilled() async throws {
         _ = try account("dave", balance: "5", plan: "card")
-        let billing = billing(TestClock(answered.addingTimeInterval(2)))
+        let billing = billing(FakeBillingClock(answered.addingTimeInterval(2)))
         let unbound = await billing.forwardWillDial(number: number, callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30)
         XCTAssertEqual(unbound, .unbilled)
         await billing.accountAuthenticated(login: "dave")
@@ -328,7 +344,7 @@ final class CallBillingForwardTests: XCTestCase {
 
     func testOnAPlanThatDoesNotChargeTheALegTheForwardHasItsOwnReservation() async throws {
         let id = try account("erin", balance: "1.0000", plan: "free-a")
-        let clock = TestClock(answered.addingTimeInterval(5))
+        let clock = FakeBillingClock(answered.addingTimeInterval(5))
         let billing = billing(clock)
         await billing.accountAuthenticated(login: "erin")
         // Busy: a CDR with no charge, its reservation released.
@@ -360,17 +376,6 @@ final class CallBillingForwardTests: XCTestCase {
 
 private struct GrantError: Error {
     let grant: CallBilling.ForwardGrant
-}
-
-/// A settable clock shared with the billing's `now`.
-private final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date
-    init(_ value: Date) { self.value = value }
-    var now: Date {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
-    }
 }
 
 private final class CutRecorder: @unchecked Sendable {

@@ -148,7 +148,7 @@ final class CallbackRouterTests: XCTestCase {
         XCTAssertEqual(request.originNumber, "4930777")
         XCTAssertEqual(request.accountID, alice.id)
         XCTAssertEqual(request.script, "calling-card")
-        XCTAssertEqual(request.node, "main-menu")
+        XCTAssertEqual(request.node, "balance")
     }
 
     func testWithheldCallerIDOnAnANINumberIsRefusedNotQueued() throws {

@@ -154,7 +154,7 @@ final class CallbackSchedulerTests: XCTestCase {
         XCTAssertEqual(asked, [.authenticate(method: .did, value: "4930500")])
         XCTAssertEqual(verb?.to, "4930777")
         XCTAssertEqual(verb?.script, "calling-card")
-        XCTAssertEqual(verb?.node, "main-menu")
+        XCTAssertEqual(verb?.node, "balance")
     }
 
     func testTriggerRunStopsWhereACallerIsNeeded() async throws {

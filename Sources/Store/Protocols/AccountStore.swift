@@ -32,7 +32,9 @@ public protocol AccountStore: Sendable {
 
     /// Adds money; returns the ledger entry written with the new balance.
     func credit(account id: Int64, amount: Money, note: String?, at now: Date) throws -> LedgerEntry
-    /// Removes money (may take the balance below zero: an operator's correction).
+    /// Removes money. Only the free balance can be taken (the balance minus open
+    /// reservations): a larger debit throws `StoreError.debitExceedsFreeBalance`, naming the
+    /// reserved amount, so calls in progress can always be settled.
     func debit(account id: Int64, amount: Money, note: String?, at now: Date) throws -> LedgerEntry
     func setState(_ state: AccountState, account id: Int64) throws
     /// Sets where and when the account's calls are forwarded: `number` (nil: none), the

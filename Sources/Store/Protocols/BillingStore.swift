@@ -3,11 +3,42 @@ import Foundation
 
 /// Reservations, call legs and settlement: the money side of a call.
 ///
-/// The life of a call: `reserve` the cost of its maximum duration → `openLeg` for each
-/// leg dialled → `recordAnswer` / `recordProgress` as it goes → `settle` with how each leg
-/// ended, which writes the CDRs, the ledger entry and the new balance in one transaction.
-/// After a crash, `recoverOpenLegs` settles whatever was left open, from what was recorded.
+/// Callers use the intents (the first group): each is ONE write transaction that leaves
+/// money consistent (a reservation never without the legs it pays for, a leg never without
+/// its grant, a charge always with its ledger entry and balance), so no caller can leave
+/// money half-written. The life of a billed call: `openAccessLeg` → (`openForward` →
+/// `recordAnswer` → `closeForward`)* with `recordProgress` heartbeats → `settle`. After a
+/// crash, `recoverOpenLegs` settles whatever was left open, from what was recorded.
+///
+/// The steps below the intents (`reserve`, `reserveForCall`, `openLeg`, `settleLeg`) are
+/// single transactions too, each consistent alone; prefer the intents when a call needs
+/// more than one of them.
 public protocol BillingStore: Sendable {
+    // MARK: Intents
+
+    /// Bills a call's access leg: reserves the cost of its longest affordable talk (from its
+    /// answer, at most `request.limit` seconds), opens the leg as an answered CDR in progress
+    /// granted that time, in one transaction. Refused (nothing affordable, a limit, a locked
+    /// account): no money is held and the leg's CDR is written as out-of-credit, unbilled.
+    /// Throws `RateError.noRate` (nothing written) when the plan does not rate the number.
+    func openAccessLeg(_ request: AccessLegRequest, at now: Date) throws -> AccessLegOutcome
+    /// Reserves for a forward's B leg and opens it as a CDR in progress, in one transaction.
+    /// With `request.accessLeg`, the access leg's reservation is resized to pay for both legs
+    /// (its amount counts as available) and the access leg's grant moves with it; otherwise
+    /// the forward gets a reservation of its own. Refused: nothing is written.
+    func openForward(_ request: ForwardRequest, at now: Date) throws -> ForwardOutcome
+    /// Resizes reservation `id` to what its open access leg `leg` alone may cost from its
+    /// answer, and grants the leg that time (one transaction). Refused: nothing changes.
+    func resizeAccessLeg(reservation id: Int64, leg: Int64, plan: RatePlan, at now: Date) throws -> AccessLegResize
+    /// Closes a forward's B leg as it ended, in one transaction: when it shares reservation
+    /// `id` with the open access leg, it is charged alone (as `settleLeg`) and, given the
+    /// access leg's plan, the reservation shrinks back to the access leg alone (as
+    /// `resizeAccessLeg`); when the reservation is the forward's own, it is settled whole.
+    func closeForward(reservation id: Int64, _ ending: LegEnding, accessLegPlan: RatePlan?,
+                      at now: Date) throws -> ForwardClosing
+
+    // MARK: Steps
+
     /// Balance minus open reservations.
     func freeBalance(account id: Int64) throws -> Money
     /// Atomically sets `amount` aside if the free balance covers it and the account's
@@ -29,9 +60,11 @@ public protocol BillingStore: Sendable {
     func recordAnswer(leg id: Int64, at time: Date) throws
     /// Heartbeat: the legs are still up at `time`. Recovery bills open legs up to this.
     func recordProgress(legs ids: [Int64], at time: Date) throws
-    /// Closes the reservation's legs as described (open legs not listed end at `now`),
-    /// prices them from their recorded rates, charges the total and releases the rest,
-    /// all in one transaction. Settling twice throws `reservationAlreadySettled`.
+    /// The "settle call" intent: closes the reservation's legs as described (open legs not
+    /// listed end at `now`), prices them from their recorded rates (never beyond a leg's
+    /// granted seconds: the access leg is capped too), writes the CDRs, charges the total
+    /// with its ledger entry and releases the rest, all in one transaction. Settling twice
+    /// throws `reservationAlreadySettled`.
     func settle(reservation id: Int64, endings: [LegEnding], at now: Date) throws -> Settlement
     /// Closes one leg of a call whose other leg goes on (a forward ended by `#11`, a busy
     /// or hung-up callee): prices it from its recorded rate and writes its CDR, its ledger

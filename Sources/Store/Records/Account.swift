@@ -1,6 +1,5 @@
 import Billing
 import Foundation
-import GRDB
 
 /// Whether an account may authenticate and place calls.
 public enum AccountState: String, Codable, Sendable, CaseIterable {
@@ -44,9 +43,7 @@ public struct InvalidForwarding: Error, Equatable, Sendable, CustomStringConvert
 /// Secrets are stored only as hashes: `passwordHash` (PBKDF2, see `PasswordHasher`),
 /// `pinHash` (keyed, so a PIN alone can find its account), and the SIP digest HA1 values
 /// (RFC 7616 §3.4.2: MD5 and SHA-256 of `login:realm:password`), never the password.
-public struct Account: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "account"
-
+public struct Account: Codable, Sendable, Hashable, Identifiable {
     public var id: Int64?
     public var login: String
     public var passwordHash: String
@@ -71,23 +68,11 @@ public struct Account: Codable, Sendable, Hashable, Identifiable, FetchableRecor
     public var lotID: Int64?
     public var createdAt: Date
 
-    public enum Columns {
-        public static let id = Column(CodingKeys.id)
-        public static let login = Column(CodingKeys.login)
-        public static let pinHash = Column(CodingKeys.pinHash)
-        public static let balanceMinorUnits = Column(CodingKeys.balanceMinorUnits)
-        public static let personalDID = Column(CodingKeys.personalDID)
-        public static let state = Column(CodingKeys.state)
-        public static let lotID = Column(CodingKeys.lotID)
-    }
-
     /// The booked balance (open reservations not deducted; see `BillingStore.freeBalance`).
     public var balance: Money { Money(minorUnits: balanceMinorUnits, currency: currency) }
     public var dailySpendLimit: Money? {
         dailySpendLimitMinorUnits.map { Money(minorUnits: $0, currency: currency) }
     }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// What is needed to open an account; secrets in clear, hashed by the store.

@@ -1,6 +1,5 @@
 import Billing
 import Foundation
-import GRDB
 
 /// How a leg ended, as exported in CDRs.
 public enum CallDisposition: String, Codable, Sendable, CaseIterable {
@@ -21,8 +20,7 @@ public enum CallDisposition: String, Codable, Sendable, CaseIterable {
 ///
 /// The rate is copied onto the leg when it is opened, so the CDR says what was applied
 /// even if the plan changes later, and recovery after a crash can price the leg alone.
-public struct CallLeg: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "callLeg"
+public struct CallLeg: Codable, Sendable, Hashable, Identifiable {
     public var id: Int64?
     public var accountID: Int64?
     public var reservationID: Int64?
@@ -50,13 +48,10 @@ public struct CallLeg: Codable, Sendable, Hashable, Identifiable, FetchableRecor
     /// Final SIP status code (RFC 3261 §21), when the leg ended with one.
     public var sipCause: Int?
     public var isOpen: Bool
-
-    public enum Columns {
-        public static let accountID = Column(CodingKeys.accountID)
-        public static let reservationID = Column(CodingKeys.reservationID)
-        public static let startedAt = Column(CodingKeys.startedAt)
-        public static let isOpen = Column(CodingKeys.isOpen)
-    }
+    /// Talk seconds from the answer that the leg's reservation pays for (where the call is
+    /// cut); settlement never bills the leg beyond them. Nil on unbilled legs and on legs
+    /// written before migration v6.
+    public var grantedSeconds: Int?
 
     public var cost: Money { Money(minorUnits: costMinorUnits, currency: currency) }
 
@@ -71,8 +66,6 @@ public struct CallLeg: Codable, Sendable, Hashable, Identifiable, FetchableRecor
                          connectionFee: Money(minorUnits: connectionFeeMinorUnits, currency: currency),
                          increments: increments)
     }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// A leg about to be dialled, under a reservation.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A queued request to call someone back (table `callbackRequest`): the durable queue that
 /// survives restarts. States follow the call (issue 6, "the callback queue"):
@@ -14,7 +13,7 @@ import GRDB
 /// `queued` and `calling-a` are the only states from which the user may be called again:
 /// once the A leg was answered the request never goes back to the queue (a script may
 /// have run, a forward may have been billed). `sourceKey` makes enqueueing idempotent.
-public struct CallbackRequest: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+public struct CallbackRequest: Codable, Sendable, Hashable, Identifiable {
     public enum State: String, Codable, Sendable, CaseIterable {
         /// Waiting for `notBefore` (the callback delay, or a retry's back-off).
         case queued
@@ -56,7 +55,6 @@ public struct CallbackRequest: Codable, Sendable, Hashable, Identifiable, Fetcha
         public static var done: State { .completed }
     }
 
-    public static let databaseTableName = "callbackRequest"
     public var id: Int64?
     /// The idempotency key: a second request with the same key while the first is in
     /// progress, or within the idempotency window, is the first one.
@@ -87,18 +85,6 @@ public struct CallbackRequest: Codable, Sendable, Hashable, Identifiable, Fetcha
     public var lastError: String?
     public var createdAt: Date
     public var updatedAt: Date
-
-    public enum Columns {
-        public static let sourceKey = Column(CodingKeys.sourceKey)
-        public static let accountID = Column(CodingKeys.accountID)
-        public static let state = Column(CodingKeys.state)
-        public static let notBefore = Column(CodingKeys.notBefore)
-        public static let claimedBy = Column(CodingKeys.claimedBy)
-        public static let claimedAt = Column(CodingKeys.claimedAt)
-        public static let createdAt = Column(CodingKeys.createdAt)
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// What to enqueue.

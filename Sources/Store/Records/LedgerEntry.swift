@@ -1,10 +1,9 @@
 import Billing
 import Foundation
-import GRDB
 
 /// One change of an account's balance (table `ledgerEntry`). Every change writes one, in
 /// the same transaction, so the sum of an account's entries is its balance.
-public struct LedgerEntry: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+public struct LedgerEntry: Codable, Sendable, Hashable, Identifiable {
     public enum Kind: String, Codable, Sendable {
         /// The balance an account was opened with.
         case initial
@@ -16,7 +15,6 @@ public struct LedgerEntry: Codable, Sendable, Hashable, Identifiable, FetchableR
         case call
     }
 
-    public static let databaseTableName = "ledgerEntry"
     public var id: Int64?
     public var accountID: Int64
     public var kind: Kind
@@ -29,15 +27,6 @@ public struct LedgerEntry: Codable, Sendable, Hashable, Identifiable, FetchableR
     public var note: String?
     public var createdAt: Date
 
-    public enum Columns {
-        public static let accountID = Column(CodingKeys.accountID)
-        public static let kind = Column(CodingKeys.kind)
-        public static let amountMinorUnits = Column(CodingKeys.amountMinorUnits)
-        public static let createdAt = Column(CodingKeys.createdAt)
-    }
-
     public var amount: Money { Money(minorUnits: amountMinorUnits, currency: currency) }
     public var balanceAfter: Money { Money(minorUnits: balanceAfterMinorUnits, currency: currency) }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

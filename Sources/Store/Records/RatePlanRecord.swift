@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 
 /// A rate plan's header (table `ratePlan`); its rates are `RateRecord`s.
-public struct RatePlanRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "ratePlan"
+public struct RatePlanRecord: Codable, Sendable, Hashable, Identifiable {
     public var id: Int64?
     public var name: String
     public var currency: String
@@ -13,10 +11,4 @@ public struct RatePlanRecord: Codable, Sendable, Hashable, Identifiable, Fetchab
     public var updatedAt: Date
 
     public var blockedPrefixList: [String] { blockedPrefixes.split(separator: ",").map(String.init) }
-
-    public enum Columns {
-        public static let name = Column(CodingKeys.name)
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,10 +1,8 @@
 import Billing
 import Foundation
-import GRDB
 
 /// One rate of a plan (table `rate`).
-public struct RateRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "rate"
+public struct RateRecord: Codable, Sendable, Hashable, Identifiable {
     public var id: Int64?
     public var planID: Int64
     public var prefix: String
@@ -13,13 +11,6 @@ public struct RateRecord: Codable, Sendable, Hashable, Identifiable, FetchableRe
     public var connectionFeeMinorUnits: Int64
     public var firstIncrement: Int
     public var followingIncrement: Int
-
-    public enum Columns {
-        public static let planID = Column(CodingKeys.planID)
-        public static let prefix = Column(CodingKeys.prefix)
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     init(planID: Int64, rate: Rate) {
         self.planID = planID

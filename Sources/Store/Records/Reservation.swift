@@ -1,14 +1,12 @@
 import Billing
 import Foundation
-import GRDB
 
 /// Money set aside for a call before it is placed (table `reservation`). Open reservations
 /// are deducted from the free balance, so parallel calls cannot spend the same credit;
 /// settling one charges the real cost and releases the rest.
-public struct Reservation: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+public struct Reservation: Codable, Sendable, Hashable, Identifiable {
     public enum State: String, Codable, Sendable { case open, settled }
 
-    public static let databaseTableName = "reservation"
     public var id: Int64?
     public var accountID: Int64
     public var amountMinorUnits: Int64
@@ -23,16 +21,8 @@ public struct Reservation: Codable, Sendable, Hashable, Identifiable, FetchableR
     public var createdAt: Date
     public var settledAt: Date?
 
-    public enum Columns {
-        public static let accountID = Column(CodingKeys.accountID)
-        public static let amountMinorUnits = Column(CodingKeys.amountMinorUnits)
-        public static let state = Column(CodingKeys.state)
-    }
-
     public var amount: Money { Money(minorUnits: amountMinorUnits, currency: currency) }
     public var charged: Money? { chargedMinorUnits.map { Money(minorUnits: $0, currency: currency) } }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// What a call is, as far as a reservation cares: for CDRs and reports.

@@ -12,7 +12,7 @@ extension SQLiteStore: AccountStore {
         // Hash outside the write transaction: PBKDF2 is slow by design.
         let prepared = try news.map { try prepare($0, lotID: nil, at: now) }
         return try writer.write { db in
-            guard try AccountLot.filter(AccountLot.Columns.name == name).fetchCount(db) == 0 else {
+            guard try AccountLot.filter(AccountLot.SQLColumns.name == name).fetchCount(db) == 0 else {
                 throw StoreError.lotNameTaken(name)
             }
             var lot = AccountLot(id: nil, name: name, size: news.count, createdAt: now)
@@ -31,26 +31,26 @@ extension SQLiteStore: AccountStore {
     }
 
     public func account(login: String) throws -> Account? {
-        try writer.read { db in try Account.filter(Account.Columns.login == login).fetchOne(db) }
+        try writer.read { db in try Account.filter(Account.SQLColumns.login == login).fetchOne(db) }
     }
 
     public func account(personalDID: String) throws -> Account? {
-        try writer.read { db in try Account.filter(Account.Columns.personalDID == personalDID).fetchOne(db) }
+        try writer.read { db in try Account.filter(Account.SQLColumns.personalDID == personalDID).fetchOne(db) }
     }
 
     public func accounts(lot: String?) throws -> [Account] {
         try writer.read { db in
-            var request = Account.order(Account.Columns.login)
+            var request = Account.order(Account.SQLColumns.login)
             if let lot {
-                guard let lotID = try AccountLot.filter(AccountLot.Columns.name == lot).fetchOne(db)?.id else { return [] }
-                request = request.filter(Account.Columns.lotID == lotID)
+                guard let lotID = try AccountLot.filter(AccountLot.SQLColumns.name == lot).fetchOne(db)?.id else { return [] }
+                request = request.filter(Account.SQLColumns.lotID == lotID)
             }
             return try request.fetchAll(db)
         }
     }
 
     public func lots() throws -> [AccountLot] {
-        try writer.read { db in try AccountLot.order(AccountLot.Columns.name).fetchAll(db) }
+        try writer.read { db in try AccountLot.order(AccountLot.SQLColumns.name).fetchAll(db) }
     }
 
     public func authenticate(login: String, password: String) throws -> AuthenticationOutcome {
@@ -62,7 +62,7 @@ extension SQLiteStore: AccountStore {
 
     public func authenticate(pin: String) throws -> AuthenticationOutcome {
         let hash = try pinHasher.hash(pin)
-        guard let account = try writer.read({ db in try Account.filter(Account.Columns.pinHash == hash).fetchOne(db) })
+        guard let account = try writer.read({ db in try Account.filter(Account.SQLColumns.pinHash == hash).fetchOne(db) })
         else { return .rejected }
         return account.state == .active ? .authenticated(account) : .locked(account)
     }
@@ -103,7 +103,7 @@ extension SQLiteStore: AccountStore {
 
     public func ledger(account id: Int64) throws -> [LedgerEntry] {
         try writer.read { db in
-            try LedgerEntry.filter(LedgerEntry.Columns.accountID == id).order(Column("id")).fetchAll(db)
+            try LedgerEntry.filter(LedgerEntry.SQLColumns.accountID == id).order(Column("id")).fetchAll(db)
         }
     }
 
@@ -116,6 +116,16 @@ extension SQLiteStore: AccountStore {
             guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
             guard account.currency == amount.currency else {
                 throw StoreError.currencyMismatch(expected: account.currency, found: amount.currency)
+            }
+            if kind == .debit {
+                // Money held for calls in progress is spoken for: a debit may take only what
+                // is free, or settling those calls would drive the balance below zero.
+                let reserved = try Self.reservedMinorUnits(db, account: id)
+                guard amount.minorUnits <= account.balanceMinorUnits - reserved else {
+                    throw StoreError.debitExceedsFreeBalance(
+                        requested: amount, balance: account.balance,
+                        reserved: Money(minorUnits: reserved, currency: account.currency))
+                }
             }
             let delta = kind == .debit ? -amount.minorUnits : amount.minorUnits
             return try Self.applyBalanceChange(db: db, account: account, delta: delta, kind: kind,
@@ -185,19 +195,19 @@ extension SQLiteStore: AccountStore {
         let initialBalance = prepared.balanceMinorUnits
         var account = prepared
         account.balanceMinorUnits = 0
-        guard try Account.filter(Account.Columns.login == account.login).fetchCount(db) == 0 else {
+        guard try Account.filter(Account.SQLColumns.login == account.login).fetchCount(db) == 0 else {
             throw StoreError.loginTaken(account.login)
         }
         if let pinHash = account.pinHash,
-           try Account.filter(Account.Columns.pinHash == pinHash).fetchCount(db) > 0 {
+           try Account.filter(Account.SQLColumns.pinHash == pinHash).fetchCount(db) > 0 {
             throw StoreError.pinTaken
         }
         if let did = account.personalDID,
-           try Account.filter(Account.Columns.personalDID == did).fetchCount(db) > 0 {
+           try Account.filter(Account.SQLColumns.personalDID == did).fetchCount(db) > 0 {
             throw StoreError.personalDIDTaken(did)
         }
         if let plan = account.ratePlan {
-            guard let record = try RatePlanRecord.filter(RatePlanRecord.Columns.name == plan).fetchOne(db) else {
+            guard let record = try RatePlanRecord.filter(RatePlanRecord.SQLColumns.name == plan).fetchOne(db) else {
                 throw StoreError.unknownRatePlan(plan)
             }
             guard record.currency == account.currency else {

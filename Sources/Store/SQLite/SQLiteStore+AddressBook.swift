@@ -5,7 +5,7 @@ extension SQLiteStore: AddressBookStore {
     public func addAddressBookEntry(account id: Int64, slot: Int?, name: String, number: String) throws -> AddressBookEntry {
         try writer.write { db in
             guard try Account.fetchOne(db, key: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
-            let existing = try AddressBookEntry.filter(AddressBookEntry.Columns.accountID == id).fetchAll(db)
+            let existing = try AddressBookEntry.filter(AddressBookEntry.SQLColumns.accountID == id).fetchAll(db)
             if existing.contains(where: { $0.name.lowercased() == name.lowercased() }) {
                 throw StoreError.addressBookNameTaken(name)
             }
@@ -26,11 +26,11 @@ extension SQLiteStore: AddressBookStore {
 
     public func removeAddressBookEntry(account id: Int64, slotOrName: String) throws {
         try writer.write { db in
-            var request = AddressBookEntry.filter(AddressBookEntry.Columns.accountID == id)
+            var request = AddressBookEntry.filter(AddressBookEntry.SQLColumns.accountID == id)
             if let slot = Int(slotOrName) {
-                request = request.filter(AddressBookEntry.Columns.slot == slot)
+                request = request.filter(AddressBookEntry.SQLColumns.slot == slot)
             } else {
-                request = request.filter(AddressBookEntry.Columns.name.collating(.nocase) == slotOrName)
+                request = request.filter(AddressBookEntry.SQLColumns.name.collating(.nocase) == slotOrName)
             }
             guard try request.deleteAll(db) > 0 else { throw StoreError.unknownAddressBookEntry(slotOrName) }
         }
@@ -38,15 +38,15 @@ extension SQLiteStore: AddressBookStore {
 
     public func addressBook(account id: Int64) throws -> [AddressBookEntry] {
         try writer.read { db in
-            try AddressBookEntry.filter(AddressBookEntry.Columns.accountID == id)
-                .order(AddressBookEntry.Columns.slot).fetchAll(db)
+            try AddressBookEntry.filter(AddressBookEntry.SQLColumns.accountID == id)
+                .order(AddressBookEntry.SQLColumns.slot).fetchAll(db)
         }
     }
 
     public func addressBookEntry(account id: Int64, slot: Int) throws -> AddressBookEntry? {
         try writer.read { db in
             try AddressBookEntry
-                .filter(AddressBookEntry.Columns.accountID == id && AddressBookEntry.Columns.slot == slot)
+                .filter(AddressBookEntry.SQLColumns.accountID == id && AddressBookEntry.SQLColumns.slot == slot)
                 .fetchOne(db)
         }
     }
@@ -54,7 +54,7 @@ extension SQLiteStore: AddressBookStore {
     public func addressBookEntry(account id: Int64, name: String) throws -> AddressBookEntry? {
         try writer.read { db in
             try AddressBookEntry
-                .filter(AddressBookEntry.Columns.accountID == id && AddressBookEntry.Columns.name.collating(.nocase) == name)
+                .filter(AddressBookEntry.SQLColumns.accountID == id && AddressBookEntry.SQLColumns.name.collating(.nocase) == name)
                 .fetchOne(db)
         }
     }

@@ -4,29 +4,32 @@ import GRDB
 extension SQLiteStore: CDRStore {
     public func callLegs(since: Date?, account id: Int64?) throws -> [CallLeg] {
         try writer.read { db in
-            var request = CallLeg.order(CallLeg.Columns.startedAt, Column("id"))
-            if let since { request = request.filter(CallLeg.Columns.startedAt >= since) }
-            if let id { request = request.filter(CallLeg.Columns.accountID == id) }
+            var request = CallLeg.order(CallLeg.SQLColumns.startedAt, Column("id"))
+            if let since { request = request.filter(CallLeg.SQLColumns.startedAt >= since) }
+            if let id { request = request.filter(CallLeg.SQLColumns.accountID == id) }
             return try request.fetchAll(db)
         }
     }
 
     public func recordUnbilledLeg(_ new: UnbilledCallLeg) throws -> CallLeg {
-        try writer.write { db in
-            var currency = "EUR"
-            if let id = new.accountID {
-                guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
-                currency = account.currency
-            }
-            var leg = CallLeg(
-                id: nil, accountID: new.accountID, reservationID: nil, campaign: new.campaign, trigger: new.trigger,
-                leg: new.leg, fromNumber: new.fromNumber, toNumber: new.toNumber, startedAt: new.startedAt,
-                answeredAt: new.answeredAt, lastProgressAt: nil, endedAt: max(new.endedAt, new.startedAt),
-                ratePrefix: nil, ratePerMinuteMinorUnits: nil, connectionFeeMinorUnits: nil, firstIncrement: nil,
-                followingIncrement: nil, charged: false, billedSeconds: 0, costMinorUnits: 0, currency: currency,
-                disposition: new.disposition, sipCause: new.sipCause, isOpen: false)
-            try leg.insert(db)
-            return leg
+        try writer.write { db in try Self.insertUnbilledLeg(db: db, new) }
+    }
+
+    /// Inside the caller's write transaction.
+    static func insertUnbilledLeg(db: Database, _ new: UnbilledCallLeg) throws -> CallLeg {
+        var currency = "EUR"
+        if let id = new.accountID {
+            guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            currency = account.currency
         }
+        var leg = CallLeg(
+            id: nil, accountID: new.accountID, reservationID: nil, campaign: new.campaign, trigger: new.trigger,
+            leg: new.leg, fromNumber: new.fromNumber, toNumber: new.toNumber, startedAt: new.startedAt,
+            answeredAt: new.answeredAt, lastProgressAt: nil, endedAt: max(new.endedAt, new.startedAt),
+            ratePrefix: nil, ratePerMinuteMinorUnits: nil, connectionFeeMinorUnits: nil, firstIncrement: nil,
+            followingIncrement: nil, charged: false, billedSeconds: 0, costMinorUnits: 0, currency: currency,
+            disposition: new.disposition, sipCause: new.sipCause, isOpen: false, grantedSeconds: nil)
+        try leg.insert(db)
+        return leg
     }
 }

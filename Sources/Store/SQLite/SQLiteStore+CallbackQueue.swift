@@ -31,9 +31,9 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
         guard limit > 0 else { return [] }
         return try writer.write { db in
             var claimed = try CallbackRequest
-                .filter(CallbackRequest.Columns.state == CallbackRequest.State.queued.rawValue
-                        && CallbackRequest.Columns.notBefore <= now)
-                .order(CallbackRequest.Columns.notBefore, Column("id"))
+                .filter(CallbackRequest.SQLColumns.state == CallbackRequest.State.queued.rawValue
+                        && CallbackRequest.SQLColumns.notBefore <= now)
+                .order(CallbackRequest.SQLColumns.notBefore, Column("id"))
                 .limit(limit)
                 .fetchAll(db)
             for index in claimed.indices {
@@ -95,10 +95,10 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     public func requeueStaleCallbacks(claimedBefore: Date, at now: Date) throws -> Int {
         try writer.write { db in
             try CallbackRequest
-                .filter(CallbackRequest.Columns.state == CallbackRequest.State.callingA.rawValue
-                        && CallbackRequest.Columns.claimedAt < claimedBefore)
-                .updateAll(db, CallbackRequest.Columns.state.set(to: CallbackRequest.State.queued.rawValue),
-                           CallbackRequest.Columns.claimedBy.set(to: nil), CallbackRequest.Columns.claimedAt.set(to: nil),
+                .filter(CallbackRequest.SQLColumns.state == CallbackRequest.State.callingA.rawValue
+                        && CallbackRequest.SQLColumns.claimedAt < claimedBefore)
+                .updateAll(db, CallbackRequest.SQLColumns.state.set(to: CallbackRequest.State.queued.rawValue),
+                           CallbackRequest.SQLColumns.claimedBy.set(to: nil), CallbackRequest.SQLColumns.claimedAt.set(to: nil),
                            Column("updatedAt").set(to: now))
         }
     }
@@ -116,8 +116,8 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     ///   so they end `failed` with the error "interrupted".
     public func recoverInterruptedCallbacks(worker: String?, at now: Date) throws -> CallbackRecovery {
         try writer.write { db in
-            var claimed = CallbackRequest.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.Columns.state))
-            if let worker { claimed = claimed.filter(CallbackRequest.Columns.claimedBy == worker) }
+            var claimed = CallbackRequest.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.SQLColumns.state))
+            if let worker { claimed = claimed.filter(CallbackRequest.SQLColumns.claimedBy == worker) }
             var recovery = CallbackRecovery(requeued: [], interrupted: [])
             for var request in try claimed.order(Column("id")).fetchAll(db) {
                 if request.state == .callingA {
@@ -141,18 +141,18 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     public func callbackCounts(account: Int64, since: Date) throws -> CallbackCounts {
         try writer.read { db in
-            let mine = CallbackRequest.filter(CallbackRequest.Columns.accountID == account)
-            let active = try mine.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.Columns.state))
+            let mine = CallbackRequest.filter(CallbackRequest.SQLColumns.accountID == account)
+            let active = try mine.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.SQLColumns.state))
                 .fetchCount(db)
-            let recent = try mine.filter(CallbackRequest.Columns.createdAt >= since).fetchCount(db)
+            let recent = try mine.filter(CallbackRequest.SQLColumns.createdAt >= since).fetchCount(db)
             return CallbackCounts(active: active, recent: recent)
         }
     }
 
     public func callbacksCreated(account: Int64, before id: Int64, since: Date) throws -> Int {
         try writer.read { db in
-            try CallbackRequest.filter(CallbackRequest.Columns.accountID == account && Column("id") < id
-                                       && CallbackRequest.Columns.createdAt >= since).fetchCount(db)
+            try CallbackRequest.filter(CallbackRequest.SQLColumns.accountID == account && Column("id") < id
+                                       && CallbackRequest.SQLColumns.createdAt >= since).fetchCount(db)
         }
     }
 
@@ -162,7 +162,7 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     public func callbackRequests(states: [CallbackRequest.State]) throws -> [CallbackRequest] {
         try writer.read { db in
-            try CallbackRequest.filter(states.map(\.rawValue).contains(CallbackRequest.Columns.state))
+            try CallbackRequest.filter(states.map(\.rawValue).contains(CallbackRequest.SQLColumns.state))
                 .order(Column("id")).fetchAll(db)
         }
     }
@@ -170,8 +170,8 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     public func nextCallbackDue() throws -> Date? {
         try writer.read { db in
             try Date.fetchOne(db, CallbackRequest
-                .filter(CallbackRequest.Columns.state == CallbackRequest.State.queued.rawValue)
-                .select(min(CallbackRequest.Columns.notBefore)))
+                .filter(CallbackRequest.SQLColumns.state == CallbackRequest.State.queued.rawValue)
+                .select(min(CallbackRequest.SQLColumns.notBefore)))
         }
     }
 
@@ -191,7 +191,7 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     private static func enqueue(db: Database, _ new: NewCallbackRequest, window: TimeInterval?,
                                 at now: Date) throws -> CallbackRequest {
         if let key = new.sourceKey,
-           var existing = try CallbackRequest.filter(CallbackRequest.Columns.sourceKey == key).fetchOne(db) {
+           var existing = try CallbackRequest.filter(CallbackRequest.SQLColumns.sourceKey == key).fetchOne(db) {
             guard let window, CallbackRequest.State.terminal.contains(existing.state),
                   existing.createdAt < now.addingTimeInterval(-window) else {
                 return existing

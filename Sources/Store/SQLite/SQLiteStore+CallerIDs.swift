@@ -5,7 +5,7 @@ extension SQLiteStore: CallerIDStore {
     public func authoriseCallerID(_ number: String, account id: Int64, at now: Date) throws -> AuthorisedCallerID {
         try writer.write { db in
             guard try Account.fetchOne(db, key: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
-            if let existing = try AuthorisedCallerID.filter(AuthorisedCallerID.Columns.number == number).fetchOne(db) {
+            if let existing = try AuthorisedCallerID.filter(AuthorisedCallerID.SQLColumns.number == number).fetchOne(db) {
                 if existing.accountID == id { return existing }
                 let owner = try Account.fetchOne(db, key: existing.accountID)?.login ?? "#\(existing.accountID)"
                 throw StoreError.callerIDTaken(number: number, login: owner)
@@ -19,7 +19,7 @@ extension SQLiteStore: CallerIDStore {
     public func revokeCallerID(_ number: String, account id: Int64) throws {
         try writer.write { db in
             let deleted = try AuthorisedCallerID
-                .filter(AuthorisedCallerID.Columns.number == number && AuthorisedCallerID.Columns.accountID == id)
+                .filter(AuthorisedCallerID.SQLColumns.number == number && AuthorisedCallerID.SQLColumns.accountID == id)
                 .deleteAll(db)
             guard deleted > 0 else { throw StoreError.unknownCallerID(number) }
         }
@@ -27,14 +27,14 @@ extension SQLiteStore: CallerIDStore {
 
     public func callerIDs(account id: Int64) throws -> [AuthorisedCallerID] {
         try writer.read { db in
-            try AuthorisedCallerID.filter(AuthorisedCallerID.Columns.accountID == id)
-                .order(AuthorisedCallerID.Columns.number).fetchAll(db)
+            try AuthorisedCallerID.filter(AuthorisedCallerID.SQLColumns.accountID == id)
+                .order(AuthorisedCallerID.SQLColumns.number).fetchAll(db)
         }
     }
 
     public func account(callerID number: String) throws -> Account? {
         try writer.read { db in
-            guard let callerID = try AuthorisedCallerID.filter(AuthorisedCallerID.Columns.number == number).fetchOne(db)
+            guard let callerID = try AuthorisedCallerID.filter(AuthorisedCallerID.SQLColumns.number == number).fetchOne(db)
             else { return nil }
             return try Account.fetchOne(db, key: callerID.accountID)
         }

@@ -16,11 +16,11 @@ extension SQLiteStore: PINLockoutStore {
             var byCaller = 0
             var byAccount = 0
             if let callerID, !callerID.isEmpty {
-                byCaller = try PINFailure.filter(PINFailure.Columns.callerID == callerID && PINFailure.Columns.failedAt >= since)
+                byCaller = try PINFailure.filter(PINFailure.SQLColumns.callerID == callerID && PINFailure.SQLColumns.failedAt >= since)
                     .fetchCount(db)
             }
             if let account {
-                byAccount = try PINFailure.filter(PINFailure.Columns.accountID == account && PINFailure.Columns.failedAt >= since)
+                byAccount = try PINFailure.filter(PINFailure.SQLColumns.accountID == account && PINFailure.SQLColumns.failedAt >= since)
                     .fetchCount(db)
             }
             return PINFailureCounts(callerID: byCaller, account: byAccount)
@@ -30,15 +30,15 @@ extension SQLiteStore: PINLockoutStore {
     public func clearPINFailures(callerID: String?, account: Int64?) throws {
         try writer.write { db in
             if let callerID, !callerID.isEmpty {
-                _ = try PINFailure.filter(PINFailure.Columns.callerID == callerID).deleteAll(db)
+                _ = try PINFailure.filter(PINFailure.SQLColumns.callerID == callerID).deleteAll(db)
             }
             if let account {
-                _ = try PINFailure.filter(PINFailure.Columns.accountID == account).deleteAll(db)
+                _ = try PINFailure.filter(PINFailure.SQLColumns.accountID == account).deleteAll(db)
             }
         }
     }
 
     public func prunePINFailures(before: Date) throws -> Int {
-        try writer.write { db in try PINFailure.filter(PINFailure.Columns.failedAt < before).deleteAll(db) }
+        try writer.write { db in try PINFailure.filter(PINFailure.SQLColumns.failedAt < before).deleteAll(db) }
     }
 }

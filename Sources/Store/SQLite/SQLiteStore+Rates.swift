@@ -10,7 +10,7 @@ extension SQLiteStore: RateStore {
         _ = try RatePlan(name: name, currency: currency, chargesALeg: chargesALeg, rates: rates,
                          blockedPrefixes: blockedPrefixes)
         try writer.write { db in
-            var record = try RatePlanRecord.filter(RatePlanRecord.Columns.name == name).fetchOne(db)
+            var record = try RatePlanRecord.filter(RatePlanRecord.SQLColumns.name == name).fetchOne(db)
                 ?? RatePlanRecord(id: nil, name: name, currency: currency, chargesALeg: chargesALeg, updatedAt: now)
             if record.id != nil, record.currency != currency,
                try Account.filter(Column("ratePlan") == name).fetchCount(db) > 0 {
@@ -22,7 +22,7 @@ extension SQLiteStore: RateStore {
             record.updatedAt = now
             try record.save(db)
             guard let planID = record.id else { throw StoreError.unknownRatePlan(name) }
-            try RateRecord.filter(RateRecord.Columns.planID == planID).deleteAll(db)
+            try RateRecord.filter(RateRecord.SQLColumns.planID == planID).deleteAll(db)
             let statement = try db.makeStatement(sql: """
                 INSERT INTO rate (planID, prefix, description, perMinuteMinorUnits, connectionFeeMinorUnits,
                                   firstIncrement, followingIncrement)
@@ -42,10 +42,10 @@ extension SQLiteStore: RateStore {
     /// imported rates), so lookups on a large deck cost one small query.
     public func ratePlan(named name: String) throws -> RatePlan? {
         let loaded: (RatePlanRecord, [RateRecord]?)? = try writer.read { db in
-            guard let record = try RatePlanRecord.filter(RatePlanRecord.Columns.name == name).fetchOne(db),
+            guard let record = try RatePlanRecord.filter(RatePlanRecord.SQLColumns.name == name).fetchOne(db),
                   let id = record.id else { return nil }
             if self.ratePlanCache.plan(name, updatedAt: record.updatedAt) != nil { return (record, nil) }
-            return (record, try RateRecord.filter(RateRecord.Columns.planID == id).fetchAll(db))
+            return (record, try RateRecord.filter(RateRecord.SQLColumns.planID == id).fetchAll(db))
         }
         guard let (record, rows) = loaded else { return nil }
         guard let rows else {
@@ -60,6 +60,6 @@ extension SQLiteStore: RateStore {
     }
 
     public func ratePlans() throws -> [RatePlanRecord] {
-        try writer.read { db in try RatePlanRecord.order(RatePlanRecord.Columns.name).fetchAll(db) }
+        try writer.read { db in try RatePlanRecord.order(RatePlanRecord.SQLColumns.name).fetchAll(db) }
     }
 }

@@ -235,7 +235,12 @@ enum StoreMigrations {
         migrator.registerMigration("v5 blocked prefixes") { db in
             try db.execute(sql: "ALTER TABLE ratePlan ADD COLUMN blockedPrefixes TEXT NOT NULL DEFAULT ''")
         }
-        migrator.registerMigration("v6 trigger names") { db in
+        migrator.registerMigration("v6 call leg granted seconds") { db in
+            // The talk seconds, from its answer, that a leg's reservation pays for: settlement
+            // and recovery never bill a leg beyond them (NULL on legs opened before v6).
+            try db.execute(sql: "ALTER TABLE callLeg ADD COLUMN grantedSeconds INTEGER CHECK (grantedSeconds >= 0)")
+        }
+        migrator.registerMigration("v7 trigger names") { db in
             // `CallTrigger`: the SIP triggers say they came over SIP, apart from the API's and SMS's.
             try db.execute(sql: """
                 UPDATE callbackRequest SET trigger = 'sip-' || trigger WHERE trigger IN ('ani', 'pin', 'did');

@@ -56,6 +56,16 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Takes the data directory's lock for this server's life; a second `serve` on the same
+    /// directory stops here with a message naming the directory and the holder's pid.
+    static func lock(_ dataDirectory: URL) throws -> DataDirectoryLock {
+        do {
+            return try DataDirectoryLock(dataDirectory: dataDirectory)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     static func splitHostPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
               (0...65535).contains(port) else { return nil }
@@ -93,6 +103,10 @@ public struct ServeCommand: AsyncParsableCommand {
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         // Creates data/switchback.sqlite and migrates it on first start (DESIGN.md, Persistence).
         let dataDirectory = URL(fileURLWithPath: dataDir, isDirectory: true)
+        // One server per data directory, held until this process ends (a second one would
+        // recover and settle the first one's calls as crashed).
+        let lock = try Self.lock(dataDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let store: SQLiteStore
         do {
             store = try SQLiteStore(dataDirectory: dataDirectory)

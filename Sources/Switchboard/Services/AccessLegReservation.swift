@@ -3,7 +3,7 @@ import Foundation
 
 /// The money a call's access leg holds (calling card on a plan that charges A legs; see
 /// `CallBilling`). The call's own credit check counts it as available, since the dial
-/// step resizes that same reservation (`BillingStore.reserveForCall(replacing:)`) rather
+/// step resizes that same reservation (`BillingStore.openForward` with its `accessLeg`) rather
 /// than adding a second one.
 public struct AccessLegReservation: Sendable, Hashable {
     public var reservationID: Int64

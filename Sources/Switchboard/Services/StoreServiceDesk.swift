@@ -143,7 +143,7 @@ public struct StoreServiceDesk: ServiceDesk {
     /// How long the bound account may call `destination`, from its free balance and its
     /// plan's rates. With `accessLeg`, the call's own access-leg reservation counts as
     /// available and the access leg's cost (already running) is counted alongside, exactly
-    /// as the dial step's `reserveForCall(replacing:)` will compute it.
+    /// as the dial step's `openForward` (a resize of this reservation) will compute it.
     private func creditCheck(destination: String, context: IVR.CallContext,
                              accessLeg: AccessLegReservation?) throws -> ServiceResult {
         let account = try boundAccount(context)

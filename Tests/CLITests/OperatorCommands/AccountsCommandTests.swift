@@ -156,3 +156,32 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertNil(try directory.store().account(login: "5002"))
     }
 }
+
+/// Issue 11: operator debits respect open reservations; one `serve` per data directory.
+final class MoneySafetyCommandTests: XCTestCase {
+    func testADebitBeyondTheFreeBalanceIsRefusedNamingTheReservedAmount() throws {
+        let directory = try TemporaryDataDirectory()
+        try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "p", "--balance", "10"], in: directory)
+        let store = try directory.store()
+        let id = try XCTUnwrap(try store.account(login: "alice")?.id)
+        _ = try store.reserve(account: id, amount: eur("8"), maxDurationSeconds: nil, call: CallContext(), at: Date())
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["debit", "alice", "3"], in: directory)) {
+            XCTAssertEqual(operatorErrorMessage($0), "cannot debit 3.0000 EUR: the balance is 10.0000 EUR, of which "
+                + "8.0000 EUR is reserved by calls in progress, so only 2.0000 EUR is free")
+        }
+        XCTAssertEqual(try runOperatorCommand(AccountsCommand.self, ["debit", "alice", "2"], in: directory),
+                       "debited 2.0000 EUR from alice: balance 8.0000 EUR\n")
+    }
+
+    func testASecondServeOnTheSameDataDirectoryIsRefused() throws {
+        let directory = try TemporaryDataDirectory()
+        let data = URL(fileURLWithPath: directory.dataDir)
+        let first = try ServeCommand.lock(data)
+        XCTAssertThrowsError(try ServeCommand.lock(data)) {
+            XCTAssertTrue("\($0)".contains("another switchback serve (pid \(getpid())) is already using the data directory "
+                                           + data.path), "\($0)")
+        }
+        first.release()
+        try ServeCommand.lock(data).release()
+    }
+}
