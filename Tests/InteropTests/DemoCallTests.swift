@@ -51,6 +51,24 @@ final class DemoCallTests: XCTestCase {
         XCTAssertEqual(Set(fromServer.map(\.ssrc)).count, 1, "one RTP stream")
     }
 
+    /// A campaign in German (`language: de`) on the English demo script: the caller hears
+    /// the German prompts, and the digits said back in German.
+    func testACampaignLanguageOverridesTheScripts() throws {
+        let sipp = try Sipp(name: "demo-de")
+        try sipp.makeDTMFPcap("42#")
+        let demo = InteropPaths.packageRoot.appendingPathComponent("scripts/demo.yaml").path
+        let server = try ServerProcess(accessNumbersYAML: #"  "102": { campaign: demo-de }"#,
+                                       campaignsYAML: "  demo-de: { script: \(demo), language: de }", name: "demo-de")
+        defer { server.stop() }
+        let ports = Sipp.ports()
+        let result = try sipp.run(scenario: "demo_rfc4733.xml", target: "127.0.0.1:\(server.udpPort)", service: "102",
+                                  mediaPort: ports.media, sipPort: ports.sip)
+        XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\nserver log:\n\(server.rawLog.suffix(4000))")
+        let prompts = server.events { $0["step"] == "prompt-requested" }.map { $0["prompts"] ?? "" }
+        XCTAssertEqual(prompts.first, "de/welcome", "\(prompts)")
+        XCTAssertTrue(prompts.contains("de/you-entered de/number-4 de/number-2"), "said back in German: \(prompts)")
+    }
+
     /// CANCEL while the access number rings: 200 for the CANCEL, 487 for the INVITE.
     func testCancelBeforeAnswerGets487() throws {
         let sipp = try Sipp(name: "cancel")

@@ -52,6 +52,29 @@ final class ScriptCatalogTests: XCTestCase {
         XCTAssertTrue(catalog.warnings.isEmpty, "\(catalog.warnings)")
     }
 
+    /// A campaign's `language:` overrides its script's: prompts come from that language,
+    /// and each one missing there falls back to the script's own with a warning at load.
+    func testACampaignLanguagePlaysItsPromptsAndWarnsFileByFileWhereItFallsBack() throws {
+        _ = try write("good.yaml", Self.good)
+        var configuration = configuration(["a": "good.yaml"], numbers: ["1": "a", "2": "b"])
+        configuration.campaigns["b"] = .init(script: "good.yaml")
+        configuration.campaigns["a"]?.language = "de"
+        let prompts = PromptCatalog(available: ["en": ["welcome", "goodbye"], "de": ["welcome"]])
+        let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: directory, promptCatalog: prompts)
+        XCTAssertEqual(catalog.entry(forAccessNumber: "1")?.callVariables["language"], .string("de"))
+        XCTAssertNil(catalog.entry(forAccessNumber: "2")?.callVariables["language"], "campaign b speaks the script's language")
+        XCTAssertEqual(catalog.warnings.map(\.message), ["prompt 'goodbye' is missing in sounds/de/; the en one will play"])
+
+        let entry = try XCTUnwrap(catalog.entry(forAccessNumber: "1"))
+        var context = IVR.CallContext(caller: "4930111", dnis: "1")
+        context.variables.merge(entry.callVariables) { $1 }
+        var interpreter = Interpreter(script: entry.script, context: context, promptCatalog: prompts)
+        let played = interpreter.start().compactMap { action -> [PromptRef]? in
+            if case .play(_, let refs, _) = action { return refs } else { return nil }
+        }
+        XCTAssertEqual(played.first?.map(\.description), ["de/welcome"])
+    }
+
     func testAMissingPromptRefusesTheCatalogWithItsLocation() throws {
         _ = try write("good.yaml", Self.good)
         let broken = try write("broken.yaml", Self.good.replacingOccurrences(of: "script: good", with: "script: broken")

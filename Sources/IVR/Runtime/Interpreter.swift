@@ -22,6 +22,10 @@ public struct Interpreter: Sendable {
     public static let typeAheadLimit = 32
 
     var languagePack: any LanguagePack
+    /// The campaign's `language:` when it overrides the scripts' (the call's `$language`
+    /// given at the start): prompts and values in it, each prompt missing in it taken from
+    /// the script's fallback or own language instead.
+    let languageOverride: String?
     let promptCatalog: PromptCatalog?
     let library: ScriptLibrary
     var phase: Phase = .notStarted
@@ -41,13 +45,17 @@ public struct Interpreter: Sendable {
         self.context = context
         self.promptCatalog = promptCatalog
         self.library = library
-        self.languagePack = Interpreter.languagePack(for: script)
+        let override = context["language"]?.text
+        self.languageOverride = override == script.language.value ? nil : override
+        self.languagePack = Interpreter.languagePack(for: script, override: languageOverride)
         if self.context["language"] == nil { self.context["language"] = .string(script.language.value) }
     }
 
-    /// The pack of the script's language, else of its fallback language, else English.
-    static func languagePack(for script: IVRScript) -> any LanguagePack {
-        LanguagePacks.pack(for: script.language.value)
+    /// The pack of the campaign's language, else of the script's, else of its fallback
+    /// language, else English.
+    static func languagePack(for script: IVRScript, override: String? = nil) -> any LanguagePack {
+        override.flatMap { LanguagePacks.pack(for: $0) }
+            ?? LanguagePacks.pack(for: script.language.value)
             ?? script.fallbackLanguage.flatMap { LanguagePacks.pack(for: $0.value) }
             ?? EnglishLanguagePack()
     }
@@ -249,7 +257,7 @@ public struct Interpreter: Sendable {
         let target = verb.node?.value ?? other.start.value
         emit(.trace(.outcome(node: node, outcome: "goto", next: "\(scriptName):\(target)")))
         script = other
-        languagePack = Interpreter.languagePack(for: other)
+        languagePack = Interpreter.languagePack(for: other, override: languageOverride)
         failedAttempts.removeAll()
         emit(.trace(.scriptEntered(script: scriptName, node: target)))
         return .enter(target)
@@ -260,7 +268,7 @@ public struct Interpreter: Sendable {
     /// The prompt in the script's language, or in the fallback language when a catalog
     /// says only that one has it.
     func promptRef(_ name: String, language: String? = nil) -> PromptRef {
-        let primary = language ?? script.language.value
+        let primary = language ?? languageOverride ?? script.language.value
         if let catalog = promptCatalog, !catalog.contains(name, language: primary) {
             for candidate in [script.fallbackLanguage?.value, script.language.value].compactMap({ $0 })
             where catalog.contains(name, language: candidate) {

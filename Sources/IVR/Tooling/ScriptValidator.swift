@@ -17,10 +17,16 @@ public struct ScriptValidator: Sendable {
     public var promptCatalog: PromptCatalog?
     /// Scripts `goto`/`callback` may name; nil skips those checks.
     public var library: ScriptLibrary?
+    /// The campaign's language, when it overrides the script's.
+    public var language: String?
 
-    public init(promptCatalog: PromptCatalog? = nil, library: ScriptLibrary? = nil) {
+    /// - Parameter language: a campaign's `language:` that overrides the script's: prompts
+    ///   are checked in it, each missing one falling back (with a warning) to the script's
+    ///   fallback or own language, as the interpreter plays them.
+    public init(promptCatalog: PromptCatalog? = nil, library: ScriptLibrary? = nil, language: String? = nil) {
         self.promptCatalog = promptCatalog
         self.library = library
+        self.language = language
     }
 
     public func validate(contentsOf url: URL) -> [Diagnostic] {
@@ -122,8 +128,9 @@ public struct ScriptValidator: Sendable {
 
     func promptProblems(_ script: IVRScript) -> [Diagnostic] {
         guard let catalog = promptCatalog else { return [] }
-        let language = script.language.value
-        let fallback = script.fallbackLanguage?.value
+        let override = self.language == script.language.value ? nil : self.language
+        let language = override ?? script.language.value
+        let fallback = script.fallbackLanguage?.value ?? (override == nil ? nil : script.language.value)
         var findings: [Diagnostic] = []
         var reported: Set<String> = []
         func check(_ name: String, at location: SourceLocation, derivedFrom: String? = nil) {
@@ -142,7 +149,7 @@ public struct ScriptValidator: Sendable {
         if pack == nil, ScriptValidator.saysValues(script) {
             findings.append(Diagnostic(.warning, "there is no language pack for '\(language)'; values are said with the \(Interpreter.languagePack(for: script).code) pack", at: script.language.location))
         }
-        let usedPack = Interpreter.languagePack(for: script)
+        let usedPack = Interpreter.languagePack(for: script, override: override)
         for (kind, location) in ScriptValidator.valueKinds(script) {
             for name in ScriptValidator.prompts(of: kind, in: usedPack) {
                 guard !catalog.contains(name, language: usedPack.code), reported.insert(name).inserted else { continue }

@@ -215,10 +215,16 @@ struct NodeReader {
     func campaign(_ node: Node, _ path: String) throws(ConfigurationError) -> SwitchbackConfiguration.Campaign {
         var script: String?
         var entry = SwitchbackConfiguration.Campaign(script: "")
-        for (k, v) in try mapping(node, path, allowed: ["script", "caller-id", "forward-caller-id"]) {
+        for (k, v) in try mapping(node, path, allowed: ["script", "caller-id", "forward-caller-id", "language"]) {
             switch k {
             case "script": script = try string(v, "\(path).script")
             case "caller-id": entry.callerID = try string(v, "\(path).caller-id")
+            case "language":
+                let language = try string(v, "\(path).language")
+                guard (2...8).contains(language.count), language.allSatisfy({ $0.isLetter || $0 == "-" }) else {
+                    throw fail(v, "\(path).language", "'\(language)' is not a language code (e.g. en, de)")
+                }
+                entry.language = language
             default: entry.forwardCallerID = try bool(v, "\(path).forward-caller-id")
             }
         }

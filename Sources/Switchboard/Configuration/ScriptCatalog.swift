@@ -43,6 +43,8 @@ public struct ScriptCatalog: Sendable {
     }
 
     private var entries: [String: Entry] = [:]
+    /// Campaigns whose `language:` overrides their scripts'.
+    private var campaignLanguages: [String: String] = [:]
     /// Each campaign's script and library, for a mode that names another campaign.
     private var campaignEntries: [String: (script: IVRScript, library: ScriptLibrary)] = [:]
     /// The campaign of personal-DID calls that are not access numbers, with its policy.
@@ -125,15 +127,32 @@ public struct ScriptCatalog: Sendable {
                 if let other = library.script(named: name), !validated.contains(other.file) { pending.append(other) }
             }
         }
+        // A campaign that speaks another language than its scripts: every prompt they play
+        // in that language, or (warned here, at load) the script's own, file by file.
+        var seen = Set((errors + warnings).map { "\($0)" })
+        for name in configuration.campaigns.keys.sorted() {
+            guard let language = configuration.campaigns[name]?.language, let script = campaignScripts[name] else { continue }
+            let localised = ScriptValidator(promptCatalog: promptCatalog, library: library, language: language)
+            var pending = [script], done: Set<String> = []
+            while let next = pending.popLast() {
+                guard done.insert(next.file).inserted else { continue }
+                for diagnostic in localised.validate(next) where seen.insert("\(diagnostic)").inserted {
+                    record([diagnostic])
+                }
+                pending += Self.referencedScripts(next).compactMap { library.script(named: $0) }
+            }
+        }
         guard errors.isEmpty else { throw ScriptCatalogError(diagnostics: errors) }
 
         callbackSettings = configuration.callback
         for (name, script) in campaignScripts { campaignEntries[name] = (script, library) }
+        campaignLanguages = configuration.campaigns.compactMapValues(\.language)
         for (number, access) in configuration.accessNumbers {
             guard let script = campaignScripts[access.campaign] else { continue }
             entries[number] = Entry(accessNumber: number, campaign: access.campaign, script: script, library: library,
                                     ringMilliseconds: access.ringMilliseconds,
-                                    policy: Self.policy(of: access, number: number, configuration: configuration))
+                                    policy: Self.policy(of: access, number: number, configuration: configuration),
+                                    callVariables: languageVariables(access.campaign))
         }
         if let did = configuration.callback.didCampaign, campaignScripts[did] != nil {
             didCampaign = did
@@ -185,7 +204,7 @@ public struct ScriptCatalog: Sendable {
         guard let didCampaign, let found = campaignEntries[didCampaign], var policy = didPolicy else { return nil }
         if policy.callbackCallerNumber.isEmpty { policy.callbackCallerNumber = number }
         return Entry(accessNumber: number, campaign: didCampaign, script: found.script, library: found.library,
-                     ringMilliseconds: 0, policy: policy)
+                     ringMilliseconds: 0, policy: policy, callVariables: languageVariables(didCampaign))
     }
 
     /// `entry` running another campaign's script (a mode that names a campaign, or free access).
@@ -195,6 +214,7 @@ public struct ScriptCatalog: Sendable {
         other.campaign = campaign
         other.script = found.script
         other.library = found.library
+        other.callVariables["language"] = campaignLanguages[campaign].map { .string($0) }
         return other
     }
 
@@ -225,4 +245,9 @@ public struct ScriptCatalog: Sendable {
     }
 
     public var accessNumbers: [String] { entries.keys.sorted() }
+
+    /// `$language` for a call of `campaign`, when its `language:` overrides the script's.
+    func languageVariables(_ campaign: String) -> [String: IVRValue] {
+        campaignLanguages[campaign].map { ["language": .string($0)] } ?? [:]
+    }
 }

@@ -64,6 +64,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// Caller-ID forwarding: the B leg shows the A leg's number (and the web callback's
         /// A leg the B number) unless `callerID` says otherwise.
         public var forwardCallerID: Bool = true
+        /// Prompts and values in this language instead of the script's (sounds/<language>/),
+        /// each missing prompt falling back to the script's own; nil: the script's.
+        public var language: String?
 
         public init(script: String, callerID: String? = nil, forwardCallerID: Bool = true) {
             self.script = script
