@@ -13,11 +13,15 @@ public final class MediaEngine: Sendable {
     private let ports: RTPPortPool
     private let clocks = ClockRegistry()
     private let logger: Logger
+    /// `media.symmetric-rtp`, for every session opened.
+    public let symmetricRTP: SymmetricRTP
 
     /// Bind attempts per `openSession` before giving up (ports taken by other programs).
     public static let maximumBindAttempts = 32
 
-    public init(group: any EventLoopGroup, bindHost: String, portRange: ClosedRange<Int>, logger: Logger) {
+    public init(group: any EventLoopGroup, bindHost: String, portRange: ClosedRange<Int>,
+                symmetricRTP: SymmetricRTP = .default, logger: Logger) {
+        self.symmetricRTP = symmetricRTP
         self.group = group
         self.bindHost = bindHost
         self.portRange = portRange
@@ -86,7 +90,7 @@ public final class MediaEngine: Sendable {
         return MediaSession(
             eventLoop: loop, localPort: port, rtpChannel: rtp, rtcpChannel: rtcp,
             rtpHandler: rtpHandler, rtcpHandler: rtcpHandler, clock: clocks.clock(for: loop),
-            logger: logger, onClose: { ports.release(port) })
+            symmetricRTP: symmetricRTP, logger: logger, onClose: { ports.release(port) })
     }
 }
 

@@ -1,13 +1,13 @@
 import NIOCore
 
 /// What one call's media stream does with each received RTP datagram, as a pure state
-/// machine (no channel, no clock): parse, count, latch the peer's address (symmetric
-/// RTP), and turn RFC 4733 events or in-band tones into digits. `RTPInboundHandler`
+/// machine (no channel, no clock): parse, count, follow the peer's address (symmetric
+/// RTP, as `SymmetricRTP` allows), and turn RFC 4733 events or in-band tones into digits. `RTPInboundHandler`
 /// drives it from the socket; tests drive it directly.
 public struct MediaReceiver: Sendable {
     public enum Event: Sendable, Equatable {
         case digit(Character, DTMFSource)
-        /// The first packet came from another address than the signalled one
+        /// The peer's media comes from another address than the signalled one, steadily
         /// (RFC 4961 spirit: NAT rewrites ports); send there from now on.
         case remoteLearned(SocketAddress)
     }
@@ -16,19 +16,22 @@ public struct MediaReceiver: Sendable {
         public var law: G711Law
         public var payloadType: UInt8
         public var telephoneEventPayloadType: UInt8?
-        /// Run the Goertzel detector on decoded audio. The session sets it only when
-        /// the peer offered no telephone-event, to save CPU.
+        /// Run the Goertzel detector on decoded audio: always where the peer offered no
+        /// telephone-event, and where it did until its first RFC 4733 event shows that it
+        /// uses them (a phone that negotiated RFC 4733 but sends tones is heard too).
         public var inbandDetection: Bool
-        /// The address signalled in SDP; the first packet may override it.
+        /// The address signalled in SDP, until symmetric RTP learns another.
         public var expectedRemote: SocketAddress?
+        public var symmetricRTP: SymmetricRTP
 
         public init(law: G711Law, payloadType: UInt8, telephoneEventPayloadType: UInt8?,
-                    inbandDetection: Bool, expectedRemote: SocketAddress?) {
+                    inbandDetection: Bool, expectedRemote: SocketAddress?, symmetricRTP: SymmetricRTP = .default) {
             self.law = law
             self.payloadType = payloadType
             self.telephoneEventPayloadType = telephoneEventPayloadType
             self.inbandDetection = inbandDetection
             self.expectedRemote = expectedRemote
+            self.symmetricRTP = symmetricRTP
         }
     }
 
@@ -39,7 +42,13 @@ public struct MediaReceiver: Sendable {
     public private(set) var lastError: RTPParseError?
     public private(set) var sequence = RTPSequenceTracker()
     public private(set) var jitter = RTPJitterEstimator()
-    private var latched = false
+    public private(set) var packetsFromStrangers: UInt64 = 0
+    /// An address media came from instead of the expected one, while it proves itself.
+    private var candidate: (source: SocketAddress, lastSequence: UInt16, count: Int)?
+    /// The expected address has sent media: it is the peer, and nobody else can take over.
+    private var heardExpected = false
+    private var telephoneEventsSeen = false
+    private var eventSSRC: UInt32?
     private var events = TelephoneEventReceiver()
     private var detector = GoertzelDTMFDetector()
     private var decoded: [Int16] = []
@@ -50,10 +59,11 @@ public struct MediaReceiver: Sendable {
     }
 
     /// Sets what the stream carries (at start and on every re-INVITE). A new expected
-    /// remote address re-arms symmetric-RTP learning for the next packet.
+    /// remote address starts symmetric-RTP learning afresh.
     public mutating func configure(_ configuration: Configuration) {
         if configuration.expectedRemote != self.configuration?.expectedRemote {
-            latched = false
+            candidate = nil
+            heardExpected = false
         }
         self.configuration = configuration
     }
@@ -85,15 +95,15 @@ public struct MediaReceiver: Sendable {
         packetsReceived += 1
         octetsReceived += UInt64(header.payloadLength)
         guard let configuration else { return }
-        if !latched {
-            latched = true
-            if source != configuration.expectedRemote {
-                self.configuration?.expectedRemote = source
-                emit(.remoteLearned(source))
-            }
-        }
+        guard accept(from: source, sequence: header.sequenceNumber, configuration, emit: emit) else { return }
         if header.payloadType == configuration.telephoneEventPayloadType {
             sequence.record(ssrc: header.ssrc, sequence: header.sequenceNumber)
+            telephoneEventsSeen = true
+            if header.ssrc != eventSSRC {
+                // A new stream (the peer restarted its sender): its events are new presses.
+                eventSSRC = header.ssrc
+                events = TelephoneEventReceiver()
+            }
             guard let event = TelephoneEvent(parsing: datagram, offset: header.payloadOffset,
                                              length: header.payloadLength) else { return }
             if let digit = events.receive(timestamp: header.timestamp, marker: header.marker, event: event) {
@@ -107,14 +117,48 @@ public struct MediaReceiver: Sendable {
             // Audio only: event packets repeat one timestamp and would inflate it.
             jitter.record(timestamp: header.timestamp, arrivalNanoseconds: arrivalNanoseconds)
         }
-        guard configuration.inbandDetection || audio != nil else { return }
+        let inband = configuration.inbandDetection && !telephoneEventsSeen
+        guard inband || audio != nil else { return }
         let law = header.payloadType == configuration.payloadType
             ? configuration.law : G711Law(payloadType: header.payloadType)
         guard let law else { return }
         let payload = UnsafeRawBufferPointer(rebasing: datagram[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
         audio?(header, payload, law)
-        guard configuration.inbandDetection else { return }
+        guard inband else { return }
         G711.decode(payload, law, into: &decoded)
         detector.process(decoded) { emit(.digit($0, .inband)) }
+    }
+
+    /// Symmetric RTP: whether a packet from `source` is the peer's. From the expected
+    /// address always; with `off` from anywhere (sending stays on the SDP address); with
+    /// `learn` another source is adopted only after enough consecutive packets from it,
+    /// and only while the expected address has sent nothing (a NAT rewrote it): once the
+    /// peer is heard where it said it would be, strangers are dropped.
+    private mutating func accept(from source: SocketAddress, sequence number: UInt16, _ configuration: Configuration,
+                                 emit: (Event) -> Void) -> Bool {
+        guard let expected = configuration.expectedRemote, source != expected else {
+            candidate = nil
+            heardExpected = true
+            return true
+        }
+        guard case .learn(let needed) = configuration.symmetricRTP else { return true }
+        guard !heardExpected else {
+            packetsFromStrangers += 1
+            return false
+        }
+        if let seen = candidate, seen.source == source, number == seen.lastSequence &+ 1 {
+            candidate = (source, number, seen.count + 1)
+        } else {
+            candidate = (source, number, 1)
+        }
+        guard let proven = candidate, proven.count >= needed else {
+            packetsFromStrangers += 1
+            return false
+        }
+        candidate = nil
+        heardExpected = true
+        self.configuration?.expectedRemote = source
+        emit(.remoteLearned(source))
+        return true
     }
 }

@@ -54,6 +54,7 @@ public final class MediaSession: @unchecked Sendable {
     let clock: MediaClock
     private let onClose: @Sendable () -> Void
     private let logger: Logger
+    private let symmetricRTP: SymmetricRTP
     private let cname: String
 
     private enum State { case idle, started, closed }
@@ -122,7 +123,8 @@ public final class MediaSession: @unchecked Sendable {
 
     init(eventLoop: any EventLoop, localPort: Int, rtpChannel: any Channel, rtcpChannel: any Channel,
          rtpHandler: RTPInboundHandler, rtcpHandler: RTCPInboundHandler, clock: MediaClock,
-         logger: Logger, onClose: @escaping @Sendable () -> Void) {
+         symmetricRTP: SymmetricRTP = .default, logger: Logger, onClose: @escaping @Sendable () -> Void) {
+        self.symmetricRTP = symmetricRTP
         self.eventLoop = eventLoop
         self.localPort = localPort
         self.rtpChannel = rtpChannel
@@ -157,7 +159,7 @@ public final class MediaSession: @unchecked Sendable {
     ///     RTCP arrives from elsewhere).
     ///   - law / payloadType: the negotiated G.711 codec and its payload type.
     ///   - telephoneEventPayloadType: the peer's telephone-event type, or nil when it
-    ///     offered none, which turns on in-band detection.
+    ///     offered none. In-band tones are listened for until RFC 4733 events arrive.
     public func start(remote: SocketAddress, law: G711Law, payloadType: UInt8, telephoneEventPayloadType: UInt8?) {
         onLoop { [self] in
             guard state != .closed else { return }
@@ -181,7 +183,7 @@ public final class MediaSession: @unchecked Sendable {
             // Same SDP address as before (a re-INVITE): keep what symmetric RTP learned.
             rtpHandler.receiver.configure(MediaReceiver.Configuration(
                 law: law, payloadType: payloadType, telephoneEventPayloadType: telephoneEventPayloadType,
-                inbandDetection: telephoneEventPayloadType == nil, expectedRemote: self.remote))
+                inbandDetection: true, expectedRemote: self.remote, symmetricRTP: symmetricRTP))
             if state == .idle {
                 state = .started
                 clock.register(self)

@@ -210,14 +210,26 @@ final class MediaSessionClockTests: XCTestCase {
         advance(harness, milliseconds: 20)
         XCTAssertEqual(try sent(harness).first?.0.remoteAddress, remote)
         let natted = try SocketAddress(ipAddress: "198.51.100.9", port: 50123)
-        var buffer = ByteBuffer()
-        RTPPacket(payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 9, payload: [UInt8](repeating: 0xFF, count: 160))
-            .write(into: &buffer)
-        try harness.rtp.writeInbound(AddressedEnvelope(remoteAddress: natted, data: buffer))
+        var sequence: UInt16 = 0
+        func fromNatted(_ count: Int) throws {
+            for _ in 0..<count {
+                sequence += 1
+                var buffer = ByteBuffer()
+                RTPPacket(payloadType: 0, sequenceNumber: sequence, timestamp: UInt32(sequence) * 160, ssrc: 9,
+                          payload: [UInt8](repeating: 0xFF, count: 160)).write(into: &buffer)
+                try harness.rtp.writeInbound(AddressedEnvelope(remoteAddress: natted, data: buffer))
+            }
+        }
+        // One packet from elsewhere proves nothing (a stray or forged datagram)...
+        try fromNatted(1)
+        advance(harness, milliseconds: 20)
+        XCTAssertEqual(try sent(harness).first?.0.remoteAddress, remote)
+        // ...four in a row from one source do: the peer is behind a NAT.
+        try fromNatted(3)
         advance(harness, milliseconds: 20)
         XCTAssertEqual(try sent(harness).first?.0.remoteAddress, natted)
         XCTAssertEqual(harness.session.remoteAddress, natted)
-        XCTAssertEqual(harness.session.stats.packetsReceived, 1)
+        XCTAssertEqual(harness.session.stats.packetsReceived, 4)
 
         // A re-INVITE with the same SDP address keeps the learned one…
         harness.session.start(remote: remote, law: .ulaw, payloadType: 0, telephoneEventPayloadType: nil)
@@ -228,7 +240,7 @@ final class MediaSessionClockTests: XCTestCase {
         harness.session.start(remote: moved, law: .ulaw, payloadType: 0, telephoneEventPayloadType: nil)
         advance(harness, milliseconds: 20)
         XCTAssertEqual(try sent(harness).first?.0.remoteAddress, moved)
-        try harness.rtp.writeInbound(AddressedEnvelope(remoteAddress: natted, data: buffer))
+        try fromNatted(4)
         advance(harness, milliseconds: 20)
         XCTAssertEqual(try sent(harness).first?.0.remoteAddress, natted)
     }

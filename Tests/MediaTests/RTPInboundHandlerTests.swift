@@ -78,23 +78,79 @@ final class RTPInboundHandlerTests: XCTestCase {
         XCTAssertEqual(handler.receiver.octetsReceived, 5 * 160)
     }
 
-    func testSymmetricRTPLearnsTheFirstSourceOnce() throws {
+    private func silence(_ sequence: UInt16, ssrc: UInt32 = 1) -> RTPPacket {
+        RTPPacket(payloadType: 0, sequenceNumber: sequence, timestamp: UInt32(sequence) * 160, ssrc: ssrc,
+                  payload: [UInt8](repeating: 0xFF, count: 160))
+    }
+
+    /// A peer behind a NAT: its media comes from another address than its SDP said. Four
+    /// consecutive packets from that address make it the peer; one never does.
+    func testLearnFollowsANewSourceOnlyAfterFourConsecutivePackets() throws {
         let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration(telephoneEvent: 101)))
         var events: [MediaReceiver.Event] = []
         handler.onEvent = { events.append($0) }
         let channel = EmbeddedChannel(handler: handler)
-        let silence = RTPPacket(payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1,
-                                payload: [UInt8](repeating: 0xFF, count: 160))
-        try channel.writeInbound(datagram(silence, from: natted))
-        try channel.writeInbound(datagram(silence, from: peer))
-        XCTAssertEqual(events, [.remoteLearned(natted)])
+        try channel.writeInbound(datagram(silence(1), from: natted))
+        try channel.writeInbound(datagram(silence(7), from: natted))   // not consecutive: starts over
+        XCTAssertEqual(events, [], "a stray packet is no reason to move the media")
+        XCTAssertEqual(handler.receiver.packetsFromStrangers, 2)
+        for sequence: UInt16 in 8...10 { try channel.writeInbound(datagram(silence(sequence), from: natted)) }
+        XCTAssertEqual(events, [.remoteLearned(natted)], "7 to 10: four in a row")
+        XCTAssertEqual(handler.receiver.packetsFromStrangers, 4, "dropped until the fourth")
+        // The signalled address is a stranger now.
+        try channel.writeInbound(datagram(silence(3), from: peer))
+        XCTAssertEqual(handler.receiver.packetsFromStrangers, 5)
+    }
 
-        // Media from the signalled address itself: nothing to learn.
-        let direct = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration(telephoneEvent: 101)))
-        var directEvents: [MediaReceiver.Event] = []
-        direct.onEvent = { directEvents.append($0) }
-        try EmbeddedChannel(handler: direct).writeInbound(datagram(silence, from: peer))
-        XCTAssertEqual(directEvents, [])
+    /// Once the peer was heard at its signalled address, nobody else takes the media, and
+    /// a forged RFC 4733 press from another address is not a digit.
+    func testAStrangerCannotTakeTheMediaOrTypeDigitsOnceThePeerIsHeard() throws {
+        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration(telephoneEvent: 101)))
+        var events: [MediaReceiver.Event] = []
+        handler.onEvent = { events.append($0) }
+        let channel = EmbeddedChannel(handler: handler)
+        try channel.writeInbound(datagram(silence(1), from: peer))
+        let attacker = try SocketAddress(ipAddress: "203.0.113.66", port: 40000)
+        for round in 0..<3 {
+            for packet in pressPackets("9", timestamp: 9000 + UInt32(round) * 2000, firstSequence: 100 + UInt16(round) * 5) {
+                try channel.writeInbound(datagram(packet, from: attacker))
+            }
+        }
+        XCTAssertEqual(events, [])
+        XCTAssertEqual(handler.receiver.packetsFromStrangers, 15)
+    }
+
+    /// `off`: media from anywhere is heard, but sending stays on the SDP address.
+    func testOffNeverFollowsAnotherSource() throws {
+        var configuration = configuration(telephoneEvent: 101)
+        configuration.symmetricRTP = .off
+        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration))
+        var events: [MediaReceiver.Event] = []
+        handler.onEvent = { events.append($0) }
+        let channel = EmbeddedChannel(handler: handler)
+        for sequence: UInt16 in 1...10 { try channel.writeInbound(datagram(silence(sequence), from: natted)) }
+        for packet in pressPackets("4", timestamp: 5000, firstSequence: 11) {
+            try channel.writeInbound(datagram(packet, from: natted))
+        }
+        XCTAssertEqual(events, [.digit("4", .rfc4733)])
+        XCTAssertEqual(handler.receiver.packetsFromStrangers, 0)
+    }
+
+    /// A phone that changes SSRC (restarts its sender) presses keys anew: the same
+    /// timestamp in the new stream is a new press, not a repeat of the old one.
+    func testANewSSRCStartsTheEventStreamAfresh() throws {
+        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration(telephoneEvent: 101)))
+        var events: [MediaReceiver.Event] = []
+        handler.onEvent = { events.append($0) }
+        let channel = EmbeddedChannel(handler: handler)
+        for packet in pressPackets("1", timestamp: 4000, firstSequence: 1) {
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        for var packet in pressPackets("1", timestamp: 4000, firstSequence: 500) {
+            packet.ssrc = 0xBEEF
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        XCTAssertEqual(events, [.digit("1", .rfc4733), .digit("1", .rfc4733)])
     }
 
     private func tonePackets(_ digits: String, law: G711Law) -> [RTPPacket] {
@@ -124,15 +180,26 @@ final class RTPInboundHandlerTests: XCTestCase {
         XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband), .digit("#", .inband), .digit("7", .inband)])
     }
 
-    func testInbandDetectionIsOffWhenTelephoneEventWasOffered() throws {
-        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration(telephoneEvent: 101)))
+    /// A phone that negotiated RFC 4733 but sends tones is heard in-band; once it sends
+    /// RFC 4733 events, tones no longer count (no key is taken twice).
+    func testInbandDetectionListensUntilTheFirstTelephoneEvent() throws {
+        var configuration = configuration(telephoneEvent: 101)
+        configuration.inbandDetection = true
+        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration))
         var events: [MediaReceiver.Event] = []
         handler.onEvent = { events.append($0) }
         let channel = EmbeddedChannel(handler: handler)
         for packet in tonePackets("42", law: .ulaw) {
             try channel.writeInbound(datagram(packet, from: peer))
         }
-        XCTAssertEqual(events, [])
+        XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband)])
+        for packet in pressPackets("5", timestamp: 90000, firstSequence: 200) {
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        for packet in tonePackets("6", law: .ulaw) {
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband), .digit("5", .rfc4733)])
     }
 
     func testPacketsBeforeStartAreCountedOnly() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import Yams
 
 /// A configuration problem, naming the file, the line when known, and the key path.
@@ -130,8 +131,16 @@ struct NodeReader {
                     }
                 }
             case "media":
-                for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind"]) {
+                for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind", "symmetric-rtp"]) {
                     if k == "bind" { c.media.bind = try string(v, "media.bind"); continue }
+                    if k == "symmetric-rtp" {
+                        let text = try string(v, "media.symmetric-rtp")
+                        guard let policy = SymmetricRTP(parsing: text) else {
+                            throw fail(v, "media.symmetric-rtp", "expected off or learn, got '\(text)'")
+                        }
+                        c.media.symmetricRTP = policy
+                        continue
+                    }
                     let text = try string(v, "media.rtp-ports")
                     let parts = text.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                     guard parts.count == 2, parts[0] >= 1024, parts[1] <= 65535, parts[1] - parts[0] >= 3 else {

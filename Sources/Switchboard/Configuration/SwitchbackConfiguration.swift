@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import Yams
 
 /// The whole configuration file (`--config`), with an embedded default for every key so
@@ -15,6 +16,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public struct Media: Sendable, Equatable {
         public var rtpPorts: ClosedRange<Int> = 20000...29999
         public var bind: String = "0.0.0.0"
+        /// `off`: send to the SDP address; `learn`: follow a peer's NAT after several
+        /// consecutive packets from its new address, never on the first packet.
+        public var symmetricRTP: SymmetricRTP = .default
     }
 
     public struct HTTP: Sendable, Equatable {

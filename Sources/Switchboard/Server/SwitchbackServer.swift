@@ -60,7 +60,8 @@ public final class SwitchbackServer: @unchecked Sendable {
         Self.log(warnings: catalog.warnings, logger: logger)
         let prompts = PromptLibrary(root: soundsRoot)
         let mediaEngine = MediaEngine(group: group, bindHost: configuration.media.bind,
-                                      portRange: configuration.media.rtpPorts, logger: logger)
+                                      portRange: configuration.media.rtpPorts, symmetricRTP: configuration.media.symmetricRTP,
+                                      logger: logger)
         let loops = Array(group.makeIterator())
         let advertised = configuration.sip.advertise
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
