@@ -1,0 +1,38 @@
+import Foundation
+import IVR
+import Media
+
+/// One party's side of a call that a script runs on, whatever placed it: an INVITE we
+/// answer (`InboundCallLeg` over `InboundSession`) or a call we placed that was answered
+/// (`PlacedCallLeg` over `OutboundCall`). `ScriptedLeg` sees only this, so inbound calls,
+/// callbacks and future API/web/SMS legs run the same code.
+///
+/// Confined to the SIP event loop; the delegate is told there.
+protocol CallLeg: AnyObject {
+    /// The Call-ID of the leg's dialog (logs, the B legs' records).
+    var callID: String { get }
+    /// The leg's audio, once it has a media session (a forward bridges it).
+    var media: MediaSession? { get }
+    var delegate: (any CallLegDelegate)? { get set }
+    /// Starts the leg: an inbound one rings/answers, a placed one (already answered)
+    /// reports `legAnswered` and `legReady` at once.
+    func begin()
+    /// Plays prompts back to back; `legPlaybackFinished(token)` follows.
+    func play(_ prompts: [Prompt], token: UInt64)
+    func stopPlayback()
+    /// Ends the leg (refusal before the answer, BYE after it) with this cause; the
+    /// delegate is not told `legEnded` for our own hang-up.
+    func hangup(cause: HangupCause)
+}
+
+/// What a `CallLeg` tells the script running on it.
+protocol CallLegDelegate: AnyObject {
+    /// The leg is answered (billable from now).
+    func legAnswered(at time: Date)
+    /// Audio flows both ways: the script may start.
+    func legReady()
+    func legDigit(_ digit: Character, source: DTMFSource)
+    func legPlaybackFinished(_ token: UInt64)
+    /// The far end ended the leg (BYE, CANCEL, no ACK, a failed answer).
+    func legEnded(reason: String)
+}
