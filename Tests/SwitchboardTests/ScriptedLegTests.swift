@@ -7,7 +7,7 @@ import NIOEmbedded
 @testable import Switchboard
 import XCTest
 
-/// `ScriptedLeg` without sockets: a fake `CallLeg` records what the script does to the
+/// `ScriptedLeg` without sockets: a fake `CallLegProtocol` records what the script does to the
 /// leg, fake services and a fake forward starter answer by hand, and the timers run on an
 /// `EmbeddedEventLoop` whose clock the test advances.
 final class ScriptedLegTests: XCTestCase {
@@ -277,7 +277,7 @@ private final class Harness {
     }
 }
 
-private final class FakeLeg: CallLeg {
+private final class FakeLeg: CallLegProtocol {
     struct Playback {
         var names: [String]
         var token: UInt64
@@ -356,7 +356,7 @@ private final class FakeForwards: ForwardStarter {
     private var began: ((any ForwardSession) -> Void)?
     private var finished: ((DialOutcome) -> Void)?
 
-    func startForward(_ request: DialRequest, context: CallContext, leg: any CallLeg, billing: LegBilling?, log: CallLogger,
+    func startForward(_ request: DialRequest, context: CallContext, leg: any CallLegProtocol, billing: LegBilling?, log: CallLogger,
                       began: @escaping (any ForwardSession) -> Void, finish: @escaping (DialOutcome) -> Void) {
         requests.append(request)
         self.began = began

@@ -25,7 +25,7 @@ final class DialStarter: ForwardStarter {
 
     var canDial: Bool { plan != nil }
 
-    func startForward(_ request: DialRequest, context: CallContext, leg: any CallLeg, billing: LegBilling?, log: CallLogger,
+    func startForward(_ request: DialRequest, context: CallContext, leg: any CallLegProtocol, billing: LegBilling?, log: CallLogger,
                       began: @escaping (any ForwardSession) -> Void, finish: @escaping (DialOutcome) -> Void) {
         let place = { [self] (legBilling: (any OutboundLegBilling)?) in
             guard let media = leg.media, var plan else { return finish(.failed) }

@@ -10,6 +10,6 @@ protocol ForwardStarter: AnyObject {
     /// Places `request` for `leg`. `began` hands over the running forward (the leg's
     /// digits go to it meanwhile); `finish` reports its outcome, once, also when it could
     /// not be placed (then without `began`).
-    func startForward(_ request: DialRequest, context: CallContext, leg: any CallLeg, billing: LegBilling?, log: CallLogger,
+    func startForward(_ request: DialRequest, context: CallContext, leg: any CallLegProtocol, billing: LegBilling?, log: CallLogger,
                       began: @escaping (any ForwardSession) -> Void, finish: @escaping (DialOutcome) -> Void)
 }

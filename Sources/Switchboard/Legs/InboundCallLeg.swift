@@ -5,13 +5,14 @@ import NIOCore
 import SIP
 import SIPStack
 
-/// A `CallLeg` over an INVITE we answer (`InboundSession`): opens the media port when the
+/// A `CallLegProtocol` over an INVITE we answer (`InboundSession`): opens the media port when the
 /// session asks for one, sends RTP only once the ACK arrived (before it, the offer's
 /// address is not confirmed to be the caller's), follows re-INVITEs, and passes INFO and
 /// RTP digits alike to the script.
 ///
-/// Confined to the SIP event loop.
-final class InboundCallLeg: CallLeg {
+/// Confined to the SIP event loop (hence unchecked: media and billing callbacks only
+/// ever touch it back on that loop).
+final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
     let session: InboundSession
     weak var delegate: (any CallLegDelegate)?
     private let services: CallServices

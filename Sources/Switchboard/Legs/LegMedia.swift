@@ -6,7 +6,7 @@ import SIP
 
 /// A leg's media session as the SIP loop drives it: starts (or re-targets) the stream
 /// for negotiated audio, plays prompts, and brings digits and playback ends back to the
-/// SIP loop for the leg's delegate. Shared by both kinds of `CallLeg`.
+/// SIP loop for the leg's delegate. Shared by both kinds of `CallLegProtocol`.
 final class LegMedia {
     let session: MediaSession
     private let loop: any EventLoop

@@ -4,7 +4,7 @@ import NIOCore
 /// The interpreter's timers of one leg (`collect`'s time-outs, a menu's wait), armed on
 /// the SIP loop: the interpreter asks for them as actions and hears them fire as events.
 /// Tests drive the loop's clock (`EmbeddedEventLoop.advanceTime`).
-final class LegTimers {
+final class LegTimers: @unchecked Sendable {
     let loop: any EventLoop
     private var scheduled: [TimerID: Scheduled<Void>] = [:]
 
@@ -15,9 +15,10 @@ final class LegTimers {
     /// (Re)arms `id`; `fire` runs on the loop unless the timer was cancelled first.
     func start(_ id: TimerID, milliseconds: Int, fire: @escaping (TimerID) -> Void) {
         scheduled.removeValue(forKey: id)?.cancel()
+        let fire = LoopConfined(fire)
         scheduled[id] = loop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { [weak self] in
             guard let self, self.scheduled.removeValue(forKey: id) != nil else { return }
-            fire(id)
+            fire.body(id)
         }
     }
 
@@ -29,4 +30,10 @@ final class LegTimers {
         for timer in scheduled.values { timer.cancel() }
         scheduled.removeAll()
     }
+}
+
+/// A closure made and called on the SIP loop only, carried by a task scheduled there.
+private struct LoopConfined: @unchecked Sendable {
+    let body: (TimerID) -> Void
+    init(_ body: @escaping (TimerID) -> Void) { self.body = body }
 }

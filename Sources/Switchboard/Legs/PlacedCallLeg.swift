@@ -5,14 +5,14 @@ import NIOCore
 import SIP
 import SIPStack
 
-/// A `CallLeg` over a call we placed and the far end answered (`OutboundCall`): a
+/// A `CallLegProtocol` over a call we placed and the far end answered (`OutboundCall`): a
 /// callback's A leg. Its media session was opened for our offer and the answer is
 /// negotiated, so `begin()` starts the audio and reports the leg answered and ready at
 /// once (there is no ACK to wait for: we sent it). INFO digits come through the call's
 /// `onRequest`, the far end's BYE through its `onEnd`.
 ///
 /// Confined to the SIP event loop.
-final class PlacedCallLeg: CallLeg {
+final class PlacedCallLeg: CallLegProtocol {
     let call: OutboundCall
     weak var delegate: (any CallLegDelegate)?
     private let legMedia: LegMedia

@@ -15,7 +15,7 @@ final class PromptPlayer {
         self.log = log
     }
 
-    func play(_ id: PlaybackID, _ refs: [PromptRef], on leg: any CallLeg) {
+    func play(_ id: PlaybackID, _ refs: [PromptRef], on leg: any CallLegProtocol) {
         var prompts: [Prompt] = []
         for ref in refs {
             do {
@@ -30,7 +30,7 @@ final class PromptPlayer {
         leg.play(prompts, token: UInt64(id.rawValue))
     }
 
-    func stop(on leg: any CallLeg) {
+    func stop(on leg: any CallLegProtocol) {
         current = nil
         leg.stopPlayback()
     }

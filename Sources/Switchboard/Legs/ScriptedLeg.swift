@@ -31,7 +31,7 @@ final class ScriptedLeg: CallLegDelegate {
     }
 
     private(set) var state = State.waiting
-    let leg: any CallLeg
+    let leg: any CallLegProtocol
     private var interpreter: Interpreter
     private let startNode: String?
     private var billed: Billing
@@ -47,7 +47,7 @@ final class ScriptedLeg: CallLegDelegate {
     /// Called once, when the leg is over and its billing settled (its CDR written).
     var onSettled: (() -> Void)?
 
-    init(leg: any CallLeg, interpreter: Interpreter, startNode: String? = nil, billing: Billing,
+    init(leg: any CallLegProtocol, interpreter: Interpreter, startNode: String? = nil, billing: Billing,
          services: any ScriptedLegServices, forwards: (any ForwardStarter)?, loop: any EventLoop, log: CallLogger) {
         self.leg = leg
         self.interpreter = interpreter

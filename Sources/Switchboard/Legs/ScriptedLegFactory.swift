@@ -70,7 +70,7 @@ final class ScriptedLegFactory {
                    observer: CallbackProgressObserver(events: start.events), log: log)
     }
 
-    private func start(_ leg: any CallLeg, script: IVRScript, library: ScriptLibrary, context: CallContext, node: String?,
+    private func start(_ leg: any CallLegProtocol, script: IVRScript, library: ScriptLibrary, context: CallContext, node: String?,
                        billing: ScriptedLeg.Billing, observer: (any ScriptedLegObserver)?, log: CallLogger) {
         let interpreter = Interpreter(script: script, context: context, promptCatalog: services.promptCatalog,
                                       library: library)

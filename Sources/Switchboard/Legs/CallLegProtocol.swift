@@ -7,8 +7,9 @@ import Media
 /// (`PlacedCallLeg` over `OutboundCall`). `ScriptedLeg` sees only this, so inbound calls,
 /// callbacks and future API/web/SMS legs run the same code.
 ///
-/// Confined to the SIP event loop; the delegate is told there.
-protocol CallLeg: AnyObject {
+/// Confined to the SIP event loop; the delegate is told there. (Named so beside
+/// `Store.CallLeg`, the CDR record of a leg.)
+protocol CallLegProtocol: AnyObject {
     /// The Call-ID of the leg's dialog (logs, the B legs' records).
     var callID: String { get }
     /// The leg's audio, once it has a media session (a forward bridges it).
@@ -25,7 +26,7 @@ protocol CallLeg: AnyObject {
     func hangup(cause: HangupCause)
 }
 
-/// What a `CallLeg` tells the script running on it.
+/// What a `CallLegProtocol` tells the script running on it.
 protocol CallLegDelegate: AnyObject {
     /// The leg is answered (billable from now).
     func legAnswered(at time: Date)
