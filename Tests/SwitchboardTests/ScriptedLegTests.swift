@@ -318,7 +318,7 @@ private final class FakeLeg: CallLegProtocol {
     }
 
     func hangUpRemotely() {
-        delegate?.legEnded(reason: "BYE")
+        delegate?.legEnded(.remoteHangup)
     }
 }
 

@@ -34,6 +34,21 @@ protocol CallLegDelegate: AnyObject {
     func legReady()
     func legDigit(_ digit: Character, source: DTMFSource)
     func legPlaybackFinished(_ token: UInt64)
-    /// The far end ended the leg (BYE, CANCEL, no ACK, a failed answer).
-    func legEnded(reason: String)
+    /// The leg ended without our asking (BYE, CANCEL, no ACK, an offer we could not answer).
+    func legEnded(_ ending: CallLegEnding)
+}
+
+/// How a leg ended that we did not hang up, as the call log tells it.
+struct CallLegEnding: Equatable {
+    enum Side: String {
+        case caller, server
+    }
+
+    /// Who ended it: the caller (BYE, CANCEL), or the server (no ACK, a refusal).
+    var by: Side
+    /// `normal`, `cancelled`, or a `HangupCause` / refusal name.
+    var cause: String
+    var reason: String?
+
+    static let remoteHangup = CallLegEnding(by: .caller, cause: "normal", reason: nil)
 }

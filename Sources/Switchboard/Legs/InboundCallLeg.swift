@@ -94,22 +94,26 @@ final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
         // The session's end (at once, or once the ACK came, §15) closes the media.
     }
 
-    private func ended(_ ending: InboundSessionStateMachine.Ending) {
+    private func ended(_ sessionEnding: InboundSessionStateMachine.Ending) {
         legMedia?.close()
         legMedia = nil
         guard !hungUp else { return }
-        let reason: String
-        switch ending {
-        case .remoteHangup: reason = "caller hung up"
-        case .cancelled: reason = "cancelled"
-        case .localHangup: reason = "hung up"
-        case .noACK: reason = "no ACK for 200 OK"
+        let ending: CallLegEnding
+        switch sessionEnding {
+        case .remoteHangup, .localHangup:
+            ending = .remoteHangup
+        case .cancelled:
+            ending = CallLegEnding(by: .caller, cause: "cancelled", reason: nil)
+        case .noACK:
+            ending = CallLegEnding(by: .server, cause: HangupCause.unavailable.rawValue, reason: "no ACK for 200 OK")
         case .refused(let status, let why):
             log.problem("call refused", ["status": "\(status)", "reason": why])
-            reason = "refused \(status): \(why)"
-        case .badAnswerInACK(let why): reason = "ACK carried no usable SDP answer: \(why)"
+            ending = CallLegEnding(by: .server, cause: "refused", reason: "\(status) \(why)")
+        case .badAnswerInACK(let why):
+            ending = CallLegEnding(by: .server, cause: HangupCause.scriptFailure.rawValue,
+                                   reason: "ACK carried no usable SDP answer: \(why)")
         }
-        delegate?.legEnded(reason: reason)
+        delegate?.legEnded(ending)
     }
 
     /// The final response that ends a leg not yet answered, by the script's cause.

@@ -65,7 +65,7 @@ final class PlacedCallLeg: CallLegProtocol {
     private func ended() {
         guard !over else { return }
         finish()
-        delegate?.legEnded(reason: "the called party hung up")
+        delegate?.legEnded(.remoteHangup)
     }
 
     private func finish() {

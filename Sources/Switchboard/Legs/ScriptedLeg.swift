@@ -121,9 +121,12 @@ final class ScriptedLeg: CallLegDelegate {
         perform(interpreter.handle(.promptFinished(id)))
     }
 
-    func legEnded(reason: String) {
+    func legEnded(_ ending: CallLegEnding) {
         guard state != .ended else { return }
-        log.event("hangup", ["by": "caller", "reason": reason])
+        var fields = ["by": ending.by.rawValue, "cause": ending.cause]
+        if let reason = ending.reason { fields["reason"] = reason }
+        // A refused INVITE was never a call: "call refused" told it already.
+        if ending.cause != "refused" { log.event("hangup", fields) }
         if state == .running { perform(interpreter.handle(.hangup)) }
         teardown()
     }
