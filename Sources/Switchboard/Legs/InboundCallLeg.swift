@@ -51,7 +51,8 @@ final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
         session.onDigit = { [weak self] digit in self?.delegate?.legDigit(digit, source: .sipInfo) }
         session.onEnd = { [weak self] ending in self?.ended(ending) }
         if session.parameters.ring > .zero {
-            log.event("ringing", ["for": "\(session.parameters.ring)"])
+            let ring = session.parameters.ring.components
+            log.event("ringing", ["for-ms": "\(ring.seconds * 1000 + ring.attoseconds / 1_000_000_000_000_000)"])
         }
         session.start()
     }

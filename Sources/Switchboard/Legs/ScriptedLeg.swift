@@ -21,13 +21,20 @@ final class ScriptedLeg: CallLegDelegate {
         case ended
     }
 
-    /// What the leg is billed as, and who pays from the answer.
+    /// What the leg is billed as, who pays from the answer, and its billing once answered.
     struct Billing {
         /// `$caller`, the number the access leg is rated as, the campaign, when it started.
         var call: CallBilling.Call
         /// The account the leg is billed to before any `authenticate` (a callback trigger's
         /// account, free IVR access), if any.
         var payer: String?
+        /// From the answer on (nil: not answered, or no store).
+        var running: LegBilling?
+
+        init(call: CallBilling.Call, payer: String?) {
+            self.call = call
+            self.payer = payer
+        }
     }
 
     private(set) var state = State.waiting
@@ -35,12 +42,12 @@ final class ScriptedLeg: CallLegDelegate {
     private var interpreter: Interpreter
     private let startNode: String?
     private var billed: Billing
+    private var billing: LegBilling? { billed.running }
     private let services: any ScriptedLegServices
     private let forwards: (any ForwardStarter)?
     private let timers: LegTimers
     private let prompts: PromptPlayer
     private let log: CallLogger
-    private var billing: LegBilling?
     /// The forward in progress (`dial`: a bridge or a conference), which owns the leg's digits meanwhile.
     private var forward: (any ForwardSession)?
     var observer: (any ScriptedLegObserver)?
@@ -85,7 +92,7 @@ final class ScriptedLeg: CallLegDelegate {
         billed.call.answeredAt = time
         let target = LoopWeakReference(self)
         let loop = timers.loop
-        billing = services.billing(for: billed.call, log: log, cut: { reason in
+        billed.running = services.billing(for: billed.call, log: log, cut: { reason in
             loop.execute { target.value?.hangup(cause: .outOfCredit, reason: reason) }
         })
         if let payer = billed.payer { billing?.accountAuthenticated(login: payer) }
