@@ -222,16 +222,17 @@ final class CallbackQueueTests: XCTestCase {
         var notBefore: Date
     }
 
-    /// Queues one request per number, in one transaction, as a trigger would (due after
-    /// `delaySeconds`), with the sqlite3 shell on the server's live database (WAL).
+    /// Queues one request per number, in one transaction, as an ANI trigger would (due after
+    /// `delaySeconds`, starting at the node its `callback` verb names: `login`), with the
+    /// sqlite3 shell on the server's live database (WAL).
     private func enqueue(_ data: URL, numbers: [String], account: String?, delaySeconds: Int) throws -> [Queued] {
         let accountID = account.map { "(SELECT id FROM account WHERE login = '\($0)')" } ?? "NULL"
         var sql = "BEGIN IMMEDIATE;\n"
         for number in numbers {
             sql += """
                 INSERT INTO callbackRequest (accountID, campaign, trigger, originNumber, destinations, accessNumber,
-                                             notBefore, state, attempts, createdAt, updatedAt)
-                VALUES (\(accountID), 'ani-callback', 'sip-ani', '\(number)', '[]', '1001',
+                                             node, notBefore, state, attempts, createdAt, updatedAt)
+                VALUES (\(accountID), 'ani-callback', 'sip-ani', '\(number)', '[]', '1001', 'login',
                         strftime('%Y-%m-%d %H:%M:%f', 'now', '+\(delaySeconds) seconds'), 'queued', 0,
                         strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'));
 

@@ -10,6 +10,8 @@ final class RTPCapture {
         var ssrc: UInt32
         var marker: Bool
         var payload: [UInt8]
+        /// When the capture saw it (seconds since 1970, from the pcap record header).
+        var captured: TimeInterval = 0
     }
 
     private let process = Process()
@@ -82,7 +84,9 @@ final class RTPCapture {
                 timestamp: UInt32(bytes[rtp + 4]) << 24 | UInt32(bytes[rtp + 5]) << 16 | UInt32(bytes[rtp + 6]) << 8 | UInt32(bytes[rtp + 7]),
                 ssrc: UInt32(bytes[rtp + 8]) << 24 | UInt32(bytes[rtp + 9]) << 16 | UInt32(bytes[rtp + 10]) << 8 | UInt32(bytes[rtp + 11]),
                 marker: bytes[rtp + 1] & 0x80 != 0,
-                payload: Array(bytes[payloadStart..<offset])))
+                payload: Array(bytes[payloadStart..<offset]),
+                captured: TimeInterval(u32(start - 16, littleEndian: little))
+                    + TimeInterval(u32(start - 12, littleEndian: little)) / 1_000_000))
         }
         return packets
     }

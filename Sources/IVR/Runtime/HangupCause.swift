@@ -15,6 +15,10 @@ public enum HangupCause: String, Sendable, Hashable, CaseIterable, CustomStringC
     case unavailable
     /// The script itself is wrong (a runaway loop, a missing node): Q.850 41.
     case scriptFailure = "script-failure"
+    /// The caller's credit ran out (the billing cut the call): Q.850 has no cause for it,
+    /// so the Reason header says 31 (normal, unspecified), as carriers' prepaid switches do;
+    /// the CDR's disposition (`out-of-credit`) says why.
+    case outOfCredit = "out-of-credit"
 
     public var description: String { rawValue }
 
@@ -27,6 +31,7 @@ public enum HangupCause: String, Sendable, Hashable, CaseIterable, CustomStringC
         case .noAnswer: return 19
         case .unavailable: return 3
         case .scriptFailure: return 41
+        case .outOfCredit: return 31
         }
     }
 }

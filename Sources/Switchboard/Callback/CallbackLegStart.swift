@@ -3,13 +3,12 @@ import Media
 import SIP
 import SIPStack
 
-/// A callback's A leg, answered, handed to the script host (`InboundCall`): the call we
+/// A callback's A leg, answered, handed to `ScriptedLegFactory.startCallback`: the call we
 /// placed (its dialog, BYE either way, INFO), the media session already opened for our
 /// SDP offer, the negotiated audio of the answer (RFC 3264 §5), and what the script
 /// starts with.
 struct CallbackLegStart {
-    /// The answered outbound call; the host ends it with `hangup()`, and learns of the
-    /// far end's BYE through `remoteHangup()` (wired by `OutboundScriptedCall`).
+    /// The answered outbound call (`PlacedCallLeg` wraps it: BYE either way, INFO).
     let call: OutboundCall
     let media: MediaSession
     let negotiated: NegotiatedAudio
@@ -27,13 +26,8 @@ struct CallbackLegStart {
     let library: ScriptLibrary
     /// The number the access leg is rated as (the number called back), for billing.
     let ratedNumber: String
-    /// Told once, when the leg is over (after billing was told).
+    /// `$request`: the request that started the leg (`RequestVariables`).
+    let request: IVRValue
+    /// Told the leg's progress, and once when it is over (after billing settled).
     let events: CallbackLegReporter
-}
-
-/// Where a leg running a script came from (`InboundCall` hosts both): a caller's INVITE
-/// we answer, or a callback we placed that the user answered.
-enum CallLegOrigin {
-    case inbound(ServerTransaction)
-    case callback(OutboundCall, CallbackLegReporter)
 }

@@ -8,9 +8,9 @@ import Store
 
 /// The real `CallbackDialer`: calls the user back on their registered phone or through
 /// the trunk that carries the number, presenting the callback caller number
-/// (`callbackcallernumber`), and on answer hands the leg to the script host
-/// (`InboundCall`), which runs the campaign's script on it exactly as on an inbound call:
-/// media, digits, `dial` with bridging, billing, BYE either way.
+/// (`callbackcallernumber`), and on answer hands the leg to `ScriptedLegFactory`, which
+/// runs the campaign's script on it exactly as on an inbound call (`ScriptedLeg`): media,
+/// digits, `dial` with bridging, billing, BYE either way, the queue told its progress.
 ///
 /// Confined to the SIP event loop, except `placeCallback` (any thread), which hops there.
 final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
@@ -132,7 +132,8 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                     self.answered(answer, call: call, media: media, offer: offer, start: { negotiated in
                         CallbackLegStart(call: call, media: media, negotiated: negotiated, caller: number, dnis: dnis,
                                          account: account, script: script, node: request.node, library: entry.library,
-                                         ratedNumber: number, events: events)
+                                         ratedNumber: number, request: RequestVariables.record(for: request),
+                                         events: events)
                     }, campaign: request.campaign, log: log, events: events)
                 }
                 call.start()
@@ -154,18 +155,7 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
             events.report(.unanswered(.failed, reason: "answer unusable: \(error)"))
             return
         }
-        let leg = start(negotiated)
-        let host = InboundCall(callback: leg, campaign: campaign, router: router, services: services)
-        // The host holds the call (its origin) and the call the host (these closures) until
-        // the host's teardown lets go of the closures.
-        call.onEnd = { _ in host.callerHungUp() }
-        call.onRequest = { transaction in
-            guard transaction.request.method == .info else { return false }
-            host.info(transaction)
-            return true
-        }
-        events.report(.answered)
-        host.startAnswered(leg)
+        router.legs.startCallback(start(negotiated), campaign: campaign)
     }
 
     private func campaignEntry(_ request: Store.CallbackRequest) -> ScriptCatalog.Entry? {

@@ -15,8 +15,10 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     private let services: CallServices
     private let logger: Logger
     private var catalog: ScriptCatalog
-    private var callsByDialog: [SIPDialog.ID: InboundCall] = [:]
-    private var callsByInvite: [ObjectIdentifier: InboundCall] = [:]
+    /// INVITEs we answer: their in-dialog requests, ACKs, CANCELs and ACK time-outs go to them.
+    let inboundSessions = InboundSessionRegistry()
+    /// Runs scripts on answered legs (inbound and callbacks alike) and keeps them until settled.
+    private(set) lazy var legs = ScriptedLegFactory(router: self, services: services)
     /// Calls we placed (B legs): their in-dialog requests, ACKs and stray 2xx go to them.
     let outboundCalls = OutboundCallRegistry()
     /// Trunks and B-leg billing for `dial`; nil: scripts' dials go to the service desk.
@@ -38,8 +40,8 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Calls in progress (for metrics and shutdown).
-    var activeCalls: Int { callsByInvite.count }
+    /// Scripted legs in progress, inbound and callbacks (for metrics and shutdown).
+    var activeCalls: Int { legs.live.count }
 
     var catalogAccessNumbers: [String] { catalog.accessNumbers }
 
@@ -47,46 +49,17 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         self.catalog = catalog
     }
 
-    func contactURI(for transport: SIPTransportKind) -> SIPURI {
-        let local = endpoint.advertisedAddress(for: transport)
-        var uri = SIPURI(scheme: "sip", user: "switchback", host: local.host, port: local.port)
-        if transport == .tcp { uri.parameters.append(SIPParameter(name: "transport", value: "tcp")) }
-        return uri
-    }
-
-    /// Where in-dialog requests go: the dialog's next hop, over the transport it came on.
-    func destination(for dialog: SIPDialog, flow: SIPFlow) -> SIPDestination {
-        let hop = dialog.nextHop
-        let transport: SIPTransportKind = hop.parameter("transport")?.value?.lowercased() == "tcp" ? .tcp : flow.transport
-        return SIPDestination(transport: transport, host: hop.host, port: hop.port ?? 5060)
-    }
-
-    func register(_ call: InboundCall, dialog: SIPDialog.ID) {
-        callsByDialog[dialog] = call
-    }
-
-    func remove(_ call: InboundCall) {
-        callsByInvite[ObjectIdentifier(call.invite)] = nil
-        if let id = call.dialog?.id, callsByDialog[id] === call { callsByDialog[id] = nil }
-    }
-
     // MARK: - SIPTransactionUser
 
     func endpoint(_ endpoint: SIPEndpoint, didReceive request: SIPRequest, in transaction: ServerTransaction) {
         let inDialog = request.to?.tag != nil
         if inDialog, outboundCalls.handle(request, in: transaction) { return }
+        if inDialog, inboundSessions.handle(request, in: transaction) { return }
         switch request.method {
         case .invite where !inDialog:
             newCall(transaction)
-        case .invite:
-            guard let call = call(for: request, transaction) else { return }
-            call.reinvite(transaction)
-        case .bye:
-            guard let call = call(for: request, transaction) else { return }
-            call.remoteHangup(transaction)
-        case .info:
-            guard let call = call(for: request, transaction) else { return }
-            call.info(transaction)
+        case .invite, .bye, .info:
+            transaction.respond(status: 481)   // §12.2.2: no such dialog
         case .options:
             transaction.respond(status: 200, headers: [
                 ("Allow", Self.allowedMethods), ("Accept", "application/sdp"), ("Accept-Language", "en"),
@@ -98,14 +71,6 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         default:
             transaction.respond(status: 501, headers: [("Allow", Self.allowedMethods)])
         }
-    }
-
-    private func call(for request: SIPRequest, _ transaction: ServerTransaction) -> InboundCall? {
-        guard let id = SIPDialog.ID(incoming: request), let call = callsByDialog[id] else {
-            transaction.respond(status: 481)
-            return nil
-        }
-        return call
     }
 
     /// A new INVITE (RFC 3261 §8.2): find the access number, then, per its mode (DESIGN.md,
@@ -208,10 +173,12 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                 transaction.respond(status: 500, reason: "Server Internal Error (campaign \(campaign) has no script)")
                 return
             }
-            if let freeAccessAccount { chosen.callVariables["free-access-account"] = .string(freeAccessAccount) }
-            let call = InboundCall(invite: transaction, entry: chosen, router: self, services: services)
-            callsByInvite[ObjectIdentifier(transaction)] = call
-            call.start()
+            guard let freeAccessAccount else {
+                legs.startInbound(transaction, entry: chosen, account: nil)
+                return
+            }
+            chosen.callVariables["free-access-account"] = .string(freeAccessAccount)
+            startFreeAccess(transaction, entry: chosen, login: freeAccessAccount)
         case .drop(let reason):
             logger.info("call dropped by access-number mode", metadata: [
                 "call-id": "\(transaction.request.callID ?? "")", "to": "\(entry.accessNumber)",
@@ -220,6 +187,33 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             transaction.respond(status: 403, reason: SIPEndpoint.reasonPhrase(403, reason))
         case .callBack:
             preconditionFailure("callbacks go through callBack(_:entry:trigger:triggers:)")
+        }
+    }
+
+    /// Free IVR access (`freeivraccess`/`freeaccessuserid`): the unauthenticated caller runs
+    /// the script as the named account, `$account` bound and billed from the answer. The
+    /// account is read off the loop first; a CANCEL meanwhile is answered 487.
+    private func startFreeAccess(_ transaction: ServerTransaction, entry: ScriptCatalog.Entry, login: String) {
+        let key = ObjectIdentifier(transaction)
+        pendingAdmissions[key] = (transaction, nil)
+        let router = LoopWeakReference(self)
+        let services = self.services
+        let logger = self.logger
+        let loop = endpoint.eventLoop
+        Task {
+            let account: [String: IVRValue]?
+            do {
+                account = try services.accountVariables(login: login)
+                if account == nil { logger.error("free IVR access names no account", metadata: ["account": "\(login)"]) }
+            } catch {
+                logger.error("free IVR access account unreadable", metadata: ["account": "\(login)", "error": "\(error)"])
+                account = nil
+            }
+            loop.execute {
+                guard let self = router.value, self.pendingAdmissions.removeValue(forKey: key) != nil,
+                      !transaction.isCancelled else { return }
+                self.legs.startInbound(transaction, entry: entry, account: account)
+            }
         }
     }
 
@@ -295,8 +289,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
 
     func endpoint(_ endpoint: SIPEndpoint, didReceiveACK ack: SIPRequest, flow: SIPFlow) {
         if outboundCalls.handleACK(ack) { return }
-        guard let id = SIPDialog.ID(incoming: ack), let call = callsByDialog[id] else { return }
-        call.ackReceived(ack)
+        _ = inboundSessions.handleACK(ack)
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didCancel transaction: ServerTransaction) {
@@ -305,11 +298,11 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             transaction.respond(status: 487, toTag: pending.toTag)
             return
         }
-        callsByInvite[ObjectIdentifier(transaction)]?.cancelled()
+        _ = inboundSessions.handleCancel(of: transaction)
     }
 
     func endpoint(_ endpoint: SIPEndpoint, transactionTimedOut transaction: ServerTransaction) {
-        callsByInvite[ObjectIdentifier(transaction)]?.answerTimedOut()
+        _ = inboundSessions.handleTimeout(of: transaction)
     }
 
     func endpoint(_ endpoint: SIPEndpoint, didReceiveStray response: SIPResponse, flow: SIPFlow) {

@@ -68,6 +68,14 @@ final class CallServices: @unchecked Sendable {
         }
     }
 
+    /// `$account` for the account `login` (free IVR access binds `free-access-user` so), or
+    /// nil when there is no store or no such account. A short indexed read: call it off
+    /// the SIP loop.
+    func accountVariables(login: String) throws -> [String: IVRValue]? {
+        guard let store = billingStore, let account = try store.account(login: login) else { return nil }
+        return StoreServiceDesk.accountVariables(account)
+    }
+
     /// The access-leg billing of a call answered at `answeredAt`, or nil without a store.
     func billing(for call: CallBilling.Call, log: CallLogger, cut: @escaping @Sendable (String) -> Void) -> CallBilling? {
         billingStore.map { CallBilling(call: call, store: $0, log: log, cut: cut) }

@@ -184,8 +184,29 @@ public final class SwitchbackServer: @unchecked Sendable {
         get async throws { try await endpoint.eventLoop.submit { self.router.activeCalls }.get() }
     }
 
+    /// How long a graceful stop waits for the legs it hung up to settle their billing.
+    public static let settleTimeout: Duration = .seconds(5)
+
+    /// A graceful stop (SIGTERM, SIGINT): hangs up every leg (BYE with a normal cause; the
+    /// scripts hear a hang-up), waits — at most `settleTimeout` — until each leg's billing
+    /// settled and wrote its CDR, then stops the callback worker and the endpoint. A leg
+    /// still open after the wait is settled by the next start's recovery.
     public func stop() async throws {
+        try await endpoint.eventLoop.submit { self.router.legs.live.hangUpAll(reason: "server stopping") }.get()
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: Self.settleTimeout)
+        var open = try await activeCalls
+        while open > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            open = try await activeCalls
+        }
+        if open > 0 {
+            logger.warning("stopping with legs not settled", metadata: ["legs": "\(open)"])
+        } else {
+            logger.info("every leg settled before the stop")
+        }
         await callbackWorker?.stop()
+        // The BYEs went out; their 200s (or retransmissions) need no one once we stop.
         try await endpoint.stop().get()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// DTMF carried in SIP INFO bodies (no RFC; de-facto formats).
+/// DTMF carried in SIP INFO bodies (no RFC; de-facto formats). Part of the message
+/// layer: an INFO's body is parsed where its headers are, whoever consumes the key.
 ///
 /// - `application/dtmf-relay` (Cisco): lines `Signal=5` and `Duration=160`. Cisco and
 ///   most phones send the key itself (`Signal=#`, `Signal=*`); some gateways send the
@@ -28,12 +29,17 @@ public enum DTMFRelayBody {
         }
     }
 
+    /// The sixteen DTMF keys in RFC 4733 event-code order (§3.2 table 1: 0–9, `*` 10,
+    /// `#` 11, A–D 12–15): what a `Signal=` value names, as a key or as its code.
+    static let keys: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "A", "B", "C", "D"]
+
     private static func key(from value: Substring) -> Character? {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if let code = UInt8(trimmed) {
-            return TelephoneEvent.digit(forCode: code)
+            return code < 16 ? keys[Int(code)] : nil
         }
         guard trimmed.count == 1, let character = trimmed.first else { return nil }
-        return TelephoneEvent.code(forDigit: character).flatMap(TelephoneEvent.digit(forCode:))
+        let upper = Character(character.uppercased())
+        return keys.contains(upper) ? upper : nil
     }
 }
