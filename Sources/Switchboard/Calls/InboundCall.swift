@@ -533,22 +533,20 @@ final class InboundCall: @unchecked Sendable {
         let call = LoopWeakReference(self)
         let services = self.services
         let billing = self.billing
+        let environment = DialEnvironment(
+            aLeg: media, plan: plan,
+            launcher: OutboundLegLauncher(endpoint: router.endpoint, registry: router.outboundCalls, services: services,
+                                          domain: plan.domain),
+            log: log, context: interpreter.context, aLegCallID: callID,
+            balance: { context in await services.answer(.balance, context: context, billing: billing) })
         if request.to.count > 1 {
             // Several numbers: a conference (Dialing/ConferenceSession.swift).
-            let conference = ConferenceSession(
-                request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
-                services: services, log: log, context: interpreter.context, aLegCallID: callID,
-                maximumParticipants: plan.maxParticipants,
-                balance: { context in await services.answer(.balance, context: context, billing: billing) },
-                finish: { outcome in call.value?.dialEnded(id, outcome) })
-            begin(conference)
+            begin(ConferenceSession(request: request, environment: environment,
+                                    finish: { outcome in call.value?.dialEnded(id, outcome) }))
             return
         }
-        let session = DialSession(
-            request: request, aLeg: media, plan: plan, endpoint: router.endpoint, registry: router.outboundCalls,
-            services: services, log: log, context: interpreter.context, aLegCallID: callID,
-            balance: { context in await services.answer(.balance, context: context, billing: billing) },
-            finish: { outcome in call.value?.dialEnded(id, outcome) })
+        let session = DialSession(request: request, environment: environment,
+                                  finish: { outcome in call.value?.dialEnded(id, outcome) })
         begin(session)
     }
 
