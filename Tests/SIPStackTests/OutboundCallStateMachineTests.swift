@@ -379,14 +379,6 @@ final class OutboundCallStateMachineTests: XCTestCase {
                        [.ack(status: 200, remoteTag: "late"), .bye(remoteTag: "late")],
                        "a 2xx after the end still gets ACK and BYE (§13.2.2.4)")
     }
-}
-
-extension OutboundCallStateMachine {
-    /// Handles an event on a copy (for one-line checks on a fresh machine).
-    func handleCopy(_ event: Event) -> [Action] {
-        var copy = self
-        return copy.handle(event)
-    }
 
     // MARK: - re-INVITE from the remote party (RFC 3261 §14.2, RFC 3264 §8)
 
@@ -436,5 +428,13 @@ extension OutboundCallStateMachine {
         _ = over.handle(.byeReceived)
         XCTAssertEqual(shapes(&over, .reinviteReceived(.offer(Self.sdp(address: "192.0.2.99", port: 4000)))),
                        [.rejectReinvite(481)])
+    }
+}
+
+extension OutboundCallStateMachine {
+    /// Handles an event on a copy (for one-line checks on a fresh machine).
+    func handleCopy(_ event: Event) -> [Action] {
+        var copy = self
+        return copy.handle(event)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IVR
 import Logging
 import Media
 import NIOCore

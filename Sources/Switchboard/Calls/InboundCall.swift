@@ -530,6 +530,8 @@ final class InboundCall: @unchecked Sendable {
             return
         }
         if let legBilling { plan.billing = legBilling }
+        // A dialled user's forward number is rated where it leads, once the dial knows it.
+        if let billing { plan.legGrants = CallBillingLegGrants(billing: billing) }
         let call = LoopWeakReference(self)
         let services = self.services
         let billing = self.billing

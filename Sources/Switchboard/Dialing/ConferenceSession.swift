@@ -258,7 +258,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     }
 
     private func joinPrompts() -> [Prompt] {
-        let language = context["language"]?.text ?? "en"
+        let language = environment.context["language"]?.text ?? "en"
         do {
             return [try services.prompts.prompt(named: "being-connected", language: language)]
         } catch {

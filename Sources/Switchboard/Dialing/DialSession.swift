@@ -39,6 +39,8 @@ final class DialSession: @unchecked Sendable {
         var startedAt: Date
         var media: MediaSession?
         var offer: SessionDescription?
+        /// Who pays for it: the grant its attempt was placed under (nil: unbilled).
+        var billing: (any OutboundLegBilling)?
     }
 
     let request: DialRequest
@@ -56,6 +58,9 @@ final class DialSession: @unchecked Sendable {
     private var endedAttempts: [ForkingDialer.EndedAttempt] = []
     private var bridge: MediaBridge?
     private var controls: InCallControlsRunner!
+    /// The dial's own grant (`plan.billing`, for the number dialled) was handed to an
+    /// attempt, which now closes it with its record.
+    private var planBillingUsed = false
     private var startedAt = Date()
     private var answeredAt: Date?
     /// Tokens of prompts played to the A leg while bridged, apart from the script's.
@@ -66,8 +71,7 @@ final class DialSession: @unchecked Sendable {
         self.environment = environment
         self.finish = finish
         controls = InCallControlsRunner(
-            controls: InCallControls(request: request, billedSeconds: environment.plan.billing?.maxDurationSeconds,
-                                     context: environment.context),
+            controls: InCallControls(request: request, billedSeconds: nil, context: environment.context),
             environment: environment, loop: environment.loop,
             speak: { [unowned self] speech, prompts in speak(speech, prompts) },
             end: { [unowned self] _ in endBLeg(.controls) })
@@ -137,9 +141,39 @@ final class DialSession: @unchecked Sendable {
             trunks: plan.trunks, ringTimeoutSeconds: max(1, request.ringTimeoutSeconds), callerID: presented,
             onResult: { result in self.placed(result) })
         dialer.onAttemptEnded = { attempt in self.attemptEnded(attempt) }
+        dialer.admit = { route, callerID, decided in self.admit(route, callerID: callerID, decided) }
         self.dialer = dialer
         phase = .calling
         dialer.start()
+    }
+
+    /// Who pays for an attempt, decided before it is placed. A user's own phones cost
+    /// nothing; the number dialled is billed by the dial's grant; any other number (a
+    /// dialled user's forward number) is rated and reserved at that number, and not
+    /// placed when it cannot be.
+    private func admit(_ route: TrunkSelector.Route, callerID: String,
+                       _ decided: @escaping (ForkingDialer.Admission) -> Void) {
+        if route.trunk == ForwardPlan.registeredTrunk { return decided(.place(billing: nil)) }
+        if let billing = plan.billing {
+            guard !planBillingUsed else {
+                return decided(.refuse(.failed, reason: "the dial's reservation is already in use by another leg"))
+            }
+            planBillingUsed = true
+            return decided(.place(billing: billing))
+        }
+        guard let grants = plan.legGrants else { return decided(.place(billing: nil)) }
+        let bound = NIOLoopBound(decided, eventLoop: loop)
+        let loop = self.loop
+        grants.grant(number: route.dialled, callerID: callerID, limitSeconds: request.maxDurationSeconds,
+                     ringTimeoutSeconds: request.ringTimeoutSeconds) { grant in
+            loop.execute {
+                switch grant {
+                case .unbilled: bound.value(.place(billing: nil))
+                case .granted(let billing): bound.value(.place(billing: billing))
+                case let .refused(outcome, reason): bound.value(.refuse(outcome, reason: reason))
+                }
+            }
+        }
     }
 
     /// An attempt that did not win: recorded unbilled at once after the result, else kept
@@ -152,8 +186,9 @@ final class DialSession: @unchecked Sendable {
         }
     }
 
+    /// A losing attempt's record: to its own grant (which releases the money) or unbilled.
     private func recordUnbilled(_ attempt: ForkingDialer.EndedAttempt) {
-        guard let recorder = environment.unbilledLegs else { return }
+        guard let recorder = attempt.billing ?? environment.unbilledLegs else { return }
         let outcome = controlsOutcome(attempt.ending, failedLocally: false)
         recorder.outboundLegEnded(environment.record(
             callID: attempt.call?.callID ?? "", route: attempt.route, dialled: attempt.route.dialled,
@@ -170,7 +205,9 @@ final class DialSession: @unchecked Sendable {
         case .answered(let winner):
             lastID = nil
             bLeg = BLeg(call: winner.call, route: winner.route, callerID: winner.callerID, startedAt: startedAt,
-                        media: winner.media, offer: winner.offer)
+                        media: winner.media, offer: winner.offer, billing: winner.billing)
+            // The time limit is what the winner's reservation pays for.
+            controls.billed(seconds: winner.billing?.maxDurationSeconds)
             // The call keeps this session alive until it ends (the A leg may be gone by then:
             // the B leg still needs its media closed and its billing record); `report` lets go.
             winner.call.onEnd = { ending in self.ended(ending) }
@@ -179,9 +216,16 @@ final class DialSession: @unchecked Sendable {
         case .unanswered(let ending, let last):
             lastID = last?.id
             if let last {
-                bLeg = BLeg(call: last.call, route: last.route, callerID: last.callerID, startedAt: startedAt)
+                bLeg = BLeg(call: last.call, route: last.route, callerID: last.callerID, startedAt: startedAt,
+                            billing: last.billing)
             }
-            ended(ending)
+            if let refusal = last?.refusal {
+                // The billing refused the last target: the dial says why (out-of-credit...).
+                log.event("dial ended", ["outcome": refusal.rawValue, "b-outcome": "not-placed"])
+                report(refusal, sipStatus: nil)
+            } else {
+                ended(ending)
+            }
         }
         for attempt in endedAttempts where attempt.id != lastID { recordUnbilled(attempt) }
         endedAttempts.removeAll()
@@ -192,7 +236,7 @@ final class DialSession: @unchecked Sendable {
         let answerTime = Date()
         answeredAt = answerTime
         // Billed from the 2xx, whatever becomes of the media.
-        plan.billing?.outboundLegAnswered(at: answerTime)
+        bLeg.billing?.outboundLegAnswered(at: answerTime)
         let aLeg = environment.aLeg
         let started = OutboundLegMedia.start(media, answer: answer, offer: offer).map { [log] negotiated in
             log.event("dial answered", ["b-call-id": call.callID, "codec": "\(negotiated.codec)",
@@ -286,7 +330,8 @@ final class DialSession: @unchecked Sendable {
         if let media { unbridged.whenComplete { _ in _ = media.close() } }
         // Every dial that reached this point is reported, even one that never found a
         // route: a billed forward's leg was opened before it was placed.
-        if let billing = plan.billing ?? (bLeg?.call != nil ? environment.unbilledLegs : nil) {
+        let unusedGrant = planBillingUsed ? nil : plan.billing
+        if let billing = bLeg?.billing ?? unusedGrant ?? (bLeg?.call != nil ? environment.unbilledLegs : nil) {
             billing.outboundLegEnded(environment.record(
                 callID: bLeg?.call?.callID ?? "", route: bLeg?.route, dialled: request.to.first ?? "",
                 callerID: bLeg?.callerID ?? "", startedAt: startedAt, answeredAt: answeredAt, outcome: outcome,

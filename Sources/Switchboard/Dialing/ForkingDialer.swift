@@ -1,4 +1,5 @@
 import Foundation
+import IVR
 import Media
 import NIOCore
 import SIP
@@ -25,6 +26,16 @@ final class ForkingDialer: @unchecked Sendable {
         var answer: OutboundCallAnswer
         var route: TrunkSelector.Route
         var callerID: String
+        /// Who pays for it (`admit` decided), nil: unbilled.
+        var billing: (any OutboundLegBilling)?
+    }
+
+    /// Whether an attempt may be placed, decided before it is (`admit`).
+    enum Admission {
+        /// Place it, billed through `billing` (nil: nobody pays for it).
+        case place(billing: (any OutboundLegBilling)?)
+        /// Do not place it: it could not be rated or reserved.
+        case refuse(DialOutcome, reason: String)
     }
 
     /// An attempt that ended without being the winner: what its leg record needs.
@@ -36,6 +47,9 @@ final class ForkingDialer: @unchecked Sendable {
         var callerID: String
         var startedAt: Date
         var ending: OutboundCallEnding
+        var billing: (any OutboundLegBilling)?
+        /// Why it was not placed, when the billing refused it.
+        var refusal: DialOutcome?
     }
 
     enum Result {
@@ -60,6 +74,8 @@ final class ForkingDialer: @unchecked Sendable {
         var ending: OutboundCallEnding?
         /// The bridge of its early media to the A leg, while it lasts.
         var earlyBridge: MediaBridge?
+        var billing: (any OutboundLegBilling)?
+        var refusal: DialOutcome?
 
         init(id: Int, target: ForwardPlan.Target) {
             self.id = id
@@ -69,7 +85,8 @@ final class ForkingDialer: @unchecked Sendable {
         /// The attempt as its leg record sees it, once it was routed and ended.
         var ended: EndedAttempt? {
             guard let route, let ending else { return nil }
-            return EndedAttempt(id: id, call: call, route: route, callerID: callerID, startedAt: startedAt, ending: ending)
+            return EndedAttempt(id: id, call: call, route: route, callerID: callerID, startedAt: startedAt, ending: ending,
+                                billing: billing, refusal: refusal)
         }
 
         var isOver: Bool { ending != nil }
@@ -91,6 +108,10 @@ final class ForkingDialer: @unchecked Sendable {
     /// own leg record: one CDR per leg tried). Stays set after the result, for losers
     /// whose CANCEL is answered later.
     var onAttemptEnded: ((EndedAttempt) -> Void)?
+    /// Decides, before each attempt is placed, whether it may be and who pays for it (a
+    /// route and its presented caller ID in; the decision back on the SIP loop). Nil:
+    /// every attempt is placed unbilled.
+    var admit: ((TrunkSelector.Route, String, @escaping (Admission) -> Void) -> Void)?
     private var attemptCount = 0
 
     private var groupIndex = -1
@@ -164,19 +185,41 @@ final class ForkingDialer: @unchecked Sendable {
                 continue
             }
             attempt.callerID = callerID(attempt.route!)
-            launcher.launch(attempt.route!, callerID: attempt.callerID, ringTimeout: .seconds(Int64(max(1, ringSeconds))),
-                            mediaLoop: aLeg?.eventLoop, sessionID: sessionID).whenComplete { [self] result in
-                switch result {
-                case .success(let leg):
-                    launched(leg, for: attempt)
-                case .failure(let error):
-                    log.problem("no media port for a B leg", ["reason": "\(error)"])
-                    attempt.ending = OutboundCallEnding(outcome: .failed, status: nil, reason: "no media port: \(error)")
-                    attemptOver(attempt)
-                }
-            }
+            admitThenLaunch(attempt, ringSeconds: ringSeconds)
         }
         finishIfAllOver()
+    }
+
+    private func admitThenLaunch(_ attempt: Attempt, ringSeconds: Int) {
+        guard let admit, let route = attempt.route else { return launch(attempt, ringSeconds: ringSeconds) }
+        admit(route, attempt.callerID) { [self] admission in
+            switch admission {
+            case .place(let billing):
+                attempt.billing = billing
+                launch(attempt, ringSeconds: ringSeconds)
+            case let .refuse(outcome, reason):
+                log.event("forward target refused", ["target": Self.describe(attempt.target), "outcome": outcome.rawValue,
+                                                     "reason": reason])
+                attempt.refusal = outcome
+                attempt.ending = OutboundCallEnding(outcome: .failed, status: nil, reason: "not placed: \(reason)")
+                attemptOver(attempt)
+            }
+        }
+    }
+
+    private func launch(_ attempt: Attempt, ringSeconds: Int) {
+        guard let route = attempt.route else { return }
+        launcher.launch(route, callerID: attempt.callerID, ringTimeout: .seconds(Int64(max(1, ringSeconds))),
+                        mediaLoop: aLeg?.eventLoop, sessionID: sessionID).whenComplete { [self] result in
+            switch result {
+            case .success(let leg):
+                launched(leg, for: attempt)
+            case .failure(let error):
+                log.problem("no media port for a B leg", ["reason": "\(error)"])
+                attempt.ending = OutboundCallEnding(outcome: .failed, status: nil, reason: "no media port: \(error)")
+                attemptOver(attempt)
+            }
+        }
     }
 
     private func route(for target: ForwardPlan.Target) throws -> TrunkSelector.Route {
@@ -196,7 +239,7 @@ final class ForkingDialer: @unchecked Sendable {
         guard winner == nil, !abandoned, let route = attempt.route else {
             _ = leg.media.close()
             attempt.ending = OutboundCallEnding(outcome: .cancelled, status: nil, reason: "not placed: the forward is decided")
-            attemptOver(attempt, placed: false)
+            attemptOver(attempt)
             return
         }
         attempt.media = leg.media
@@ -299,14 +342,15 @@ final class ForkingDialer: @unchecked Sendable {
         call.onEnd = nil
         attempts.removeAll { $0 === attempt }
         onResult(.answered(Winner(call: call, media: media, offer: offer, answer: answer, route: route,
-                                  callerID: attempt.callerID)))
+                                  callerID: attempt.callerID, billing: attempt.billing)))
     }
 
     // MARK: - Endings
 
-    private func attemptOver(_ attempt: Attempt, placed: Bool = true) {
+    private func attemptOver(_ attempt: Attempt) {
         lastEnded = attempt
-        if placed, attempt.call != nil, let ended = attempt.ended { onAttemptEnded?(ended) }
+        // A leg that was placed, or that money was set aside for, gets its record.
+        if attempt.call != nil || attempt.billing != nil, let ended = attempt.ended { onAttemptEnded?(ended) }
         attempt.call?.onProgress = nil
         attempt.call?.onAnswer = nil
         attempt.call?.onEnd = nil
@@ -345,7 +389,8 @@ final class ForkingDialer: @unchecked Sendable {
         self.onResult = nil
         onResult?(.unanswered(ending, last: last.flatMap { attempt in
             attempt.route.map { EndedAttempt(id: attempt.id, call: attempt.call, route: $0, callerID: attempt.callerID,
-                                             startedAt: attempt.startedAt, ending: attempt.ending ?? ending) }
+                                             startedAt: attempt.startedAt, ending: attempt.ending ?? ending,
+                                             billing: attempt.billing, refusal: attempt.refusal) }
         }))
     }
 

@@ -50,8 +50,9 @@ struct InCallControls: Sendable {
 
     /// The script's own cap on talk seconds, if any.
     let maxDurationSeconds: Int?
-    /// What the money set aside pays for (the forward's reservation), if anything.
-    let billedSeconds: Int?
+    /// What the money set aside pays for (the forward's reservation), if anything; set
+    /// before the dial connects (a forward knows its reservation once a leg answered).
+    var billedSeconds: Int?
     let warningSeconds: Int?
     /// `$credit.max-duration` at dial time: a cap equal to it is the credit's.
     let creditSeconds: Int?

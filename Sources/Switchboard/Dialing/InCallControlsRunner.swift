@@ -41,6 +41,11 @@ final class InCallControlsRunner: @unchecked Sendable {
         handle(.connected)
     }
 
+    /// What the reservation of the leg that answered pays for: the time limit's cap.
+    func billed(seconds: Int?) {
+        controls.billedSeconds = seconds
+    }
+
     /// A digit from the A leg.
     func digit(_ digit: Character) {
         handle(.digit(digit, atMilliseconds: Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)))
