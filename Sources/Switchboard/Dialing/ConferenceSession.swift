@@ -64,16 +64,17 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
 
     let request: DialRequest
     let maximumParticipants: Int
+    /// Which number's leg is where (pure), and the legs placed so far.
+    private var roster: ConferenceRoster
+    private var legs: [Leg] = []
     private let environment: DialEnvironment
-    private var finish: ((DialOutcome) -> Void)?
-    var onConnected: (() -> Void)?
-
+    private var conference: MediaConference?
+    private var controls: InCallControlsRunner!
     private var phase = Phase.idle
     private var localEnd: LocalEnd?
-    private var roster: ConferenceRoster
-    private var conference: MediaConference?
-    private var legs: [Leg] = []
-    private var controls: InCallControlsRunner!
+    /// Told the outcome once; nil once told, or when the A leg is gone.
+    private var finish: ((DialOutcome) -> Void)?
+    var onConnected: (() -> Void)?
     private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
     /// Tokens of our own prompts (apart from the script's playback IDs).
     private static let tokenBase: UInt64 = (1 << 62) + (1 << 40)
