@@ -77,6 +77,46 @@ final class DialTests: XCTestCase {
                        "the caller hears one continuous stream from the server, prompts and bridge alike")
     }
 
+    /// The callee moves its media mid-call with a re-INVITE (RFC 3264 §8): the server
+    /// answers it and the bridge sends the caller's audio to the new port from then on.
+    func testTheBLegsReInviteMovesWhereTheBridgeSends() throws {
+        let tshark = try Peer.require("tshark", package: "tshark")
+        let sox = try Peer.require("sox", package: "sox")
+        let caller = try Sipp(name: "dial-reinvite-caller")
+        let callee = try Sipp(name: "dial-reinvite-callee")
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 21)
+        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 22)
+        let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "4", "sine", "1000",
+                                              "vol", "0.5"], in: caller.work, timeout: 20)
+        XCTAssertEqual(tone.status, 0, tone.output)
+        try caller.runPython(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "23"])
+
+        let callerPorts = Sipp.ports()
+        let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
+        let movedPort = calleePorts.media + 10
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "dial-reinvite")
+        defer { server.stop() }
+        let heardAtNewPort = try RTPCapture(tshark: tshark, udpPort: movedPort, directory: callee.work)
+        let calleeRun = Background {
+            try DialTests.runCallee(callee, scenario: "dial_callee_moves_media.xml", ports: calleePorts,
+                                    extraArguments: ["-key", "newport", "\(movedPort)"])
+        }
+        let result = try caller.run(scenario: "dial_caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
+                                    mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 50)
+        let calleeResult = try calleeRun.wait(timeout: 60)
+        let atNewPort = try heardAtNewPort.stop()
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertEqual(calleeResult.status, 0, "callee sipp failed:\n\(calleeResult.output)\n\(log)")
+
+        let moved = server.events { $0["message"] == "b-leg re-invite" }
+        XCTAssertEqual(moved.map { $0["remote"] ?? "" }, ["127.0.0.1:\(movedPort)"], log)
+        XCTAssertTrue(callee.messageTrace().contains("SIP/2.0 200 OK"), "the re-INVITE was answered")
+        let toneAtNewPort = atNewPort.filter { ToneDetector.isTone($0, hertz: 1000) }.count
+        XCTAssertGreaterThan(toneAtNewPort, 100, "the caller's tone should reach the moved port, got \(toneAtNewPort)\n\(log)")
+        XCTAssertEqual(server.events { $0["message"] == "dial ended" }.map { $0["outcome"] ?? "" }, ["ended"], log)
+    }
+
     func testBusyCalleeTakesTheBusyBranch() throws {
         let caller = try Sipp(name: "dial-busy-caller")
         let callee = try Sipp(name: "dial-busy-callee")
@@ -166,11 +206,12 @@ final class DialTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private static func runCallee(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int)) throws -> ProcessResult {
+    private static func runCallee(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int),
+                                  extraArguments: [String] = []) throws -> ProcessResult {
         let result = try ChildProcess.run(sipp.executable, [
             "-sf", scenario, "-i", "127.0.0.1", "-p", "\(ports.sip)", "-mp", "\(ports.media)", "-rtp_echo",
             "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg", "-trace_logs",
-        ], in: sipp.work, timeout: 50)
+        ] + extraArguments, in: sipp.work, timeout: 50)
         let logs = ((try? FileManager.default.contentsOfDirectory(atPath: sipp.work.path)) ?? [])
             .filter { $0.hasSuffix("_logs.log") }
             .compactMap { try? String(contentsOf: sipp.work.appendingPathComponent($0), encoding: .utf8) }
