@@ -11,8 +11,10 @@ import SIPStack
 ///
 /// The A leg joins a `MediaConference` mixed on its own media loop; every number that
 /// fits (`max-participants − 1`, the A leg holds a seat; the rest are logged and not
-/// dialled) is called at once through its trunk, each on its own media session opened on
-/// that loop with our SDP offer (RFC 3264 §5). Each party that answers joins the mix
+/// dialled) is called at once where `ForwardPlan` sends it (a user's registered phone,
+/// else its forward number, else the trunk that carries it), each leg placed by the
+/// `OutboundLegLauncher` on its own media session on that loop with our SDP offer
+/// (RFC 3264 §5). Each party that answers joins the mix
 /// (everybody hears the others, never themselves) and is told "you are being connected
 /// to your calling party"; when one hangs up, the others hear a leave tone and go on
 /// talking. The conference ends, with the `dial` verb's outcome, when the A leg keys
@@ -20,7 +22,9 @@ import SIPStack
 /// `out-of-credit`), or when no B party is left (`ended` when anybody joined, else
 /// `busy`/`no-answer`/`failed`); every B leg still up is then hung up (CANCEL before the
 /// answer, BYE after it). When the A leg hangs up, all B legs are hung up and nothing is
-/// reported. Each B leg gets its own billing record when it is over.
+/// reported. The in-call keys and the time limit are `InCallControls`, as for a
+/// two-party forward. Each B leg tried gets its own leg record when it is over (one CDR
+/// per leg: the dial's billing when it has one, else recorded unbilled).
 ///
 /// Confined to the SIP event loop (the endpoint's): `start`, `digit`, `aLegEnded` are
 /// called there, and every callback hops back there. Which leg is where is kept in a
