@@ -530,11 +530,11 @@ final class InboundCall: @unchecked Sendable {
             return
         }
         if let legBilling { plan.billing = legBilling }
-        // A dialled user's forward number is rated where it leads, once the dial knows it.
-        if let billing { plan.legGrants = CallBillingLegGrants(billing: billing) }
         let call = LoopWeakReference(self)
         let services = self.services
         let billing = self.billing
+        // A dialled user's forward number is rated where it leads, once the dial knows it.
+        if let billing { plan.legGrants = CallBillingLegGrants(billing: billing) }
         let environment = DialEnvironment(
             aLeg: media, plan: plan,
             launcher: OutboundLegLauncher(endpoint: router.endpoint, registry: router.outboundCalls, services: services,
