@@ -44,6 +44,11 @@ final class ConferenceTests: XCTestCase {
         XCTAssertEqual(nodes, ["call", "after-call"], log)
         let prompts = server.events { $0["message"] == "prompt started" }.map { $0["prompts"] ?? "" }
         XCTAssertEqual(prompts.last, "en/goodbye", "the script went on after the conference")
+        // One CDR per party (a leg record of its own, unbilled: nobody is logged in).
+        let cdrs = try Self.bLegCDRs(server, count: 2)
+        XCTAssertEqual(cdrs.map { $0["to"] ?? "" }.sorted(), ["4930777", "4940888"], "\(cdrs)")
+        XCTAssertEqual(cdrs.map { $0["disposition"] ?? "" }, ["answered", "answered"], "\(cdrs)")
+        XCTAssertEqual(cdrs.map { $0["cost"] ?? "" }.filter { Decimal(string: $0) != 0 }, [], "unbilled legs cost nothing")
 
         // Each party hears the other two, never itself.
         let all = [Self.callerHertz, Self.firstHertz, Self.secondHertz]
@@ -134,6 +139,23 @@ final class ConferenceTests: XCTestCase {
         XCTAssertEqual(ended.first?["by"], "nobody-left")
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
         XCTAssertEqual(nodes, ["call", "goodbye"], log)
+        // Tried and busy: still one CDR each.
+        let cdrs = try Self.bLegCDRs(server, count: 2)
+        XCTAssertEqual(cdrs.map { $0["disposition"] ?? "" }, ["busy", "busy"], "\(cdrs)")
+    }
+
+    /// The B legs' CDRs, once `count` of them are written (the store writes them just
+    /// after the legs end).
+    static func bLegCDRs(_ server: ServerProcess, count: Int) throws -> [[String: String]] {
+        let deadline = Date().addingTimeInterval(5)
+        var rows: [[String: String]] = []
+        repeat {
+            rows = try OperatorCLI.cdrRows(server.dataDirectory).filter { $0["leg"] == "b" }
+            if rows.count >= count { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        XCTAssertEqual(rows.count, count, "B-leg CDRs: \(rows)")
+        return rows
     }
 
     // MARK: - Running one conference

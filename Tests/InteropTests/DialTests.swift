@@ -19,16 +19,9 @@ final class DialTests: XCTestCase {
 
     private func bridgedCall(calleeScenario: String, calleePayloadType: UInt8) throws {
         let tshark = try Peer.require("tshark", package: "tshark")
-        let sox = try Peer.require("sox", package: "sox")
         let caller = try Sipp(name: "dial-caller")
         let callee = try Sipp(name: "dial-callee")
-        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 11)
-        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 12)
-        // 4 s of a 1 kHz tone as PCMU RTP: the caller's voice, recognisable when it comes back.
-        let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "4", "sine", "1000",
-                                              "vol", "0.5"], in: caller.work, timeout: 20)
-        XCTAssertEqual(tone.status, 0, tone.output)
-        try caller.runPython(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "13"])
+        try prepareCaller(caller, seed: 11)
 
         let callerPorts = Sipp.ports()
         let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
@@ -75,6 +68,42 @@ final class DialTests: XCTestCase {
         XCTAssertGreaterThan(toneAtCaller, 100, "the caller should hear the callee's audio (its echoed tone), got \(toneAtCaller)")
         XCTAssertEqual(Set(toCaller.filter { $0.payloadType == 0 }.map(\.ssrc)).count, 1,
                        "the caller hears one continuous stream from the server, prompts and bridge alike")
+    }
+
+    /// The callee moves its media mid-call with a re-INVITE (RFC 3264 §8): the server
+    /// answers it and the bridge sends the caller's audio to the new port from then on.
+    func testTheBLegsReInviteMovesWhereTheBridgeSends() throws {
+        let tshark = try Peer.require("tshark", package: "tshark")
+        let caller = try Sipp(name: "dial-reinvite-caller")
+        let callee = try Sipp(name: "dial-reinvite-callee")
+        try prepareCaller(caller, seed: 21)
+
+        let callerPorts = Sipp.ports()
+        let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
+        let movedPort = calleePorts.media + 10
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "dial-reinvite")
+        defer { server.stop() }
+        let heardAtNewPort = try RTPCapture(tshark: tshark, udpPort: movedPort, directory: callee.work)
+        let calleeRun = Background {
+            // No echo: sipp would echo from the old port, and symmetric RTP would rightly
+            // follow packets from there; a phone that moved sends from its new address.
+            try DialTests.runCallee(callee, scenario: "dial_callee_moves_media.xml", ports: calleePorts, echo: false,
+                                    extraArguments: ["-key", "newport", "\(movedPort)"])
+        }
+        let result = try caller.run(scenario: "dial_caller.xml", target: "127.0.0.1:\(server.udpPort)", service: "200",
+                                    mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 50)
+        let calleeResult = try calleeRun.wait(timeout: 60)
+        let atNewPort = try heardAtNewPort.stop()
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertEqual(calleeResult.status, 0, "callee sipp failed:\n\(calleeResult.output)\n\(log)")
+
+        let moved = server.events { $0["message"] == "b-leg re-invite" }
+        XCTAssertEqual(moved.map { $0["remote"] ?? "" }, ["127.0.0.1:\(movedPort)"], log)
+        XCTAssertTrue(callee.messageTrace().contains("SIP/2.0 200 OK"), "the re-INVITE was answered")
+        let toneAtNewPort = atNewPort.filter { ToneDetector.isTone($0, hertz: 1000) }.count
+        XCTAssertGreaterThan(toneAtNewPort, 100, "the caller's tone should reach the moved port, got \(toneAtNewPort)\n\(log)")
+        XCTAssertEqual(server.events { $0["message"] == "dial ended" }.map { $0["outcome"] ?? "" }, ["ended"], log)
     }
 
     func testBusyCalleeTakesTheBusyBranch() throws {
@@ -166,11 +195,24 @@ final class DialTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private static func runCallee(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int)) throws -> ProcessResult {
+    /// What dial_caller.xml plays: the number, `#11`, and 4 s of a 1 kHz tone as PCMU RTP
+    /// (the caller's voice, recognisable when it comes back).
+    private func prepareCaller(_ caller: Sipp, seed: Int) throws {
+        let sox = try Peer.require("sox", package: "sox")
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: seed)
+        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: seed + 1)
+        let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "4", "sine", "1000",
+                                              "vol", "0.5"], in: caller.work, timeout: 20)
+        XCTAssertEqual(tone.status, 0, tone.output)
+        try caller.runPython(["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "\(seed + 2)"])
+    }
+
+    private static func runCallee(_ sipp: Sipp, scenario: String, ports: (sip: Int, media: Int), echo: Bool = true,
+                                  extraArguments: [String] = []) throws -> ProcessResult {
         let result = try ChildProcess.run(sipp.executable, [
-            "-sf", scenario, "-i", "127.0.0.1", "-p", "\(ports.sip)", "-mp", "\(ports.media)", "-rtp_echo",
+            "-sf", scenario, "-i", "127.0.0.1", "-p", "\(ports.sip)", "-mp", "\(ports.media)",
             "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg", "-trace_logs",
-        ], in: sipp.work, timeout: 50)
+        ] + (echo ? ["-rtp_echo"] : []) + extraArguments, in: sipp.work, timeout: 50)
         let logs = ((try? FileManager.default.contentsOfDirectory(atPath: sipp.work.path)) ?? [])
             .filter { $0.hasSuffix("_logs.log") }
             .compactMap { try? String(contentsOf: sipp.work.appendingPathComponent($0), encoding: .utf8) }

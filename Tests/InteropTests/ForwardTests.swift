@@ -133,6 +133,13 @@ final class ForwardTests: XCTestCase {
         XCTAssertEqual(phoneEnded.first?["outcome"], "cancelled", log)
         XCTAssertEqual(phoneEnded.first?["status"], "487", "baresip answered our CANCEL with 487\n\(log)")
         XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 1, log)
+        // One CDR per leg tried: the cancelled phone and the forward number that answered.
+        let cdrs = try ConferenceTests.bLegCDRs(server, count: 2)
+        let byDisposition = Dictionary(cdrs.map { ($0["disposition"] ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        XCTAssertEqual(Set(byDisposition.keys), ["cancelled", "answered"], "\(cdrs)")
+        XCTAssertEqual(byDisposition["cancelled"]?["to"], user, "\(cdrs)")
+        XCTAssertEqual(byDisposition["cancelled"]?["sip_cause"], "487", "\(cdrs)")
+        XCTAssertEqual(byDisposition["answered"]?["to"], forwardNumber, "\(cdrs)")
     }
 
     /// The B leg rings for 3 s before answering, with no early media: the caller hears our

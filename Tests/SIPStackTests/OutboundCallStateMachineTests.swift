@@ -379,6 +379,56 @@ final class OutboundCallStateMachineTests: XCTestCase {
                        [.ack(status: 200, remoteTag: "late"), .bye(remoteTag: "late")],
                        "a 2xx after the end still gets ACK and BYE (§13.2.2.4)")
     }
+
+    // MARK: - re-INVITE from the remote party (RFC 3261 §14.2, RFC 3264 §8)
+
+    static func sdp(address: String, port: Int, version: Int = 2) -> SessionDescription {
+        try! SessionDescription(parsing: "v=0\r\no=- 42 \(version) IN IP4 \(address)\r\ns=-\r\nc=IN IP4 \(address)\r\nt=0 0\r\n"
+            + "m=audio \(port) RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n")
+    }
+
+    func testReinvitesAreAnsweredAndAMovedMediaIsReported() {
+        struct Row {
+            var offer: Machine.ReinviteOffer
+            var expected: [CallActionShape]
+            var line: UInt
+        }
+        let rows: [Row] = [
+            // A session refresh without a body: our session again, nothing moved.
+            Row(offer: .none, expected: [.answerReinvite], line: #line),
+            // The same address and port as the answer (a refresh with SDP): nothing moved.
+            Row(offer: .offer(Self.sdp(address: "192.0.2.20", port: 30000)), expected: [.answerReinvite], line: #line),
+            // A new port, then a new address: the user follows each.
+            Row(offer: .offer(Self.sdp(address: "192.0.2.20", port: 30002)),
+                expected: [.answerReinvite, .mediaChanged("192.0.2.20", 30002)], line: #line),
+            Row(offer: .offer(Self.sdp(address: "198.51.100.7", port: 30002, version: 3)),
+                expected: [.answerReinvite, .mediaChanged("198.51.100.7", 30002)], line: #line),
+            // An RFC 2543 hold (c=0.0.0.0) names nowhere to send: answered, nothing moved.
+            Row(offer: .offer(Self.sdp(address: "0.0.0.0", port: 30002)), expected: [.answerReinvite], line: #line),
+            // Back from hold to the last real address: moved again.
+            Row(offer: .offer(Self.sdp(address: "198.51.100.7", port: 30002, version: 4)),
+                expected: [.answerReinvite, .mediaChanged("198.51.100.7", 30002)], line: #line),
+            // A body that is no SDP offer.
+            Row(offer: .malformed("bad"), expected: [.rejectReinvite(488)], line: #line),
+        ]
+        var m = started(180)
+        _ = m.handle(.success(CallMessages.response(200, sdp: CallMessages.remoteSDPText)))
+        for row in rows {
+            XCTAssertEqual(shapes(&m, .reinviteReceived(row.offer)), row.expected, line: row.line)
+            XCTAssertEqual(m.state, .confirmed, line: row.line)
+        }
+        if case .offer(let last) = rows[rows.count - 2].offer { XCTAssertEqual(m.remoteSession, last) }
+    }
+
+    func testAReinviteOutsideTheConfirmedDialogIsRefused() {
+        var ringing = started(180)
+        XCTAssertEqual(shapes(&ringing, .reinviteReceived(.none)), [.rejectReinvite(481)])
+        var over = started(180)
+        _ = over.handle(.success(CallMessages.response(200, sdp: CallMessages.remoteSDPText)))
+        _ = over.handle(.byeReceived)
+        XCTAssertEqual(shapes(&over, .reinviteReceived(.offer(Self.sdp(address: "192.0.2.99", port: 4000)))),
+                       [.rejectReinvite(481)])
+    }
 }
 
 extension OutboundCallStateMachine {

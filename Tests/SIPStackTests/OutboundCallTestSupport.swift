@@ -41,6 +41,10 @@ enum CallActionShape: Equatable, CustomStringConvertible {
     case progress(Int, earlyMedia: Bool)
     case answered(Int, remoteSDP: Bool)
     case ended(OutboundCallOutcome, status: Int?)
+    case answerReinvite
+    case rejectReinvite(Int)
+    /// The remote media moved to this address and port.
+    case mediaChanged(String, Int)
 
     init(_ action: OutboundCallStateMachine.Action) {
         switch action {
@@ -53,6 +57,11 @@ enum CallActionShape: Equatable, CustomStringConvertible {
         case .reportProgress(let progress): self = .progress(progress.status, earlyMedia: progress.earlyMedia != nil)
         case .reportAnswered(let answer): self = .answered(answer.status, remoteSDP: answer.remoteSDP != nil)
         case .reportEnded(let ending): self = .ended(ending.outcome, status: ending.status)
+        case .answerReinvite: self = .answerReinvite
+        case .rejectReinvite(let status, _): self = .rejectReinvite(status)
+        case .reportMediaChanged(let session):
+            let audio = session.media.first { $0.media == "audio" }
+            self = .mediaChanged(audio.flatMap { session.effectiveConnection(of: $0)?.address } ?? "", audio?.port ?? 0)
         }
     }
 
@@ -69,6 +78,9 @@ enum CallActionShape: Equatable, CustomStringConvertible {
         case .progress(let status, let early): return "progress \(status)\(early ? " early media" : "")"
         case .answered(let status, let sdp): return "answered \(status)\(sdp ? " with SDP" : "")"
         case .ended(let outcome, let status): return "ended \(outcome.rawValue) \(status.map(String.init) ?? "-")"
+        case .answerReinvite: return "200 to the re-INVITE"
+        case .rejectReinvite(let status): return "\(status) to the re-INVITE"
+        case .mediaChanged(let address, let port): return "media moved to \(address):\(port)"
         }
     }
 }

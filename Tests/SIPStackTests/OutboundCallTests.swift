@@ -125,6 +125,8 @@ final class OutboundCallTests: XCTestCase {
         let reinvite = try h.writtenResponses()
         XCTAssertEqual(reinvite.map(\.statusCode), [100, 200], "a session refresh gets our session again")
         XCTAssertEqual(reinvite.last?.contentType, "application/sdp")
+        XCTAssertEqual(try SessionDescription(parsing: String(decoding: reinvite.last?.body ?? [], as: UTF8.self)),
+                       CallMessages.offer, "our session is unchanged (RFC 3264 §8)")
         h.receive(h.inDialogRequest(.bye, for: call, cseq: 7, remoteTag: "someone-else"))
         XCTAssertEqual(try h.writtenResponses().map(\.statusCode), [481], "not a dialog of ours")
 
@@ -137,6 +139,35 @@ final class OutboundCallTests: XCTestCase {
         h.receive(h.inDialogRequest(.info, for: call, cseq: 8))
         XCTAssertEqual(seen, [.info])
         XCTAssertEqual(try h.writtenResponses().map(\.statusCode), [202])
+        XCTAssertEqual(call.state, .confirmed)
+    }
+
+    func testAReinviteThatMovesTheMediaIsAnsweredAndReported() throws {
+        let h = try CallHarness()
+        let call = h.makeCall()
+        var moved: [SessionDescription] = []
+        call.onMediaChanged = { moved.append($0) }
+        call.start()
+        let invite = try XCTUnwrap(h.writtenRequests().first)
+        h.receive(h.response(200, to: invite, sdp: CallMessages.remoteSDPText))
+        _ = try h.writtenRequests()
+
+        let newSDP = "v=0\r\no=- 42 2 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+            + "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        var reinvite = h.inDialogRequest(.invite, for: call, cseq: 2)
+        reinvite.headers.add("Content-Type", "application/sdp")
+        reinvite.body = Array(newSDP.utf8)
+        h.receive(reinvite)
+        let responses = try h.writtenResponses()
+        XCTAssertEqual(responses.map(\.statusCode), [100, 200])
+        XCTAssertEqual(moved, [try SessionDescription(parsing: newSDP)], "the B leg's new media target is reported")
+
+        var garbage = h.inDialogRequest(.invite, for: call, cseq: 3)
+        garbage.headers.add("Content-Type", "application/sdp")
+        garbage.body = Array("not sdp".utf8)
+        h.receive(garbage)
+        XCTAssertEqual(try h.writtenResponses().map(\.statusCode), [100, 488])
+        XCTAssertEqual(moved.count, 1)
         XCTAssertEqual(call.state, .confirmed)
     }
 

@@ -77,24 +77,6 @@ final class ConferenceRosterTests: XCTestCase {
         XCTAssertFalse(roster.legs[0].joined)
     }
 
-    func testTheTimeLimitIsOutOfCreditOnlyWhenTheCreditSetIt() {
-        var context = CallContext(caller: "5551234", dnis: "200")
-        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 60, context: context), .ended)
-        context.variables["credit"] = .record(["max-duration": .integer(60)])
-        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 60, context: context), .outOfCredit)
-        context.variables["credit"] = .record(["max-duration": .integer(600)])
-        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 60, context: context), .ended)
-    }
-
-    func testABilledLimitNoLongerThanTheScriptsIsTheMoneys() {
-        let context = CallContext(caller: "5551234", dnis: "200")
-        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 600, billedSeconds: 90, context: context), .outOfCredit)
-        XCTAssertEqual(OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: 60, billedSeconds: 90, context: context), .ended)
-        XCTAssertEqual(OutboundLegMedia.timeLimit(maxDurationSeconds: 600, billedSeconds: 90), 90)
-        XCTAssertEqual(OutboundLegMedia.timeLimit(maxDurationSeconds: nil, billedSeconds: nil), nil)
-        XCTAssertEqual(OutboundLegMedia.timeLimit(maxDurationSeconds: 60, billedSeconds: nil), 60)
-    }
-
     func testTheLeaveToneIsTwoShortBeeps() {
         let tone = ConferenceSession.leaveTone
         XCTAssertEqual(tone.frameCount, 18, "150 ms + 50 ms + 150 ms, in 20 ms frames")

@@ -3,6 +3,8 @@ import Foundation
 import SIP
 import SIPStack
 import Store
+import NIOCore
+import NIOPosix
 import XCTest
 @testable import Switchboard
 
@@ -111,6 +113,95 @@ final class ForwardPlanTests: XCTestCase {
         ]
         for (outcomes, expected) in rows {
             XCTAssertEqual(ForwardPlan.unansweredOutcome(outcomes), expected, "\(outcomes)")
+        }
+    }
+
+    // MARK: - Routes: every outbound leg (a dial's B leg, a callback's A leg) rings these
+
+    private func trunks() throws -> TrunkSelector {
+        try TrunkSelector(configuration: [.init(name: "pstn", uri: "sip:192.0.2.1:5080", destinations: ["49"])])
+    }
+
+    /// The routes each group of a plan rings, as "trunk request-uri" strings.
+    private func routes(_ plan: ForwardPlan, dialled: String, trunks: TrunkSelector) -> [[String]] {
+        plan.groups.map { group in
+            group.targets.map { target in
+                do {
+                    let route = try ForwardPlan.route(for: target, dialled: dialled, trunks: trunks)
+                    return "\(route.trunk) \(route.requestURI) \(route.dialled)"
+                } catch {
+                    return "unroutable"
+                }
+            }
+        }
+    }
+
+    /// A callback to a user is placed like a dial to it: its registered port first, then
+    /// its forward number by its forward mode, each through its own route.
+    func testACallbackALegRingsTheUsersPortFirstThenItsForward() throws {
+        let phone = try binding("sip:5001@127.0.0.1:45001")
+        let trunks = try trunks()
+        struct Row {
+            var contacts: [LocationBinding]
+            var settings: ForwardPlan.Settings?
+            var expected: [[String]]
+            var line: UInt
+        }
+        let rows: [Row] = [
+            // Registered, no-answer: the phone (its contact), then the forward number by the trunk.
+            Row(contacts: [phone], settings: .init(forwardNumber: "4930777", mode: .noAnswer, forwardAfterSeconds: 8),
+                expected: [["registered-contact sip:5001@127.0.0.1:45001 5001"], ["pstn sip:4930777@192.0.2.1:5080 4930777"]],
+                line: #line),
+            // Fork: both at once.
+            Row(contacts: [phone], settings: .init(forwardNumber: "4930777", mode: .fork),
+                expected: [["registered-contact sip:5001@127.0.0.1:45001 5001", "pstn sip:4930777@192.0.2.1:5080 4930777"]],
+                line: #line),
+            // Not registered, forward when unregistered: the forward number only.
+            Row(contacts: [], settings: .init(forwardNumber: "4930777", mode: .unregistered),
+                expected: [["pstn sip:4930777@192.0.2.1:5080 4930777"]], line: #line),
+            // No forwarding: the registered phone only.
+            Row(contacts: [phone], settings: .init(forwardNumber: "4930777", mode: .none),
+                expected: [["registered-contact sip:5001@127.0.0.1:45001 5001"]], line: #line),
+            // Not registered, no forwarding: the login through a trunk, which carries no "5".
+            Row(contacts: [], settings: .init(), expected: [["unroutable"]], line: #line),
+        ]
+        for row in rows {
+            let plan = ForwardPlan(number: "5001", contacts: row.contacts, settings: row.settings)
+            XCTAssertEqual(routes(plan, dialled: "5001", trunks: trunks), row.expected, line: row.line)
+        }
+    }
+
+    /// The plan a callback or a dial gets from the dial plan: the account's forwarding read
+    /// through the lookup, handed back on the loop; a plain number goes to its trunk.
+    func testTheDialPlanFindsTheForwardingOfTheNumberCalled() throws {
+        struct Accounts: ForwardSettingsLookup {
+            func forwardSettings(login: String) async -> ForwardPlan.Settings? {
+                login == "5001" ? ForwardPlan.Settings(forwardNumber: "4930777", mode: .unregistered) : nil
+            }
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let trunks = try trunks()
+        let plan = DialPlan(trunks: trunks, domain: "switchback.local", billing: nil, registrations: nil,
+                            forwarding: Accounts())
+        for (number, expected, mode) in [("5001", [["pstn sip:4930777@192.0.2.1:5080 4930777"]], ForwardMode.unregistered),
+                                         ("4940888", [["pstn sip:4940888@192.0.2.1:5080 4940888"]], nil)] {
+            let found = expectation(description: number)
+            // Written on the loop before `found` is fulfilled, read after the wait.
+            final class Found: @unchecked Sendable { var value: (ForwardPlan, ForwardPlan.Settings?)? }
+            let result = Found()
+            loop.execute {
+                plan.forwardPlan(for: number, answerOn: loop) { forward, settings in
+                    loop.preconditionInEventLoop()
+                    result.value = (forward, settings)
+                    found.fulfill()
+                }
+            }
+            wait(for: [found], timeout: 5)
+            let (forward, settings) = try XCTUnwrap(result.value)
+            XCTAssertEqual(routes(forward, dialled: number, trunks: trunks), expected, number)
+            XCTAssertEqual(settings?.mode, mode, number)
         }
     }
 }

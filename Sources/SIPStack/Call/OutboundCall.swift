@@ -75,9 +75,12 @@ public final class OutboundCall: @unchecked Sendable {
     /// The call is over, once: the outcome and the INVITE's final status.
     public var onEnd: ((OutboundCallEnding) -> Void)?
     /// In-dialog requests other than BYE (re-INVITE, INFO, OPTIONS): return true when
-    /// handled (responded to). Unhandled: a re-INVITE gets our offer again (the session
+    /// handled (responded to). Unhandled: a re-INVITE gets our offer again (our session
     /// is unchanged, RFC 3264 §8), INFO and OPTIONS get 200, anything else 405.
     public var onRequest: ((ServerTransaction) -> Bool)?
+    /// The remote party's re-INVITE moved its media to a new address or port (RFC 3264
+    /// §8): its new session description. The user retargets the call's media session.
+    public var onMediaChanged: ((SessionDescription) -> Void)?
 
     /// The dialog of the answer, once answered (RFC 3261 §12.1.2).
     public private(set) var dialog: SIPDialog?
@@ -98,6 +101,8 @@ public final class OutboundCall: @unchecked Sendable {
     private var attempt = 0
     private var timers: [OutboundCallTimer: Scheduled<Void>] = [:]
     private var pendingEvents: [OutboundCallStateMachine.Event] = []
+    /// The re-INVITE the state machine is deciding about (answered by its actions).
+    private var pendingReinvite: ServerTransaction?
     private var stepping = false
 
     public init(endpoint: SIPEndpoint, parameters: Parameters, registry: OutboundCallRegistry? = nil) {
@@ -189,11 +194,9 @@ public final class OutboundCall: @unchecked Sendable {
         if let onRequest, onRequest(transaction) { return }
         switch request.method {
         case .invite:
-            var response = SIPResponse(replyingTo: request, statusCode: 200, toTag: localTag)
-            response.headers.add("Contact", "<\(contactURI)>")
-            response.headers.add("Content-Type", "application/sdp")
-            response.body = Array(parameters.offer.description.utf8)
-            transaction.respond(response)
+            pendingReinvite = transaction
+            step(.reinviteReceived(Self.reinviteOffer(in: request)))
+            pendingReinvite = nil
         case .options, .info:
             transaction.respond(status: 200)
         default:
@@ -210,6 +213,19 @@ public final class OutboundCall: @unchecked Sendable {
               response.callID == callID, response.from?.tag == localTag else { return false }
         step(.success(response))
         return true
+    }
+
+    /// What a re-INVITE's body offers (RFC 3264 §8; an SDP body is `application/sdp`).
+    static func reinviteOffer(in request: SIPRequest) -> OutboundCallStateMachine.ReinviteOffer {
+        guard !request.body.isEmpty else { return .none }
+        guard request.contentType == "application/sdp" else {
+            return .malformed("body is \(request.contentType ?? "untyped"), not application/sdp")
+        }
+        do {
+            return .offer(try SessionDescription(parsing: String(decoding: request.body, as: UTF8.self)))
+        } catch {
+            return .malformed("\(error)")
+        }
     }
 
     // MARK: - Driving the state machine
@@ -264,6 +280,18 @@ public final class OutboundCall: @unchecked Sendable {
         case .reportAnswered(let answer):
             logger.info("outbound call answered", metadata: ["status": "\(answer.status)"])
             onAnswer?(answer)
+        case .answerReinvite:
+            guard let transaction = pendingReinvite else { return }
+            var response = SIPResponse(replyingTo: transaction.request, statusCode: 200, toTag: localTag)
+            response.headers.add("Contact", "<\(contactURI)>")
+            response.headers.add("Content-Type", "application/sdp")
+            response.body = Array(parameters.offer.description.utf8)
+            transaction.respond(response)
+        case let .rejectReinvite(status, reason):
+            pendingReinvite?.respond(status: status, reason: reason)
+        case .reportMediaChanged(let session):
+            logger.info("remote media moved by re-INVITE")
+            onMediaChanged?(session)
         case .reportEnded(let ending):
             self.ending = ending
             for timer in timers.values { timer.cancel() }

@@ -69,6 +69,8 @@ public struct OutboundCallStateMachine: Sendable {
         case byeReceived
         /// The INVITE transaction gave up: Timer B, or the transport failed.
         case inviteTimedOut
+        /// The remote party sent a re-INVITE in the dialog (§14.2), with or without an offer.
+        case reinviteReceived(ReinviteOffer)
 
         /// The event for any response to the INVITE, by its class.
         public static func response(_ response: SIPResponse) -> Event {
@@ -78,6 +80,16 @@ public struct OutboundCallStateMachine: Sendable {
             default: return .failure(response)
             }
         }
+    }
+
+    /// What a re-INVITE from the remote party carried (RFC 3264 §8).
+    public enum ReinviteOffer: Sendable, Hashable {
+        /// No body: we offer in the 200, the answer comes in the ACK.
+        case none
+        /// An SDP offer that parses.
+        case offer(SessionDescription)
+        /// A body that is not a usable SDP offer.
+        case malformed(String)
     }
 
     public enum Action: Sendable, Hashable {
@@ -94,6 +106,13 @@ public struct OutboundCallStateMachine: Sendable {
         case reportProgress(OutboundCallProgress)
         case reportAnswered(OutboundCallAnswer)
         case reportEnded(OutboundCallEnding)
+        /// Answer the pending re-INVITE with 200 and our session (unchanged, RFC 3264 §8).
+        case answerReinvite
+        /// Refuse the pending re-INVITE with this status (481 outside the dialog, 488 a bad offer).
+        case rejectReinvite(status: Int, reason: String)
+        /// The remote party's media moved (a new address or port in its re-INVITE): the
+        /// user of the call sends there from now on.
+        case reportMediaChanged(SessionDescription)
     }
 
     public private(set) var state: State = .idle
@@ -107,6 +126,8 @@ public struct OutboundCallStateMachine: Sendable {
     /// How many challenges we answered (at most one).
     public private(set) var challengesAnswered = 0
     private var earlyMedia: SessionDescription?
+    /// The remote party's session as last signalled (the answer, then its re-INVITEs).
+    public private(set) var remoteSession: SessionDescription?
     private var armedTimers: Set<OutboundCallTimer> = []
 
     public init(configuration: Configuration) {
@@ -124,6 +145,7 @@ public struct OutboundCallStateMachine: Sendable {
         case .hangupRequested: return cancel(cause: .requested, afterAnswer: .ended)
         case .byeReceived: return byeReceived()
         case .inviteTimedOut: return inviteTimedOut()
+        case .reinviteReceived(let offer): return reinviteReceived(offer)
         }
     }
 
@@ -162,6 +184,7 @@ public struct OutboundCallStateMachine: Sendable {
             answeredTag = tag
             acknowledgedTags.append(tag)
             let remote = Self.sessionDescription(in: response) ?? earlyMedia
+            remoteSession = remote
             return cancelAllTimers() + [.sendACK(response), .reportAnswered(OutboundCallAnswer(response: response, remoteSDP: remote))]
         case .cancelPending, .cancelling:
             // §9.1/§15: the answer crossed our CANCEL. The dialog exists now: ACK it,
@@ -241,6 +264,36 @@ public struct OutboundCallStateMachine: Sendable {
     private mutating func byeReceived() -> [Action] {
         guard state == .confirmed else { return [] }
         return end(outcome: .ended, status: 200, hungUpBy: .remote, reason: "the remote party hung up: BYE")
+    }
+
+    /// §14.2 and RFC 3264 §8: a re-INVITE in the confirmed dialog is answered with our
+    /// session; when its offer moves the media to a new address or port, the user is told.
+    /// A hold that names no address (`c=0.0.0.0`, port 0) moves nothing.
+    private mutating func reinviteReceived(_ offer: ReinviteOffer) -> [Action] {
+        guard state == .confirmed else {
+            return [.rejectReinvite(status: 481, reason: "Call/Transaction Does Not Exist")]
+        }
+        switch offer {
+        case .none:
+            return [.answerReinvite]
+        case .malformed(let reason):
+            return [.rejectReinvite(status: 488, reason: "Not Acceptable Here (\(reason))")]
+        case .offer(let session):
+            guard let target = Self.mediaTarget(of: session) else {
+                return [.rejectReinvite(status: 488, reason: "Not Acceptable Here (no audio stream)")]
+            }
+            let previous = remoteSession.flatMap(Self.mediaTarget(of:))
+            let moved = (previous?.address != target.address || previous?.port != target.port)
+                && target.address != "0.0.0.0" && target.port != 0
+            remoteSession = session
+            return moved ? [.answerReinvite, .reportMediaChanged(session)] : [.answerReinvite]
+        }
+    }
+
+    /// Where a session's first audio stream is sent: its connection address and port.
+    static func mediaTarget(of session: SessionDescription) -> (address: String, port: Int)? {
+        guard let audio = session.media.first(where: { $0.media == "audio" }) else { return nil }
+        return (session.effectiveConnection(of: audio)?.address ?? "", audio.port)
     }
 
     private mutating func inviteTimedOut() -> [Action] {

@@ -6,8 +6,10 @@ import SIP
 import SIPStack
 import Store
 
-/// The real `CallbackDialer`: calls the user back on their registered phone or through
-/// the trunk that carries the number, presenting the callback caller number
+/// The real `CallbackDialer`: calls the user back where a dial to the user would ring
+/// (`ForwardPlan`: their registered phones first, then their forward number, forward or
+/// fork as their account says; any other number through the trunk that carries it),
+/// each attempt placed by a `ForkingDialer`, presenting the callback caller number
 /// (`callbackcallernumber`), and on answer hands the leg to `ScriptedLegFactory`, which
 /// runs the campaign's script on it exactly as on an inbound call (`ScriptedLeg`): media,
 /// digits, `dial` with bridging, billing, BYE either way, the queue told its progress.
@@ -85,69 +87,65 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
         } else {
             script = entry.script
         }
-        let route: TrunkSelector.Route
-        if let binding = router.dialPlan?.registrations?.contacts(of: number).first {
-            route = TrunkSelector.Route(trunk: DialSession.registeredTrunk, dialled: number, number: number,
-                                        requestURI: binding.contact, destination: binding.destination)
-        } else {
-            guard let plan = router.dialPlan else { return failed("no dial plan: callbacks cannot be placed") }
-            do {
-                route = try plan.trunks.route(for: number)
-            } catch {
-                return failed("\(error)")
-            }
-        }
+        guard let plan = router.dialPlan else { return failed("no dial plan: callbacks cannot be placed") }
         // $dnis: what the user dialled (a DID callback's personal DID authenticates by it).
         let dnis = request.accessNumber ?? (request.trigger == .sipDID ? personalDID : nil) ?? entry.accessNumber
         let callerID = request.callerID ?? settings.callerNumber ?? dnis
-        let domain = router.dialPlan?.domain ?? "switchback.local"
         let log = CallLogger(base: services.logger, callID: "callback-\(request.id ?? 0)")
-        services.mediaEngine.openSession(on: services.nextMediaLoop()).hop(to: loop).whenComplete { result in
-            switch result {
-            case .failure(let error):
-                failed("no media port: \(error)")
-            case .success(let media):
-                let offer = SDPOfferAnswer.offer(localAddress: self.services.mediaAddress, localPort: media.localPort,
-                                                 sessionID: UInt64.random(in: 1...UInt64(Int64.max)), sessionVersion: 1)
-                let parameters = OutboundCall.Parameters(
-                    requestURI: route.requestURI,
-                    from: SIPNameAddress(uri: SIPURI(scheme: "sip", user: callerID.isEmpty ? "anonymous" : callerID, host: domain)),
-                    destination: route.destination, offer: offer, login: route.login, ringTimeout: self.settings.ringTimeout)
-                let call = OutboundCall(endpoint: self.router.endpoint, parameters: parameters, registry: self.router.outboundCalls)
-                log.event("callback dialing", ["request": "\(request.id ?? 0)", "to": number, "trunk": route.trunk,
-                                               "caller-id": callerID, "a-call-id": call.callID])
-                call.onEnd = { ending in
-                    _ = media.close()
-                    let failure: CallbackALegFailure
-                    switch ending.outcome {
-                    case .busy: failure = .busy
-                    case .noAnswer: failure = .noAnswer
-                    case .ended, .cancelled, .failed: failure = .failed
+        let leg = { (winner: ForkingDialer.Winner, negotiated: NegotiatedAudio) in
+            CallbackLegStart(call: winner.call, media: winner.media, negotiated: negotiated, caller: number, dnis: dnis,
+                             account: account, script: script, node: request.node, library: entry.library,
+                             ratedNumber: number, request: RequestVariables.record(for: request), events: events)
+        }
+        // The user's port first, then its forward number as its account says: exactly the
+        // routes a dial to the user rings (ForwardPlan).
+        plan.forwardPlan(for: number, answerOn: loop) { forward, forwarding in
+            log.event("callback dialing", ["request": "\(request.id ?? 0)", "to": number, "caller-id": callerID,
+                                           "groups": "\(forward.groups.count)",
+                                           "forward-mode": forwarding.map { $0.mode.rawValue } ?? "-",
+                                           "trunk": forward.firstRoute(dialled: number, trunks: plan.trunks)?.trunk ?? "-"])
+            let dialer = ForkingDialer(
+                plan: forward, dialled: number, aLeg: nil,
+                launcher: OutboundLegLauncher(endpoint: self.router.endpoint, registry: self.router.outboundCalls,
+                                              services: self.services, domain: plan.domain),
+                log: log, trunks: plan.trunks, ringTimeoutSeconds: Self.seconds(self.settings.ringTimeout),
+                callerID: { _ in callerID },
+                onResult: { result in
+                    switch result {
+                    case .answered(let winner):
+                        self.answered(winner, start: { negotiated in leg(winner, negotiated) }, campaign: request.campaign,
+                                      log: log, events: events)
+                    case .unanswered(let ending, _):
+                        log.event("callback not answered", ["request": "\(request.id ?? 0)", "outcome": ending.outcome.rawValue,
+                                                            "status": ending.status.map(String.init) ?? "-"])
+                        events.report(.unanswered(Self.failure(of: ending), reason: ending.description))
                     }
-                    log.event("callback not answered", ["request": "\(request.id ?? 0)", "outcome": ending.outcome.rawValue,
-                                                        "status": ending.status.map(String.init) ?? "-"])
-                    events.report(.unanswered(failure, reason: ending.description))
-                }
-                call.onAnswer = { answer in
-                    self.answered(answer, call: call, media: media, offer: offer, start: { negotiated in
-                        CallbackLegStart(call: call, media: media, negotiated: negotiated, caller: number, dnis: dnis,
-                                         account: account, script: script, node: request.node, library: entry.library,
-                                         ratedNumber: number, request: RequestVariables.record(for: request),
-                                         events: events)
-                    }, campaign: request.campaign, log: log, events: events)
-                }
-                call.start()
-            }
+                })
+            dialer.start()
         }
     }
 
-    private func answered(_ answer: OutboundCallAnswer, call: OutboundCall, media: MediaSession, offer: SessionDescription,
-                          start: (NegotiatedAudio) -> CallbackLegStart, campaign: String, log: CallLogger,
-                          events: CallbackLegReporter) {
+    /// Why an unanswered A leg failed, for the retry policy.
+    static func failure(of ending: OutboundCallEnding) -> CallbackALegFailure {
+        switch ending.outcome {
+        case .busy: return .busy
+        case .noAnswer: return .noAnswer
+        case .ended, .cancelled, .failed: return .failed
+        }
+    }
+
+    /// Whole seconds of a ring time-out (at least 1).
+    static func seconds(_ duration: Duration) -> Int {
+        max(1, Int(duration.components.seconds))
+    }
+
+    private func answered(_ winner: ForkingDialer.Winner, start: (NegotiatedAudio) -> CallbackLegStart, campaign: String,
+                          log: CallLogger, events: CallbackLegReporter) {
+        let call = winner.call, media = winner.media
         let negotiated: NegotiatedAudio
         do {
-            guard let remote = answer.remoteSDP else { throw CallbackLegError.noSDP }
-            negotiated = try SDPOfferAnswer.accept(answer: remote, to: offer)
+            guard let remote = winner.answer.remoteSDP else { throw CallbackLegError.noSDP }
+            negotiated = try SDPOfferAnswer.accept(answer: remote, to: winner.offer)
         } catch {
             log.problem("callback answer unusable", ["reason": "\(error)"])
             call.onEnd = { _ in _ = media.close() }
@@ -155,7 +153,18 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
             events.report(.unanswered(.failed, reason: "answer unusable: \(error)"))
             return
         }
-        router.legs.startCallback(start(negotiated), campaign: campaign)
+        handOver(start(negotiated), offer: winner.offer, campaign: campaign, log: log)
+    }
+
+    /// The answered leg goes to the script host (`ScriptedLegFactory`), which runs the
+    /// campaign's script on it exactly as on an inbound call.
+    private func handOver(_ leg: CallbackLegStart, offer: SessionDescription, campaign: String, log: CallLogger) {
+        let call = leg.call, media = leg.media
+        // The user's phone moved its media (re-INVITE, RFC 3264 §8): the leg follows it.
+        call.onMediaChanged = { remote in
+            OutboundLegMedia.follow(media, remote: remote, offer: offer, log: log, callID: call.callID)
+        }
+        router.legs.startCallback(leg, campaign: campaign)
     }
 
     private func campaignEntry(_ request: Store.CallbackRequest) -> ScriptCatalog.Entry? {

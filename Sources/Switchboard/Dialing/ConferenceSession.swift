@@ -11,8 +11,10 @@ import SIPStack
 ///
 /// The A leg joins a `MediaConference` mixed on its own media loop; every number that
 /// fits (`max-participants − 1`, the A leg holds a seat; the rest are logged and not
-/// dialled) is called at once through its trunk, each on its own media session opened on
-/// that loop with our SDP offer (RFC 3264 §5). Each party that answers joins the mix
+/// dialled) is called at once where `ForwardPlan` sends it (a user's registered phone,
+/// else its forward number, else the trunk that carries it), each leg placed by the
+/// `OutboundLegLauncher` on its own media session on that loop with our SDP offer
+/// (RFC 3264 §5). Each party that answers joins the mix
 /// (everybody hears the others, never themselves) and is told "you are being connected
 /// to your calling party"; when one hangs up, the others hear a leave tone and go on
 /// talking. The conference ends, with the `dial` verb's outcome, when the A leg keys
@@ -20,7 +22,9 @@ import SIPStack
 /// `out-of-credit`), or when no B party is left (`ended` when anybody joined, else
 /// `busy`/`no-answer`/`failed`); every B leg still up is then hung up (CANCEL before the
 /// answer, BYE after it). When the A leg hangs up, all B legs are hung up and nothing is
-/// reported. Each B leg gets its own billing record when it is over.
+/// reported. The in-call keys and the time limit are `InCallControls`, as for a
+/// two-party forward. Each B leg tried gets its own leg record when it is over (one CDR
+/// per leg: the dial's billing when it has one, else recorded unbilled).
 ///
 /// Confined to the SIP event loop (the endpoint's): `start`, `digit`, `aLegEnded` are
 /// called there, and every callback hops back there. Which leg is where is kept in a
@@ -29,12 +33,10 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     /// The limit when the configuration gives none (`callback.max-participants`).
     static let defaultMaximumParticipants = 5
 
-    /// Why we end the conference ourselves.
+    /// Why we end the conference ourselves, apart from the controls' reasons.
     private enum LocalEnd {
-        /// An in-call key (`end-leg`): outcome `ended`.
-        case key
-        /// The time limit: `out-of-credit` when the limit was the credit's, else `ended`.
-        case limit
+        /// An in-call key or the time limit (the controls know which).
+        case controls(InCallControls.Ending)
         /// No B party is left: the roster's outcome.
         case nobodyLeft
         /// The A leg hung up: nobody is left to tell.
@@ -66,51 +68,41 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
 
     let request: DialRequest
     let maximumParticipants: Int
-    private let aLeg: MediaSession
-    private let plan: DialPlan
-    private let endpoint: SIPEndpoint
-    private let registry: OutboundCallRegistry
-    private let services: CallServices
-    private let log: CallLogger
-    private let context: CallContext
-    private let aLegCallID: String
-    private let balance: @Sendable (CallContext) async -> ServiceResult
-    private var finish: ((DialOutcome) -> Void)?
-    var onConnected: (() -> Void)?
-
+    /// Which number's leg is where (pure), and the legs placed so far.
+    private var roster: ConferenceRoster
+    private var legs: [Leg] = []
+    private let environment: DialEnvironment
+    private var conference: MediaConference?
+    private var controls: InCallControlsRunner!
     private var phase = Phase.idle
     private var localEnd: LocalEnd?
-    private var roster: ConferenceRoster
-    private var conference: MediaConference?
-    private var legs: [Leg] = []
-    private var keys: InCallKeyMatcher
-    private var timers: [Scheduled<Void>] = []
-    private var limitArmed = false
+    /// Told the outcome once; nil once told, or when the A leg is gone.
+    private var finish: ((DialOutcome) -> Void)?
+    var onConnected: (() -> Void)?
     private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
     /// Tokens of our own prompts (apart from the script's playback IDs).
     private static let tokenBase: UInt64 = (1 << 62) + (1 << 40)
 
-    init(request: DialRequest, aLeg: MediaSession, plan: DialPlan, endpoint: SIPEndpoint, registry: OutboundCallRegistry,
-         services: CallServices, log: CallLogger, context: CallContext, aLegCallID: String,
-         maximumParticipants: Int = ConferenceSession.defaultMaximumParticipants,
-         balance: @escaping @Sendable (CallContext) async -> ServiceResult, finish: @escaping (DialOutcome) -> Void) {
+    init(request: DialRequest, environment: DialEnvironment, finish: @escaping (DialOutcome) -> Void) {
         self.request = request
-        self.maximumParticipants = max(2, maximumParticipants)
-        self.aLeg = aLeg
-        self.plan = plan
-        self.endpoint = endpoint
-        self.registry = registry
-        self.services = services
-        self.log = log
-        self.context = context
-        self.aLegCallID = aLegCallID
-        self.balance = balance
+        self.maximumParticipants = max(2, environment.plan.maxParticipants)
+        self.environment = environment
         self.finish = finish
         roster = ConferenceRoster(numbers: request.to, maximumParticipants: self.maximumParticipants)
-        keys = InCallKeyMatcher(keys: request.keys)
+        controls = InCallControlsRunner(
+            controls: InCallControls(request: request, billedSeconds: environment.plan.billing?.maxDurationSeconds,
+                                     context: environment.context),
+            environment: environment, loop: environment.loop,
+            speak: { [unowned self] speech, prompts in speak(speech, prompts) },
+            end: { [unowned self] ending in end(.controls(ending)) })
     }
 
-    private var loop: any EventLoop { endpoint.eventLoop }
+    private var loop: any EventLoop { environment.loop }
+    private var log: CallLogger { environment.log }
+    private var aLeg: MediaSession { environment.aLeg }
+    private var services: CallServices { environment.services }
+    /// Where each leg's record goes: the dial's billing, else recorded unbilled.
+    private var legBilling: (any OutboundLegBilling)? { environment.plan.billing ?? environment.unbilledLegs }
 
     // MARK: - What the A leg's call does
 
@@ -143,13 +135,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     func digit(_ digit: Character) {
         loop.preconditionInEventLoop()
         guard phase == .running else { return }
-        let now = Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
-        guard let (sequence, action) = keys.digit(digit, atMilliseconds: now) else { return }
-        log.event("in-call key", ["keys": sequence, "action": action.rawValue])
-        switch action {
-        case .endLeg: end(.key)
-        case .sayBalance: sayBalance()
-        }
+        controls.digit(digit)
     }
 
     /// The A leg is gone: hang up every B leg, report nothing.
@@ -165,45 +151,58 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
 
     // MARK: - Placing the B legs
 
+    /// Each party is routed as every call is (`ForwardPlan`): a user's registered phone
+    /// first, else its forward number by its forward mode, else the trunk. A conference
+    /// seat rings one target: the plan's first.
     private func aLegJoined() {
         guard phase == .joiningALeg else { return }
         phase = .running
         for (index, entry) in roster.legs.enumerated() {
-            let route: TrunkSelector.Route
-            do {
-                route = try OutboundLegMedia.route(for: entry.number, plan: plan)
-            } catch {
-                log.problem("conference leg not routable", ["number": entry.number, "reason": "\(error)"])
-                roster.ended(index, outcome: .failed)
-                continue
-            }
-            let leg = Leg(index: index, route: route, callerID: request.callerID ?? route.callerID ?? context.caller)
-            legs.append(leg)
-            log.event("conference dial", ["to": entry.number, "trunk": route.trunk,
-                                          "request-uri": route.requestURI.description, "caller-id": leg.callerID])
-            services.mediaEngine.openSession(on: aLeg.eventLoop).hop(to: loop).whenComplete { [self] result in
-                switch result {
-                case .success(let session): mediaOpened(leg, session)
-                case .failure(let error):
-                    log.problem("no media port for a conference leg", ["number": entry.number, "reason": "\(error)"])
-                    legOver(leg, outcome: .failed, sipStatus: nil)
-                }
+            let session = LoopWeakReference(self)
+            environment.plan.forwardPlan(for: entry.number, answerOn: loop) { forward, _ in
+                session.value?.routed(index, entry.number, forward)
             }
         }
-        endIfNobodyLeft()
     }
 
-    private func mediaOpened(_ leg: Leg, _ session: MediaSession) {
+    private func routed(_ index: Int, _ number: String, _ forward: ForwardPlan) {
         guard phase == .running else {
-            _ = session.close()
+            roster.ended(index, outcome: .ended)
+            return
+        }
+        let route: TrunkSelector.Route
+        do {
+            guard let first = forward.groups.first?.targets.first else { throw TrunkSelectionError.noTrunk(number: number) }
+            route = try ForwardPlan.route(for: first, dialled: number, trunks: environment.plan.trunks)
+        } catch {
+            log.problem("conference leg not routable", ["number": number, "reason": "\(error)"])
+            roster.ended(index, outcome: .failed)
+            return endIfNobodyLeft()
+        }
+        let leg = Leg(index: index, route: route, callerID: request.callerID ?? route.callerID ?? environment.context.caller)
+        legs.append(leg)
+        log.event("conference dial", ["to": number, "trunk": route.trunk,
+                                      "request-uri": route.requestURI.description, "caller-id": leg.callerID])
+        environment.launcher.launch(route, callerID: leg.callerID, ringTimeout: .seconds(Int64(request.ringTimeoutSeconds)),
+                                    mediaLoop: aLeg.eventLoop, sessionID: sessionID).whenComplete { [self] result in
+            switch result {
+            case .success(let launched): self.launched(leg, launched)
+            case .failure(let error):
+                log.problem("no media port for a conference leg", ["number": number, "reason": "\(error)"])
+                legOver(leg, outcome: .failed, sipStatus: nil)
+                endIfNobodyLeft()
+            }
+        }
+    }
+
+    private func launched(_ leg: Leg, _ launched: OutboundLegLauncher.Leg) {
+        guard phase == .running else {
+            _ = launched.media.close()
             return legOver(leg, outcome: .ended, sipStatus: nil)
         }
-        leg.media = session
-        let offer = OutboundLegMedia.offer(for: session, address: services.mediaAddress, sessionID: sessionID)
-        leg.offer = offer
-        let parameters = OutboundLegMedia.parameters(route: leg.route, callerID: leg.callerID, domain: plan.domain,
-                                                     offer: offer, ringTimeoutSeconds: request.ringTimeoutSeconds)
-        let call = OutboundCall(endpoint: endpoint, parameters: parameters, registry: registry)
+        leg.media = launched.media
+        leg.offer = launched.offer
+        let call = launched.call
         // The call keeps this session alive until it ends (the conference may be over by
         // then: the leg still needs its media closed and its billing record).
         call.onProgress = { [log] progress in
@@ -211,10 +210,17 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         }
         call.onAnswer = { answer in self.answered(leg, answer) }
         call.onEnd = { ending in self.callEnded(leg, ending) }
+        call.onMediaChanged = { remote in self.mediaChanged(leg, remote) }
         leg.call = call
         call.start()
         log.event("dialing", ["b-call-id": call.callID, "destination": leg.route.destination.description,
                               "number": leg.route.dialled])
+    }
+
+    /// A party's re-INVITE moved its media (RFC 3264 §8): send there from now on.
+    private func mediaChanged(_ leg: Leg, _ remote: SessionDescription) {
+        guard !leg.isOver, let media = leg.media, let offer = leg.offer else { return }
+        OutboundLegMedia.follow(media, remote: remote, offer: offer, log: log, callID: leg.call?.callID ?? "")
     }
 
     private func answered(_ leg: Leg, _ answer: OutboundCallAnswer) {
@@ -223,7 +229,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         let answeredAt = Date()
         leg.answeredAt = answeredAt
         roster.answered(leg.index)
-        plan.billing?.outboundLegAnswered(at: answeredAt)
+        legBilling?.outboundLegAnswered(at: answeredAt)
         OutboundLegMedia.start(media, answer: answer, offer: offer)
             .flatMap { negotiated in conference.join(media).map { negotiated } }
             .hop(to: loop)
@@ -253,14 +259,11 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
             // Only the joiner hears it; the others already hear the joiner meanwhile.
             conference.play(prompts, to: media, token: Self.tokenBase + 1)
         }
-        if !limitArmed {
-            limitArmed = true
-            armTimeLimit()
-        }
+        controls.connected()
     }
 
     private func joinPrompts() -> [Prompt] {
-        let language = context["language"]?.text ?? "en"
+        let language = environment.context["language"]?.text ?? "en"
         do {
             return [try services.prompts.prompt(named: "being-connected", language: language)]
         } catch {
@@ -269,51 +272,19 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         }
     }
 
-    /// The warning tone (to A only) `warningSeconds` before the limit, then the end.
-    private func armTimeLimit() {
-        guard let limit = OutboundLegMedia.timeLimit(maxDurationSeconds: request.maxDurationSeconds,
-                                                     billedSeconds: plan.billing?.maxDurationSeconds) else { return }
-        if let warning = request.warningSeconds, warning > 0, warning < limit {
-            timers.append(loop.scheduleTask(in: .seconds(Int64(limit - warning))) { [weak self] in
-                guard let self, self.phase == .running, let conference = self.conference else { return }
-                self.log.event("time limit warning", ["seconds-left": "\(warning)"])
-                conference.play([WarningTone.prompt], to: self.aLeg, token: Self.tokenBase + 2)
-            })
+    /// Our prompts go to the A leg only; the others keep hearing each other (and A).
+    private func speak(_ speech: InCallControlsRunner.Speech, _ prompts: [Prompt]) {
+        guard phase == .running, let conference else { return }
+        switch speech {
+        case .warning: conference.play(prompts, to: aLeg, token: Self.tokenBase + 2)
+        case .balance: conference.play(prompts, to: aLeg, token: Self.tokenBase + 3)
         }
-        timers.append(loop.scheduleTask(in: .seconds(Int64(max(0, limit)))) { [weak self] in
-            guard let self, self.phase == .running else { return }
-            self.log.event("time limit reached", ["seconds": "\(limit)"])
-            self.end(.limit)
-        })
-    }
-
-    private func sayBalance() {
-        let session = LoopWeakReference(self)
-        InCallBalance.ask(balance, context: context, answerOn: loop) { session.value?.balanceAnswered($0) }
-    }
-
-    private func balanceAnswered(_ result: ServiceResult) {
-        guard phase == .running, let conference,
-              let prompts = InCallBalance.prompts(for: result, context: context, services: services, log: log) else { return }
-        log.event("say balance", ["to": "a-leg"])
-        // Only the A leg hears its balance; the others keep hearing each other (and A).
-        conference.play(prompts, to: aLeg, token: Self.tokenBase + 3)
     }
 
     // MARK: - Legs ending
 
     private func callEnded(_ leg: Leg, _ ending: OutboundCallEnding) {
-        let outcome: DialOutcome
-        if leg.failedLocally {
-            outcome = .failed
-        } else {
-            switch ending.outcome {
-            case .busy: outcome = .busy
-            case .noAnswer: outcome = .noAnswer
-            case .failed: outcome = .failed
-            case .ended, .cancelled: outcome = localEnd == .limit ? limitOutcome : .ended
-            }
-        }
+        let outcome = controls.controls.outcome(of: ending.outcome, failedLocally: leg.failedLocally)
         let wasJoined = roster.legs[leg.index].state == .joined
         log.event("conference leg ended", ["b-call-id": leg.call?.callID ?? "", "number": leg.route.dialled,
                                            "outcome": outcome.rawValue, "b-outcome": ending.outcome.rawValue,
@@ -335,14 +306,15 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         leg.call?.onAnswer = nil
         leg.call?.onEnd = nil
         leg.call?.onProgress = nil
+        leg.call?.onMediaChanged = nil
         if let media = leg.media {
             leg.media = nil
             _ = media.close()
         }
-        plan.billing?.outboundLegEnded(OutboundLegRecord(
-            callID: leg.call?.callID ?? "", aLegCallID: aLegCallID, context: context, trunk: leg.route.trunk,
-            dialled: leg.route.dialled, number: leg.route.number, callerID: leg.callerID, startedAt: leg.startedAt,
-            answeredAt: leg.answeredAt, endedAt: Date(), outcome: outcome, sipStatus: sipStatus))
+        // Every party that was tried leaves its own leg record (one CDR per leg).
+        legBilling?.outboundLegEnded(environment.record(
+            callID: leg.call?.callID ?? "", route: leg.route, dialled: leg.route.dialled, callerID: leg.callerID,
+            startedAt: leg.startedAt, answeredAt: leg.answeredAt, outcome: outcome, sipStatus: sipStatus))
     }
 
     private func endIfNobodyLeft() {
@@ -358,8 +330,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         localEnd = why
         let outcome: DialOutcome
         switch why {
-        case .key, .aLegGone: outcome = .ended
-        case .limit: outcome = limitOutcome
+        case .controls(.key), .aLegGone: outcome = .ended
+        case .controls(.limit): outcome = controls.controls.limitOutcome
         case .nobodyLeft: outcome = roster.outcome
         }
         // Over first: a hangup may report its leg's end at once, which must not count
@@ -370,20 +342,12 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         }
     }
 
-    /// The limit was the credit's (the interpreter puts it in `$credit.max-duration`):
-    /// the script's `out-of-credit`; a shorter cap of the script's own is a normal end.
-    private var limitOutcome: DialOutcome {
-        OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: request.maxDurationSeconds,
-                                          billedSeconds: plan.billing?.maxDurationSeconds, context: context)
-    }
-
     /// Closes the mix (the A leg goes back to its own playback), then reports `outcome`
     /// to the A leg's call, never while it is still carrying out an action.
     private func finishConference(_ outcome: DialOutcome, reason: String?) {
         guard phase != .over else { return }
         phase = .over
-        for timer in timers { timer.cancel() }
-        timers.removeAll()
+        controls.stop()
         if let reason { log.problem("dial failed", ["reason": reason]) }
         log.event("conference ended", ["outcome": outcome.rawValue, "by": Self.label(localEnd)])
         let closed = conference?.close() ?? loop.makeSucceededVoidFuture()
@@ -396,8 +360,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
 
     private static func label(_ end: LocalEnd?) -> String {
         switch end {
-        case .key: return "key"
-        case .limit: return "limit"
+        case .controls(.key): return "key"
+        case .controls(.limit): return "limit"
         case .nobodyLeft: return "nobody-left"
         case .aLegGone: return "a-leg-gone"
         case nil: return "failure"

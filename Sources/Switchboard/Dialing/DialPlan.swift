@@ -12,6 +12,12 @@ struct DialPlan: Sendable {
     /// Told of the B leg's answer and end; caps its time limit. The server's own hook
     /// (nil unless one is given) is replaced per dial by the call's billing.
     var billing: (any OutboundLegBilling)?
+    /// Where the legs `billing` does not cover are recorded (a fork's losers, every leg of
+    /// an unbilled dial): one CDR per leg tried. Nil without a store.
+    var unbilledLegs: (any OutboundLegBilling)? = nil
+    /// Asks the call's billing for a leg whose number is known only once the forward is
+    /// resolved (a dialled user's forward number); nil: such legs are placed unbilled.
+    var legGrants: (any OutboundLegGrants)? = nil
     /// A number that is a registered user's login goes to its best contact (DESIGN.md:
     /// "a user's port is its registered contacts: a call to the user goes there first").
     var registrations: RegistrationService?

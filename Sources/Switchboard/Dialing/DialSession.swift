@@ -10,19 +10,19 @@ import SIPStack
 /// forward mode, else the trunk that carries the number), rings them through a
 /// `ForkingDialer` (each attempt on its own media session, with our SDP offer, RFC 3264
 /// §5; ring-back or early media to the A leg meanwhile), bridges the winner's media
-/// session to the A leg on answer, watches the A leg's digits for the dial's in-call keys, cuts the
-/// B leg at the time limit after a warning tone, and reports how it ended once
-/// (`finish`), in the `dial` verb's outcomes.
+/// session to the A leg on answer, and reports how it ended once (`finish`), in the
+/// `dial` verb's outcomes. The in-call keys and the time limit are `InCallControls`.
+///
+/// Every attempt leaves a leg record: the forward's own (the winner, or the last attempt
+/// when nothing answered) goes to the plan's billing, the others are recorded unbilled.
 ///
 /// Confined to the SIP event loop (the endpoint's): `start`, `digit`, `aLegEnded` are
 /// called there, and every callback hops back there.
 final class DialSession: @unchecked Sendable {
-    /// Why we ended the B leg ourselves, which decides the outcome the script sees.
+    /// Why we ended the B leg ourselves, apart from the controls' reasons.
     private enum LocalEnd {
-        /// An in-call key (`end-leg`): outcome `ended`.
-        case key
-        /// The time limit: `out-of-credit` when the limit was the credit's, else `ended`.
-        case limit
+        /// An in-call key or the time limit (the controls know which).
+        case controls
         /// The A leg hung up: nobody is left to tell.
         case aLegGone
         /// The answer was unusable (no or bad SDP, the bridge failed): outcome `failed`.
@@ -31,57 +31,55 @@ final class DialSession: @unchecked Sendable {
 
     private enum Phase { case idle, opening, calling, bridged, over }
 
+    /// The winner's pieces once bridged (or the last attempt's when nothing answered).
+    private struct BLeg {
+        var call: OutboundCall?
+        var route: TrunkSelector.Route
+        var callerID: String
+        var startedAt: Date
+        var media: MediaSession?
+        var offer: SessionDescription?
+        /// Who pays for it: the grant its attempt was placed under (nil: unbilled).
+        var billing: (any OutboundLegBilling)?
+    }
+
     let request: DialRequest
-    private let aLeg: MediaSession
-    private let plan: DialPlan
-    private let endpoint: SIPEndpoint
-    private let registry: OutboundCallRegistry
-    private let services: CallServices
-    private let log: CallLogger
-    private let context: CallContext
-    private let aLegCallID: String
-    private let balance: @Sendable (CallContext) async -> ServiceResult
+    private let environment: DialEnvironment
     private var finish: ((DialOutcome) -> Void)?
     var onConnected: (() -> Void)?
 
     private var phase = Phase.idle
     private var localEnd: LocalEnd?
-    private var route: TrunkSelector.Route?
-    private var callerID = ""
-    private var bLeg: MediaSession?
-    private var call: OutboundCall?
-    /// Rings the forward's targets until one answers (its winner becomes `call` and `bLeg`).
+    private var bLeg: BLeg?
+    /// Rings the forward's targets until one answers (its winner becomes `bLeg`).
     private var dialer: ForkingDialer?
+    /// Attempts that ended before the dialer's result: which one is the forward's own is
+    /// known only then.
+    private var endedAttempts: [ForkingDialer.EndedAttempt] = []
     private var bridge: MediaBridge?
-    private var offer: SessionDescription?
-    private var keys: InCallKeyMatcher
-    private var timers: [Scheduled<Void>] = []
+    private var controls: InCallControlsRunner!
+    /// The dial's own grant (`plan.billing`, for the number dialled) was handed to an
+    /// attempt, which now closes it with its record.
+    private var planBillingUsed = false
     private var startedAt = Date()
     private var answeredAt: Date?
-    private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
-    /// The `trunk` of a route to a registered phone (in logs and billing records).
-    static let registeredTrunk = "registered-contact"
     /// Tokens of prompts played to the A leg while bridged, apart from the script's.
     private static let tokenBase: UInt64 = 1 << 62
 
-    init(request: DialRequest, aLeg: MediaSession, plan: DialPlan, endpoint: SIPEndpoint, registry: OutboundCallRegistry,
-         services: CallServices, log: CallLogger, context: CallContext, aLegCallID: String,
-         balance: @escaping @Sendable (CallContext) async -> ServiceResult, finish: @escaping (DialOutcome) -> Void) {
-        self.balance = balance
+    init(request: DialRequest, environment: DialEnvironment, finish: @escaping (DialOutcome) -> Void) {
         self.request = request
-        self.aLeg = aLeg
-        self.plan = plan
-        self.endpoint = endpoint
-        self.registry = registry
-        self.services = services
-        self.log = log
-        self.context = context
-        self.aLegCallID = aLegCallID
+        self.environment = environment
         self.finish = finish
-        keys = InCallKeyMatcher(keys: request.keys)
+        controls = InCallControlsRunner(
+            controls: InCallControls(request: request, billedSeconds: nil, context: environment.context),
+            environment: environment, loop: environment.loop,
+            speak: { [unowned self] speech, prompts in speak(speech, prompts) },
+            end: { [unowned self] _ in endBLeg(.controls) })
     }
 
-    private var loop: any EventLoop { endpoint.eventLoop }
+    private var loop: any EventLoop { environment.loop }
+    private var log: CallLogger { environment.log }
+    private var plan: DialPlan { environment.plan }
 
     // MARK: - What the A leg's call does
 
@@ -90,26 +88,21 @@ final class DialSession: @unchecked Sendable {
         guard phase == .idle else { return }
         startedAt = Date()
         guard request.to.count == 1, let number = request.to.first else {
-            // Several numbers make a conference, which is not dialled from here yet.
+            // Several numbers make a conference (ConferenceSession), never dialled from here.
             return fail("dial to \(request.to.count) numbers (a conference) is not supported here")
         }
         phase = .opening
-        lookUpForwarding(of: number)
+        let session = LoopWeakReference(self)
+        plan.forwardPlan(for: number, answerOn: loop) { forward, settings in
+            session.value?.placeBLeg(number, forward: forward, settings: settings)
+        }
     }
 
     /// A digit from the A leg (RFC 4733, SIP INFO or in-band).
     func digit(_ digit: Character) {
         loop.preconditionInEventLoop()
         guard phase == .calling || phase == .bridged else { return }
-        let now = Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
-        guard let (sequence, action) = keys.digit(digit, atMilliseconds: now) else { return }
-        log.event("in-call key", ["keys": sequence, "action": action.rawValue])
-        switch action {
-        case .endLeg:
-            endBLeg(.key)
-        case .sayBalance:
-            sayBalance()
-        }
+        controls.digit(digit)
     }
 
     /// The A leg is gone (BYE, or the server ended it): end the B leg, report nothing.
@@ -121,97 +114,135 @@ final class DialSession: @unchecked Sendable {
 
     // MARK: - Placing the B leg
 
-    /// Reads how the dialled user's account forwards its calls off the SIP loop (the store
-    /// may block), then comes back here to place the B leg.
-    private func lookUpForwarding(of number: String) {
-        guard let forwarding = plan.forwarding else { return forwardingFound(number, settings: nil) }
-        let session = LoopWeakReference(self)
-        let loop = self.loop
-        Task {
-            let settings = await forwarding.forwardSettings(login: number)
-            loop.execute { session.value?.forwardingFound(number, settings: settings) }
-        }
-    }
-
-    private func forwardingFound(_ number: String, settings: ForwardPlan.Settings?) {
-        guard phase == .opening else { return }
-        guard localEnd == nil else { return report(.ended, sipStatus: nil) }
-        let forward = ForwardPlan(number: number, contacts: plan.registrations?.contacts(of: number) ?? [], settings: settings)
-        // Placing begins here, once.
-        placeBLeg(number, forward: forward, settings: settings)
-    }
-
     /// Rings the forward's groups (`ForkingDialer`); its winner is bridged in `answered`.
     private func placeBLeg(_ number: String, forward: ForwardPlan, settings: ForwardPlan.Settings?) {
-        guard phase == .opening, localEnd == nil else { return report(.ended, sipStatus: nil) }
+        guard phase == .opening else { return }
+        guard localEnd == nil else { return report(.ended, sipStatus: nil) }
+        let context = environment.context
         let rule = plan.callerIDRules[context["campaign"]?.text ?? ""] ?? CallerIDRule()
         let scriptCallerID = request.callerID
-        let caller = context.caller
         let presented = { (route: TrunkSelector.Route) in
-            rule.presented(scriptCallerID: scriptCallerID, aLegCaller: caller, trunkCallerID: route.callerID)
+            rule.presented(scriptCallerID: scriptCallerID, aLegCaller: context.caller, trunkCallerID: route.callerID)
         }
         var fields = ["to": number, "groups": "\(forward.groups.count)",
                       "forward-mode": settings.map { $0.mode.rawValue } ?? "-"]
-        switch forward.groups.first?.targets.first {
-        case .contact(let binding):
-            fields["trunk"] = Self.registeredTrunk
-            fields["request-uri"] = binding.contact.description
-            fields["caller-id"] = rule.presented(scriptCallerID: scriptCallerID, aLegCaller: caller, trunkCallerID: nil)
-        case .number(let first):
-            let route = try? plan.trunks.route(for: first)
-            fields["trunk"] = route?.trunk ?? "-"
-            fields["request-uri"] = route?.requestURI.description ?? "-"
-            fields["caller-id"] = route.map(presented) ?? ""
-        case nil:
-            break
+        if let first = forward.firstRoute(dialled: number, trunks: plan.trunks) {
+            fields["trunk"] = first.trunk
+            fields["request-uri"] = first.requestURI.description
+            fields["caller-id"] = presented(first)
+        } else if forward.groups.first?.targets.first != nil {
+            fields["trunk"] = "-"
+            fields["request-uri"] = "-"
+            fields["caller-id"] = ""
         }
         log.event("dial", fields)
         let dialer = ForkingDialer(
-            plan: forward, dialled: number, aLeg: aLeg, endpoint: endpoint, registry: registry, services: services, log: log,
-            trunks: plan.trunks, domain: plan.domain, ringTimeoutSeconds: max(1, request.ringTimeoutSeconds),
-            callerID: presented, onResult: { result in self.placed(result) })
+            plan: forward, dialled: number, aLeg: environment.aLeg, launcher: environment.launcher, log: log,
+            trunks: plan.trunks, ringTimeoutSeconds: max(1, request.ringTimeoutSeconds), callerID: presented,
+            onResult: { result in self.placed(result) })
+        dialer.onAttemptEnded = { attempt in self.attemptEnded(attempt) }
+        dialer.admit = { route, callerID, decided in self.admit(route, callerID: callerID, decided) }
         self.dialer = dialer
         phase = .calling
         dialer.start()
     }
 
-    /// The dialer's one result: the winner (now this dial's `route`, `call`, `bLeg`) is
-    /// bridged; or nothing answered, and the last attempt tells how it ended.
-    private func placed(_ result: ForkingDialer.Result) {
-        dialer = nil
-        switch result {
-        case .answered(let winner):
-            route = winner.route
-            call = winner.call
-            bLeg = winner.media
-            offer = winner.offer
-            callerID = winner.callerID
-            // The call keeps this session alive until it ends (the A leg may be gone by then:
-            // the B leg still needs its media closed and its billing record); `report` lets go.
-            winner.call.onEnd = { ending in self.ended(ending) }
-            answered(winner.answer)
-        case .unanswered(let ending, let last):
-            if let last {
-                route = last.route
-                call = last.call
-                callerID = last.callerID
+    /// Who pays for an attempt, decided before it is placed. A user's own phones cost
+    /// nothing; the number dialled is billed by the dial's grant; any other number (a
+    /// dialled user's forward number) is rated and reserved at that number, and not
+    /// placed when it cannot be.
+    private func admit(_ route: TrunkSelector.Route, callerID: String,
+                       _ decided: @escaping (ForkingDialer.Admission) -> Void) {
+        if route.trunk == ForwardPlan.registeredTrunk { return decided(.place(billing: nil)) }
+        if let billing = plan.billing {
+            guard !planBillingUsed else {
+                return decided(.refuse(.failed, reason: "the dial's reservation is already in use by another leg"))
             }
-            ended(ending)
+            planBillingUsed = true
+            return decided(.place(billing: billing))
+        }
+        guard let grants = plan.legGrants else { return decided(.place(billing: nil)) }
+        let bound = NIOLoopBound(decided, eventLoop: loop)
+        let loop = self.loop
+        grants.grant(number: route.dialled, callerID: callerID, limitSeconds: request.maxDurationSeconds,
+                     ringTimeoutSeconds: request.ringTimeoutSeconds) { grant in
+            loop.execute {
+                switch grant {
+                case .unbilled: bound.value(.place(billing: nil))
+                case .granted(let billing): bound.value(.place(billing: billing))
+                case let .refused(outcome, reason): bound.value(.refuse(outcome, reason: reason))
+                }
+            }
         }
     }
 
+    /// An attempt that did not win: recorded unbilled at once after the result, else kept
+    /// until the result says whether it is the forward's own.
+    private func attemptEnded(_ attempt: ForkingDialer.EndedAttempt) {
+        if dialer != nil {
+            endedAttempts.append(attempt)
+        } else {
+            recordUnbilled(attempt)
+        }
+    }
+
+    /// A losing attempt's record: to its own grant (which releases the money) or unbilled.
+    private func recordUnbilled(_ attempt: ForkingDialer.EndedAttempt) {
+        guard let recorder = attempt.billing ?? environment.unbilledLegs else { return }
+        let outcome = controlsOutcome(attempt.ending, failedLocally: false)
+        recorder.outboundLegEnded(environment.record(
+            callID: attempt.call?.callID ?? "", route: attempt.route, dialled: attempt.route.dialled,
+            callerID: attempt.callerID, startedAt: attempt.startedAt, answeredAt: nil, outcome: outcome,
+            sipStatus: attempt.ending.status))
+    }
+
+    /// The dialer's one result: the winner (now this dial's `bLeg`) is bridged; or
+    /// nothing answered, and the last attempt tells how it ended.
+    private func placed(_ result: ForkingDialer.Result) {
+        dialer = nil
+        let lastID: Int?
+        switch result {
+        case .answered(let winner):
+            lastID = nil
+            bLeg = BLeg(call: winner.call, route: winner.route, callerID: winner.callerID, startedAt: startedAt,
+                        media: winner.media, offer: winner.offer, billing: winner.billing)
+            // The time limit is what the winner's reservation pays for.
+            controls.billed(seconds: winner.billing?.maxDurationSeconds)
+            // The call keeps this session alive until it ends (the A leg may be gone by then:
+            // the B leg still needs its media closed and its billing record); `report` lets go.
+            winner.call.onEnd = { ending in self.ended(ending) }
+            winner.call.onMediaChanged = { remote in self.bLegMediaChanged(remote) }
+            answered(winner.answer)
+        case .unanswered(let ending, let last):
+            lastID = last?.id
+            if let last {
+                bLeg = BLeg(call: last.call, route: last.route, callerID: last.callerID, startedAt: startedAt,
+                            billing: last.billing)
+            }
+            if let refusal = last?.refusal {
+                // The billing refused the last target: the dial says why (out-of-credit...).
+                log.event("dial ended", ["outcome": refusal.rawValue, "b-outcome": "not-placed"])
+                report(refusal, sipStatus: nil)
+            } else {
+                ended(ending)
+            }
+        }
+        for attempt in endedAttempts where attempt.id != lastID { recordUnbilled(attempt) }
+        endedAttempts.removeAll()
+    }
+
     private func answered(_ answer: OutboundCallAnswer) {
-        guard phase == .calling, let bLeg, let offer, let call else { return }
+        guard phase == .calling, let bLeg, let media = bLeg.media, let offer = bLeg.offer, let call = bLeg.call else { return }
         let answerTime = Date()
         answeredAt = answerTime
         // Billed from the 2xx, whatever becomes of the media.
-        plan.billing?.outboundLegAnswered(at: answerTime)
-        let aLeg = self.aLeg
-        let started = OutboundLegMedia.start(bLeg, answer: answer, offer: offer).map { [log] negotiated in
+        bLeg.billing?.outboundLegAnswered(at: answerTime)
+        let aLeg = environment.aLeg
+        let started = OutboundLegMedia.start(media, answer: answer, offer: offer).map { [log] negotiated in
             log.event("dial answered", ["b-call-id": call.callID, "codec": "\(negotiated.codec)",
                                         "remote": "\(negotiated.remoteAddress):\(negotiated.remotePort)"])
         }
-        started.flatMap { MediaBridge.connect(aLeg, bLeg) }.hop(to: loop).whenComplete { [self] result in
+        started.flatMap { MediaBridge.connect(aLeg, media) }.hop(to: loop).whenComplete { [self] result in
             switch result {
             case .success(let bridge):
                 guard phase == .calling else {
@@ -223,7 +254,7 @@ final class DialSession: @unchecked Sendable {
                 log.event("bridged", ["b-call-id": call.callID])
                 onConnected?()
                 onConnected = nil
-                armTimeLimit()
+                controls.connected()
             case .failure(let error):
                 log.problem("bridge failed", ["reason": "\(error)"])
                 endBLeg(.failure)
@@ -231,36 +262,20 @@ final class DialSession: @unchecked Sendable {
         }
     }
 
-    /// The warning tone `warningSeconds` before the limit, then the cut. The limit is the
-    /// script's (credit-checked) cap or what the forward's reservation pays for, the lower.
-    private func armTimeLimit() {
-        guard let limit = timeLimit else { return }
-        if let warning = request.warningSeconds, warning > 0, warning < limit {
-            timers.append(loop.scheduleTask(in: .seconds(Int64(limit - warning))) { [weak self] in
-                guard let self, self.phase == .bridged, let bridge = self.bridge else { return }
-                self.log.event("time limit warning", ["seconds-left": "\(warning)"])
-                bridge.play([WarningTone.prompt], to: .a, token: Self.tokenBase, otherLegHears: .audio)
-            })
+    /// The B leg's re-INVITE moved its media (RFC 3264 §8): send there from now on.
+    private func bLegMediaChanged(_ remote: SessionDescription) {
+        guard phase == .calling || phase == .bridged, let media = bLeg?.media, let offer = bLeg?.offer else { return }
+        OutboundLegMedia.follow(media, remote: remote, offer: offer, log: log, callID: bLeg?.call?.callID ?? "")
+    }
+
+    /// Our prompts go to the A leg only: the warning over the B leg's audio, the balance
+    /// over silence (B hears nothing meanwhile).
+    private func speak(_ speech: InCallControlsRunner.Speech, _ prompts: [Prompt]) {
+        guard phase == .bridged, let bridge else { return }
+        switch speech {
+        case .warning: bridge.play(prompts, to: .a, token: Self.tokenBase, otherLegHears: .audio)
+        case .balance: bridge.play(prompts, to: .a, token: Self.tokenBase + 1)
         }
-        timers.append(loop.scheduleTask(in: .seconds(Int64(max(0, limit)))) { [weak self] in
-            guard let self, self.phase == .bridged else { return }
-            self.log.event("time limit reached", ["seconds": "\(limit)"])
-            self.endBLeg(.limit)
-        })
-    }
-
-    private func sayBalance() {
-        guard phase == .bridged else { return }
-        let session = LoopWeakReference(self)
-        InCallBalance.ask(balance, context: context, answerOn: loop) { session.value?.balanceAnswered($0) }
-    }
-
-    private func balanceAnswered(_ result: ServiceResult) {
-        guard phase == .bridged, let bridge,
-              let prompts = InCallBalance.prompts(for: result, context: context, services: services, log: log) else { return }
-        log.event("say balance", ["to": "a-leg"])
-        // Only the A leg hears its balance; B hears silence meanwhile.
-        bridge.play(prompts, to: .a, token: Self.tokenBase + 1)
     }
 
     // MARK: - Ending
@@ -272,44 +287,25 @@ final class DialSession: @unchecked Sendable {
         case .idle, .over:
             return
         case .opening:
-            // forwardingFound sees localEnd and places nothing.
+            // placeBLeg sees localEnd and places nothing.
             if why == .aLegGone { phase = .over }
         case .calling, .bridged:
             // Still ringing: the dialer cancels every attempt and reports once they ended.
-            if let dialer { dialer.abandon() } else { call?.hangup() }
+            if let dialer { dialer.abandon() } else { bLeg?.call?.hangup() }
         }
+    }
+
+    private func controlsOutcome(_ ending: OutboundCallEnding, failedLocally: Bool) -> DialOutcome {
+        controls.controls.outcome(of: ending.outcome, failedLocally: failedLocally)
     }
 
     private func ended(_ ending: OutboundCallEnding) {
         guard phase != .over else { return }
-        let outcome: DialOutcome
-        if localEnd == .failure {
-            outcome = .failed
-        } else {
-            switch ending.outcome {
-            case .busy: outcome = .busy
-            case .noAnswer: outcome = .noAnswer
-            case .failed: outcome = .failed
-            case .ended, .cancelled: outcome = localEnd == .limit ? limitOutcome : .ended
-            }
-        }
+        let outcome = controlsOutcome(ending, failedLocally: localEnd == .failure)
         log.event("dial ended", ["outcome": outcome.rawValue, "b-outcome": ending.outcome.rawValue,
                                  "status": ending.status.map(String.init) ?? "-",
                                  "by": ending.hungUpBy?.rawValue ?? (localEnd == nil ? "remote" : "local")])
         report(outcome, sipStatus: ending.status)
-    }
-
-    /// The limit was the credit's (or the reservation's): `out-of-credit`; a shorter cap
-    /// of the script's own is a normal end (OutboundLegMedia.timeLimitOutcome).
-    private var limitOutcome: DialOutcome {
-        OutboundLegMedia.timeLimitOutcome(maxDurationSeconds: request.maxDurationSeconds,
-                                          billedSeconds: plan.billing?.maxDurationSeconds, context: context)
-    }
-
-    /// Talk seconds allowed: the script's cap and the billing's, the lower.
-    private var timeLimit: Int? {
-        OutboundLegMedia.timeLimit(maxDurationSeconds: request.maxDurationSeconds,
-                                   billedSeconds: plan.billing?.maxDurationSeconds)
     }
 
     private func fail(_ reason: String) {
@@ -320,26 +316,26 @@ final class DialSession: @unchecked Sendable {
     private func report(_ outcome: DialOutcome, sipStatus: Int?) {
         guard phase != .over else { return }
         phase = .over
-        for timer in timers { timer.cancel() }
-        timers.removeAll()
+        controls.stop()
         let bridge = self.bridge
-        let bLeg = self.bLeg
+        let media = bLeg?.media
         self.bridge = nil
-        self.bLeg = nil
-        call?.onAnswer = nil
-        call?.onEnd = nil
-        call?.onProgress = nil
+        bLeg?.media = nil
+        bLeg?.call?.onAnswer = nil
+        bLeg?.call?.onEnd = nil
+        bLeg?.call?.onProgress = nil
+        bLeg?.call?.onMediaChanged = nil
         // The A leg is back on its own playback once unbridged; only then may the script play to it.
         let unbridged = bridge?.unbridge() ?? loop.makeSucceededVoidFuture()
-        if let bLeg { unbridged.whenComplete { _ in _ = bLeg.close() } }
+        if let media { unbridged.whenComplete { _ in _ = media.close() } }
         // Every dial that reached this point is reported, even one that never found a
         // route: a billed forward's leg was opened before it was placed.
-        if let billing = plan.billing {
-            let dialled = route?.dialled ?? request.to.first ?? ""
-            billing.outboundLegEnded(OutboundLegRecord(
-                callID: call?.callID ?? "", aLegCallID: aLegCallID, context: context, trunk: route?.trunk ?? "",
-                dialled: dialled, number: route?.number ?? dialled, callerID: callerID, startedAt: startedAt,
-                answeredAt: answeredAt, endedAt: Date(), outcome: outcome, sipStatus: sipStatus))
+        let unusedGrant = planBillingUsed ? nil : plan.billing
+        if let billing = bLeg?.billing ?? unusedGrant ?? (bLeg?.call != nil ? environment.unbilledLegs : nil) {
+            billing.outboundLegEnded(environment.record(
+                callID: bLeg?.call?.callID ?? "", route: bLeg?.route, dialled: request.to.first ?? "",
+                callerID: bLeg?.callerID ?? "", startedAt: startedAt, answeredAt: answeredAt, outcome: outcome,
+                sipStatus: sipStatus))
         }
         // Never call back into the A leg's call while it is still carrying out an action.
         unbridged.hop(to: loop).whenComplete { [self] _ in

@@ -1,4 +1,5 @@
 import Foundation
+import IVR
 import Media
 import NIOCore
 import SIP
@@ -25,13 +26,30 @@ final class ForkingDialer: @unchecked Sendable {
         var answer: OutboundCallAnswer
         var route: TrunkSelector.Route
         var callerID: String
+        /// Who pays for it (`admit` decided), nil: unbilled.
+        var billing: (any OutboundLegBilling)?
     }
 
-    /// The attempt a result is about when nothing answered: the last one that ended.
-    struct LastAttempt {
+    /// Whether an attempt may be placed, decided before it is (`admit`).
+    enum Admission {
+        /// Place it, billed through `billing` (nil: nobody pays for it).
+        case place(billing: (any OutboundLegBilling)?)
+        /// Do not place it: it could not be rated or reserved.
+        case refuse(DialOutcome, reason: String)
+    }
+
+    /// An attempt that ended without being the winner: what its leg record needs.
+    struct EndedAttempt {
+        /// Tells attempts apart (a result's `last` names one of them).
+        var id: Int
         var call: OutboundCall?
         var route: TrunkSelector.Route
         var callerID: String
+        var startedAt: Date
+        var ending: OutboundCallEnding
+        var billing: (any OutboundLegBilling)?
+        /// Why it was not placed, when the billing refused it.
+        var refusal: DialOutcome?
     }
 
     enum Result {
@@ -39,13 +57,15 @@ final class ForkingDialer: @unchecked Sendable {
         /// Every group ended unanswered (or the dialer was abandoned): the last group's
         /// outcome, and the final status and pieces of its last attempt (nil when no
         /// attempt could even be placed).
-        case unanswered(OutboundCallEnding, last: LastAttempt?)
+        case unanswered(OutboundCallEnding, last: EndedAttempt?)
     }
 
     /// One target being rung. Confined to the SIP loop like the dialer (futures' callbacks
     /// that touch it hop there first).
     private final class Attempt: @unchecked Sendable {
+        let id: Int
         let target: ForwardPlan.Target
+        let startedAt = Date()
         var route: TrunkSelector.Route?
         var callerID = ""
         var media: MediaSession?
@@ -54,9 +74,19 @@ final class ForkingDialer: @unchecked Sendable {
         var ending: OutboundCallEnding?
         /// The bridge of its early media to the A leg, while it lasts.
         var earlyBridge: MediaBridge?
+        var billing: (any OutboundLegBilling)?
+        var refusal: DialOutcome?
 
-        init(target: ForwardPlan.Target) {
+        init(id: Int, target: ForwardPlan.Target) {
+            self.id = id
             self.target = target
+        }
+
+        /// The attempt as its leg record sees it, once it was routed and ended.
+        var ended: EndedAttempt? {
+            guard let route, let ending else { return nil }
+            return EndedAttempt(id: id, call: call, route: route, callerID: callerID, startedAt: startedAt, ending: ending,
+                                billing: billing, refusal: refusal)
         }
 
         var isOver: Bool { ending != nil }
@@ -67,16 +97,22 @@ final class ForkingDialer: @unchecked Sendable {
     /// The leg that hears the ringing (ring-back, early media); nil when nothing waits on
     /// the line (a callback's first leg).
     private let aLeg: MediaSession?
-    private let endpoint: SIPEndpoint
-    private let registry: OutboundCallRegistry
-    private let services: CallServices
+    private let launcher: OutboundLegLauncher
     private let log: CallLogger
     private let trunks: TrunkSelector
-    private let domain: String
     private let ringTimeoutSeconds: Int
     private let callerID: (TrunkSelector.Route) -> String
     private let sessionID = UInt64.random(in: 1...UInt64(Int64.max))
     private var onResult: ((Result) -> Void)?
+    /// Every attempt that was placed and ended without winning, as it ends (each gets its
+    /// own leg record: one CDR per leg tried). Stays set after the result, for losers
+    /// whose CANCEL is answered later.
+    var onAttemptEnded: ((EndedAttempt) -> Void)?
+    /// Decides, before each attempt is placed, whether it may be and who pays for it (a
+    /// route and its presented caller ID in; the decision back on the SIP loop). Nil:
+    /// every attempt is placed unbilled.
+    var admit: ((TrunkSelector.Route, String, @escaping (Admission) -> Void) -> Void)?
+    private var attemptCount = 0
 
     private var groupIndex = -1
     private var attempts: [Attempt] = []
@@ -91,24 +127,21 @@ final class ForkingDialer: @unchecked Sendable {
     /// - Parameters:
     ///   - dialled: the number the script dialled (the `dialled` of registered-contact routes).
     ///   - callerID: the presented caller ID for a route (`CallerIDRule`).
-    init(plan: ForwardPlan, dialled: String, aLeg: MediaSession?, endpoint: SIPEndpoint, registry: OutboundCallRegistry,
-         services: CallServices, log: CallLogger, trunks: TrunkSelector, domain: String, ringTimeoutSeconds: Int,
-         callerID: @escaping (TrunkSelector.Route) -> String, onResult: @escaping (Result) -> Void) {
+    init(plan: ForwardPlan, dialled: String, aLeg: MediaSession?, launcher: OutboundLegLauncher, log: CallLogger,
+         trunks: TrunkSelector, ringTimeoutSeconds: Int, callerID: @escaping (TrunkSelector.Route) -> String,
+         onResult: @escaping (Result) -> Void) {
         self.plan = plan
         self.dialled = dialled
         self.aLeg = aLeg
-        self.endpoint = endpoint
-        self.registry = registry
-        self.services = services
+        self.launcher = launcher
         self.log = log
         self.trunks = trunks
-        self.domain = domain
         self.ringTimeoutSeconds = ringTimeoutSeconds
         self.callerID = callerID
         self.onResult = onResult
     }
 
-    private var loop: any EventLoop { endpoint.eventLoop }
+    private var loop: any EventLoop { launcher.endpoint.eventLoop }
 
     /// Rings the first group.
     func start() {
@@ -136,7 +169,10 @@ final class ForkingDialer: @unchecked Sendable {
     private func nextGroup() {
         groupIndex += 1
         let group = plan.groups[groupIndex]
-        attempts = group.targets.map(Attempt.init)
+        attempts = group.targets.map { target in
+            attemptCount += 1
+            return Attempt(id: attemptCount, target: target)
+        }
         let ringSeconds = group.ringSeconds.map { min($0, ringTimeoutSeconds) } ?? ringTimeoutSeconds
         log.event("forward group", ["group": "\(groupIndex + 1)/\(plan.groups.count)", "ring-seconds": "\(ringSeconds)",
                                     "targets": group.targets.map(Self.describe).joined(separator: " ")])
@@ -149,28 +185,45 @@ final class ForkingDialer: @unchecked Sendable {
                 continue
             }
             attempt.callerID = callerID(attempt.route!)
-            services.mediaEngine.openSession(on: aLeg?.eventLoop ?? services.nextMediaLoop()).hop(to: loop).whenComplete { [self] result in
-                switch result {
-                case .success(let session):
-                    opened(session, for: attempt, ringSeconds: ringSeconds)
-                case .failure(let error):
-                    log.problem("no media port for a B leg", ["reason": "\(error)"])
-                    attempt.ending = OutboundCallEnding(outcome: .failed, status: nil, reason: "no media port: \(error)")
-                    attemptOver(attempt)
-                }
-            }
+            admitThenLaunch(attempt, ringSeconds: ringSeconds)
         }
         finishIfAllOver()
     }
 
-    private func route(for target: ForwardPlan.Target) throws -> TrunkSelector.Route {
-        switch target {
-        case .contact(let binding):
-            return TrunkSelector.Route(trunk: DialSession.registeredTrunk, dialled: dialled, number: dialled,
-                                       requestURI: binding.contact, destination: binding.destination)
-        case .number(let number):
-            return try trunks.route(for: number)
+    private func admitThenLaunch(_ attempt: Attempt, ringSeconds: Int) {
+        guard let admit, let route = attempt.route else { return launch(attempt, ringSeconds: ringSeconds) }
+        admit(route, attempt.callerID) { [self] admission in
+            switch admission {
+            case .place(let billing):
+                attempt.billing = billing
+                launch(attempt, ringSeconds: ringSeconds)
+            case let .refuse(outcome, reason):
+                log.event("forward target refused", ["target": Self.describe(attempt.target), "outcome": outcome.rawValue,
+                                                     "reason": reason])
+                attempt.refusal = outcome
+                attempt.ending = OutboundCallEnding(outcome: .failed, status: nil, reason: "not placed: \(reason)")
+                attemptOver(attempt)
+            }
         }
+    }
+
+    private func launch(_ attempt: Attempt, ringSeconds: Int) {
+        guard let route = attempt.route else { return }
+        launcher.launch(route, callerID: attempt.callerID, ringTimeout: .seconds(Int64(max(1, ringSeconds))),
+                        mediaLoop: aLeg?.eventLoop, sessionID: sessionID).whenComplete { [self] result in
+            switch result {
+            case .success(let leg):
+                launched(leg, for: attempt)
+            case .failure(let error):
+                log.problem("no media port for a B leg", ["reason": "\(error)"])
+                attempt.ending = OutboundCallEnding(outcome: .failed, status: nil, reason: "no media port: \(error)")
+                attemptOver(attempt)
+            }
+        }
+    }
+
+    private func route(for target: ForwardPlan.Target) throws -> TrunkSelector.Route {
+        try ForwardPlan.route(for: target, dialled: dialled, trunks: trunks)
     }
 
     private static func describe(_ target: ForwardPlan.Target) -> String {
@@ -182,23 +235,16 @@ final class ForkingDialer: @unchecked Sendable {
 
     // MARK: - One attempt
 
-    private func opened(_ session: MediaSession, for attempt: Attempt, ringSeconds: Int) {
+    private func launched(_ leg: OutboundLegLauncher.Leg, for attempt: Attempt) {
         guard winner == nil, !abandoned, let route = attempt.route else {
-            _ = session.close()
+            _ = leg.media.close()
             attempt.ending = OutboundCallEnding(outcome: .cancelled, status: nil, reason: "not placed: the forward is decided")
             attemptOver(attempt)
             return
         }
-        attempt.media = session
-        let offer = SDPOfferAnswer.offer(localAddress: services.mediaAddress, localPort: session.localPort,
-                                         sessionID: sessionID, sessionVersion: 1)
-        attempt.offer = offer
-        let from = SIPNameAddress(uri: SIPURI(scheme: "sip", user: attempt.callerID.isEmpty ? "anonymous" : attempt.callerID,
-                                              host: domain))
-        let parameters = OutboundCall.Parameters(
-            requestURI: route.requestURI, from: from, destination: route.destination, offer: offer, login: route.login,
-            ringTimeout: .seconds(max(1, ringSeconds)))
-        let call = OutboundCall(endpoint: endpoint, parameters: parameters, registry: registry)
+        attempt.media = leg.media
+        attempt.offer = leg.offer
+        let call = leg.call
         attempt.call = call
         // The call holds the dialer until it ends (a loser still needs its media closed
         // after the winner was handed over); `attemptOver` lets go.
@@ -296,13 +342,15 @@ final class ForkingDialer: @unchecked Sendable {
         call.onEnd = nil
         attempts.removeAll { $0 === attempt }
         onResult(.answered(Winner(call: call, media: media, offer: offer, answer: answer, route: route,
-                                  callerID: attempt.callerID)))
+                                  callerID: attempt.callerID, billing: attempt.billing)))
     }
 
     // MARK: - Endings
 
     private func attemptOver(_ attempt: Attempt) {
         lastEnded = attempt
+        // A leg that was placed, or that money was set aside for, gets its record.
+        if attempt.call != nil || attempt.billing != nil, let ended = attempt.ended { onAttemptEnded?(ended) }
         attempt.call?.onProgress = nil
         attempt.call?.onAnswer = nil
         attempt.call?.onEnd = nil
@@ -340,7 +388,9 @@ final class ForkingDialer: @unchecked Sendable {
         let onResult = self.onResult
         self.onResult = nil
         onResult?(.unanswered(ending, last: last.flatMap { attempt in
-            attempt.route.map { LastAttempt(call: attempt.call, route: $0, callerID: attempt.callerID) }
+            attempt.route.map { EndedAttempt(id: attempt.id, call: attempt.call, route: $0, callerID: attempt.callerID,
+                                             startedAt: attempt.startedAt, ending: attempt.ending ?? ending,
+                                             billing: attempt.billing, refusal: attempt.refusal) }
         }))
     }
 

@@ -93,3 +93,27 @@ struct ForwardPlan: Sendable, Equatable {
         return .failed
     }
 }
+
+extension ForwardPlan {
+    /// The `trunk` of a route to a registered phone (in logs and billing records).
+    static let registeredTrunk = "registered-contact"
+
+    /// Where one target goes: a registered contact is called on its contact (the
+    /// `dialled` number is the user's login); a number goes through the trunk that carries it.
+    static func route(for target: Target, dialled: String, trunks: TrunkSelector) throws -> TrunkSelector.Route {
+        switch target {
+        case .contact(let binding):
+            return TrunkSelector.Route(trunk: registeredTrunk, dialled: dialled, number: dialled,
+                                       requestURI: binding.contact, destination: binding.destination)
+        case .number(let number):
+            return try trunks.route(for: number)
+        }
+    }
+
+    /// The first route the plan tries (for the log line of a dial); nil when it has none
+    /// or the first number has no trunk.
+    func firstRoute(dialled: String, trunks: TrunkSelector) -> TrunkSelector.Route? {
+        guard let first = groups.first?.targets.first else { return nil }
+        return try? Self.route(for: first, dialled: dialled, trunks: trunks)
+    }
+}

@@ -23,3 +23,25 @@ extension OutboundLegBilling {
     public var maxDurationSeconds: Int? { nil }
     public func outboundLegAnswered(at time: Date) {}
 }
+
+/// Where a dial asks for the billing of one more outbound leg, once it knows the number
+/// the leg actually reaches: a dial to a user's login rings the user's phones (no
+/// charge: they are this service's own) and, by its forward mode, its forward number,
+/// which is rated and reserved at that number before it is placed. A leg that cannot be
+/// rated or reserved is not placed.
+///
+/// Called on the SIP event loop; the answer comes back through `granted` on any thread.
+protocol OutboundLegGrants: Sendable {
+    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int,
+               _ granted: @escaping @Sendable (OutboundLegGrant) -> Void)
+}
+
+/// What the billing says about one outbound leg before it is placed.
+enum OutboundLegGrant: Sendable {
+    /// Nobody is billed for this call (no account bound): place it unbilled.
+    case unbilled
+    /// Money is set aside: place it, billed through `billing` (its time limit included).
+    case granted(any OutboundLegBilling)
+    /// Do not place it: no rate, no credit, or a store error.
+    case refused(DialOutcome, reason: String)
+}

@@ -5,11 +5,11 @@ import NIOCore
 import SIP
 import SIPStack
 
-/// The steps every outbound leg of a `dial` shares, whether it is bridged (one number)
-/// or joins a conference (several): where the number goes, the INVITE's parameters with
-/// our SDP offer on the leg's own media session (RFC 3264 §5), and on the answer the
-/// negotiated media started on that session (RFC 3264 §6: the answer picks the codec
-/// and the address we send to).
+/// The media steps every outbound leg of a `dial` shares, whether it is bridged (one
+/// number) or joins a conference (several): on the answer the negotiated media started
+/// on the leg's session (RFC 3264 §6: the answer picks the codec and the address we send
+/// to), and on a re-INVITE the session following the leg's new address (RFC 3264 §8).
+/// Placing the leg is `OutboundLegLauncher`'s.
 ///
 /// Pure helpers over the leg's pieces; the caller keeps the state.
 enum OutboundLegMedia {
@@ -26,33 +26,6 @@ enum OutboundLegMedia {
             case .unusableAnswer(let reason): return "the leg's SDP answer is unusable: \(reason)"
             }
         }
-    }
-
-    /// The `trunk` of a route to a registered phone (in logs and billing records).
-    static let registeredTrunk = "registered-contact"
-
-    /// Where `number` goes: a registered user's best contact first (DESIGN.md: a user's
-    /// port is its registered contacts), else the trunk whose prefix carries it.
-    static func route(for number: String, plan: DialPlan) throws -> TrunkSelector.Route {
-        if let binding = plan.registrations?.contacts(of: number).first {
-            return TrunkSelector.Route(trunk: registeredTrunk, dialled: number, number: number,
-                                       requestURI: binding.contact, destination: binding.destination)
-        }
-        return try plan.trunks.route(for: number)
-    }
-
-    /// Our SDP offer for the leg's media session.
-    static func offer(for session: MediaSession, address: String, sessionID: UInt64) -> SessionDescription {
-        SDPOfferAnswer.offer(localAddress: address, localPort: session.localPort, sessionID: sessionID, sessionVersion: 1)
-    }
-
-    /// The INVITE of the leg: `sip:<caller-id>@<domain>` as From (anonymous without a
-    /// caller ID), the route's Request-URI, destination and credentials.
-    static func parameters(route: TrunkSelector.Route, callerID: String, domain: String, offer: SessionDescription,
-                           ringTimeoutSeconds: Int) -> OutboundCall.Parameters {
-        let from = SIPNameAddress(uri: SIPURI(scheme: "sip", user: callerID.isEmpty ? "anonymous" : callerID, host: domain))
-        return OutboundCall.Parameters(requestURI: route.requestURI, from: from, destination: route.destination,
-                                       offer: offer, login: route.login, ringTimeout: .seconds(max(1, ringTimeoutSeconds)))
     }
 
     /// Negotiates the leg's answer against our offer (RFC 3264 §6) and starts sending
@@ -79,19 +52,20 @@ enum OutboundLegMedia {
         }
     }
 
-    /// The outcome of a leg cut at its time limit: `out-of-credit` when the limit was the
-    /// money's (the billing's reservation `billedSeconds`, or the credit the interpreter
-    /// put in `$credit.max-duration`), `ended` when the script's own, shorter cap ended it.
-    static func timeLimitOutcome(maxDurationSeconds: Int?, billedSeconds: Int? = nil, context: CallContext) -> DialOutcome {
-        if let billedSeconds, billedSeconds <= (maxDurationSeconds ?? Int.max) { return .outOfCredit }
-        let credit = context.value(at: VariablePath(["credit", "max-duration"]))?.numberValue
-            .map { NSDecimalNumber(decimal: $0).intValue }
-        guard let credit, let limit = maxDurationSeconds else { return .ended }
-        return credit <= limit ? .outOfCredit : .ended
-    }
-
-    /// Talk seconds allowed: the script's cap and the billing's, the lower (nil: no limit).
-    static func timeLimit(maxDurationSeconds: Int?, billedSeconds: Int?) -> Int? {
-        [maxDurationSeconds, billedSeconds].compactMap { $0 }.min()
+    /// The leg's re-INVITE carried a new session description (RFC 3264 §8: hold, a new
+    /// address or port): the session sends there from now on, with the codec our offer
+    /// and it agree on. An unusable one is logged and the old target kept.
+    static func follow(_ session: MediaSession, remote: SessionDescription, offer: SessionDescription, log: CallLogger,
+                       callID: String) {
+        let answer = OutboundCallAnswer(response: SIPResponse(statusCode: 200, reasonPhrase: "OK"), remoteSDP: remote)
+        start(session, answer: answer, offer: offer).whenComplete { result in
+            switch result {
+            case .success(let negotiated):
+                log.event("b-leg re-invite", ["b-call-id": callID, "codec": "\(negotiated.codec)",
+                                              "remote": "\(negotiated.remoteAddress):\(negotiated.remotePort)"])
+            case .failure(let error):
+                log.problem("b-leg re-invite unusable", ["b-call-id": callID, "reason": "\(error)"])
+            }
+        }
     }
 }

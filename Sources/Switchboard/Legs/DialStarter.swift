@@ -60,18 +60,18 @@ final class DialStarter: ForwardStarter {
                                     finish: @escaping (DialOutcome) -> Void) -> any ForwardSession {
         let services = self.services
         let callBilling = billing?.billing
-        let balance: @Sendable (CallContext) async -> ServiceResult = { context in
-            await services.answer(.balance, context: context, billing: callBilling)
-        }
+        var plan = plan
+        // A dialled user's forward number is rated where it leads, once the dial knows it.
+        if let callBilling { plan.legGrants = CallBillingLegGrants(billing: callBilling) }
+        let environment = DialEnvironment(
+            aLeg: aLeg, plan: plan,
+            launcher: OutboundLegLauncher(endpoint: endpoint, registry: registry, services: services, domain: plan.domain),
+            log: log, context: context, aLegCallID: aLegCallID,
+            balance: { context in await services.answer(.balance, context: context, billing: callBilling) })
         if request.to.count > 1 {
-            return ConferenceSession(
-                request: request, aLeg: aLeg, plan: plan, endpoint: endpoint, registry: registry, services: services,
-                log: log, context: context, aLegCallID: aLegCallID, maximumParticipants: plan.maxParticipants,
-                balance: balance, finish: finish)
+            return ConferenceSession(request: request, environment: environment, finish: finish)
         }
-        return DialSession(
-            request: request, aLeg: aLeg, plan: plan, endpoint: endpoint, registry: registry, services: services,
-            log: log, context: context, aLegCallID: aLegCallID, balance: balance, finish: finish)
+        return DialSession(request: request, environment: environment, finish: finish)
     }
 }
 

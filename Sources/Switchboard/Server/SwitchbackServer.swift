@@ -94,6 +94,11 @@ public final class SwitchbackServer: @unchecked Sendable {
         // trunks (both fixed for the process's lifetime).
         router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
                                    domain: configuration.sip.domain, billing: outboundLegBilling,
+                                   unbilledLegs: store.map { store in
+                                       UnbilledLegRecorder(store: store) { message, fields in
+                                           logger.error("\(message)", metadata: fields.mapValues { .string($0) })
+                                       }
+                                   },
                                    registrations: router.registrations,
                                    forwarding: store.map { AccountForwardSettings(store: $0) },
                                    callerIDRules: configuration.campaigns.mapValues {

@@ -1,0 +1,24 @@
+import NIOCore
+
+extension DialPlan {
+    /// Who a call to `number` rings (`ForwardPlan`): its registered contacts, and the
+    /// account's forwarding read off the SIP loop (the store may block), handed back on
+    /// `loop`. Every outbound route starts here: a dial's B leg, each conference party,
+    /// a callback's A leg.
+    ///
+    /// Call it on `loop`; `found` runs there later (never before this returns).
+    func forwardPlan(for number: String, answerOn loop: any EventLoop,
+                     _ found: @escaping (ForwardPlan, ForwardPlan.Settings?) -> Void) {
+        let registrations = self.registrations
+        let bound = NIOLoopBound(found, eventLoop: loop)
+        let decide: @Sendable (ForwardPlan.Settings?) -> Void = { settings in
+            let contacts = registrations?.contacts(of: number) ?? []
+            bound.value(ForwardPlan(number: number, contacts: contacts, settings: settings), settings)
+        }
+        guard let forwarding else { return loop.execute { decide(nil) } }
+        Task {
+            let settings = await forwarding.forwardSettings(login: number)
+            loop.execute { decide(settings) }
+        }
+    }
+}
