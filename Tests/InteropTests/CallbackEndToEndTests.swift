@@ -63,6 +63,7 @@ final class CallbackEndToEndTests: XCTestCase {
         let bLeg = try XCTUnwrap(cdrs.first { $0["leg"] == "b" }, "a B-leg CDR: \(cdrs)\n\(log())")
         XCTAssertEqual(aLeg["to"], userNumber)
         XCTAssertEqual(bLeg["to"], destination)
+        XCTAssertEqual([aLeg["trigger"], bLeg["trigger"]], ["sip-ani", "sip-ani"], "the CDRs say what started the call")
         for leg in [aLeg, bLeg] {
             XCTAssertEqual(leg["disposition"], "answered", "\(leg)")
             XCTAssertGreaterThan(Decimal(string: leg["cost"] ?? "") ?? 0, 0, "\(leg)")

@@ -2,6 +2,7 @@ import IVR
 import Media
 import SIP
 import SIPStack
+import Store
 
 /// A callback's A leg, answered, handed to `ScriptedLegFactory.startCallback`: the call we
 /// placed (its dialog, BYE either way, INFO), the media session already opened for our
@@ -16,7 +17,7 @@ struct CallbackLegStart {
     let caller: String
     let dnis: String
     /// `$account`, when the trigger authenticated the account (ANI, DID): a script that
-    /// starts past its `authenticate` node (e.g. `calling-card` at `main-menu`) finds it bound.
+    /// starts past its `authenticate` node (e.g. `calling-card` at `balance`) finds it bound.
     let account: [String: IVRValue]?
     /// Where the script starts: a script of the library and a node; nil: the campaign
     /// script from its start.
@@ -28,6 +29,10 @@ struct CallbackLegStart {
     let ratedNumber: String
     /// `$request`: the request that started the leg (`RequestVariables`).
     let request: IVRValue
+    /// What queued the request: the leg's CDR says so.
+    let trigger: CallTrigger
+    /// What the campaign sets on its calls (`$language` when it overrides the script's).
+    let callVariables: [String: IVRValue]
     /// Told the leg's progress, and once when it is over (after billing settled).
     let events: CallbackLegReporter
 }

@@ -95,7 +95,8 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
         let leg = { (winner: ForkingDialer.Winner, negotiated: NegotiatedAudio) in
             CallbackLegStart(call: winner.call, media: winner.media, negotiated: negotiated, caller: number, dnis: dnis,
                              account: account, script: script, node: request.node, library: entry.library,
-                             ratedNumber: number, request: RequestVariables.record(for: request), events: events)
+                             ratedNumber: number, request: RequestVariables.record(for: request),
+                             trigger: request.trigger, callVariables: entry.callVariables, events: events)
         }
         // The user's port first, then its forward number as its account says: exactly the
         // routes a dial to the user rings (ForwardPlan).

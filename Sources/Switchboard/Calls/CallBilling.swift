@@ -18,7 +18,7 @@ import Store
 /// first, one settlement closes both. On a plan that does not charge A legs the forward has
 /// its own reservation, settled when the B leg ends.
 ///
-/// `InboundCall` tells it: an account was authenticated, a forward is about to be dialled,
+/// `LegBilling` (for its `ScriptedLeg`) tells it: an account was authenticated, a forward is about to be dialled,
 /// the call ended; the B leg's `DialSession` (through `ForwardLegBilling`) tells it the
 /// forward's answer and end. It runs off the SIP event loop (an actor on the cooperative
 /// pool; its Store calls are short, synchronous writes, so each method runs whole, never
@@ -29,12 +29,12 @@ actor CallBilling {
         var caller: String
         var accessNumber: String
         var campaign: String?
+        /// What started the call, for its CDRs: `card` for a call an access number
+        /// answered, the callback request's trigger on a callback leg.
+        var trigger: CallTrigger = .card
         var startedAt: Date
         var answeredAt: Date
     }
-
-    /// What started the calls billed here, for their CDRs.
-    static let trigger = "card"
 
     /// How often a live leg records that it is still up. After `kill -9`, recovery bills
     /// an open leg up to its last heartbeat, so this bounds what a crash can leave unbilled.

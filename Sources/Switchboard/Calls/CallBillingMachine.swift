@@ -143,7 +143,7 @@ struct CallBillingMachine: Sendable {
         return [.write(.openAccessLeg(AccessLegRequest(
             accountID: payer.accountID, plan: plan, caller: call.caller, accessNumber: call.accessNumber,
             startedAt: call.startedAt, answeredAt: call.answeredAt,
-            call: CallContext(campaign: call.campaign, trigger: CallBilling.trigger))))]
+            call: CallContext(campaign: call.campaign, trigger: call.trigger.rawValue))))]
     }
 
     /// A forward to `number` is about to be placed. The answer is a `.forwardDecided`
@@ -177,7 +177,7 @@ struct CallBillingMachine: Sendable {
             let limit = min(limitSeconds ?? MaximumDuration.defaultLimit, MaximumDuration.defaultLimit)
             return [.write(.openForward(ForwardRequest(
                 accountID: payer.accountID, plan: plan, number: number, callerID: callerID, limit: limit,
-                call: CallContext(campaign: call.campaign, trigger: CallBilling.trigger), accessLeg: share)))]
+                call: CallContext(campaign: call.campaign, trigger: call.trigger.rawValue), accessLeg: share)))]
         }
     }
 

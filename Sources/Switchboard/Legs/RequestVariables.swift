@@ -15,7 +15,7 @@ import Store
 enum RequestVariables {
     static func record(for request: Store.CallbackRequest) -> IVRValue {
         record(destinations: request.destinations, callerID: request.callerID, origin: request.originNumber ?? "",
-               trigger: "\(request.trigger)", idempotencyKey: request.sourceKey, id: request.id)
+               trigger: request.trigger.rawValue, idempotencyKey: request.sourceKey, id: request.id)
     }
 
     static func record(destinations: [String], callerID: String?, origin: String, trigger: String,

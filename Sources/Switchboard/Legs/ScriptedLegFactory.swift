@@ -52,6 +52,7 @@ final class ScriptedLegFactory {
     /// its progress reported to the callback worker.
     func startCallback(_ start: CallbackLegStart, campaign: String) {
         var context = CallContext(caller: start.caller, dnis: start.dnis)
+        for (name, value) in start.callVariables { context.variables[name] = value }
         context.variables["campaign"] = .string(campaign)
         context.variables["request"] = start.request
         if let account = start.account { context.variables["account"] = .record(account) }
@@ -64,7 +65,8 @@ final class ScriptedLegFactory {
         self.start(PlacedCallLeg(call: start.call, media: start.media, negotiated: start.negotiated, log: log),
                    script: start.script, library: start.library, context: context, node: start.node,
                    billing: .init(call: CallBilling.Call(caller: start.caller, accessNumber: start.ratedNumber,
-                                                         campaign: campaign, startedAt: now, answeredAt: now),
+                                                         campaign: campaign, trigger: start.trigger,
+                                                         startedAt: now, answeredAt: now),
                                   // The trigger authenticated the account: it pays for this leg from the answer.
                                   payer: start.account?["login"]?.text),
                    observer: CallbackProgressObserver(events: start.events), log: log)
