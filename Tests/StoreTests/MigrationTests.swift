@@ -42,8 +42,8 @@ final class MigrationTests: XCTestCase {
     func testEachDatabaseGetsItsOwnPINSalt() throws {
         let first = try SQLiteStore.inMemory(passwordHasher: fastHasher)
         let second = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        XCTAssertNotEqual(first.pinHasher.salt, second.pinHasher.salt)
-        XCTAssertEqual(first.pinHasher.salt.count, 32)
+        XCTAssertNotEqual(first.pinHasher.legacySalt, second.pinHasher.legacySalt)
+        XCTAssertEqual(first.pinHasher.legacySalt.count, 32)
     }
 }
 

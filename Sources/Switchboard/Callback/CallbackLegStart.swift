@@ -29,6 +29,9 @@ struct CallbackLegStart {
     let ratedNumber: String
     /// Told once, when the leg is over (after billing was told).
     let events: CallbackLegReporter
+    /// Variables the script starts with: the caller's trust (we called the number, so
+    /// `called-back`) and the access number's anumberhandling (`CallerTrust`).
+    var variables: [String: IVRValue] = [:]
 }
 
 /// Where a leg running a script came from (`InboundCall` hosts both): a caller's INVITE

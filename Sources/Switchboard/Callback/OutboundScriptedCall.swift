@@ -132,7 +132,11 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                     self.answered(answer, call: call, media: media, offer: offer, start: { negotiated in
                         CallbackLegStart(call: call, media: media, negotiated: negotiated, caller: number, dnis: dnis,
                                          account: account, script: script, node: request.node, library: entry.library,
-                                         ratedNumber: number, events: events)
+                                         ratedNumber: number, events: events, variables: [
+                                             CallerTrust.variable: CallerTrust.calledBack.value,
+                                             CallerTrust.anumberhandlingVariable:
+                                                 .number(Decimal(entry.policy.anumberhandling.rawValue)),
+                                         ])
                     }, campaign: request.campaign, log: log, events: events)
                 }
                 call.start()

@@ -83,6 +83,7 @@ final class InboundCall: @unchecked Sendable {
         var context = CallContext(caller: leg.caller, dnis: leg.dnis)
         context.variables["campaign"] = .string(campaign)
         if let account = leg.account { context.variables["account"] = .record(account) }
+        for (name, value) in leg.variables { context.variables[name] = value }   // caller trust (issue 11)
         interpreter = Interpreter(script: leg.script, context: context, promptCatalog: services.promptCatalog,
                                   library: leg.library)
         log = CallLogger(base: services.logger, callID: leg.call.callID)
