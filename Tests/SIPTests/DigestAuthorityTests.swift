@@ -152,6 +152,8 @@ final class DigestAuthorityTests: XCTestCase {
         let u = try! SIPURI(parsing: "sip:1000@192.0.2.1")
         XCTAssertTrue(DigestVerifier.sameURI("sip:1000@192.0.2.1", u))
         XCTAssertTrue(DigestVerifier.sameURI("sip:1000@192.0.2.1:5060", u))
+        XCTAssertTrue(DigestVerifier.sameURI("sip:192.0.2.1:5060", u), "the server as a whole (sipp's form)")
+        XCTAssertFalse(DigestVerifier.sameURI("sip:192.0.2.1:5070", u))
         XCTAssertFalse(DigestVerifier.sameURI("sip:1001@192.0.2.1", u))
         XCTAssertFalse(DigestVerifier.sameURI("sip:1000@192.0.2.2", u))
         XCTAssertFalse(DigestVerifier.sameURI("garbage", u))

@@ -48,11 +48,14 @@ public struct DigestVerifier: Sendable {
     }
 
     /// RFC 7616 §3.4.6: the `uri` must name the Request-URI. Clients copy it verbatim; a
-    /// parsed comparison (scheme, user, host, port) also accepts harmless respellings.
+    /// parsed comparison (scheme, user, host, port) also accepts harmless respellings. A
+    /// `uri` without a user part naming the same host and port (what sipp sends) names
+    /// this server as a whole and is accepted; one naming another user or host is not
+    /// (replays are stopped by the nonce table in any case).
     static func sameURI(_ text: String, _ uri: SIPURI) -> Bool {
         if text == uri.description { return true }
         guard let parsed = try? SIPURI(parsing: text) else { return false }
-        return parsed.scheme.lowercased() == uri.scheme.lowercased() && parsed.user == uri.user
+        return parsed.scheme.lowercased() == uri.scheme.lowercased() && (parsed.user == uri.user || parsed.user == nil)
             && parsed.host.lowercased() == uri.host.lowercased() && (parsed.port ?? 5060) == (uri.port ?? 5060)
     }
 }
