@@ -94,12 +94,14 @@ final class CallbackTriggerTests: XCTestCase {
         let digest = InteropPaths.fixtures.appendingPathComponent("scripts/callback-trigger-digest.yaml").path
         return try ServerProcess(accessNumbersYAML: """
               "1001": { campaign: ani-callback, callback: always }
-              "1005": { campaign: digest, callback: none, sip-digest: auto }
+              "1005": { campaign: digest, callback: none, sip-digest: always }
             """, campaignsYAML: """
               ani-callback: { script: \(root)/scripts/ani-callback.yaml }
               did-callback: { script: \(root)/scripts/did-callback.yaml }
               digest: { script: \(digest) }
             """, extraYAML: """
+            # sipp calls from 127.0.0.1, declared a trusted source (issue 11): its caller IDs and DIDs count.
+            did-providers: [{ name: loopback, trusted-sources: [127.0.0.1/32] }]
             callback:
               delay: \(Int(Self.delaySeconds))s
               idempotency-window: 60s
