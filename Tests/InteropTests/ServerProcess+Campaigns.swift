@@ -33,6 +33,9 @@ extension ServerProcess {
                                    - name: pstn
                                      uri: sip:127.0.0.1:\(trunkPort)
                                      destinations: ["49"]
+                                     # Callers (sipp) come from 127.0.0.1, the PSTN's address: their
+                                     # caller IDs are trusted for ANI (issue 11).
+                                     trusted-sources: [127.0.0.1/32]
                                  """, name: name, dataDirectory: data)
     }
 

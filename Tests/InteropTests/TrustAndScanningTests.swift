@@ -93,11 +93,11 @@ final class TrustAndScanningTests: XCTestCase {
 
     // MARK: - Set-up
 
-    /// alice: password wonderland, PIN 1234, caller ID 4930111 authorised, forward number
+    /// alice: password wonderland, PIN 123456, caller ID 4930111 authorised, forward number
     /// 4930777, personal DID 4930500.
     private func aliceData(_ name: String) throws -> URL {
         let data = try InteropPaths.temporaryDirectory(name).appendingPathComponent("data")
-        try OperatorCLI.run(["accounts", "add", "alice", "--password", "wonderland", "--pin", "1234", "--balance", "5",
+        try OperatorCLI.run(["accounts", "add", "alice", "--password", "wonderland", "--pin", "123456", "--balance", "5",
                              "--currency", "EUR", "--forward", "4930777", "--did", "4930500"], data: data)
         try OperatorCLI.run(["callers", "add", "alice", "4930111"], data: data)
         return data

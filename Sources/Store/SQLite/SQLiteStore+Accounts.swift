@@ -86,6 +86,11 @@ extension SQLiteStore: AccountStore {
             guard let salt = candidate.pinSalt, let stored = candidate.pinHash else { continue }
             if try pinHasher.verify(pin, accountSalt: salt, hash: stored) { return candidate }
         }
+        // Pre-v6 hashes cost a PBKDF2 to compare: only while some are left.
+        let legacyLeft = try writer.read { db in
+            try Account.filter(Account.Columns.pinHash != nil && Account.Columns.pinSalt == nil).fetchCount(db) > 0
+        }
+        guard legacyLeft else { return nil }
         let legacy = try pinHasher.hash(pin)
         guard let old = try writer.read({ db in
             try Account.filter(Account.Columns.pinHash == legacy && Account.Columns.pinSalt == nil).fetchOne(db)

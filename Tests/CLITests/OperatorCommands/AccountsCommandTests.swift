@@ -8,7 +8,7 @@ import XCTest
 final class AccountsCommandTests: XCTestCase {
     func testAddWithPasswordAndPINThenAuthenticate() throws {
         let directory = try TemporaryDataDirectory()
-        let output = try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "s3cret-pass", "--pin", "48213",
+        let output = try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "s3cret-pass", "--pin", "482139",
                                                           "--balance", "12.5", "--forward", "33612345678", "--did", "1777"], in: directory)
         XCTAssertEqual(output, "created account alice: balance 12.5000 EUR\n")
         let store = try directory.store()
@@ -19,7 +19,7 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertEqual(alice.balance, eur("12.5"))
         XCTAssertEqual(alice.forwardNumber, "33612345678")
         XCTAssertEqual(try store.account(personalDID: "1777")?.login, "alice")
-        guard case .authenticated = try store.authenticate(pin: "48213") else { return XCTFail("PIN must authenticate") }
+        guard case .authenticated = try store.authenticate(pin: "482139") else { return XCTFail("PIN must authenticate") }
         XCTAssertEqual(alice.sipHA1, SIPDigestHA1.md5(login: "alice", realm: "switchback.local", password: "s3cret-pass"))
     }
 
