@@ -24,6 +24,8 @@ public struct InviteDigestGate: Sendable {
 
     public var authority: DigestAuthority
     public var realm: String { authority.realm }
+    /// When expired nonces and old failures were last forgotten.
+    private var lastPrune = Date.distantPast
 
     public init(realm: String, nonces: DigestNonces, algorithm: DigestAlgorithm = .md5,
                 failures: AuthenticationFailureCounter = AuthenticationFailureCounter()) {
@@ -53,6 +55,10 @@ public struct InviteDigestGate: Sendable {
     ///   - source: the INVITE's transport source address (nonces are bound to it).
     public mutating func verdict(for request: SIPRequest, policy: SwitchbackConfiguration.SIPDigestPolicy,
                                  trustedSource: Bool, ha1: String?, source: String, now: Date) -> Verdict {
+        if now.timeIntervalSince(lastPrune) > 60 {
+            authority.prune(now: now)
+            lastPrune = now
+        }
         guard wantsAuthentication(request, policy: policy, trustedSource: trustedSource) else { return .pass }
         switch authority.authenticate(credentials(in: request), method: "INVITE", requestURI: request.uri, ha1: ha1,
                                       callerID: request.from?.uri.user, source: source, now: now) {
