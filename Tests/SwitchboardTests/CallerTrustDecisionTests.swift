@@ -180,6 +180,39 @@ final class CallerTrustDecisionTests: XCTestCase {
         XCTAssertEqual(fromTrunk?.standing.identification, .personalDID(account: alice.id!))
     }
 
+    /// PIN guessing from one source with a new caller ID each time, or withheld, is
+    /// locked out per source; every caller together meets the global limit.
+    func testPINLockoutCountsPerSourceAndGlobally() async throws {
+        let at = now
+        let policy = PINLockoutPolicy(attempts: 3, period: 900, sourceAttempts: 4, globalAttempts: 6)
+        XCTAssertEqual(policy.verdict(PINFailureCounts(callerID: 0, account: 0, source: 4, global: 4)), .lockedSource)
+        XCTAssertEqual(policy.verdict(PINFailureCounts(callerID: 0, account: 0, source: 0, global: 6)), .lockedGlobally)
+        let counters = SecurityCounters()
+        let desk = StoreServiceDesk(store: store, lockout: policy, counters: counters, now: { at })
+        func guess(caller: String, source: String) async -> ServiceResult {
+            var call = IVR.CallContext(caller: caller, dnis: "1000")
+            call[CallerTrust.sourceVariable] = .string(source)
+            return await desk.answer(.authenticate(method: .pin, value: "000000"), context: call)
+        }
+        for index in 0..<4 {
+            let result = await guess(caller: "49\(index)", source: stranger)
+            XCTAssertEqual(result, .authenticationFailed, "guess \(index)")
+        }
+        let locked = await guess(caller: "4977", source: stranger)
+        XCTAssertEqual(locked, .locked, "a fifth caller ID from the same source")
+        let withheld = await guess(caller: "anonymous", source: "203.0.113.1")
+        XCTAssertEqual(withheld, .authenticationFailed)
+        let withheldAgain = await guess(caller: "", source: "203.0.113.2")
+        XCTAssertEqual(withheldAgain, .authenticationFailed)
+        let global = await guess(caller: "4988", source: "203.0.113.3")
+        XCTAssertEqual(global, .locked, "six failures from everyone: PIN entry stops for all")
+        XCTAssertEqual(counters.pinFailures, 6)
+        XCTAssertEqual(counters.pinLockouts, 2)
+        XCTAssertEqual(try store.pinFailureCounts(callerID: "anonymous", account: nil, source: nil,
+                                                  since: at.addingTimeInterval(-1)).callerID, 2,
+                       "withheld caller IDs are one bucket")
+    }
+
     func testSourceNetworksParseAndMatchIPv4AndIPv6() {
         let rows: [(cidr: String, inside: [String], outside: [String])] = [
             ("192.0.2.0/24", ["192.0.2.1", "192.0.2.255", "::ffff:192.0.2.7"], ["192.0.3.1", "10.0.0.1", "2001:db8::1"]),

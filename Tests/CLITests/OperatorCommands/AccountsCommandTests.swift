@@ -84,6 +84,32 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertTrue(show.contains("debit    -0.0001  12.4999"), show)
     }
 
+    /// Issue 11: a generated lot logs in with the shipped scripts (their PIN entry takes the
+    /// generated length) and `accounts add` refuses PINs shorter than the scripts accept.
+    func testShippedScriptsTakeGeneratedPINsAndShortPINsAreRefused() throws {
+        let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts")
+        var ranges: [String: (Int, Int)] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: scripts.path) where file.hasSuffix(".yaml") {
+            let text = try String(contentsOf: scripts.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.contains("pin: {") {
+                guard let range = line.range(of: #"digits: [0-9]+\.\.[0-9]+"#, options: .regularExpression) else { continue }
+                let bounds = line[range].dropFirst("digits: ".count).components(separatedBy: "..").compactMap { Int($0) }
+                ranges[file] = (bounds[0], bounds[1])
+            }
+        }
+        XCTAssertEqual(Set(ranges.keys), ["ani-callback.yaml", "calling-card.yaml", "pin-callback.yaml"])
+        for (file, range) in ranges {
+            XCTAssertEqual(range.0, 6, "\(file): the minimum PIN length `accounts add --pin` enforces")
+            XCTAssertTrue((range.0...range.1).contains(CredentialGenerator().pin().count), "\(file) takes a generated PIN")
+        }
+        let directory = try TemporaryDataDirectory()
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "shorty", "--password", "pw", "--pin", "1234"],
+                                                    in: directory)) {
+            XCTAssertTrue(operatorErrorMessage($0).contains("--pin must be 6 to 12 digits"), operatorErrorMessage($0))
+        }
+    }
+
     func testGenerateMakesALotOfUniqueWorkingCredentials() throws {
         let directory = try TemporaryDataDirectory()
         let export = try directory.file("cards.csv")
