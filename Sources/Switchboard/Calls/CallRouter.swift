@@ -224,7 +224,8 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                 "call-id": "\(transaction.request.callID ?? "")", "to": "\(entry.accessNumber)",
                 "mode": "\(entry.policy.mode)", "reason": "\(reason)",
             ])
-            transaction.respond(status: 403, reason: SIPEndpoint.reasonPhrase(403, reason))
+            // The reason goes to the log; the caller gets the plain phrase (no oracle).
+            transaction.respond(status: 403)
         case .callBack:
             preconditionFailure("callbacks go through callBack(_:entry:trigger:callerID:triggers:)")
         }
