@@ -90,14 +90,14 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testCallingCardPinBalanceCallBusyThenGiveUp() throws {
-        try assertTranscript("calling-card", { $0.account = "alice"; $0.answers = ["1234#", "4930999#", "timeout", "0"]; $0.dialOutcomes = [.busy] }, """
+        try assertTranscript("calling-card", { $0.account = "alice"; $0.answers = ["123456#", "4930999#", "timeout", "0"]; $0.dialOutcomes = [.busy] }, """
         call: script calling-card, caller 4930123456, dialled 1000
         [login] authenticate sip-digest → authentication-failed
         [login] authenticate ani 4930123456 → authentication-failed
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 1234#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → authenticated alice
+        [login] caller presses: 123456#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → authenticated alice
         [login] remember-caller 4930123456 → done
         [login] → ok: balance
         [balance] balance → balance 10 USD
@@ -136,26 +136,26 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testCallingCardWrongPinThreeTimes() throws {
-        try assertTranscript("calling-card", { $0.account = "alice"; $0.answers = ["1111#", "2222#", "3333#"] }, """
+        try assertTranscript("calling-card", { $0.account = "alice"; $0.answers = ["111111#", "222222#", "333333#"] }, """
         call: script calling-card, caller 4930123456, dialled 1000
         [login] authenticate sip-digest → authentication-failed
         [login] authenticate ani 4930123456 → authentication-failed
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 1111#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → authentication-failed
+        [login] caller presses: 111111#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → authentication-failed
         [login] → pin rejected: login
         [login] play: login-failed  (interruptible)
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 2222#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → authentication-failed
+        [login] caller presses: 222222#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → authentication-failed
         [login] → pin rejected: login
         [login] play: login-failed  (interruptible)
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 3333#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → authentication-failed
+        [login] caller presses: 333333#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → authentication-failed
         [login] → pin rejected (end)
         [login] → failed: goodbye
         [goodbye] play: goodbye
@@ -327,13 +327,13 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testPinCallbackUnknownCallerEntersPin() throws {
-        try assertTranscript("pin-callback", { $0.account = "frank"; $0.pin = "9876"; $0.answers = ["9876#"] }, """
+        try assertTranscript("pin-callback", { $0.account = "frank"; $0.pin = "987654"; $0.answers = ["987654#"] }, """
         call: script pin-callback, caller 4930123456, dialled 1000
         [login] authenticate ani 4930123456 → authentication-failed
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 9876#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → authenticated frank
+        [login] caller presses: 987654#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → authenticated frank
         [login] remember-caller 4930123456 → done
         [login] → ok: schedule
         [schedule] callback 4930123456 script=calling-card node=balance → done
@@ -367,19 +367,19 @@ final class GoldenTranscriptTests: XCTestCase {
     }
 
     func testPinCallbackLocked() throws {
-        try assertTranscript("pin-callback", { $0.account = "frank"; $0.lockAfter = 2; $0.answers = ["1111#", "2222#"] }, """
+        try assertTranscript("pin-callback", { $0.account = "frank"; $0.lockAfter = 2; $0.answers = ["111111#", "222222#"] }, """
         call: script pin-callback, caller 4930123456, dialled 1000
         [login] authenticate ani 4930123456 → authentication-failed
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 1111#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → authentication-failed
+        [login] caller presses: 111111#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → authentication-failed
         [login] → pin rejected: login
         [login] play: login-failed  (interruptible)
         [login] play: enter-pin  (interruptible)
-        [login] caller presses: 2222#
-        [login] collected pin = ****
-        [login] authenticate pin (4 characters, not shown) → locked
+        [login] caller presses: 222222#
+        [login] collected pin = ******
+        [login] authenticate pin (6 characters, not shown) → locked
         [login] → locked: locked
         [locked] play: account-locked
         [locked] hangup: rejected

@@ -163,7 +163,19 @@ final class ScriptValidatorTests: XCTestCase {
                                "sms-callback.yaml", "web-callback.yaml"])
         let diagnostics = ScriptValidator.validateFiles(files.map { scripts.appendingPathComponent($0) },
                                                         soundsRoot: root.appendingPathComponent("sounds"))
-        XCTAssertEqual(diagnostics.map(\.description), [])
+        // Issue 11: wherever `ani` can succeed the validator says so, PIN or not; nothing else.
+        let aniNodes = ["ani-callback.yaml:24:15", "calling-card.yaml:19:27", "pin-callback.yaml:13:15"]
+        XCTAssertEqual(diagnostics.map(\.description), aniNodes.map {
+            scripts.appendingPathComponent($0).path + ": warning: node 'login' lets the caller ID (ani) log in without a PIN "
+                + "when the call comes from a trusted source (trusted-sources) or is a callback leg, under anumberhandling 2 or "
+                + "3; a trusted trunk that passes on spoofed caller IDs logs spoofers in"
+        })
+    }
+
+    func testAniWithPinStillWarnsThatItCanSucceed() {
+        let yaml = "script: t\nstart: a\nnodes:\n  a: { do: authenticate, methods: [ani, pin], on: { ok: b, failed: b } }\n  b: { do: hangup }\n"
+        XCTAssertEqual(findings(yaml).count, 1)
+        XCTAssertTrue(findings(yaml).first?.contains("lets the caller ID (ani) log in without a PIN") ?? false, "\(findings(yaml))")
     }
 
     func testValidateFileThatDoesNotExist() {

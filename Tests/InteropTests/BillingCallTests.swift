@@ -43,7 +43,7 @@ final class BillingCallTests: XCTestCase {
     func testCallingCardCallIsBilledExactlyAndTheBalanceReducedByTheCDRCost() throws {
         let data = try operatorSetUp()
         let sipp = try Sipp(name: "billing")
-        try sipp.makeDTMFPcap("1234#")
+        try sipp.makeDTMFPcap("123456#")
         let server = try startServer(data: data, name: "billing")
         defer { server.stop() }
         let ports = Sipp.ports()
@@ -90,7 +90,7 @@ final class BillingCallTests: XCTestCase {
     func testKill9MidCallIsRecoveredOnceFromTheLastHeartbeat() throws {
         let data = try operatorSetUp()
         let sipp = try Sipp(name: "billing-kill")
-        try sipp.makeDTMFPcap("1234#")
+        try sipp.makeDTMFPcap("123456#")
         let server = try startServer(data: data, name: "billing-kill")
         defer { server.stop() }
         let ports = Sipp.ports()
@@ -159,7 +159,7 @@ final class BillingCallTests: XCTestCase {
 
     // MARK: - Operator steps, through the CLI
 
-    /// A data directory with plan `card` (A leg charged) and account alice: PIN 1234, 10.0000 EUR.
+    /// A data directory with plan `card` (A leg charged) and account alice: PIN 123456, 10.0000 EUR.
     private func operatorSetUp() throws -> URL {
         try OperatorCLI.cardPlanWithAlice(deck: Self.rateDeck, name: "billing-data")
     }

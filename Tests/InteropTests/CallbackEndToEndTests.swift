@@ -82,7 +82,7 @@ final class CallbackEndToEndTests: XCTestCase {
         let script = InteropPaths.packageRoot.appendingPathComponent("scripts/ani-callback.yaml")
         let trigger = try Sipp(name: "callback-e2e-pin-trigger")
         let firstUser = try Sipp(name: "callback-e2e-pin-user")
-        try firstUser.makeDTMFPcap("1234#", named: "pin.pcap", seed: 83)
+        try firstUser.makeDTMFPcap("123456#", named: "pin.pcap", seed: 83)
         let userPorts = Self.freePorts()
         let server = try startServer(data: data, script: script.path, userPort: userPorts.sip,
                                      calleePort: userPorts.sip + 1000, name: "callback-e2e-pin")
@@ -142,7 +142,7 @@ final class CallbackEndToEndTests: XCTestCase {
     func testDIDTriggerWithWithheldCallerIDCallsTheForwardNumberBack() throws {
         let forward = "5557777"
         let data = try OperatorCLI.cardPlanWithAlice(deck: Self.deck, name: "callback-e2e-did-data")
-        try OperatorCLI.run(["accounts", "add", "bob", "--password", "1357", "--pin", "5678", "--balance", "10",
+        try OperatorCLI.run(["accounts", "add", "bob", "--password", "1357", "--pin", "567890", "--balance", "10",
                              "--plan", "card", "--forward", forward, "--did", "4930500"], data: data)
         let trigger = try Sipp(name: "callback-e2e-did-trigger")
         let user = try Sipp(name: "callback-e2e-did-user")

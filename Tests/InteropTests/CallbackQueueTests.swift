@@ -190,7 +190,7 @@ final class CallbackQueueTests: XCTestCase {
         return Int(sorted[min(max(rank, 0), sorted.count - 1)].rounded())
     }
 
-    /// Plan `card` charges the A leg; alice (PIN 1234, 10 EUR) has caller ID 5551234.
+    /// Plan `card` charges the A leg; alice (PIN 123456, 10 EUR) has caller ID 5551234.
     private func operatorSetUp() throws -> URL {
         let deck = """
             prefix,description,rate,connection fee,first increment,increment

@@ -79,11 +79,11 @@ final class CallbackTriggerTests: XCTestCase {
 
     // MARK: - Set-up, through the CLI
 
-    /// Account alice: password wonderland (its HA1 for switchback.local), PIN 1234, caller
+    /// Account alice: password wonderland (its HA1 for switchback.local), PIN 123456, caller
     /// ID 4930111 authorised, forward number 4930777, personal DID 4930500.
     private func operatorSetUp() throws -> URL {
         let data = try InteropPaths.temporaryDirectory("callback-trigger-data").appendingPathComponent("data")
-        try OperatorCLI.run(["accounts", "add", "alice", "--password", "wonderland", "--pin", "1234", "--balance", "5",
+        try OperatorCLI.run(["accounts", "add", "alice", "--password", "wonderland", "--pin", "123456", "--balance", "5",
                     "--currency", "EUR", "--forward", "4930777", "--did", "4930500"], data: data)
         try OperatorCLI.run(["callers", "add", "alice", "4930111"], data: data)
         return data
@@ -94,12 +94,14 @@ final class CallbackTriggerTests: XCTestCase {
         let digest = InteropPaths.fixtures.appendingPathComponent("scripts/callback-trigger-digest.yaml").path
         return try ServerProcess(accessNumbersYAML: """
               "1001": { campaign: ani-callback, callback: always }
-              "1005": { campaign: digest, callback: none, sip-digest: auto }
+              "1005": { campaign: digest, callback: none, sip-digest: always }
             """, campaignsYAML: """
               ani-callback: { script: \(root)/scripts/ani-callback.yaml }
               did-callback: { script: \(root)/scripts/did-callback.yaml }
               digest: { script: \(digest) }
             """, extraYAML: """
+            # sipp calls from 127.0.0.1, declared a trusted source (issue 11): its caller IDs and DIDs count.
+            did-providers: [{ name: loopback, trusted-sources: [127.0.0.1/32] }]
             callback:
               delay: \(Int(Self.delaySeconds))s
               idempotency-window: 60s

@@ -29,7 +29,7 @@ final class CallingCardTests: XCTestCase {
         let data = try OperatorCLI.cardPlanWithAlice(deck: Self.rateDeck, name: "card-data")
         let caller = try Sipp(name: "card-caller")
         let pstn = try Sipp(name: "card-pstn")
-        try caller.makeDTMFPcap("1234#", named: "pin.pcap", seed: 61)
+        try caller.makeDTMFPcap("123456#", named: "pin.pcap", seed: 61)
         try caller.makeDTMFPcap("111#", named: "balance.pcap", seed: 62)
         try caller.makeDTMFPcap("\(firstDestination)#", named: "dest1.pcap", seed: 64)
         try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 65)
@@ -123,7 +123,7 @@ final class CallingCardTests: XCTestCase {
     func testAForwardTheCreditCannotCoverTakesTheOutOfCreditPathAndBillsNothingForB() throws {
         let data = try InteropPaths.temporaryDirectory("card-refused-data").appendingPathComponent("data")
         try OperatorCLI.importRateDeck(Self.dearAccessDeck, plan: "dear", data: data)
-        try OperatorCLI.run(["accounts", "add", "bob", "--password", "1357", "--pin", "4321", "--balance", "0.8", "--plan", "dear"],
+        try OperatorCLI.run(["accounts", "add", "bob", "--password", "1357", "--pin", "432109", "--balance", "0.8", "--plan", "dear"],
                    data: data)
         // Known by the caller ID: the script authenticates by ANI and asks no PIN.
         try OperatorCLI.run(["callers", "add", "bob", "5551234"], data: data)

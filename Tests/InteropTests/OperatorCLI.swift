@@ -24,12 +24,12 @@ enum OperatorCLI {
     }
 
     /// A fresh data directory (under a temporary directory named after `name`) with plan
-    /// `card` from `deck` (A leg charged) and account alice: password 2468, PIN 1234,
+    /// `card` from `deck` (A leg charged) and account alice: password 2468, PIN 123456,
     /// 10.0000 EUR on plan `card`.
     static func cardPlanWithAlice(deck: String, name: String) throws -> URL {
         let data = try InteropPaths.temporaryDirectory(name).appendingPathComponent("data")
         try importRateDeck(deck, plan: "card", data: data)
-        try run(["accounts", "add", "alice", "--password", "2468", "--pin", "1234", "--balance", "10", "--plan", "card"],
+        try run(["accounts", "add", "alice", "--password", "2468", "--pin", "123456", "--balance", "10", "--plan", "card"],
                 data: data)
         return data
     }

@@ -38,7 +38,7 @@ final class PjsuaCallingCardTests: XCTestCase {
         // Answered: the script starts with the PIN prompt (no digest, no known caller ID).
         try driver.waitFor(timeout: 20, log()) { $0["event"] == "call-state" && $0["state"] == "CONFIRMED" }
         try server.waitForEvents(timeout: 15) { $0["message"] == "prompt started" && ($0["prompts"] ?? "").contains("enter-pin") }
-        driver.send("dtmf 1234#")
+        driver.send("dtmf 123456#")
         // The balance is said, then the destination is asked; 111 there says it again.
         try server.waitForEvents(timeout: 15) { $0["step"] == "node-entered" && $0["node"] == "ask-number" }
         driver.send("dtmf 111#")
@@ -63,7 +63,7 @@ final class PjsuaCallingCardTests: XCTestCase {
 
         // Every key PJSIP sent arrived once, in order, by the path it was sent.
         let digits = server.events { $0["message"] == "dtmf" }
-        XCTAssertEqual(digits.map { $0["digit"] ?? "" }.joined(), "1234#111#\(destination)#", log())
+        XCTAssertEqual(digits.map { $0["digit"] ?? "" }.joined(), "123456#111#\(destination)#", log())
         XCTAssertEqual(Set(digits.map { $0["via"] ?? "" }), [expectedVia])
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
         XCTAssertEqual(nodes, ["login", "balance", "ask-number", "balance-key", "balance", "ask-number", "balance-key",
@@ -175,7 +175,7 @@ final class PjsuaCallingCardTests: XCTestCase {
 
     // MARK: - Server, PSTN and operator steps
 
-    /// Plan `card` charges the access leg (600) and rates Germany (49); alice has PIN 1234
+    /// Plan `card` charges the access leg (600) and rates Germany (49); alice has PIN 123456
     /// and 10.0000 EUR.
     private func operatorSetUp() throws -> URL {
         let deck = """

@@ -21,15 +21,15 @@ final class ScriptedCallbackTests: XCTestCase {
         defer { server.stop() }
         let log = { "server log:\n\(server.rawLog.suffix(8000))" }
 
-        // First call: 9999# is refused, 1234# is alice's PIN; the script schedules and hangs up.
+        // First call: 999999# is refused, 123456# is alice's PIN; the script schedules and hangs up.
         let firstUser = try Sipp(name: "scripted-callback-pin-user")
         var userRun = Background {
             try CallbackEndToEndTests.runUAS(firstUser, scenario: "callback-queue-user-short.xml", ports: userPorts,
                                              holdMilliseconds: 3000)
         }
         let caller = try Sipp(name: "scripted-callback-pin-caller")
-        try caller.makeDTMFPcap("9999#", named: "first.pcap", seed: 91)
-        try caller.makeDTMFPcap("1234#", named: "second.pcap", seed: 92)
+        try caller.makeDTMFPcap("999999#", named: "first.pcap", seed: 91)
+        try caller.makeDTMFPcap("123456#", named: "second.pcap", seed: 92)
         var called = try call(caller, server: server, accessNumber: "1002", from: userNumber, pauseMilliseconds: 4000,
                               avoiding: [userPorts])
         XCTAssertEqual(called.status, 0, "the caller's sipp failed:\n\(called.output)\n\(log())")
@@ -114,7 +114,8 @@ final class ScriptedCallbackTests: XCTestCase {
     // MARK: - Set-up
 
     /// `accessNumber` answers and runs `campaign`'s script (`callback: none`); the
-    /// calling-card script is beside it; users' phones (555…) behind trunk `users`.
+    /// calling-card script is beside it; users' phones (555…) behind trunk `users`, whose
+    /// source (loopback) is trusted.
     private func server(accessNumber: String, campaign: String, userPort: Int, data: URL, name: String) throws -> ServerProcess {
         let root = InteropPaths.packageRoot.path
         let campaignName = String(campaign.prefix { $0 != ":" })
@@ -129,6 +130,9 @@ final class ScriptedCallbackTests: XCTestCase {
               - name: users
                 uri: sip:127.0.0.1:\(userPort)
                 destinations: ["555"]
+                # The callers (sipp on loopback) come from this trunk, so their caller IDs
+                # are trusted for ANI and remember-caller (issue 11).
+                trusted-sources: [127.0.0.1/32]
             callback:
               caller-number: "\(Self.callerNumber)"
               delay: \(Int(Self.delaySeconds))s

@@ -33,13 +33,17 @@ extension ServerProcess {
                                    - name: pstn
                                      uri: sip:127.0.0.1:\(trunkPort)
                                      destinations: ["49"]
+                                     # Callers (sipp) come from 127.0.0.1, the PSTN's address: their
+                                     # caller IDs are trusted for ANI (issue 11).
+                                     trusted-sources: [127.0.0.1/32]
                                  """, name: name, dataDirectory: data)
     }
 
     /// When the server logged `event` (its ISO 8601 `time` field, with fractional seconds).
     /// A callback server: access number 1001 runs campaign ani-callback (`callback: always`),
     /// users' phones (555…) behind trunk `users` at `userPort`, the PSTN (49…) behind trunk
-    /// `pstn` at `calleePort`; callbacks present `callerNumber`.
+    /// `pstn` at `calleePort` (whose trusted source, 127.0.0.1, makes the triggers' caller
+    /// IDs trusted); callbacks present `callerNumber`.
     /// - Parameters:
     ///   - campaignsYAML: the campaigns' lines (ani-callback's at least).
     ///   - callbackYAML: more `callback:` settings, one per line, indented by two spaces.
@@ -55,6 +59,9 @@ extension ServerProcess {
                             - name: pstn
                               uri: sip:127.0.0.1:\(calleePort)
                               destinations: ["49"]
+                              # Trigger calls come from sipp on 127.0.0.1: the PSTN's address,
+                              # so their caller IDs are trusted (issue 11).
+                              trusted-sources: [127.0.0.1/32]
                           callback:
                             caller-number: "\(callerNumber)"
                           \(callbackYAML)

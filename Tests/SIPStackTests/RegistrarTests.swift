@@ -65,6 +65,31 @@ final class RegistrarTests: XCTestCase {
 
     // MARK: - Authentication
 
+    /// Issue 11: a captured REGISTER sent again (same nonce and nc), or from another
+    /// address, is challenged instead of accepted; wrong passwords lock the user out.
+    func testReplayedOrRelayedRegisterIsChallengedAndFailuresLockOut() throws {
+        var r = registrar()
+        let challenge = handle(&r, register())
+        let signed = try authorized(register(), challengeFrom: challenge.response)
+        XCTAssertEqual(handle(&r, signed).response.statusCode, 200)
+        XCTAssertEqual(handle(&r, signed).response.statusCode, 401, "the same nc again: a replay")
+        let elsewhere = r.handle(signed, now: t0, source: SIPDestination(transport: .udp, host: "198.51.100.9", port: 5060),
+                                 toTag: "t") { _, _ in self.ha1s["alice"] }
+        XCTAssertEqual(elsewhere.response.statusCode, 401, "a nonce is good from the address it was issued to only")
+
+        var locked = registrar()
+        for _ in 0..<10 {
+            let c = handle(&locked, register())
+            XCTAssertEqual(handle(&locked, try authorized(register(), challengeFrom: c.response, password: "guess")).response.statusCode, 403)
+        }
+        let c = handle(&locked, register())
+        let right = handle(&locked, try authorized(register(), challengeFrom: c.response))
+        XCTAssertEqual(right.response.statusCode, 403, "locked out: the right password gets the same 403")
+        XCTAssertEqual(right.response.reasonPhrase, handle(&locked, try authorized(register(), challengeFrom: c.response,
+                                                                                  password: "guess")).response.reasonPhrase)
+        XCTAssertEqual(locked.authority.lockoutRefusals, 2)
+    }
+
     func testUnauthenticatedRegisterIsChallenged() throws {
         var r = registrar()
         let result = handle(&r, register())

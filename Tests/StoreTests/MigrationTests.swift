@@ -14,7 +14,7 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue", "v2 forward mode",
                                                        "v3 PIN lockout", "v4 callback states",
                                                        "v5 blocked prefixes", "v6 call leg granted seconds",
-                                                       "v7 trigger names"])
+                                                       "v7 trigger names", "v8 PIN salt and source"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in
@@ -43,8 +43,8 @@ final class MigrationTests: XCTestCase {
     func testEachDatabaseGetsItsOwnPINSalt() throws {
         let first = try SQLiteStore.inMemory(passwordHasher: fastHasher)
         let second = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        XCTAssertNotEqual(first.pinHasher.salt, second.pinHasher.salt)
-        XCTAssertEqual(first.pinHasher.salt.count, 32)
+        XCTAssertNotEqual(first.pinHasher.legacySalt, second.pinHasher.legacySalt)
+        XCTAssertEqual(first.pinHasher.legacySalt.count, 32)
     }
 }
 

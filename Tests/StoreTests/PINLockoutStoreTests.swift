@@ -16,17 +16,17 @@ final class PINLockoutStoreTests: XCTestCase {
         try store.recordPINFailure(callerID: nil, account: nil, at: at(40))   // nothing to count against: ignored
 
         XCTAssertEqual(try store.pinFailureCounts(callerID: "4930111", account: alice.id, since: at(0)),
-                       PINFailureCounts(callerID: 2, account: 2))
+                       PINFailureCounts(callerID: 2, account: 2, global: 4))
         XCTAssertEqual(try store.pinFailureCounts(callerID: "4930111", account: alice.id, since: at(5)),
-                       PINFailureCounts(callerID: 1, account: 2), "failures before the period do not count")
+                       PINFailureCounts(callerID: 1, account: 2, global: 3), "failures before the period do not count")
         XCTAssertEqual(try store.pinFailureCounts(callerID: "4930333", account: bob.id, since: at(0)),
-                       PINFailureCounts(callerID: 0, account: 1))
+                       PINFailureCounts(callerID: 0, account: 1, global: 4))
         XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: nil, since: at(0)),
-                       PINFailureCounts(callerID: 0, account: 0))
+                       PINFailureCounts(callerID: 0, account: 0, global: 4))
 
         try store.clearPINFailures(callerID: "4930111", account: alice.id)
         XCTAssertEqual(try store.pinFailureCounts(callerID: "4930111", account: alice.id, since: at(0)),
-                       PINFailureCounts(callerID: 0, account: 0))
+                       PINFailureCounts(callerID: 0, account: 0, global: 1))
         XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: bob.id, since: at(0)).account, 1)
         XCTAssertEqual(try store.prunePINFailures(before: at(31)), 1)
         XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: bob.id, since: at(0)).account, 0)

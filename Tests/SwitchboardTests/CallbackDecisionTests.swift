@@ -25,12 +25,14 @@ final class CallbackDecisionTests: XCTestCase {
         (.script("calling-card"), .ivr, .ivr, .ivr),
     ]
 
-    static let callers: [CallerStanding] = [
-        CallerStanding(.unknown),
-        CallerStanding(.knownCallerID(account: 7)),
-        CallerStanding(.personalDID(account: 8)),
-        CallerStanding(.sipDigest(account: 9)),
-    ]
+    /// Each identification from a trusted source and from anywhere else (issue 11: only a
+    /// trusted source's caller ID and DID count).
+    static let callers: [CallerStanding] = [CallerTrust.trustedSource, .untrusted].flatMap { trust in [
+        CallerStanding(.unknown, trust: trust),
+        CallerStanding(.knownCallerID(account: 7), trust: trust),
+        CallerStanding(.personalDID(account: 8), trust: trust),
+        CallerStanding(.sipDigest(account: 9), trust: trust),
+    ] }
 
     func testEveryModeCallerAndANumberHandling() {
         var checked = 0
@@ -43,15 +45,17 @@ final class CallbackDecisionTests: XCTestCase {
                         let authenticated: Bool
                         switch caller.identification {
                         case .unknown: authenticated = false
-                        case .knownCallerID: authenticated = handling == .acceptOnly || handling == .addAndAccept
-                        case .personalDID, .sipDigest: authenticated = true
+                        case .knownCallerID:
+                            authenticated = (handling == .acceptOnly || handling == .addAndAccept) && caller.trust == .trustedSource
+                        case .personalDID: authenticated = caller.trust == .trustedSource
+                        case .sipDigest: authenticated = true
                         }
                         var expect = authenticated
                             ? (handling.acceptsKnownCallerIDs ? row.authenticated : row.authenticatedWithoutAccept)
                             : row.unauthenticated
                         // Free IVR access lets the unauthenticated into the IVR instead of dropping them.
                         if expect == .drop, !authenticated, free != nil { expect = .ivr }
-                        let context = "\(row.mode) × \(caller.identification) × anumberhandling \(handling.rawValue) × free \(free != nil)"
+                        let context = "\(row.mode) × \(caller.identification) × \(caller.trust) × anumberhandling \(handling.rawValue) × free \(free != nil)"
                         switch expect {
                         case .ivr:
                             let campaign: String
@@ -64,7 +68,7 @@ final class CallbackDecisionTests: XCTestCase {
                         case .callBack:
                             let trigger: CallbackTrigger
                             switch caller.identification {
-                            case .personalDID(let id): trigger = .did(account: id)
+                            case .personalDID(let id) where authenticated: trigger = .did(account: id)
                             case .knownCallerID(let id) where authenticated: trigger = .ani(account: id)
                             case .sipDigest(let id): trigger = .ani(account: id)
                             default: trigger = .pin
@@ -76,7 +80,7 @@ final class CallbackDecisionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, 9 * 4 * 4 * 2)
+        XCTAssertEqual(checked, 9 * 8 * 4 * 2)
     }
 
     func testUntrustedCallerIDNeverBillsWithoutPIN() {
@@ -96,7 +100,7 @@ final class CallbackDecisionTests: XCTestCase {
             return XCTFail("a withheld caller ID has nothing to call back")
         }
         XCTAssertTrue(reason.contains("withheld"), reason)
-        let did = CallerStanding(.personalDID(account: 4), callerIDPresent: false)
+        let did = CallerStanding(.personalDID(account: 4), callerIDPresent: false, trust: .trustedSource)
         XCTAssertEqual(CallbackDecision.decide(mode: .always, campaign: "c", caller: did, anumberhandling: .disabled,
                                                freeIVRAccess: nil), .callBack(.did(account: 4)))
         XCTAssertEqual(CallbackTrigger.did(account: 4).callTrigger, .sipDID)

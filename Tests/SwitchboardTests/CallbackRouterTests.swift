@@ -46,9 +46,11 @@ final class CallbackRouterTests: XCTestCase {
           digest: { script: \(digestScript.path) }
         access-numbers:
           "1001": { campaign: ani-callback, callback: always }
-          "1005": { campaign: digest, callback: none, sip-digest: auto }
+          "1005": { campaign: digest, callback: none, sip-digest: always }
           "1006": { campaign: ani-callback, callback: 6, ring: 3s }
         callback: { delay: 30s, did-campaign: did-callback }
+        # sipp calls from 127.0.0.1: declared trusted, so its caller IDs and DIDs count (issue 11).
+        did-providers: [{ name: loopback, trusted-sources: [127.0.0.1/32] }]
         """, file: "test.yaml")
         let logger = Logger(label: "callback-router-tests")
         let loop = group.next()
@@ -63,7 +65,8 @@ final class CallbackRouterTests: XCTestCase {
                                     mediaAddress: "127.0.0.1", serviceDesk: StoreServiceDesk(store: store))
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         var triggers = CallbackTriggerDesk(store: store, credentials: AccountCredentials(store: store),
-                                           realm: configuration.sip.domain)
+                                           realm: configuration.sip.domain,
+                                           trustedSources: TrustedSources(configuration: configuration))
         triggers.scheduler = CallbackScheduler(store: store, catalog: catalog)
         router.callbackTriggers = triggers
         endpoint.user = router

@@ -29,7 +29,10 @@ final class CallbackTriggerDeskTests: XCTestCase {
     private func desk() -> CallbackTriggerDesk {
         let clock = self.clock
         let gate = InviteDigestGate(realm: realm, nonces: DigestNonces(secret: Array("0123456789abcdef".utf8)))
-        return CallbackTriggerDesk(store: store, credentials: AccountCredentials(store: store), gate: gate, now: { clock.now })
+        // Issue 11: the INVITEs below come from 192.0.2.10, a trusted source (a trunk).
+        let trunk = TrustedSources([.init(name: "trunk pstn", networks: [SourceNetwork(parsing: "192.0.2.0/24")!])])
+        return CallbackTriggerDesk(store: store, credentials: AccountCredentials(store: store), gate: gate,
+                                   trustedSources: trunk, now: { clock.now })
     }
 
     private func policy(_ mode: CallbackMode = .always, digest: SwitchbackConfiguration.SIPDigestPolicy = .auto,
@@ -53,22 +56,31 @@ final class CallbackTriggerDeskTests: XCTestCase {
 
     func testCallersAreIdentifiedByPersonalDIDThenCallerID() async {
         let desk = desk()
-        let unknown = await desk.admit(invite(from: "4930999"), policy: policy(), dialled: "1001")
+        let trunk = "192.0.2.10"
+        let unknown = await desk.admit(invite(from: "4930999"), policy: policy(), dialled: "1001", source: trunk)
         XCTAssertEqual(unknown.digest, .pass)
-        XCTAssertEqual(unknown.standing, CallerStanding(.unknown, callerIDPresent: true))
-        let known = await desk.admit(invite(from: "4930111"), policy: policy(), dialled: "1001")
-        XCTAssertEqual(known.standing, CallerStanding(.knownCallerID(account: alice.id!)))
-        let did = await desk.admit(invite(from: "anonymous", to: "4930500"), policy: policy(), dialled: "4930500")
-        XCTAssertEqual(did.standing, CallerStanding(.personalDID(account: alice.id!), callerIDPresent: false))
-        let personal = await desk.admitPersonalDID(invite(from: "anonymous", to: "4930500"), dialled: "4930500")
+        XCTAssertEqual(unknown.standing, CallerStanding(.unknown, callerIDPresent: true, trust: .trustedSource))
+        let known = await desk.admit(invite(from: "4930111"), policy: policy(), dialled: "1001", source: trunk)
+        XCTAssertEqual(known.standing, CallerStanding(.knownCallerID(account: alice.id!), trust: .trustedSource))
+        let did = await desk.admit(invite(from: "anonymous", to: "4930500"), policy: policy(), dialled: "4930500", source: trunk)
+        XCTAssertEqual(did.standing, CallerStanding(.personalDID(account: alice.id!), callerIDPresent: false,
+                                                    trust: .trustedSource))
+        let personal = await desk.admitPersonalDID(invite(from: "anonymous", to: "4930500"), dialled: "4930500", source: trunk)
         XCTAssertEqual(personal?.standing.identification, .personalDID(account: alice.id!))
-        let nobody = await desk.admitPersonalDID(invite(from: "anonymous", to: "4930501"), dialled: "4930501")
+        let nobody = await desk.admitPersonalDID(invite(from: "anonymous", to: "4930501"), dialled: "4930501", source: trunk)
         XCTAssertNil(nobody)
+        // The same calls from an untrusted source: nobody is identified by caller ID or DID.
+        let spoofed = await desk.admit(invite(from: "4930111"), policy: policy(), dialled: "1001", source: "198.51.100.7")
+        XCTAssertEqual(spoofed.standing, CallerStanding(.unknown, trust: .untrusted))
+        let strangerDID = await desk.admitPersonalDID(invite(from: "anonymous", to: "4930500"), dialled: "4930500",
+                                                      source: "198.51.100.7")
+        XCTAssertNil(strangerDID)
     }
 
     func testKnownLoginIsChallengedAndTheAnswerAuthenticates() async throws {
         let desk = desk()
-        // auto: a PSTN caller passes, a known login is challenged (407), never: nobody is.
+        // auto: every INVITE from an untrusted source is challenged (407), login or not (no
+        // oracle); never: nobody is.
         let challenged = await desk.admit(invite(from: "alice"), policy: policy(digest: .auto), dialled: "1001")
         guard case .challenge(let header) = challenged.digest else { return XCTFail("\(challenged.digest)") }
         let never = await desk.admit(invite(from: "alice"), policy: policy(digest: .never), dialled: "1001")

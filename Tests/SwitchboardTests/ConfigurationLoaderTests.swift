@@ -73,7 +73,7 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(c.accessNumbers["4"]?.callback, .script("card"))
         XCTAssertEqual(c.accessNumbers["4"]?.sipDigest, .never)
         XCTAssertEqual(c.accessNumbers["5"]?.callback, .alwaysIVR)
-        XCTAssertEqual(c.accessNumbers["5"]?.sipDigest, .auto)
+        XCTAssertEqual(c.accessNumbers["5"]?.sipDigest, .never, "issue 11: a number challenges only when it says so")
         XCTAssertNil(c.accessNumbers["5"]?.anumberhandling)
         XCTAssertEqual(c.callback.delay, .seconds(5))
         XCTAssertEqual(c.callback.callerNumber, "4930100")

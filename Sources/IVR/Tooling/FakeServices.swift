@@ -19,7 +19,7 @@ public struct FakeServices: Sendable {
         /// The predefined number DID callbacks call (`$account.forward`).
         public var forward: String?
 
-        public init(login: String, pin: String = "1234", password: String = "1234", balance: Decimal = 10,
+        public init(login: String, pin: String = "123456", password: String = "1234", balance: Decimal = 10,
                     currency: String = "USD", callerIDs: Set<String> = [], did: String? = nil, sipAuthenticated: Bool = false,
                     forward: String? = nil) {
             self.forward = forward

@@ -228,10 +228,15 @@ public struct ScriptValidator: Sendable {
         for node in script.nodes {
             switch node.verb {
             case .authenticate(let verb):
+                // Wherever `ani` is listed it can succeed (a call from a trusted source under
+                // anumberhandling 2 or 3, or a callback leg), and then no PIN is asked.
                 let methods = verb.methods.map(\.value)
-                if let ani = verb.methods.first(where: { $0.value == .ani }), !methods.contains(.pin), !methods.contains(.password),
-                   !methods.contains(.sipDigest) {
-                    findings.append(Diagnostic(.warning, "node '\(node.name)' trusts the caller ID (ani) without a PIN; caller IDs can be spoofed — add pin to 'methods'", at: ani.location))
+                if let ani = verb.methods.first(where: { $0.value == .ani }) {
+                    if !methods.contains(.pin), !methods.contains(.password), !methods.contains(.sipDigest) {
+                        findings.append(Diagnostic(.warning, "node '\(node.name)' trusts the caller ID (ani) without a PIN; caller IDs can be spoofed — add pin to 'methods'", at: ani.location))
+                    } else {
+                        findings.append(Diagnostic(.warning, "node '\(node.name)' lets the caller ID (ani) log in without a PIN when the call comes from a trusted source (trusted-sources) or is a callback leg, under anumberhandling 2 or 3; a trusted trunk that passes on spoofed caller IDs logs spoofers in", at: ani.location))
+                    }
                 }
             case .play, .say, .set, .balance, .rememberCaller:
                 if node.target(for: "next") == nil {

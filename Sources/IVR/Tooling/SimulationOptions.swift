@@ -9,7 +9,7 @@ public struct SimulationOptions: Sendable {
     public var account: String?
     public var balance: Decimal = 10
     public var currency = "USD"
-    public var pin = "1234"
+    public var pin = "123456"
     public var password = "1234"
     public var did: String?
     public var forward: String?

@@ -46,12 +46,22 @@ public struct Registrar: Sendable {
 
     public var configuration: Configuration
     public var location: LocationService
-    public let nonces: DigestNonces
+    /// Nonces issued per source with their `nc`, the `uri` check and the failure lockout
+    /// (RFC 7616; issue 11).
+    public private(set) var authority: DigestAuthority
+    public var nonces: DigestNonces { authority.nonces }
 
-    public init(configuration: Configuration, nonces: DigestNonces, location: LocationService = LocationService()) {
+    public init(configuration: Configuration, nonces: DigestNonces, location: LocationService = LocationService(),
+                failures: AuthenticationFailureCounter = AuthenticationFailureCounter()) {
         self.configuration = configuration
-        self.nonces = nonces
         self.location = location
+        authority = DigestAuthority(realm: configuration.realm, nonces: nonces, algorithm: configuration.algorithm,
+                                    failures: failures)
+    }
+
+    /// Forgets expired nonces and old failures (the service calls it with its sweep).
+    public mutating func pruneAuthentication(now: Date) {
+        authority.prune(now: now)
     }
 
     /// The username and realm of the credentials `handle` will check, if the request
@@ -72,9 +82,8 @@ public struct Registrar: Sendable {
             for (name, value) in headers { response.headers.add(name, value) }
             return RegistrarResult(response: response, outcome: .refused(status: status, reason: detail))
         }
-        func challenge(stale: Bool) -> RegistrarResult {
-            let challenge = DigestChallenge(realm: configuration.realm, nonce: nonces.make(now: now), stale: stale,
-                                            algorithm: configuration.algorithm, qop: ["auth"])
+        func challenge(_ challenge: DigestChallenge) -> RegistrarResult {
+            let stale = challenge.stale
             var response = SIPResponse(replyingTo: request, statusCode: 401, toTag: toTag)
             response.headers.add("WWW-Authenticate", challenge.description)
             return RegistrarResult(response: response, outcome: .challenged(stale: stale))
@@ -84,20 +93,18 @@ public struct Registrar: Sendable {
             return refuse(405, "a registrar takes REGISTER only", headers: [("Allow", "REGISTER")])
         }
 
-        // §10.3 step 3, §22.4: authenticate.
-        guard let credentials = credentials(in: request) else { return challenge(stale: false) }
-        if credentials.algorithm != configuration.algorithm { return challenge(stale: false) }
-        guard let storedHA1 = ha1(credentials.username, credentials.realm) else {
-            return refuse(403, "unknown user or wrong password")
+        // §10.3 step 3, §22.4: authenticate (the nonce bound to the source address, `nc`
+        // increasing, `uri` the Request-URI, failures counted and locked out).
+        let credentials = credentials(in: request)
+        let sourceAddress = source?.host ?? ""
+        let stored = credentials.flatMap { $0.algorithm == configuration.algorithm ? ha1($0.username, $0.realm) : nil }
+        switch authority.authenticate(credentials, method: "REGISTER", requestURI: request.uri, ha1: stored,
+                                      callerID: request.from?.uri.user, source: sourceAddress, now: now) {
+        case .authenticated: break
+        case .challenge(let value): return challenge(value)
+        case .refuse(let status, let reason, _): return refuse(status, reason)
         }
-        let verifier = DigestVerifier(nonces: nonces, realm: configuration.realm)
-        switch verifier.verify(credentials: credentials, method: "REGISTER", ha1: storedHA1, now: now) {
-        case .ok: break
-        case .stale: return challenge(stale: true)
-        case .badNonce: return challenge(stale: false)
-        case .wrongResponse: return refuse(403, "unknown user or wrong password")
-        case .malformed(let why): return refuse(400, "credentials: \(why)")
-        }
+        guard let credentials else { return challenge(authority.challenge(source: sourceAddress, now: now)) }
 
         // §10.3 step 5 (and step 1 for the Request-URI): the address-of-record.
         guard let to = request.to, let named = AddressOfRecord(to.uri) else {

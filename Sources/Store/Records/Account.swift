@@ -41,7 +41,8 @@ public struct InvalidForwarding: Error, Equatable, Sendable, CustomStringConvert
 /// A prepaid account: credentials, balance and limits (table `account`).
 ///
 /// Secrets are stored only as hashes: `passwordHash` (PBKDF2, see `PasswordHasher`),
-/// `pinHash` (keyed, so a PIN alone can find its account), and the SIP digest HA1 values
+/// `pinHash` (salted per account and peppered, with a lookup bucket so a PIN alone can
+/// find its account: `PINHasher`), and the SIP digest HA1 values
 /// (RFC 7616 §3.4.2: MD5 and SHA-256 of `login:realm:password`), never the password.
 public struct Account: Codable, Sendable, Hashable, Identifiable {
     public var id: Int64?
@@ -51,6 +52,10 @@ public struct Account: Codable, Sendable, Hashable, Identifiable {
     public var sipHA1: String
     public var sipHA1SHA256: String
     public var pinHash: String?
+    /// The account's PIN salt (migration v6-pin-salt); nil: `pinHash` is a pre-v6 hash.
+    public var pinSalt: String? = nil
+    /// The PIN's 16-bit lookup bucket (`PINHasher.bucket`); nil with a pre-v6 hash.
+    public var pinBucket: String? = nil
     public var balanceMinorUnits: Int64
     public var currency: String
     public var ratePlan: String?

@@ -12,6 +12,8 @@ extension Account: FetchableRecord, MutablePersistableRecord {
         static let id = Column("id")
         static let login = Column("login")
         static let pinHash = Column("pinHash")
+        static let pinSalt = Column("pinSalt")
+        static let pinBucket = Column("pinBucket")
         static let balanceMinorUnits = Column("balanceMinorUnits")
         static let personalDID = Column("personalDID")
         static let state = Column("state")
@@ -103,6 +105,7 @@ extension PINFailure: FetchableRecord, MutablePersistableRecord {
         static let callerID = Column("callerID")
         static let accountID = Column("accountID")
         static let failedAt = Column("failedAt")
+        static let sourceAddress = Column("sourceAddress")
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStore: AccountStore {
     public func createAccount(_ new: NewAccount, at now: Date) throws -> Account {
         let prepared = try prepare(new, lotID: nil, at: now)
-        return try writer.write { db in try self.insert(prepared, db: db, at: now) }
+        return try writer.write { db in try self.insert(prepared, pin: new.pin, db: db, at: now) }
     }
 
     public func createLot(named name: String, accounts news: [NewAccount], at now: Date) throws -> (AccountLot, [Account]) {
@@ -18,9 +18,9 @@ extension SQLiteStore: AccountStore {
             var lot = AccountLot(id: nil, name: name, size: news.count, createdAt: now)
             try lot.insert(db)
             var accounts: [Account] = []
-            for var account in prepared {
+            for (index, var account) in prepared.enumerated() {
                 account.lotID = lot.id
-                accounts.append(try self.insert(account, db: db, at: now))
+                accounts.append(try self.insert(account, pin: news[index].pin, db: db, at: now))
             }
             return (lot, accounts)
         }
@@ -60,17 +60,69 @@ extension SQLiteStore: AccountStore {
         return account.state == .active ? .authenticated(account) : .locked(account)
     }
 
+    /// Finds the account of `pin`: the accounts of its lookup bucket are verified against
+    /// their salted hashes (a handful, never all accounts); then a pre-v6 hash, which a
+    /// match rehashes with a salt of its own.
     public func authenticate(pin: String) throws -> AuthenticationOutcome {
-        let hash = try pinHasher.hash(pin)
-        guard let account = try writer.read({ db in try Account.filter(Account.SQLColumns.pinHash == hash).fetchOne(db) })
-        else { return .rejected }
+        guard let account = try findAccount(pin: pin) else { return .rejected }
         return account.state == .active ? .authenticated(account) : .locked(account)
     }
 
     public func verifyPIN(_ pin: String, account id: Int64) throws -> Bool {
-        guard let stored = try account(id: id)?.pinHash else { return false }
-        let hash = try pinHasher.hash(pin)
-        return PasswordHasher.constantTimeEquals(Data(hash.utf8), Data(stored.utf8))
+        guard let account = try account(id: id), let stored = account.pinHash else { return false }
+        if let salt = account.pinSalt { return try pinHasher.verify(pin, accountSalt: salt, hash: stored) }
+        let legacy = try pinHasher.hash(pin)
+        guard PasswordHasher.constantTimeEquals(Data(legacy.utf8), Data(stored.utf8)) else { return false }
+        try rehashPIN(pin, account: id)
+        return true
+    }
+
+    private func findAccount(pin: String) throws -> Account? {
+        let bucket = pinHasher.bucket(pin)
+        let candidates = try writer.read { db in
+            try Account.filter(Account.SQLColumns.pinBucket == bucket).fetchAll(db)
+        }
+        for candidate in candidates {
+            guard let salt = candidate.pinSalt, let stored = candidate.pinHash else { continue }
+            if try pinHasher.verify(pin, accountSalt: salt, hash: stored) { return candidate }
+        }
+        // Pre-v6 hashes cost a PBKDF2 to compare: only while some are left.
+        let legacyLeft = try writer.read { db in
+            try Account.filter(Account.SQLColumns.pinHash != nil && Account.SQLColumns.pinSalt == nil).fetchCount(db) > 0
+        }
+        guard legacyLeft else { return nil }
+        let legacy = try pinHasher.hash(pin)
+        guard let old = try writer.read({ db in
+            try Account.filter(Account.SQLColumns.pinHash == legacy && Account.SQLColumns.pinSalt == nil).fetchOne(db)
+        }), let id = old.id else { return nil }
+        try rehashPIN(pin, account: id)
+        return try account(id: id)
+    }
+
+    /// Replaces a pre-v6 PIN hash by a salted, peppered one (after the PIN was verified).
+    private func rehashPIN(_ pin: String, account id: Int64) throws {
+        let salt = PINHasher.makeSalt()
+        let hash = try pinHasher.hash(pin, accountSalt: salt)
+        let bucket = pinHasher.bucket(pin)
+        try writer.write { db in
+            try db.execute(sql: "UPDATE account SET pinHash = ?, pinSalt = ?, pinBucket = ? WHERE id = ? AND pinSalt IS NULL",
+                           arguments: [hash, salt, bucket, id])
+        }
+    }
+
+    /// Whether another account already has `pin` (PINs identify accounts, so they are unique).
+    private func pinInUse(_ pin: String, db: Database) throws -> Bool {
+        let bucket = pinHasher.bucket(pin)
+        for candidate in try Account.filter(Account.SQLColumns.pinBucket == bucket).fetchAll(db) {
+            if let salt = candidate.pinSalt, let stored = candidate.pinHash,
+               try pinHasher.verify(pin, accountSalt: salt, hash: stored) { return true }
+        }
+        // Pre-v6 hashes cost a PBKDF2 to compare: only while some are left.
+        guard try Account.filter(Account.SQLColumns.pinHash != nil && Account.SQLColumns.pinSalt == nil).fetchCount(db) > 0 else {
+            return false
+        }
+        let legacy = try pinHasher.hash(pin)
+        return try Account.filter(Account.SQLColumns.pinHash == legacy && Account.SQLColumns.pinSalt == nil).fetchCount(db) > 0
     }
 
     public func credit(account id: Int64, amount: Money, note: String?, at now: Date) throws -> LedgerEntry {
@@ -170,11 +222,16 @@ extension SQLiteStore: AccountStore {
         guard Self.isValidLogin(new.login) else { throw StoreError.invalidLogin(new.login) }
         try Self.checkForwarding(number: new.forwardNumber, afterSeconds: new.forwardAfterSeconds)
         var pinHash: String?
+        var pinSalt: String?
+        var pinBucket: String?
         if let pin = new.pin {
             guard (4...12).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                 throw StoreError.invalidPIN(reason: "use 4 to 12 digits")
             }
-            pinHash = try pinHasher.hash(pin)
+            let salt = PINHasher.makeSalt()
+            pinSalt = salt
+            pinHash = try pinHasher.hash(pin, accountSalt: salt)
+            pinBucket = pinHasher.bucket(pin)
         }
         if let limit = new.dailySpendLimit, limit.currency != new.initialBalance.currency {
             throw StoreError.currencyMismatch(expected: new.initialBalance.currency, found: limit.currency)
@@ -183,7 +240,7 @@ extension SQLiteStore: AccountStore {
             id: nil, login: new.login, passwordHash: try passwordHasher.hash(new.password), sipRealm: new.sipRealm,
             sipHA1: SIPDigestHA1.md5(login: new.login, realm: new.sipRealm, password: new.password),
             sipHA1SHA256: SIPDigestHA1.sha256(login: new.login, realm: new.sipRealm, password: new.password),
-            pinHash: pinHash, balanceMinorUnits: new.initialBalance.minorUnits, currency: new.initialBalance.currency,
+            pinHash: pinHash, pinSalt: pinSalt, pinBucket: pinBucket, balanceMinorUnits: new.initialBalance.minorUnits, currency: new.initialBalance.currency,
             ratePlan: new.ratePlan, forwardNumber: new.forwardNumber, personalDID: new.personalDID,
             forwardMode: new.forwardMode, forwardAfterSeconds: new.forwardAfterSeconds,
             maxConcurrentCalls: new.maxConcurrentCalls, dailySpendLimitMinorUnits: new.dailySpendLimit?.minorUnits,
@@ -191,15 +248,14 @@ extension SQLiteStore: AccountStore {
     }
 
     /// Inserts a prepared account (balance 0) and books its initial balance in the ledger.
-    private func insert(_ prepared: Account, db: Database, at now: Date) throws -> Account {
+    private func insert(_ prepared: Account, pin: String?, db: Database, at now: Date) throws -> Account {
         let initialBalance = prepared.balanceMinorUnits
         var account = prepared
         account.balanceMinorUnits = 0
         guard try Account.filter(Account.SQLColumns.login == account.login).fetchCount(db) == 0 else {
             throw StoreError.loginTaken(account.login)
         }
-        if let pinHash = account.pinHash,
-           try Account.filter(Account.SQLColumns.pinHash == pinHash).fetchCount(db) > 0 {
+        if let pin, try pinInUse(pin, db: db) {
             throw StoreError.pinTaken
         }
         if let did = account.personalDID,

@@ -2,28 +2,42 @@ import Foundation
 import GRDB
 
 extension SQLiteStore: PINLockoutStore {
-    public func recordPINFailure(callerID: String?, account: Int64?, at now: Date) throws {
+    /// Failures older than this are deleted as new ones are recorded, so the table stays
+    /// bounded without a separate job (issue 11); longer than any lockout period allowed.
+    static let pinFailureRetention: TimeInterval = 8 * 86_400
+
+    public func recordPINFailure(callerID: String?, account: Int64?, source: String?, at now: Date) throws {
         let callerID = callerID.flatMap { $0.isEmpty ? nil : $0 }
+        let source = source.flatMap { $0.isEmpty ? nil : $0 }
         guard callerID != nil || account != nil else { return }   // nothing to count against
         try writer.write { db in
-            var failure = PINFailure(id: nil, callerID: callerID, accountID: account, failedAt: now)
+            var failure = PINFailure(id: nil, callerID: callerID, accountID: account, failedAt: now, sourceAddress: source)
             try failure.insert(db)
+            // Pruning at insert: cheap on the failedAt index, and only a guesser writes here.
+            if (failure.id ?? 0) % 64 == 0 {
+                _ = try PINFailure.filter(PINFailure.SQLColumns.failedAt < now.addingTimeInterval(-Self.pinFailureRetention))
+                    .deleteAll(db)
+            }
         }
     }
 
-    public func pinFailureCounts(callerID: String?, account: Int64?, since: Date) throws -> PINFailureCounts {
+    public func pinFailureCounts(callerID: String?, account: Int64?, source: String?, since: Date) throws -> PINFailureCounts {
         try writer.read { db in
-            var byCaller = 0
-            var byAccount = 0
+            var counts = PINFailureCounts(callerID: 0, account: 0)
             if let callerID, !callerID.isEmpty {
-                byCaller = try PINFailure.filter(PINFailure.SQLColumns.callerID == callerID && PINFailure.SQLColumns.failedAt >= since)
-                    .fetchCount(db)
+                counts.callerID = try PINFailure.filter(PINFailure.SQLColumns.callerID == callerID
+                    && PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
             }
             if let account {
-                byAccount = try PINFailure.filter(PINFailure.SQLColumns.accountID == account && PINFailure.SQLColumns.failedAt >= since)
-                    .fetchCount(db)
+                counts.account = try PINFailure.filter(PINFailure.SQLColumns.accountID == account
+                    && PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
             }
-            return PINFailureCounts(callerID: byCaller, account: byAccount)
+            if let source, !source.isEmpty {
+                counts.source = try PINFailure.filter(PINFailure.SQLColumns.sourceAddress == source
+                    && PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
+            }
+            counts.global = try PINFailure.filter(PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
+            return counts
         }
     }
 

@@ -17,27 +17,36 @@ public final class SQLiteStore: Sendable {
     let pinHasher: PINHasher
     let ratePlanCache = RatePlanCache()
 
-    /// Opens (creating if needed) `<dataDirectory>/switchback.sqlite` and migrates it.
-    public convenience init(dataDirectory: URL, passwordHasher: PasswordHasher = .standard) throws {
+    /// Opens (creating if needed) `<dataDirectory>/switchback.sqlite` and migrates it. The
+    /// PIN pepper is read from `pinPepperFile`, by default the data directory's sibling
+    /// `<data directory>.pin-pepper` (created 0600 when missing; `PINPepper`).
+    public convenience init(dataDirectory: URL, passwordHasher: PasswordHasher = .standard, pinPepperFile: URL? = nil) throws {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        try self.init(path: dataDirectory.appendingPathComponent(Self.fileName).path, passwordHasher: passwordHasher)
+        let pepper = try PINPepper.loadOrCreate(at: pinPepperFile ?? PINPepper.defaultFile(forDataDirectory: dataDirectory))
+        try self.init(path: dataDirectory.appendingPathComponent(Self.fileName).path, passwordHasher: passwordHasher,
+                      pinPepper: pepper)
     }
 
     /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
-    public convenience init(path: String, passwordHasher: PasswordHasher = .standard) throws {
+    /// Without `pinPepper`, the pepper file next to the database's directory.
+    public convenience init(path: String, passwordHasher: PasswordHasher = .standard, pinPepper: [UInt8]? = nil) throws {
         var configuration = Configuration()
         // Wait for a writer in another process (e.g. the CLI while the server runs).
         configuration.busyMode = .timeout(10)
+        let pepper = try pinPepper ?? PINPepper.loadOrCreate(
+            at: PINPepper.defaultFile(forDataDirectory: URL(fileURLWithPath: path).deletingLastPathComponent()))
         let pool = try DatabasePool(path: path, configuration: configuration)
-        try self.init(writer: pool, passwordHasher: passwordHasher)
+        try self.init(writer: pool, passwordHasher: passwordHasher, pinPepper: pepper)
     }
 
-    /// A fresh in-memory database, for tests.
+    /// A fresh in-memory database, for tests, with a random pepper of its own.
     public static func inMemory(passwordHasher: PasswordHasher = .standard) throws -> SQLiteStore {
-        try SQLiteStore(writer: DatabaseQueue(), passwordHasher: passwordHasher)
+        var generator = SystemRandomNumberGenerator()
+        let pepper = (0..<PINPepper.byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return try SQLiteStore(writer: DatabaseQueue(), passwordHasher: passwordHasher, pinPepper: pepper)
     }
 
-    init(writer: any DatabaseWriter, passwordHasher: PasswordHasher) throws {
+    init(writer: any DatabaseWriter, passwordHasher: PasswordHasher, pinPepper: [UInt8] = []) throws {
         try StoreMigrations.migrator.migrate(writer)
         let salt = try writer.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'pinSalt'")
@@ -45,7 +54,7 @@ public final class SQLiteStore: Sendable {
         guard let salt else { throw StoreError.corruptRow("setting pinSalt is missing") }
         self.writer = writer
         self.passwordHasher = passwordHasher
-        self.pinHasher = PINHasher(salt: salt)
+        self.pinHasher = PINHasher(salt: salt, pepper: pinPepper)
     }
 
     /// Names of the migrations applied to the database, in order.

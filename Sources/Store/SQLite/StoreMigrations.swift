@@ -248,6 +248,20 @@ enum StoreMigrations {
                 UPDATE reservation SET trigger = 'sip-' || trigger WHERE trigger IN ('ani', 'pin', 'did');
                 """)
         }
+        // Issue 11 PINs: a salt per account (hashes keyed with the server's pepper,
+        // PINHasher) and a 16-bit lookup bucket; rows without a salt keep their pre-v6 hash
+        // until their next successful login rehashes them. PIN failures also count per
+        // source address.
+        migrator.registerMigration("v8 PIN salt and source") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN pinSalt TEXT;
+                ALTER TABLE account ADD COLUMN pinBucket TEXT;
+                CREATE INDEX account_pinBucket ON account(pinBucket);
+                ALTER TABLE pinFailure ADD COLUMN sourceAddress TEXT;
+                CREATE INDEX pinFailure_source ON pinFailure(sourceAddress, failedAt);
+                CREATE INDEX pinFailure_time ON pinFailure(failedAt);
+                """)
+        }
         return migrator
     }
 }

@@ -15,7 +15,7 @@ public struct SimulateCommand: ParsableCommand {
         are answered by an in-memory fake: with --account there is one account (PIN --pin, \
         balance --balance) that the caller ID authenticates only with --ani-registered.
 
-        Example: switchback simulate scripts/calling-card.yaml --ani 4930123 --account alice --digits 1234# --digits 2 --digits 4930999#
+        Example: switchback simulate scripts/calling-card.yaml --ani 4930123 --account alice --digits 123456# --digits 2 --digits 4930999#
         """)
 
     @Argument(help: "The IVR script file (YAML).")
@@ -37,7 +37,7 @@ public struct SimulateCommand: ParsableCommand {
     public var currency = "USD"
 
     @Option(help: "The account's PIN.")
-    public var pin = "1234"
+    public var pin = "123456"
 
     @Option(help: "The account's password (password authentication types LOGIN digits, then these).")
     public var password = "1234"

@@ -39,7 +39,7 @@ public struct AccountsCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Argument(help: "Login (letters, digits, '.', '_', '-', '@'); also the SIP user name.") var login: String
         @Option(help: "Password (web, SMS, SIP digest). Generated when omitted.") var password: String?
-        @Option(help: "PIN of 4 to 12 digits, unique across accounts.") var pin: String?
+        @Option(help: "PIN of 6 to 12 digits (what the shipped scripts accept), unique across accounts.") var pin: String?
         @Option(help: "Initial balance, e.g. 10 or 12.3456.") var balance: String = "0"
         @Option(help: "Rate plan name (must exist: see `rates import`).") var plan: String?
         @Option(help: "Forward number, called when the user's SIP phone is not registered or does not answer (see --forward-mode).")
@@ -59,6 +59,10 @@ public struct AccountsCommand: ParsableCommand {
 
         public func validate() throws {
             if maxCalls < 0 { throw ValidationError("--max-calls must not be negative") }
+            // Issue 11: short PINs are cheap to guess; the shipped scripts ask for 6..12 digits.
+            if let pin, !(6...12).contains(pin.count) || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                throw ValidationError("--pin must be 6 to 12 digits (the shipped scripts' `pin: digits: 6..12`), got \(pin.count) characters")
+            }
             if !(1...600).contains(forwardAfter) { throw ValidationError("--forward-after must be 1 to 600 seconds, got \(forwardAfter)") }
         }
 

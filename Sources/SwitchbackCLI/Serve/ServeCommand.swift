@@ -109,7 +109,10 @@ public struct ServeCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(dataDirectory: dataDirectory)
+            // The PIN pepper: `secrets.pin-pepper-file` (relative to the configuration), else beside the data directory.
+            store = try SQLiteStore(dataDirectory: dataDirectory, pinPepperFile: configuration.secrets.pinPepperFile.map {
+                URL(fileURLWithPath: $0, relativeTo: baseDirectory).standardizedFileURL
+            })
         } catch {
             throw ValidationError("cannot open the database in \(dataDirectory.path): \(error)")
         }

@@ -72,13 +72,17 @@ public enum CallbackDecision: Sendable, Hashable {
         }
     }
 
-    /// The account the caller is authenticated as before answering, if any: a personal
-    /// DID or SIP digest always; a known caller ID only when `anumberhandling` accepts.
+    /// The account the caller is authenticated as before answering, if any: SIP digest
+    /// always; a personal DID only when the call came from a trusted source (a DID
+    /// provider's word for the dialled number); a known caller ID only from a trusted
+    /// source and when `anumberhandling` accepts (2, 3).
     public static func authenticatedAccount(_ caller: CallerStanding, anumberhandling: ANumberHandling) -> Int64? {
         switch caller.identification {
         case .unknown: return nil
-        case .knownCallerID(let account): return anumberhandling.acceptsKnownCallerIDs ? account : nil
-        case .personalDID(let account), .sipDigest(let account): return account
+        case .knownCallerID(let account):
+            return anumberhandling.acceptsKnownCallerIDs && caller.trust.callerIDTrusted ? account : nil
+        case .personalDID(let account): return caller.trust.callerIDTrusted ? account : nil
+        case .sipDigest(let account): return account
         }
     }
 }

@@ -31,7 +31,8 @@ struct CallbackLegStart {
     let request: IVRValue
     /// What queued the request: the leg's CDR says so.
     let trigger: CallTrigger
-    /// What the campaign sets on its calls (`$language` when it overrides the script's).
+    /// Variables the script starts with: what the campaign sets (`$language`), the caller's
+    /// trust (we called the number, so `called-back`) and the anumberhandling (`CallerTrust`).
     let callVariables: [String: IVRValue]
     /// Told the leg's progress, and once when it is over (after billing settled).
     let events: CallbackLegReporter

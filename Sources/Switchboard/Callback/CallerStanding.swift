@@ -19,10 +19,14 @@ public struct CallerStanding: Sendable, Hashable {
     public var identification: Identification
     /// The caller ID can be called back (present, not `anonymous`).
     public var callerIDPresent: Bool
+    /// Where the INVITE came from: only a trusted source's caller ID and dialled DID
+    /// may authenticate (`CallbackDecision.authenticatedAccount`).
+    public var trust: CallerTrust
 
-    public init(_ identification: Identification, callerIDPresent: Bool = true) {
+    public init(_ identification: Identification, callerIDPresent: Bool = true, trust: CallerTrust = .untrusted) {
         self.identification = identification
         self.callerIDPresent = callerIDPresent
+        self.trust = trust
     }
 
     /// Whether the From user is a number we could call back: not withheld.

@@ -96,7 +96,11 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
             CallbackLegStart(call: winner.call, media: winner.media, negotiated: negotiated, caller: number, dnis: dnis,
                              account: account, script: script, node: request.node, library: entry.library,
                              ratedNumber: number, request: RequestVariables.record(for: request),
-                             trigger: request.trigger, callVariables: entry.callVariables, events: events)
+                             trigger: request.trigger, callVariables: entry.callVariables.merging([
+                                 // We dialled this number ourselves: its caller ID is the line we reached.
+                                 CallerTrust.variable: CallerTrust.calledBack.value,
+                                 CallerTrust.anumberhandlingVariable: .number(Decimal(entry.policy.anumberhandling.rawValue)),
+                             ]) { $1 }, events: events)
         }
         // The user's port first, then its forward number as its account says: exactly the
         // routes a dial to the user rings (ForwardPlan).

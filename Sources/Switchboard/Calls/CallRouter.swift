@@ -98,12 +98,14 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         let router = LoopWeakReference(self)
         let loop = endpoint.eventLoop
         let policy = entry?.policy
+        // Caller-ID trust is decided here, once, from the transport source (issue 11).
+        let source = transaction.flow.remoteHost
         Task {
             let admission: CallbackTriggerDesk.Admission?
             if let policy {
-                admission = await triggers.admit(request, policy: policy, dialled: number)
+                admission = await triggers.admit(request, policy: policy, dialled: number, source: source)
             } else {
-                admission = await triggers.admitPersonalDID(request, dialled: number)
+                admission = await triggers.admitPersonalDID(request, dialled: number, source: source)
             }
             loop.execute {
                 // Cancelled meanwhile (already answered 487): a callback is still queued, as
@@ -146,18 +148,22 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             transaction.respond(status: 407, headers: [("Proxy-Authenticate", challenge)])
             return
         case .refuse(let status, let reason):
+            triggers.counters.refusedTrigger()
             logger.info("invite refused", metadata: ["call-id": "\(request.callID ?? "")", "reason": "\(reason)"])
             transaction.respond(status: status, reason: SIPEndpoint.reasonPhrase(status, reason))
             return
         case .authenticated(let login):
             entry.callVariables["sip-digest-login"] = .string(login)
         }
+        for (name, value) in admission.callVariables(anumberhandling: entry.policy.anumberhandling) {
+            entry.callVariables[name] = value
+        }
         let decision = CallbackDecision.decide(mode: entry.policy.mode, campaign: entry.campaign, caller: admission.standing,
                                                anumberhandling: entry.policy.anumberhandling,
                                                freeIVRAccess: entry.policy.callback.freeAccess)
         switch decision {
         case .callBack(let trigger):
-            callBack(transaction, entry: entry, trigger: trigger, triggers: triggers)
+            callBack(transaction, entry: entry, trigger: trigger, callerID: admission.callerID, triggers: triggers)
         default:
             guard !transaction.isCancelled else { return }
             run(decision, entry: entry, transaction)
@@ -180,13 +186,15 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             chosen.callVariables["free-access-account"] = .string(freeAccessAccount)
             startFreeAccess(transaction, entry: chosen, login: freeAccessAccount)
         case .drop(let reason):
+            callbackTriggers?.counters.refusedTrigger()
             logger.info("call dropped by access-number mode", metadata: [
                 "call-id": "\(transaction.request.callID ?? "")", "to": "\(entry.accessNumber)",
                 "mode": "\(entry.policy.mode)", "reason": "\(reason)",
             ])
-            transaction.respond(status: 403, reason: SIPEndpoint.reasonPhrase(403, reason))
+            // The reason goes to the log; the caller gets the plain phrase (no oracle).
+            transaction.respond(status: 403)
         case .callBack:
-            preconditionFailure("callbacks go through callBack(_:entry:trigger:triggers:)")
+            preconditionFailure("callbacks go through callBack(_:entry:trigger:callerID:triggers:)")
         }
     }
 
@@ -220,7 +228,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     /// ANI/PIN/DID callback trigger: 180 Ringing, queue the callback, then 486 Busy Here —
     /// never answered, so the caller pays nothing (DESIGN.md, services 5-7).
     private func callBack(_ transaction: ServerTransaction, entry: ScriptCatalog.Entry, trigger: CallbackTrigger,
-                          triggers: CallbackTriggerDesk) {
+                          callerID: String, triggers: CallbackTriggerDesk) {
         let request = transaction.request
         let tag = SIPEndpoint.makeTag()
         let key = ObjectIdentifier(transaction)
@@ -228,7 +236,6 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             transaction.respond(status: 180, toTag: tag)
             pendingAdmissions[key] = (transaction, tag)
         }
-        let callerID = request.from?.uri.user ?? ""
         let router = LoopWeakReference(self)
         let loop = endpoint.eventLoop
         let logger = self.logger
@@ -257,9 +264,11 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                     router.value?.finishTrigger(key, status: 486, reason: "Busy Here (callback queued)",
                                                 afterMilliseconds: entry.ringMilliseconds)
                 case .failure(let error):
+                    triggers.counters.refusedTrigger()
                     metadata["error"] = "\(error)"
                     logger.error("callback not queued", metadata: metadata)
-                    router.value?.finishTrigger(key, status: 480, reason: SIPEndpoint.reasonPhrase(480, "no callback: \(error)"),
+                    // The log says why; the caller gets one phrase for every cause (no oracle).
+                    router.value?.finishTrigger(key, status: 480, reason: "Temporarily Unavailable",
                                                 afterMilliseconds: 0)
                 }
             }

@@ -119,14 +119,16 @@ struct NodeReader {
     }
 
     func read(_ root: Node, into c: inout SwitchbackConfiguration) throws(ConfigurationError) {
-        let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback"]
+        let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback",
+                                 "did-providers", "secrets"]
         for (key, node) in try mapping(root, "", allowed: top) {
             switch key {
             case "sip":
-                for (k, v) in try mapping(node, "sip", allowed: ["listen", "domain", "advertise"]) {
+                for (k, v) in try mapping(node, "sip", allowed: ["listen", "domain", "advertise", "digest-lockout"]) {
                     switch k {
                     case "listen": c.sip.listen = try strings(v, "sip.listen")
                     case "domain": c.sip.domain = try string(v, "sip.domain")
+                    case "digest-lockout": c.sip.digestLockout = try lockout(v, "sip.digest-lockout", base: c.sip.digestLockout)
                     default: c.sip.advertise = try string(v, "sip.advertise")
                     }
                 }
@@ -171,7 +173,8 @@ struct NodeReader {
                     let path = "trunks[\(index)]"
                     var trunk = SwitchbackConfiguration.Trunk(name: "", uri: "")
                     for (k, v) in try mapping(item, path, allowed: ["name", "uri", "destinations", "transport", "username",
-                                                                    "password", "strip", "prefix", "caller-id"]) {
+                                                                    "password", "strip", "prefix", "caller-id",
+                                                                    "trusted-sources"]) {
                         switch k {
                         case "name": trunk.name = try string(v, "\(path).name")
                         case "uri": trunk.uri = try string(v, "\(path).uri")
@@ -188,6 +191,7 @@ struct NodeReader {
                             guard trunk.strip >= 0 else { throw fail(v, "\(path).strip", "must not be negative") }
                         case "prefix": trunk.prefix = try string(v, "\(path).prefix")
                         case "caller-id": trunk.callerID = try string(v, "\(path).caller-id")
+                        case "trusted-sources": trunk.trustedSources = try networks(v, "\(path).trusted-sources")
                         default: trunk.destinations = try strings(v, "\(path).destinations")
                         }
                     }
@@ -206,6 +210,29 @@ struct NodeReader {
                 c.accessNumbers = [:]
                 for (number, v) in try mapping(node, "access-numbers", allowed: []) {
                     c.accessNumbers[number] = try accessNumber(v, "access-numbers.\(number)")
+                }
+            case "did-providers":
+                guard let items = node.sequence else { throw fail(node, "did-providers", "expected a list") }
+                c.didProviders = []
+                for (index, item) in items.enumerated() {
+                    let path = "did-providers[\(index)]"
+                    var provider = SwitchbackConfiguration.DIDProvider(name: "", trustedSources: [])
+                    for (k, v) in try mapping(item, path, allowed: ["name", "trusted-sources"]) {
+                        if k == "name" { provider.name = try string(v, "\(path).name") }
+                        else { provider.trustedSources = try networks(v, "\(path).trusted-sources") }
+                    }
+                    if provider.name.isEmpty || provider.trustedSources.isEmpty {
+                        throw fail(item, path, "a DID provider needs a name and trusted-sources")
+                    }
+                    c.didProviders.append(provider)
+                }
+            case "secrets":
+                for (_, v) in try mapping(node, "secrets", allowed: ["pin-pepper-file"]) {
+                    let file = try string(v, "secrets.pin-pepper-file")
+                    guard !file.trimmingCharacters(in: .whitespaces).isEmpty else {
+                        throw fail(v, "secrets.pin-pepper-file", "must not be empty")
+                    }
+                    c.secrets.pinPepperFile = file
                 }
             default:
                 try readCallback(node, into: &c.callback)
@@ -305,12 +332,16 @@ struct NodeReader {
                     else { callback.limits.perHourPerAccount = value }
                 }
             default:
-                for (pk, pv) in try mapping(v, path, allowed: ["attempts", "period"]) {
-                    if pk == "attempts" {
-                        callback.pinLockout.attempts = try int(pv, "\(path).attempts")
-                        guard callback.pinLockout.attempts >= 1 else { throw fail(pv, "\(path).attempts", "must be at least 1") }
-                    } else {
+                for (pk, pv) in try mapping(v, path, allowed: ["attempts", "period", "source-attempts", "global-attempts"]) {
+                    switch pk {
+                    case "period":
                         callback.pinLockout.period = try period(pv, "\(path).period", within: .seconds(1) ... .seconds(7 * 86_400))
+                    default:
+                        let value = try int(pv, "\(path).\(pk)")
+                        guard value >= 1 else { throw fail(pv, "\(path).\(pk)", "must be at least 1") }
+                        if pk == "attempts" { callback.pinLockout.attempts = value }
+                        else if pk == "source-attempts" { callback.pinLockout.sourceAttempts = value }
+                        else { callback.pinLockout.globalAttempts = value }
                     }
                 }
             }
@@ -340,6 +371,35 @@ struct NodeReader {
             throw ConfigurationError(file: file, line: nil, path: "callback.free-access-user",
                                      message: "free-ivr-access needs the account login its calls are billed to")
         }
+    }
+
+    /// `trusted-sources:` — CIDRs or single addresses, IPv4 or IPv6.
+    func networks(_ node: Node, _ path: String) throws(ConfigurationError) -> [SourceNetwork] {
+        guard let sequence = node.sequence else { throw fail(node, path, "expected a list of CIDRs such as 192.0.2.0/24") }
+        var result: [SourceNetwork] = []
+        for item in sequence {
+            let text = try string(item, path)
+            guard let network = SourceNetwork(parsing: text) else {
+                throw fail(item, path, "'\(text)' is not an IPv4 or IPv6 address or CIDR (such as 192.0.2.0/24 or 2001:db8::/32)")
+            }
+            result.append(network)
+        }
+        return result
+    }
+
+    /// `{ attempts: N, period: 15m }`.
+    func lockout(_ node: Node, _ path: String,
+                 base: SwitchbackConfiguration.Lockout) throws(ConfigurationError) -> SwitchbackConfiguration.Lockout {
+        var result = base
+        for (k, v) in try mapping(node, path, allowed: ["attempts", "period"]) {
+            if k == "attempts" {
+                result.attempts = try int(v, "\(path).attempts")
+                guard result.attempts >= 1 else { throw fail(v, "\(path).attempts", "must be at least 1") }
+            } else {
+                result.period = try period(v, "\(path).period", within: .seconds(1) ... .seconds(7 * 86_400))
+            }
+        }
+        return result
     }
 
     func anumberhandling(_ node: Node, _ path: String) throws(ConfigurationError) -> ANumberHandling {

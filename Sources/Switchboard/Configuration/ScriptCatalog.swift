@@ -226,21 +226,32 @@ public struct ScriptCatalog: Sendable {
                      callback: configuration.callback)
     }
 
-    /// DESIGN.md: ANI alone can be spoofed; warn where an access number calls back (billing
-    /// an account) on a caller ID alone, without a PIN.
+    /// DESIGN.md: ANI alone can be spoofed. Caller IDs are trusted only from declared
+    /// `trusted-sources`; warn where an access number calls back (billing an account) on a
+    /// caller ID alone, and where a number accepts caller IDs that nothing can ever
+    /// vouch for (no trusted source declared: every caller is unauthenticated).
     static func trustWarnings(_ configuration: SwitchbackConfiguration) -> [Diagnostic] {
-        configuration.accessNumbers.keys.sorted().compactMap { number -> Diagnostic? in
+        let trusted = TrustedSources(configuration: configuration)
+        return configuration.accessNumbers.keys.sorted().compactMap { number -> Diagnostic? in
             guard let access = configuration.accessNumbers[number] else { return nil }
             let handling = access.anumberhandling ?? configuration.callback.anumberhandling
             guard handling.acceptsKnownCallerIDs else { return nil }
+            let location = SourceLocation(file: configuration.file ?? "<configuration>", line: access.line ?? 1, column: 1)
             switch access.callback {
             case .auto, .ivrUnlessAuthenticated, .dropUnauthenticated, .always: break
             default: return nil
             }
+            guard !trusted.isEmpty else {
+                return Diagnostic(.warning, "access-numbers.\(number): callback \(access.callback.name) with anumberhandling "
+                    + "\(handling.rawValue) accepts caller IDs, but no trunk or did-provider declares trusted-sources: this "
+                    + "number is open to untrusted sources only, so no caller ID is trusted and every caller is unauthenticated",
+                    at: location)
+            }
             return Diagnostic(.warning, "access-numbers.\(number): callback \(access.callback.name) with anumberhandling "
-                + "\(handling.rawValue) calls back on the caller ID alone, without a PIN; caller IDs can be spoofed "
-                + "(anumberhandling 0 or 1 makes such callers enter their PIN)",
-                at: SourceLocation(file: configuration.file ?? "<configuration>", line: access.line ?? 1, column: 1))
+                + "\(handling.rawValue) calls back on the caller ID alone, without a PIN, for calls from "
+                + trusted.sources.map(\.name).joined(separator: ", ")
+                + "; caller IDs can be spoofed (anumberhandling 0 or 1 makes such callers enter their PIN); calls from "
+                + "anywhere else are unauthenticated", at: location)
         }
     }
 

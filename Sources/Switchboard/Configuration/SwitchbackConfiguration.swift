@@ -11,6 +11,42 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         public var domain: String = "switchback.local"
         /// Address put in Via, Contact and SDP when listening on a wildcard address.
         public var advertise: String?
+        /// Digest failures (REGISTER and INVITE) per username, caller ID and source
+        /// address that lock out further attempts, counted over `period`.
+        public var digestLockout = Lockout(attempts: 10, period: .seconds(15 * 60))
+    }
+
+    /// How many failures within a period lock a guesser out.
+    public struct Lockout: Sendable, Equatable {
+        public var attempts: Int
+        public var period: Duration
+
+        public init(attempts: Int, period: Duration) {
+            self.attempts = attempts
+            self.period = period
+        }
+
+        public var seconds: TimeInterval {
+            TimeInterval(period.components.seconds) + TimeInterval(period.components.attoseconds) / 1e18
+        }
+    }
+
+    /// A DID provider (or any other edge that delivers calls): its `trusted-sources:`
+    /// make the caller IDs and dialled DIDs of its calls trustworthy.
+    public struct DIDProvider: Sendable, Equatable {
+        public var name: String
+        public var trustedSources: [SourceNetwork]
+
+        public init(name: String, trustedSources: [SourceNetwork]) {
+            self.name = name
+            self.trustedSources = trustedSources
+        }
+    }
+
+    /// Secrets kept outside the database (`secrets:`).
+    public struct Secrets: Sendable, Equatable {
+        /// The PIN pepper's file; nil: `pin-pepper` next to the data directory's database.
+        public var pinPepperFile: String?
     }
 
     public struct Media: Sendable, Equatable {
@@ -43,10 +79,13 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         public var prefix: String = ""
         /// The caller ID presented on this trunk when the script gives none.
         public var callerID: String?
+        /// Addresses this trunk's inbound calls come from: their caller IDs are trusted.
+        public var trustedSources: [SourceNetwork] = []
 
         public init(name: String, uri: String, destinations: [String] = ["*"], transport: String? = nil,
                     username: String? = nil, password: String? = nil, strip: Int = 0, prefix: String = "",
-                    callerID: String? = nil) {
+                    callerID: String? = nil, trustedSources: [SourceNetwork] = []) {
+            self.trustedSources = trustedSources
             self.name = name
             self.uri = uri
             self.destinations = destinations
@@ -80,9 +119,11 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     }
 
     /// Whether an INVITE to an access number is challenged for Digest credentials
-    /// (RFC 3261 §22.3, 407 Proxy Authentication Required), for softphones.
+    /// (RFC 3261 §22.3, 407 Proxy Authentication Required), for softphones. No policy
+    /// looks at who the caller claims to be, so the answer tells nothing about logins.
     public enum SIPDigestPolicy: String, Sendable, Equatable, CaseIterable {
-        /// Challenge when the From user is a known account login; let others in unchallenged.
+        /// Challenge every INVITE that does not come from a trusted source (softphones
+        /// and anyone else on the open Internet); trunks' and DID providers' calls pass.
         case auto
         /// Challenge every INVITE; without valid credentials the call is refused.
         case always
@@ -99,14 +140,15 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         public var ringMilliseconds: Int = 0
         /// Overrides the global `callback.anumberhandling` for this number.
         public var anumberhandling: ANumberHandling?
-        public var sipDigest: SIPDigestPolicy = .auto
+        /// `never` unless the number says: a number challenges only when asked to.
+        public var sipDigest: SIPDigestPolicy = .never
         /// Overrides `callback.caller-number` (callbackcallernumber) for this number's callbacks.
         public var callerNumber: String?
         /// Where it was declared, for warnings.
         public var line: Int?
 
         public init(campaign: String, callback: CallbackMode = .none, ringMilliseconds: Int = 0,
-                    anumberhandling: ANumberHandling? = nil, sipDigest: SIPDigestPolicy = .auto,
+                    anumberhandling: ANumberHandling? = nil, sipDigest: SIPDigestPolicy = .never,
                     callerNumber: String? = nil) {
             self.campaign = campaign
             self.callback = callback
@@ -137,6 +179,11 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
             public var attempts: Int = 5
             /// ...for this long, counted over the same period.
             public var period: Duration = .seconds(15 * 60)
+            /// PIN failures from one source address that lock it out (the caller ID can be rotated).
+            public var sourceAttempts: Int = 10
+            /// PIN failures of all callers together that stop PIN entry for everyone: the
+            /// bound on guessing when every other key rotates.
+            public var globalAttempts: Int = 200
         }
 
         /// From the trigger to placing the callback.
@@ -175,6 +222,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public var campaigns: [String: Campaign] = [:]
     public var accessNumbers: [String: AccessNumber] = [:]
     public var callback = Callback()
+    /// Edges whose calls' caller IDs and DIDs are trusted (besides the trunks).
+    public var didProviders: [DIDProvider] = []
+    public var secrets = Secrets()
     /// The file the configuration was read from, for warnings; nil: embedded or given text.
     public var file: String?
 
@@ -182,7 +232,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
 
     /// The demo configuration of DESIGN.md: access number 100 runs scripts/demo.yaml, 1000
     /// is the calling card, 1001 ANI callback, 1002 PIN callback; a call to an account's
-    /// personal DID is a DID callback.
+    /// personal DID is a DID callback. Safe as shipped: no trunk or DID provider declares
+    /// `trusted-sources`, so no caller ID authenticates anyone and no personal DID is
+    /// served until the operator says where trustworthy calls come from.
     public static let embeddedDefaultsYAML = """
     sip:
       listen: [udp:0.0.0.0:5060, tcp:0.0.0.0:5060]
@@ -199,7 +251,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
       did-callback: { script: scripts/did-callback.yaml }
     access-numbers:
       "100": { campaign: demo }
-      "1000": { campaign: calling-card, callback: none }
+      "1000": { campaign: calling-card, callback: none, sip-digest: auto }
       "1001": { campaign: ani-callback, callback: always }
       "1002": { campaign: pin-callback, callback: ivr-unless-authenticated }
     callback:

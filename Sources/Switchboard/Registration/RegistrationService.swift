@@ -19,16 +19,27 @@ final class RegistrationService: @unchecked Sendable {
 
     /// - Parameters:
     ///   - domain: our SIP domain, also the Digest realm (the accounts' HA1s are computed with it).
-    init(domain: String, credentials: any SIPCredentialsLookup, eventLoop: any EventLoop, logger: Logger) {
+    ///   - lockout: digest failures per username, caller ID and source that lock out (`sip.digest-lockout`).
+    init(domain: String, credentials: any SIPCredentialsLookup, eventLoop: any EventLoop, logger: Logger,
+         lockout: SwitchbackConfiguration.Lockout = SwitchbackConfiguration.SIP().digestLockout) {
         var secret = [UInt8](repeating: 0, count: 32)
         for index in secret.indices { secret[index] = UInt8.random(in: .min ... .max) }
-        registrar = Registrar(configuration: .init(realm: domain, domain: domain), nonces: DigestNonces(secret: secret))
+        registrar = Registrar(configuration: .init(realm: domain, domain: domain), nonces: DigestNonces(secret: secret),
+                              failures: AuthenticationFailureCounter(limit: lockout.attempts, period: lockout.seconds))
         self.credentials = credentials
         self.eventLoop = eventLoop
         self.logger = logger
     }
 
     var realm: String { registrar.configuration.realm }
+    /// When expired nonces and old failures were last forgotten.
+    private var lastPrune = Date.distantPast
+
+    /// REGISTERs refused because a username, caller ID or source was locked out, and digest
+    /// failures counted (for /metrics).
+    var digestCounters: (lockouts: Int, failures: Int) {
+        (registrar.authority.lockoutRefusals, registrar.authority.failuresCounted)
+    }
 
     /// Handles one REGISTER; responds once, possibly after the HA1 lookup.
     func handle(_ transaction: ServerTransaction) {
@@ -55,6 +66,10 @@ final class RegistrationService: @unchecked Sendable {
         let request = transaction.request
         let now = Date()
         _ = registrar.location.sweep(now: now)
+        if now.timeIntervalSince(lastPrune) > 60 {
+            registrar.pruneAuthentication(now: now)
+            lastPrune = now
+        }
         let source = SIPDestination(transport: transaction.flow.transport, host: transaction.flow.remoteHost,
                                     port: transaction.flow.remotePort)
         let result = registrar.handle(request, now: now, source: source) { _, _ in ha1 }

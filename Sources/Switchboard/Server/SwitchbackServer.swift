@@ -23,6 +23,8 @@ public final class SwitchbackServer: @unchecked Sendable {
     private let store: (any SwitchbackStore)?
     /// Places queued callbacks (with a store only: the queue lives there).
     public let callbackWorker: CallbackWorker?
+    /// PIN lockouts and failures, refused triggers (issue 11), for /metrics.
+    public let securityCounters: SecurityCounters
     private let callbackDialer: OutboundScriptedCall?
     /// Queues every callback (trigger calls, scripts, and later the API, web, SMS, spool).
     public let callbackScheduler: CallbackScheduler?
@@ -48,6 +50,8 @@ public final class SwitchbackServer: @unchecked Sendable {
         self.group = group
         self.logger = logger
         self.baseDirectory = baseDirectory
+        let securityCounters = SecurityCounters()
+        self.securityCounters = securityCounters
         let listen = try configuration.sip.listen.map { try SIPListenAddress(parsing: $0) }
         let sipLoop = group.next()
         endpoint = SIPEndpoint(eventLoop: sipLoop,
@@ -68,14 +72,17 @@ public final class SwitchbackServer: @unchecked Sendable {
         let services = CallServices(logger: logger, mediaEngine: mediaEngine, mediaLoops: loops, prompts: prompts,
                                     promptCatalog: promptCatalog, mediaAddress: advertised,
                                     serviceDesk: serviceDesk ?? store.map {
-                                        StoreServiceDesk(store: $0, lockout: PINLockoutPolicy(configuration.callback.pinLockout))
+                                        StoreServiceDesk(store: $0, lockout: PINLockoutPolicy(configuration.callback.pinLockout),
+                                                         anumberhandling: configuration.callback.anumberhandling,
+                                                         counters: securityCounters)
                                     } ?? UnavailableServiceDesk(),
                                     billingStore: store)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
         if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
-                                                       eventLoop: sipLoop, logger: logger)
+                                                       eventLoop: sipLoop, logger: logger,
+                                                       lockout: configuration.sip.digestLockout)
         }
         // Access numbers that call back (or challenge INVITEs) look callers up in the store;
         // every callback, whatever asked for it, is queued through one scheduler.
@@ -84,7 +91,9 @@ public final class SwitchbackServer: @unchecked Sendable {
             callbackScheduler = scheduler
             services.callbackScheduler = scheduler
             var triggers = CallbackTriggerDesk(
-                store: store, credentials: sipCredentials ?? AccountCredentials(store: store), realm: configuration.sip.domain)
+                store: store, credentials: sipCredentials ?? AccountCredentials(store: store), realm: configuration.sip.domain,
+                trustedSources: TrustedSources(configuration: configuration), lockout: configuration.sip.digestLockout)
+            triggers.counters = securityCounters
             triggers.scheduler = scheduler
             router.callbackTriggers = triggers
         } else {
@@ -219,11 +228,22 @@ public final class SwitchbackServer: @unchecked Sendable {
 extension SwitchbackServer {
     /// (name, help, value) triples for /metrics.
     public func metricsSnapshot() async -> [(String, String, Int)] {
-        let values = try? await endpoint.eventLoop.submit { () -> (SIPEndpoint.Statistics, Int) in
-            (self.endpoint.statistics, self.router.activeCalls)
+        typealias Counters = (lockouts: Int, failures: Int)
+        let values = try? await endpoint.eventLoop.submit { () -> (SIPEndpoint.Statistics, Int, Counters, Counters) in
+            (self.endpoint.statistics, self.router.activeCalls, self.router.registrations?.digestCounters ?? (0, 0),
+             self.router.callbackTriggers?.digestCounters ?? (0, 0))
         }.get()
-        guard let (stats, calls) = values else { return [] }
+        guard let (stats, calls, register, invite) = values else { return [] }
         return [
+            ("switchback_digest_lockouts_total", "SIP requests (REGISTER, INVITE) refused by the digest failure lockout.",
+             register.lockouts + invite.lockouts),
+            ("switchback_digest_failures_total", "Digest authentication failures counted (REGISTER, INVITE).",
+             register.failures + invite.failures),
+            ("switchback_pin_lockouts_total", "PIN or password entries refused by the lockout.", securityCounters.pinLockouts),
+            ("switchback_pin_failures_total", "PIN or password entries that failed.", securityCounters.pinFailures),
+            ("switchback_refused_triggers_total",
+             "Calls to access numbers refused before a script or callback (dropped, digest refused, callback not queued).",
+             securityCounters.refusedTriggers),
             ("switchback_active_calls", "Calls in progress.", calls),
             ("switchback_sip_messages_received_total", "SIP messages received.", stats.messagesReceived),
             ("switchback_sip_messages_sent_total", "SIP messages sent.", stats.messagesSent),

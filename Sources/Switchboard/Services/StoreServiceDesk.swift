@@ -2,6 +2,7 @@ import Billing
 import Dispatch
 import Foundation
 import IVR
+import SIP
 import Store
 
 /// Answers the interpreter's service requests from the Store: accounts, caller IDs, rate
@@ -23,10 +24,17 @@ public struct StoreServiceDesk: ServiceDesk {
     /// `callback.pin-lockout`: PIN and password guessing is refused (`locked`) per caller
     /// ID, and per account where the login is known, after too many failures.
     private let lockout: PINLockoutPolicy?
+    /// The global `anumberhandling`, for a call whose variables do not carry its number's.
+    private let anumberhandling: ANumberHandling
+    /// Lockouts and failures, for /metrics.
+    private let counters: SecurityCounters?
 
-    public init(store: any Backend, lockout: PINLockoutPolicy? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Backend, lockout: PINLockoutPolicy? = nil, anumberhandling: ANumberHandling = .addAndAccept,
+                counters: SecurityCounters? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.lockout = lockout
+        self.anumberhandling = anumberhandling
+        self.counters = counters
         self.now = now
     }
 
@@ -63,11 +71,17 @@ public struct StoreServiceDesk: ServiceDesk {
 
     private func authenticate(method: AuthenticationMethod, value: String,
                               context: IVR.CallContext) async throws -> ServiceResult {
-        let caller = context.caller.isEmpty ? nil : context.caller
+        // Withheld caller IDs share one bucket: sending none does not escape the count.
+        let caller = AuthenticationFailureCounter.normalisedCallerID(context.caller)
+        let source = context[CallerTrust.sourceVariable]?.text
+        // Decided where the call arrived (CallRouter / CallbackTriggerDesk); missing means untrusted.
+        let trust = CallerTrust(variable: context[CallerTrust.variable])
         switch method {
         case .pin:
-            if try lockedOut(caller: caller, account: nil) { return .locked }
-            return try counted(Self.result(try store.authenticate(pin: value)), caller: caller, account: nil)
+            if try lockedOut(caller: caller, account: nil, source: source) { return .locked }
+            let store = self.store
+            let outcome = try await Self.offPool { try store.authenticate(pin: value) }
+            return try counted(Self.result(outcome), caller: caller, account: nil, source: source)
         case .password:
             // The verb sends "<account number>:<password>", both typed as digits.
             guard let colon = value.firstIndex(of: ":") else { return .authenticationFailed }
@@ -75,15 +89,20 @@ public struct StoreServiceDesk: ServiceDesk {
             let password = String(value[value.index(after: colon)...])
             guard !login.isEmpty, !password.isEmpty else { return .authenticationFailed }
             let accountID = try store.account(login: login)?.id
-            if try lockedOut(caller: caller, account: accountID) { return .locked }
+            if try lockedOut(caller: caller, account: accountID, source: source) { return .locked }
             let store = self.store
             let result = Self.result(try await Self.offPool { try store.authenticate(login: login, password: password) })
-            return try counted(result, caller: caller, account: accountID)
+            return try counted(result, caller: caller, account: accountID, source: source)
         case .ani:
-            // ANI alone can be spoofed; `validate` warns where a script trusts it without a PIN.
-            guard !value.isEmpty, let account = try store.account(callerID: value) else { return .authenticationFailed }
+            // A caller ID authenticates only when a trusted source vouched for it (or we
+            // called the number ourselves) and the number's anumberhandling accepts (2, 3).
+            guard trust.callerIDTrusted, handling(context).acceptsKnownCallerIDs else { return .authenticationFailed }
+            let callerID = context[CallerTrust.callerIDVariable]?.text ?? value
+            guard !callerID.isEmpty, let account = try store.account(callerID: callerID) else { return .authenticationFailed }
             return Self.result(account.state == .active ? .authenticated(account) : .locked(account))
         case .did:
+            // The dialled number is the carrier's word only from a trusted source.
+            guard trust.callerIDTrusted else { return .authenticationFailed }
             guard !value.isEmpty, let account = try store.account(personalDID: value) else { return .authenticationFailed }
             return Self.result(account.state == .active ? .authenticated(account) : .locked(account))
         case .sipDigest:
@@ -95,17 +114,29 @@ public struct StoreServiceDesk: ServiceDesk {
         }
     }
 
-    private func lockedOut(caller: String?, account: Int64?) throws -> Bool {
+    /// The call's number's anumberhandling, else the global one.
+    private func handling(_ context: IVR.CallContext) -> ANumberHandling {
+        if let value = context[CallerTrust.anumberhandlingVariable]?.text, let code = Int(value),
+           let handling = ANumberHandling(rawValue: code) {
+            return handling
+        }
+        return anumberhandling
+    }
+
+    private func lockedOut(caller: String?, account: Int64?, source: String?) throws -> Bool {
         guard let lockout else { return false }
-        return try lockout.check(store, callerID: caller, account: account, now: now()).isLocked
+        let locked = try lockout.check(store, callerID: caller, account: account, source: source, now: now()).isLocked
+        if locked { counters?.pinLockout() }
+        return locked
     }
 
     /// Counts a failure towards the lockout; a success clears the caller's (and account's) count.
-    private func counted(_ result: ServiceResult, caller: String?, account: Int64?) throws -> ServiceResult {
+    private func counted(_ result: ServiceResult, caller: String?, account: Int64?, source: String?) throws -> ServiceResult {
         guard lockout != nil else { return result }
         switch result {
         case .authenticationFailed:
-            try store.recordPINFailure(callerID: caller, account: account, at: now())
+            counters?.pinFailure()
+            try store.recordPINFailure(callerID: caller, account: account, source: source, at: now())
         case .authenticated(let variables):
             let login = variables["login"]?.text
             let id = try login.flatMap { try store.account(login: $0)?.id } ?? account
@@ -178,8 +209,16 @@ public struct StoreServiceDesk: ServiceDesk {
 
     // MARK: - remember-caller
 
+    /// Remembers the caller ID only where anumberhandling adds (1, 3) and the caller ID
+    /// can be believed (a trusted source's, or the number we called back): a spoofed
+    /// caller ID is never written down for a later ANI login. Otherwise nothing is stored
+    /// and the script goes on.
     private func rememberCaller(_ callerID: String, context: IVR.CallContext) throws -> ServiceResult {
         let account = try boundAccount(context)
+        guard handling(context).remembersCallerIDs, CallerTrust(variable: context[CallerTrust.variable]).callerIDTrusted else {
+            return .done
+        }
+        let callerID = context[CallerTrust.callerIDVariable]?.text ?? callerID
         guard !callerID.isEmpty else { throw DeskFailure("remember-caller: the call has no caller ID") }
         do {
             _ = try store.authoriseCallerID(callerID, account: account.id!, at: now())

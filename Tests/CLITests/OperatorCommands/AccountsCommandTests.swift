@@ -8,7 +8,7 @@ import XCTest
 final class AccountsCommandTests: XCTestCase {
     func testAddWithPasswordAndPINThenAuthenticate() throws {
         let directory = try TemporaryDataDirectory()
-        let output = try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "s3cret-pass", "--pin", "48213",
+        let output = try runOperatorCommand(AccountsCommand.self, ["add", "alice", "--password", "s3cret-pass", "--pin", "482139",
                                                           "--balance", "12.5", "--forward", "33612345678", "--did", "1777"], in: directory)
         XCTAssertEqual(output, "created account alice: balance 12.5000 EUR\n")
         let store = try directory.store()
@@ -19,7 +19,7 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertEqual(alice.balance, eur("12.5"))
         XCTAssertEqual(alice.forwardNumber, "33612345678")
         XCTAssertEqual(try store.account(personalDID: "1777")?.login, "alice")
-        guard case .authenticated = try store.authenticate(pin: "48213") else { return XCTFail("PIN must authenticate") }
+        guard case .authenticated = try store.authenticate(pin: "482139") else { return XCTFail("PIN must authenticate") }
         XCTAssertEqual(alice.sipHA1, SIPDigestHA1.md5(login: "alice", realm: "switchback.local", password: "s3cret-pass"))
     }
 
@@ -82,6 +82,32 @@ final class AccountsCommandTests: XCTestCase {
         XCTAssertTrue(show.contains("initial  10.0000"), show)
         XCTAssertTrue(show.contains("credit   2.5000   12.5000  top-up"), show)
         XCTAssertTrue(show.contains("debit    -0.0001  12.4999"), show)
+    }
+
+    /// Issue 11: a generated lot logs in with the shipped scripts (their PIN entry takes the
+    /// generated length) and `accounts add` refuses PINs shorter than the scripts accept.
+    func testShippedScriptsTakeGeneratedPINsAndShortPINsAreRefused() throws {
+        let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts")
+        var ranges: [String: (Int, Int)] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: scripts.path) where file.hasSuffix(".yaml") {
+            let text = try String(contentsOf: scripts.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.contains("pin: {") {
+                guard let range = line.range(of: #"digits: [0-9]+\.\.[0-9]+"#, options: .regularExpression) else { continue }
+                let bounds = line[range].dropFirst("digits: ".count).components(separatedBy: "..").compactMap { Int($0) }
+                ranges[file] = (bounds[0], bounds[1])
+            }
+        }
+        XCTAssertEqual(Set(ranges.keys), ["ani-callback.yaml", "calling-card.yaml", "pin-callback.yaml"])
+        for (file, range) in ranges {
+            XCTAssertEqual(range.0, 6, "\(file): the minimum PIN length `accounts add --pin` enforces")
+            XCTAssertTrue((range.0...range.1).contains(CredentialGenerator().pin().count), "\(file) takes a generated PIN")
+        }
+        let directory = try TemporaryDataDirectory()
+        XCTAssertThrowsError(try runOperatorCommand(AccountsCommand.self, ["add", "shorty", "--password", "pw", "--pin", "1234"],
+                                                    in: directory)) {
+            XCTAssertTrue(operatorErrorMessage($0).contains("--pin must be 6 to 12 digits"), operatorErrorMessage($0))
+        }
     }
 
     func testGenerateMakesALotOfUniqueWorkingCredentials() throws {
