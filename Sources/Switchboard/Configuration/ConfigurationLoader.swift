@@ -1,4 +1,5 @@
 import Foundation
+import SIP
 import Yams
 
 /// A configuration problem, naming the file, the line when known, and the key path.
@@ -17,14 +18,17 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// Reads the configuration YAML over the embedded defaults: every key given replaces the
 /// default; unknown keys are errors (a typo must not silently fall back to a default).
 public enum ConfigurationLoader {
-    public static func load(contentsOf url: URL) throws(ConfigurationError) -> SwitchbackConfiguration {
+    /// - Parameter shareDirectory: where the embedded defaults' files (campaign scripts,
+    ///   sounds) are; nil: relative to the file's directory like its own paths.
+    public static func load(contentsOf url: URL, shareDirectory: URL? = nil) throws(ConfigurationError) -> SwitchbackConfiguration {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw ConfigurationError(file: url.path, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
         }
-        var configuration = SwitchbackConfiguration.embeddedDefaults()
+        var configuration = shareDirectory.map { SwitchbackConfiguration.embeddedDefaults(shareDirectory: $0) }
+            ?? SwitchbackConfiguration.embeddedDefaults()
         configuration.file = url.path
         try apply(yaml: text, file: url.path, to: &configuration)
         return configuration
@@ -165,7 +169,13 @@ struct NodeReader {
                                                                     "password", "strip", "prefix", "caller-id"]) {
                         switch k {
                         case "name": trunk.name = try string(v, "\(path).name")
-                        case "uri": trunk.uri = try string(v, "\(path).uri")
+                        case "uri":
+                            trunk.uri = try string(v, "\(path).uri")
+                            do {
+                                _ = try SIPURI(parsing: trunk.uri)
+                            } catch {
+                                throw fail(v, "\(path).uri", "not a SIP URI such as sip:gateway.example.net:5060, got '\(trunk.uri)': \(error)")
+                            }
                         case "transport":
                             let transport = try string(v, "\(path).transport").lowercased()
                             guard transport == "udp" || transport == "tcp" else {
@@ -217,7 +227,10 @@ struct NodeReader {
         var entry = SwitchbackConfiguration.Campaign(script: "")
         for (k, v) in try mapping(node, path, allowed: ["script", "caller-id", "forward-caller-id"]) {
             switch k {
-            case "script": script = try string(v, "\(path).script")
+            case "script":
+                script = try string(v, "\(path).script")
+                entry.scriptLine = v.mark?.line
+                entry.scriptColumn = v.mark?.column
             case "caller-id": entry.callerID = try string(v, "\(path).caller-id")
             default: entry.forwardCallerID = try bool(v, "\(path).forward-caller-id")
             }

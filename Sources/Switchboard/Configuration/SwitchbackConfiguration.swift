@@ -64,6 +64,14 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// Caller-ID forwarding: the B leg shows the A leg's number (and the web callback's
         /// A leg the B number) unless `callerID` says otherwise.
         public var forwardCallerID: Bool = true
+        /// Where `script:` was given, for errors about the file it names; not part of
+        /// equality (the same campaign read from another place is the same campaign).
+        public var scriptLine: Int?
+        public var scriptColumn: Int?
+
+        public static func == (lhs: Campaign, rhs: Campaign) -> Bool {
+            lhs.script == rhs.script && lhs.callerID == rhs.callerID && lhs.forwardCallerID == rhs.forwardCallerID
+        }
 
         public init(script: String, callerID: String? = nil, forwardCallerID: Bool = true) {
             self.script = script
@@ -205,5 +213,17 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public static func embeddedDefaults() -> SwitchbackConfiguration {
         // The embedded text is part of the binary and covered by tests; it cannot fail.
         try! ConfigurationLoader.parse(yaml: embeddedDefaultsYAML, file: "<embedded defaults>")
+    }
+
+    /// The embedded defaults with their shipped files (campaign scripts, sounds) as
+    /// absolute paths in the share directory (`ShareDirectory`), so they are found
+    /// wherever the configuration file or the working directory is.
+    public static func embeddedDefaults(shareDirectory: URL) -> SwitchbackConfiguration {
+        var configuration = embeddedDefaults()
+        let base = URL(fileURLWithPath: shareDirectory.path, isDirectory: true)
+        func anchored(_ path: String) -> String { URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL.path }
+        configuration.sounds = anchored(configuration.sounds)
+        for name in configuration.campaigns.keys { configuration.campaigns[name]?.script = anchored(configuration.campaigns[name]?.script ?? "") }
+        return configuration
     }
 }
