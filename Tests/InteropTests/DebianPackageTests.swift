@@ -90,7 +90,9 @@ final class DebianPackageTests: XCTestCase {
         XCTAssertTrue(server.events { $0["message"] == "prompt started" }.contains { ($0["prompts"] ?? "").contains("welcome") })
 
         // The version is in the SIP Server header and in /healthz.
-        XCTAssertTrue(result.output.contains("Server: Switchback/\(version)"), "no Server header with \(version):\n\(result.output)")
+        let traces = try FileManager.default.contentsOfDirectory(atPath: sipp.work.path).filter { $0.hasSuffix("_messages.log") }
+        let messages = try traces.map { try String(contentsOf: sipp.work.appendingPathComponent($0), encoding: .utf8) }.joined()
+        XCTAssertTrue(messages.contains("Server: Switchback/\(version)"), "no Server header with \(version):\n\(messages)")
         let health = try HTTPExchange.send("GET", server.httpBase.appendingPathComponent("healthz"))
         XCTAssertEqual(health.json?["version"] as? String, version, health.text)
     }

@@ -25,11 +25,10 @@ final class CallLoggerTests: XCTestCase {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
+        func log(event: LogEvent) {
             var fields: [String: String] = [:]
-            for (key, value) in self.metadata.merging(metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-            lines.withLockedValue { $0.append(Line(level: level, message: message.description, metadata: fields)) }
+            for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
+            lines.withLockedValue { $0.append(Line(level: event.level, message: event.message.description, metadata: fields)) }
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import SIP
 import Yams
 
 /// A configuration problem, naming the file, the line when known, and the key path.
@@ -165,17 +164,14 @@ struct NodeReader {
                 for (index, item) in items.enumerated() {
                     let path = "trunks[\(index)]"
                     var trunk = SwitchbackConfiguration.Trunk(name: "", uri: "")
+                    var uriNode: Node?
                     for (k, v) in try mapping(item, path, allowed: ["name", "uri", "destinations", "transport", "username",
                                                                     "password", "strip", "prefix", "caller-id"]) {
                         switch k {
                         case "name": trunk.name = try string(v, "\(path).name")
                         case "uri":
                             trunk.uri = try string(v, "\(path).uri")
-                            do {
-                                _ = try SIPURI(parsing: trunk.uri)
-                            } catch {
-                                throw fail(v, "\(path).uri", "not a SIP URI such as sip:gateway.example.net:5060, got '\(trunk.uri)': \(error)")
-                            }
+                            uriNode = v
                         case "transport":
                             let transport = try string(v, "\(path).transport").lowercased()
                             guard transport == "udp" || transport == "tcp" else {
@@ -196,6 +192,13 @@ struct NodeReader {
                         throw fail(item, path, "username and password go together (digest credentials for the gateway)")
                     }
                     if trunk.name.isEmpty || trunk.uri.isEmpty { throw fail(item, path, "a trunk needs a name and a uri") }
+                    // The trunk as the dial plan will use it, so a bad URI is named with its line.
+                    do {
+                        _ = try TrunkSelector(configuration: [trunk])
+                    } catch {
+                        if case .badTrunkURI = error { throw fail(uriNode ?? item, "\(path).uri", "\(error)") }
+                        throw fail(item, path, "\(error)")
+                    }
                     c.trunks.append(trunk)
                 }
             case "campaigns":

@@ -223,7 +223,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         let base = URL(fileURLWithPath: shareDirectory.path, isDirectory: true)
         func anchored(_ path: String) -> String { URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL.path }
         configuration.sounds = anchored(configuration.sounds)
-        for name in configuration.campaigns.keys { configuration.campaigns[name]?.script = anchored(configuration.campaigns[name]?.script ?? "") }
+        for (name, campaign) in configuration.campaigns { configuration.campaigns[name]?.script = anchored(campaign.script) }
         return configuration
     }
 }

@@ -102,7 +102,7 @@ final class CheckCommandTests: XCTestCase {
                 uri: gateway.example.net:5060
             """, in: directory)
         XCTAssertEqual(report.errors.count, 1, "\(report.errors)")
-        XCTAssertTrue(report.errors[0].hasPrefix("\(path):3: error: trunks[0].uri: not a SIP URI"), report.errors[0])
+        XCTAssertTrue(report.errors[0].hasPrefix("\(path):3: error: trunks[0].uri: trunk pstn: bad uri 'gateway.example.net:5060'"), report.errors[0])
     }
 
     func testScriptErrorsComeAsFileLineColumn() throws {
