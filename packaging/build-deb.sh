@@ -40,11 +40,13 @@ fi
 
 # The version the binary reports (git describe), as a Debian version: digits first.
 reported="$("$binary" --version | awk '{print $2}')"
-case "$reported" in
-  v[0-9]*) upstream="${reported#v}" ;;
-  [0-9]*) upstream="$reported" ;;
-  *) upstream="0~git.$reported" ;;
-esac
+# A tag (v1.2.3 or 1.2.3, maybe with -N-gHASH after it) is the version; a bare commit
+# hash or "dev" sorts below every tagged version.
+if printf '%s' "$reported" | grep -Eq '^v?[0-9]+\.'; then
+  upstream="${reported#v}"
+else
+  upstream="0~git.$reported"
+fi
 upstream="$(printf '%s' "$upstream" | tr -c 'A-Za-z0-9.+~\n' '.')"
 version="$upstream-1"
 arch="$(dpkg --print-architecture)"

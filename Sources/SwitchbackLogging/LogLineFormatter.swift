@@ -41,23 +41,23 @@ public struct LogLineFormatter: Sendable {
         let ordered = Self.ordered(fields)
         switch style {
         case .json:
-            buffer.append(contentsOf: #"{"time":""#.utf8)
+            Self.appendLiteral(#"{"time":""#, to: &buffer)
             Self.appendTimestamp(time, to: &buffer)
-            buffer.append(contentsOf: #"","level":""#.utf8)
-            buffer.append(contentsOf: severity.name.utf8)
-            buffer.append(contentsOf: #"","label":""#.utf8)
+            Self.appendLiteral(#"","level":""#, to: &buffer)
+            Self.appendRaw(severity.name, to: &buffer)
+            Self.appendLiteral(#"","label":""#, to: &buffer)
             Self.appendEscaped(label, to: &buffer)
-            buffer.append(contentsOf: #"","message":""#.utf8)
+            Self.appendLiteral(#"","message":""#, to: &buffer)
             Self.appendEscaped(message, to: &buffer)
             buffer.append(UInt8(ascii: "\""))
             for (key, value) in ordered {
-                buffer.append(contentsOf: #",""#.utf8)
+                Self.appendLiteral(#",""#, to: &buffer)
                 Self.appendEscaped(key, to: &buffer)
-                buffer.append(contentsOf: #"":""#.utf8)
+                Self.appendLiteral(#"":""#, to: &buffer)
                 Self.appendEscaped(LogRedaction.isSecret(key: key) ? LogRedaction.placeholder : value, to: &buffer)
                 buffer.append(UInt8(ascii: "\""))
             }
-            buffer.append(contentsOf: "}\n".utf8)
+            Self.appendLiteral("}\n", to: &buffer)
         case .text, .journal:
             if style == .journal {
                 buffer.append(UInt8(ascii: "<"))
@@ -66,7 +66,7 @@ public struct LogLineFormatter: Sendable {
             } else {
                 Self.appendTimestamp(time, to: &buffer)
                 buffer.append(UInt8(ascii: " "))
-                buffer.append(contentsOf: severity.name.utf8)
+                Self.appendRaw(severity.name, to: &buffer)
                 buffer.append(UInt8(ascii: " "))
             }
             Self.appendPlain(message, to: &buffer)
@@ -105,46 +105,74 @@ public struct LogLineFormatter: Sendable {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// JSON string contents (RFC 8259 §7): quote, backslash and control characters escaped,
-    /// everything else (valid UTF-8 already) copied.
+    /// everything else (valid UTF-8 already) copied in runs between escapes.
     static func appendEscaped(_ string: String, to buffer: inout [UInt8]) {
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\\")); buffer.append(byte)
-            case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(byte)
-            case 0x0A: buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "n"))
-            case 0x0D: buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
-            case 0x09: buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
-            case 0x00..<0x20, 0x7F:
-                buffer.append(contentsOf: #"\u00"#.utf8)
-                buffer.append(hexDigits[Int(byte >> 4)])
-                buffer.append(hexDigits[Int(byte & 0x0F)])
-            default: buffer.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count where needsEscape(bytes[index]) {
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                appendEscape(bytes[index], to: &buffer)
+                start = index + 1
             }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
+    }
+
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
+    }
+
+    private static func appendEscape(_ byte: UInt8, to buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "\\"))
+        switch byte {
+        case 0x0A: buffer.append(UInt8(ascii: "n"))
+        case 0x0D: buffer.append(UInt8(ascii: "r"))
+        case 0x09: buffer.append(UInt8(ascii: "t"))
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): buffer.append(byte)
+        default:
+            buffer.append(UInt8(ascii: "u"))
+            buffer.append(UInt8(ascii: "0"))
+            buffer.append(UInt8(ascii: "0"))
+            buffer.append(hexDigits[Int(byte >> 4)])
+            buffer.append(hexDigits[Int(byte & 0x0F)])
+        }
+    }
+
+    /// A string's bytes as they are (names known to need no escaping).
+    @inline(__always)
+    static func appendRaw(_ string: String, to buffer: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func appendLiteral(_ literal: StaticString, to buffer: inout [UInt8]) {
+        literal.withUTF8Buffer { buffer.append(contentsOf: $0) }
     }
 
     /// Text without quoting, but a newline or other control character in it cannot split
     /// or forge a line: those are escaped as in JSON.
     static func appendPlain(_ string: String, to buffer: inout [UInt8]) {
-        if string.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            appendEscaped(string, to: &buffer)
-        } else {
-            buffer.append(contentsOf: string.utf8)
-        }
+        var string = string
+        let control = string.withUTF8 { $0.contains { $0 < 0x20 || $0 == 0x7F } }
+        if control { appendEscaped(string, to: &buffer) } else { appendRaw(string, to: &buffer) }
     }
 
     /// `key=value`, quoted as a JSON string when empty or holding a space, quote, `=` or
     /// control character, so `key=value` pairs split unambiguously.
     static func appendTextValue(_ string: String, to buffer: inout [UInt8]) {
-        let needsQuotes = string.isEmpty || string.utf8.contains { byte in
-            byte <= 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "=") || byte == 0x7F
+        var string = string
+        let needsQuotes = string.withUTF8 { bytes in
+            bytes.isEmpty || bytes.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }
         }
         if needsQuotes {
             buffer.append(UInt8(ascii: "\""))
             appendEscaped(string, to: &buffer)
             buffer.append(UInt8(ascii: "\""))
         } else {
-            buffer.append(contentsOf: string.utf8)
+            appendRaw(string, to: &buffer)
         }
     }
 

@@ -5,12 +5,21 @@ public enum LogRedaction {
     public static let placeholder = "<redacted>"
 
     /// Lower-case field names: credentials, digest responses, tokens.
-    public static let secretKeys: Set<String> = [
+    public static let secretKeys: [String] = [
         "password", "pin", "secret", "token", "admin-token", "authorization", "proxy-authorization",
         "response", "digest-response", "ha1", "credentials",
     ]
 
+    private static let secretLengths: UInt64 = secretKeys.reduce(0) { $0 | (1 << UInt64($1.utf8.count)) }
+
+    /// Asked for every field of every line: a linear scan of short strings (compared by
+    /// their bytes, no hashing), lower-casing only keys that have capitals.
     public static func isSecret(key: String) -> Bool {
-        secretKeys.contains(key) || (key.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } && secretKeys.contains(key.lowercased()))
+        // Most keys are ruled out by their length alone.
+        let length = key.utf8.count
+        guard length < 64, secretLengths & (1 << UInt64(length)) != 0 else { return false }
+        if secretKeys.contains(key) { return true }
+        guard key.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return false }
+        return secretKeys.contains(key.lowercased())
     }
 }
