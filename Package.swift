@@ -1,5 +1,12 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+// `switchback --version`: the build scripts (run.sh, test.sh, packaging/build-deb.sh) pass
+// `git describe` in SWITCHBACK_VERSION; a plain `swift build` says "dev".
+let buildVersion = ProcessInfo.processInfo.environment["SWITCHBACK_VERSION"]
+    .map { $0.filter { $0.isLetter || $0.isNumber || "._+-~".contains($0) } }
+    .flatMap { $0.isEmpty ? nil : $0 } ?? "dev"
 
 // Layering (see DESIGN.md): SIP, IVR and Billing are pure; SIPStack and Media own
 // sockets and timers; Store owns SQL; Switchboard is where a call's pieces meet;
@@ -14,6 +21,7 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Billing", targets: ["Billing"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "SwitchbackLogging", targets: ["SwitchbackLogging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -58,10 +66,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // Log lines formatted cheaply (text, journald, JSON), secrets redacted.
+        .target(name: "SwitchbackLogging", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The version and build (`git describe`), fixed when the binary is built.
+        .target(name: "CBuildInfo", cSettings: [.define("SWITCHBACK_VERSION", to: "\"\(buildVersion)\"")]),
         // Call control: where SIP, media, the interpreter and billing meet.
         .target(name: "Switchboard", dependencies: [
-            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store",
+            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store", "CBuildInfo",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
@@ -75,7 +90,7 @@ let package = Package(
         ]),
         // The commands, as a library so tests can run them in-process.
         .target(name: "SwitchbackCLI", dependencies: [
-            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store", "Switchboard", "Web",
+            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store", "Switchboard", "Web", "SwitchbackLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -103,6 +118,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Billing"]),
         .testTarget(name: "SwitchboardTests", dependencies: [
             "Switchboard", "SIP", "SIPStack", "Media", "IVR",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,7 +128,11 @@ let package = Package(
             "Web",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "CLITests", dependencies: ["SwitchbackCLI", "Store", "Billing"]),
+        .testTarget(name: "SwitchbackLoggingTests", dependencies: [
+            "SwitchbackLogging",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["SwitchbackCLI", "Store", "Billing", "SwitchbackLogging"]),
         // Drives the real binary with real peers (sipp, baresip).
         .testTarget(name: "InteropTests", dependencies: ["SIP"], resources: [.copy("Fixtures")]),
     ]

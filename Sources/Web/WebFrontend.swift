@@ -10,7 +10,7 @@ public enum WebFrontend {
         let router = Router(context: SwitchbackRequestContext.self)
         router.get("healthz") { _, _ -> Response in
             let calls = (try? await server.activeCalls) ?? -1
-            let body = #"{"status":"ok","activeCalls":\#(calls)}"#
+            let body = #"{"status":"ok","version":"\#(SwitchbackVersion.current)","activeCalls":\#(calls)}"#
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }

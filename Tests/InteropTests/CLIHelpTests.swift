@@ -29,7 +29,7 @@ final class CLIHelpTests: XCTestCase {
             guard line.hasPrefix("  "), let name = trimmed.split(separator: " ").first else { return nil }
             return String(name)
         })
-        for command in ["serve", "validate", "simulate", "graph", "accounts", "callers", "addressbook", "rates", "cdr"] {
+        for command in ["serve", "check", "validate", "simulate", "graph", "accounts", "callers", "addressbook", "rates", "cdr"] {
             XCTAssertTrue(listed.contains(command), "`switchback --help` does not list \(command):\n\(text)")
         }
         XCTAssertTrue(text.contains("Callback and calling-card telephony server"), text)
@@ -58,7 +58,26 @@ final class CLIHelpTests: XCTestCase {
     func testServeHelpDocumentsReload() throws {
         let text = try help(["serve"])
         assertMentions(text, ["--config <config>", "--sip-listen", "--http-listen", "--data-dir", "--log-format",
+                              "--log-level", "--share-dir", "journal", "call received, answered and hangup",
                               "SIGHUP", "POST /admin/reload", "http.admin-token"],
                        in: "serve")
+    }
+
+    func testCheckHelpNamesItsOptionsAndTheDiagnosticForm() throws {
+        let text = try help(["check"])
+        assertMentions(text, ["USAGE: switchback check", "--config <config>", "--share-dir", "FILE:LINE:COLUMN: error: MESSAGE",
+                              "exits 0 when there is no error, 1 otherwise", "Binds no port"],
+                       in: "check")
+    }
+
+    /// `--version`: the version and build the binary was built from (`git describe` via
+    /// SWITCHBACK_VERSION, "dev" for a plain `swift build`).
+    func testVersionPrintsTheBuild() throws {
+        let result = try ChildProcess.run(InteropPaths.binary.path, ["--version"], timeout: 30)
+        XCTAssertEqual(result.status, 0, result.output)
+        let words = result.output.split(whereSeparator: \.isWhitespace)
+        XCTAssertEqual(words.count, 2, result.output)
+        XCTAssertEqual(words.first, "switchback", result.output)
+        XCTAssertFalse(words.last?.isEmpty ?? true, result.output)
     }
 }

@@ -21,15 +21,32 @@ final class ServerProcess {
     ///   - extraYAML: more top-level sections, e.g. `http: { admin-token: x }`.
     ///   - httpListen: `--http-listen`; port 0 picks a free port, read back from the log.
     ///   - dataDirectory: `--data-dir`; default: a fresh `data` directory of this server.
+    ///   - logLevel: `--log-level`; debug (the default here) logs every call step the tests read.
     init(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "",
-         httpListen: String = "127.0.0.1:0", name: String = "server", dataDirectory: URL? = nil) throws {
+         httpListen: String = "127.0.0.1:0", name: String = "server", dataDirectory: URL? = nil,
+         logLevel: String = "debug") throws {
         directory = try InteropPaths.temporaryDirectory(name)
         configURL = directory.appendingPathComponent("switchback.yaml")
         self.dataDirectory = dataDirectory ?? directory.appendingPathComponent("data")
         try writeConfig(accessNumbersYAML: accessNumbersYAML, campaignsYAML: campaignsYAML, extraYAML: extraYAML)
         process.executableURL = InteropPaths.binary
         process.arguments = ["serve", "--config", configURL.path, "--http-listen", httpListen,
-                             "--data-dir", self.dataDirectory.path, "--log-format", "json"]
+                             "--data-dir", self.dataDirectory.path, "--log-format", "json", "--log-level", logLevel]
+        try start()
+    }
+
+    /// Another binary (the packaged one) with its own command line, which must include
+    /// `--log-format json` and loopback listen addresses; run in `directory`.
+    init(executable: URL, arguments: [String], directory: URL, configURL: URL, dataDirectory: URL) throws {
+        self.directory = directory
+        self.configURL = configURL
+        self.dataDirectory = dataDirectory
+        process.executableURL = executable
+        process.arguments = arguments
+        try start()
+    }
+
+    private func start() throws {
         process.currentDirectoryURL = directory
         let pipe = Pipe()
         process.standardError = pipe
@@ -37,8 +54,9 @@ final class ServerProcess {
         process.standardInput = FileHandle.nullDevice
         let logs = self.logs
         pipe.fileHandleForReading.readabilityHandler = { handle in logs.append(handle.availableData) }
-        guard FileManager.default.isExecutableFile(atPath: InteropPaths.binary.path) else {
-            throw Failure("no switchback binary at \(InteropPaths.binary.path): run `swift build` first")
+        let executable = process.executableURL ?? InteropPaths.binary
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw Failure("no switchback binary at \(executable.path): run `swift build` first")
         }
         try process.run()
         let listening = try waitForEvents(count: 2, timeout: 20) { $0["message"] == "SIP listening" }

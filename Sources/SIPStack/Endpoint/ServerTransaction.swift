@@ -35,6 +35,9 @@ public final class ServerTransaction: @unchecked Sendable {
     /// timers are the transaction's business from here on).
     public func respond(_ response: SIPResponse) {
         endpoint.eventLoop.preconditionInEventLoop()
+        var response = response
+        // RFC 3261 §20.35: the software that answered, as the endpoint's User-Agent says it.
+        if response.headers["Server"] == nil { response.headers.add("Server", endpoint.configuration.userAgent) }
         endpoint.perform(step { machine in
             switch machine {
             case .invite(var m): let a = m.send(response); return (.invite(m), a)

@@ -1,69 +1,47 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
+import SwitchbackLogging
 
+/// `--log-format`: `text` (the default; journald style, without a time of its own and
+/// with a `<N>` priority prefix, when stderr is the journal), `journal` (that style
+/// always) or `json` (one object per line).
 public enum LogFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text
+    case journal
     case json
-}
 
-/// One JSON object per line: time, level, message, label and every metadata field
-/// flattened to strings, so log shippers index call steps by call-id.
-public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let output: FileHandle
-
-    public init(label: String, output: FileHandle = .standardError) {
-        self.label = label
-        self.output = output
+    /// The line style for this process: `text` becomes `journal` under systemd's journal.
+    func style(environment: [String: String]) -> LogLineFormatter.Style {
+        switch self {
+        case .json: return .json
+        case .journal: return .journal
+        case .text: return Self.stderrIsJournal(environment) ? .journal : .text
+        }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        var object: [String: String] = [:]
-        for (key, value) in metadata { object[key] = "\(value)" }
-        for (key, value) in event.metadata ?? [:] { object[key] = "\(value)" }
-        object["time"] = Self.timestamp()
-        object["level"] = event.level.rawValue
-        object["message"] = event.message.description
-        object["label"] = label
-        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        line.append(0x0A)
-        output.write(line)
-    }
-
-    private static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var time = now.tv_sec
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+    /// systemd sets `JOURNAL_STREAM=<device>:<inode>` of the stream it connected to the
+    /// journal (systemd.exec(5)); stderr is that stream when its device and inode match.
+    static func stderrIsJournal(_ environment: [String: String]) -> Bool {
+        guard let value = environment["JOURNAL_STREAM"] else { return false }
+        let parts = value.split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var status = stat()
+        guard fstat(2, &status) == 0 else { return false }
+        return UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
     }
 }
 
 enum LoggingSetup {
     /// The logging backend is process-wide; the CLI chooses it once at start.
-    static func bootstrap(_ format: LogFormat, level: Logger.Level) {
+    static func bootstrap(_ format: LogFormat, level: Logger.Level, environment: [String: String]) {
+        let style = format.style(environment: environment)
         LoggingSystem.bootstrap { label in
-            switch format {
-            case .json:
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            var handler = LogLineHandler(label: label, style: style)
+            handler.logLevel = level
+            return handler
         }
     }
 }

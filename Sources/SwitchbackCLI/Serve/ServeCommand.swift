@@ -14,8 +14,10 @@ public struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the server: SIP on UDP and TCP, RTP media, the HTTP API.",
         discussion: """
         With no options it runs the demo configuration: access number 100 runs \
-        scripts/demo.yaml with the prompts in sounds/, SIP on port 5060, HTTP on 8080, \
-        SQLite in ./data. Every campaign script is validated as `switchback validate` does; \
+        scripts/demo.yaml with the prompts in sounds/ of the share directory \
+        (/usr/share/switchback when installed, the checkout when run from one), SIP on port \
+        5060, HTTP on 8080, SQLite in ./data. A configuration file that leaves campaigns or \
+        sounds out keeps those of the share directory. Every campaign script is validated as `switchback validate` does; \
         an error stops the start. SIGHUP or POST /admin/reload re-reads the configuration \
         (campaigns, access numbers) and the scripts; a reload with any error is refused and \
         the running ones stay; calls in progress keep their script. POST /admin/reload needs \
@@ -36,10 +38,18 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database.")
     var dataDir: String = "data"
 
-    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).")
+    @Option(name: .customLong("share-dir"),
+            help: "Shipped scripts, sounds and schemas (default: /usr/share/switchback when installed, else the checkout).")
+    var shareDir: String?
+
+    @Option(name: .customLong("log-format"),
+            help: "text (journald style under systemd), journal (always) or json (one JSON object per line).")
     var logFormat: LogFormat = .text
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    @Option(name: .customLong("log-level"), help: """
+        trace, debug, info, notice, warning, error or critical. info: one line each for call received, \
+        answered and hangup (cause, duration); debug: every call step and the script trace.
+        """)
     var logLevel: String = "info"
 
     public init() {}
@@ -78,9 +88,11 @@ public struct ServeCommand: AsyncParsableCommand {
     /// overrides, so a reload never undoes an override.
     func configurationSource() -> ConfigurationReloader.Source {
         let (config, sipListen, httpListen) = (config, sipListen, httpListen)
+        let share = ShareDirectory.locate(explicit: shareDir)
         return {
-            var configuration = try config.map { try ConfigurationLoader.load(contentsOf: URL(fileURLWithPath: $0)) }
-                ?? SwitchbackConfiguration.embeddedDefaults()
+            var configuration = try config.map {
+                try ConfigurationLoader.load(contentsOf: URL(fileURLWithPath: $0), shareDirectory: share)
+            } ?? SwitchbackConfiguration.embeddedDefaults(shareDirectory: share)
             if let sipListen, let (host, port) = Self.splitHostPort(sipListen) {
                 configuration.sip.listen = ["udp:\(host):\(port)", "tcp:\(host):\(port)"]
             }
@@ -90,8 +102,11 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        LoggingSetup.bootstrap(logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
+        LoggingSetup.bootstrap(logFormat, level: Logger.Level(rawValue: logLevel) ?? .info,
+                               environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "switchback")
+        logger.info("starting", metadata: ["version": "\(SwitchbackVersion.current)",
+                                          "share-dir": "\(ShareDirectory.locate(explicit: shareDir).path)"])
         let source = configurationSource()
         let configuration: SwitchbackConfiguration
         do {

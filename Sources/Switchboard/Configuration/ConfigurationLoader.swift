@@ -18,14 +18,17 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// Reads the configuration YAML over the embedded defaults: every key given replaces the
 /// default; unknown keys are errors (a typo must not silently fall back to a default).
 public enum ConfigurationLoader {
-    public static func load(contentsOf url: URL) throws(ConfigurationError) -> SwitchbackConfiguration {
+    /// - Parameter shareDirectory: where the embedded defaults' files (campaign scripts,
+    ///   sounds) are; nil: relative to the file's directory like its own paths.
+    public static func load(contentsOf url: URL, shareDirectory: URL? = nil) throws(ConfigurationError) -> SwitchbackConfiguration {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw ConfigurationError(file: url.path, line: nil, path: "", message: "cannot read: \(error.localizedDescription)")
         }
-        var configuration = SwitchbackConfiguration.embeddedDefaults()
+        var configuration = shareDirectory.map { SwitchbackConfiguration.embeddedDefaults(shareDirectory: $0) }
+            ?? SwitchbackConfiguration.embeddedDefaults()
         configuration.file = url.path
         try apply(yaml: text, file: url.path, to: &configuration)
         return configuration
@@ -172,12 +175,15 @@ struct NodeReader {
                 for (index, item) in items.enumerated() {
                     let path = "trunks[\(index)]"
                     var trunk = SwitchbackConfiguration.Trunk(name: "", uri: "")
+                    var uriNode: Node?
                     for (k, v) in try mapping(item, path, allowed: ["name", "uri", "destinations", "transport", "username",
                                                                     "password", "strip", "prefix", "caller-id",
                                                                     "trusted-sources"]) {
                         switch k {
                         case "name": trunk.name = try string(v, "\(path).name")
-                        case "uri": trunk.uri = try string(v, "\(path).uri")
+                        case "uri":
+                            trunk.uri = try string(v, "\(path).uri")
+                            uriNode = v
                         case "transport":
                             let transport = try string(v, "\(path).transport").lowercased()
                             guard transport == "udp" || transport == "tcp" else {
@@ -199,6 +205,13 @@ struct NodeReader {
                         throw fail(item, path, "username and password go together (digest credentials for the gateway)")
                     }
                     if trunk.name.isEmpty || trunk.uri.isEmpty { throw fail(item, path, "a trunk needs a name and a uri") }
+                    // The trunk as the dial plan will use it, so a bad URI is named with its line.
+                    do {
+                        _ = try TrunkSelector(configuration: [trunk])
+                    } catch {
+                        if case .badTrunkURI = error { throw fail(uriNode ?? item, "\(path).uri", "\(error)") }
+                        throw fail(item, path, "\(error)")
+                    }
                     c.trunks.append(trunk)
                 }
             case "campaigns":
@@ -253,7 +266,10 @@ struct NodeReader {
         var entry = SwitchbackConfiguration.Campaign(script: "")
         for (k, v) in try mapping(node, path, allowed: ["script", "caller-id", "forward-caller-id", "language"]) {
             switch k {
-            case "script": script = try string(v, "\(path).script")
+            case "script":
+                script = try string(v, "\(path).script")
+                entry.scriptLine = v.mark?.line
+                entry.scriptColumn = v.mark?.column
             case "caller-id": entry.callerID = try string(v, "\(path).caller-id")
             case "language":
                 let language = try string(v, "\(path).language")

@@ -87,6 +87,13 @@ public struct ScriptCatalog: Sendable {
                 campaignScripts[name] = script
                 continue
             }
+            // A script that is not there is the configuration's mistake: name its line.
+            if let file = configuration.file, let line = campaign.scriptLine,
+               !FileManager.default.fileExists(atPath: url.path) {
+                errors.append(Diagnostic(.error, "campaigns.\(name).script: no such file '\(url.path)'",
+                                         at: SourceLocation(file: file, line: line, column: campaign.scriptColumn ?? 1)))
+                continue
+            }
             let text: String
             do {
                 text = try ScriptLoader.readText(url)

@@ -110,6 +110,15 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// Prompts and values in this language instead of the script's (sounds/<language>/),
         /// each missing prompt falling back to the script's own; nil: the script's.
         public var language: String?
+        /// Where `script:` was given, for errors about the file it names; not part of
+        /// equality (the same campaign read from another place is the same campaign).
+        public var scriptLine: Int?
+        public var scriptColumn: Int?
+
+        public static func == (lhs: Campaign, rhs: Campaign) -> Bool {
+            lhs.script == rhs.script && lhs.callerID == rhs.callerID && lhs.forwardCallerID == rhs.forwardCallerID
+                && lhs.language == rhs.language
+        }
 
         public init(script: String, callerID: String? = nil, forwardCallerID: Bool = true) {
             self.script = script
@@ -264,5 +273,17 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public static func embeddedDefaults() -> SwitchbackConfiguration {
         // The embedded text is part of the binary and covered by tests; it cannot fail.
         try! ConfigurationLoader.parse(yaml: embeddedDefaultsYAML, file: "<embedded defaults>")
+    }
+
+    /// The embedded defaults with their shipped files (campaign scripts, sounds) as
+    /// absolute paths in the share directory (`ShareDirectory`), so they are found
+    /// wherever the configuration file or the working directory is.
+    public static func embeddedDefaults(shareDirectory: URL) -> SwitchbackConfiguration {
+        var configuration = embeddedDefaults()
+        let base = URL(fileURLWithPath: shareDirectory.path, isDirectory: true)
+        func anchored(_ path: String) -> String { URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL.path }
+        configuration.sounds = anchored(configuration.sounds)
+        for (name, campaign) in configuration.campaigns { configuration.campaigns[name]?.script = anchored(campaign.script) }
+        return configuration
     }
 }

@@ -55,7 +55,8 @@ public final class SwitchbackServer: @unchecked Sendable {
         let listen = try configuration.sip.listen.map { try SIPListenAddress(parsing: $0) }
         let sipLoop = group.next()
         endpoint = SIPEndpoint(eventLoop: sipLoop,
-                               configuration: SIPEndpointConfiguration(listen: listen, advertisedHost: configuration.sip.advertise),
+                               configuration: SIPEndpointConfiguration(listen: listen, advertisedHost: configuration.sip.advertise,
+                                                                       userAgent: SwitchbackVersion.productToken),
                                logger: logger)
         let soundsRoot = ScriptCatalog.soundsRoot(of: configuration, baseDirectory: baseDirectory)
         self.soundsRoot = soundsRoot
