@@ -13,7 +13,8 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: file))
         XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue", "v2 forward mode",
                                                        "v3 PIN lockout", "v4 callback states",
-                                                       "v5 blocked prefixes", "v6 trigger names"])
+                                                       "v5 blocked prefixes", "v6 trigger names",
+                                                       "v7 SMS outbox and activity"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in

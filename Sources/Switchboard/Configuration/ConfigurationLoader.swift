@@ -118,7 +118,7 @@ struct NodeReader {
     }
 
     func read(_ root: Node, into c: inout SwitchbackConfiguration) throws(ConfigurationError) {
-        let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback"]
+        let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback", "sms"]
         for (key, node) in try mapping(root, "", allowed: top) {
             switch key {
             case "sip":
@@ -198,6 +198,8 @@ struct NodeReader {
                 for (number, v) in try mapping(node, "access-numbers", allowed: []) {
                     c.accessNumbers[number] = try accessNumber(v, "access-numbers.\(number)")
                 }
+            case "sms":
+                try readSMS(node, into: &c.sms)
             default:
                 try readCallback(node, into: &c.callback)
             }
@@ -321,6 +323,7 @@ struct NodeReader {
         if let did = c.callback.didCampaign, c.campaigns[did] == nil {
             throw ConfigurationError(file: file, line: nil, path: "callback.did-campaign", message: "unknown campaign '\(did)'")
         }
+        try checkSMS(c)
         if c.callback.freeIVRAccess && (c.callback.freeAccessUser ?? "").isEmpty {
             throw ConfigurationError(file: file, line: nil, path: "callback.free-access-user",
                                      message: "free-ivr-access needs the account login its calls are billed to")

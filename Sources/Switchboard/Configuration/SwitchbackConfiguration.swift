@@ -168,6 +168,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public var campaigns: [String: Campaign] = [:]
     public var accessNumbers: [String: AccessNumber] = [:]
     public var callback = Callback()
+    public var sms = SMS()
     /// The file the configuration was read from, for warnings; nil: embedded or given text.
     public var file: String?
 
