@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import IVR
 import Store
 @testable import Switchboard
 import Synchronization

@@ -4,10 +4,10 @@ import GRDB
 extension OutboundSMS: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "smsOutbox"
 
-    enum Columns {
-        static let state = Column(CodingKeys.state)
-        static let nextAttemptAt = Column(CodingKeys.nextAttemptAt)
-        static let recipient = Column(CodingKeys.recipient)
+    enum OutboxColumns {
+        static let state = Column("state")
+        static let nextAttemptAt = Column("nextAttemptAt")
+        static let recipient = Column("recipient")
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -16,11 +16,11 @@ extension OutboundSMS: FetchableRecord, MutablePersistableRecord {
 extension SMSActivity: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "smsActivity"
 
-    enum Columns {
-        static let kind = Column(CodingKeys.kind)
-        static let sender = Column(CodingKeys.sender)
-        static let accountID = Column(CodingKeys.accountID)
-        static let at = Column(CodingKeys.at)
+    enum ActivityColumns {
+        static let kind = Column("kind")
+        static let sender = Column("sender")
+        static let accountID = Column("accountID")
+        static let at = Column("at")
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -39,16 +39,16 @@ extension SQLiteStore: SMSOutboxStore {
 
     public func dueSMS(at now: Date, limit: Int) throws -> [OutboundSMS] {
         try writer.read { db in
-            try OutboundSMS.filter(OutboundSMS.Columns.state == OutboundSMS.State.pending.rawValue
-                                   && OutboundSMS.Columns.nextAttemptAt <= now)
-                .order(OutboundSMS.Columns.nextAttemptAt, Column("id")).limit(limit).fetchAll(db)
+            try OutboundSMS.filter(OutboundSMS.OutboxColumns.state == OutboundSMS.State.pending.rawValue
+                                   && OutboundSMS.OutboxColumns.nextAttemptAt <= now)
+                .order(OutboundSMS.OutboxColumns.nextAttemptAt, Column("id")).limit(limit).fetchAll(db)
         }
     }
 
     public func nextSMSDue() throws -> Date? {
         try writer.read { db in
-            try Date.fetchOne(db, OutboundSMS.filter(OutboundSMS.Columns.state == OutboundSMS.State.pending.rawValue)
-                .select(min(OutboundSMS.Columns.nextAttemptAt)))
+            try Date.fetchOne(db, OutboundSMS.filter(OutboundSMS.OutboxColumns.state == OutboundSMS.State.pending.rawValue)
+                .select(min(OutboundSMS.OutboxColumns.nextAttemptAt)))
         }
     }
 
@@ -84,7 +84,7 @@ extension SQLiteStore: SMSOutboxStore {
     public func outboundSMS(recipient: String?) throws -> [OutboundSMS] {
         try writer.read { db in
             var request = OutboundSMS.order(Column("id"))
-            if let recipient { request = request.filter(OutboundSMS.Columns.recipient == recipient) }
+            if let recipient { request = request.filter(OutboundSMS.OutboxColumns.recipient == recipient) }
             return try request.fetchAll(db)
         }
     }
@@ -103,14 +103,14 @@ extension SQLiteStore: SMSActivityStore {
     public func smsActivityCounts(_ kind: SMSActivity.Kind, sender: String?, account: Int64?, since: Date) throws
         -> SMSActivityCounts {
         try writer.read { db in
-            let recent = SMSActivity.filter(SMSActivity.Columns.kind == kind.rawValue && SMSActivity.Columns.at >= since)
+            let recent = SMSActivity.filter(SMSActivity.ActivityColumns.kind == kind.rawValue && SMSActivity.ActivityColumns.at >= since)
             var bySender = 0
             var byAccount = 0
             if let sender, !sender.isEmpty {
-                bySender = try recent.filter(SMSActivity.Columns.sender == sender).fetchCount(db)
+                bySender = try recent.filter(SMSActivity.ActivityColumns.sender == sender).fetchCount(db)
             }
             if let account {
-                byAccount = try recent.filter(SMSActivity.Columns.accountID == account).fetchCount(db)
+                byAccount = try recent.filter(SMSActivity.ActivityColumns.accountID == account).fetchCount(db)
             }
             return SMSActivityCounts(sender: bySender, account: byAccount)
         }
@@ -118,13 +118,13 @@ extension SQLiteStore: SMSActivityStore {
 
     public func clearSMSAuthenticationFailures(sender: String?, account: Int64?) throws {
         try writer.write { db in
-            let failures = SMSActivity.filter(SMSActivity.Columns.kind == SMSActivity.Kind.authenticationFailure.rawValue)
-            if let sender, !sender.isEmpty { _ = try failures.filter(SMSActivity.Columns.sender == sender).deleteAll(db) }
-            if let account { _ = try failures.filter(SMSActivity.Columns.accountID == account).deleteAll(db) }
+            let failures = SMSActivity.filter(SMSActivity.ActivityColumns.kind == SMSActivity.Kind.authenticationFailure.rawValue)
+            if let sender, !sender.isEmpty { _ = try failures.filter(SMSActivity.ActivityColumns.sender == sender).deleteAll(db) }
+            if let account { _ = try failures.filter(SMSActivity.ActivityColumns.accountID == account).deleteAll(db) }
         }
     }
 
     public func pruneSMSActivity(before: Date) throws -> Int {
-        try writer.write { db in try SMSActivity.filter(SMSActivity.Columns.at < before).deleteAll(db) }
+        try writer.write { db in try SMSActivity.filter(SMSActivity.ActivityColumns.at < before).deleteAll(db) }
     }
 }

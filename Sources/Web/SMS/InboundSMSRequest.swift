@@ -66,7 +66,7 @@ struct InboundSMSRequest: Equatable {
     static func read(_ request: Request) async throws -> InboundSMSRequest {
         var fields = formFields(request.uri.query ?? "")
         let headers = request.headers
-        func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
+        func header(_ name: String) -> String? { headers.first { $0.name.canonicalName == name.lowercased() }?.value }
         if let secret = header("X-SMS-Secret") { fields["secret"] = secret }
         if let gateway = header("X-SMS-Gateway") { fields["gateway"] = gateway }
         guard request.method == .post else { return InboundSMSRequest(fields: fields) }

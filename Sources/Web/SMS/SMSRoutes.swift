@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOPosix
 import Switchboard
 
 /// `POST /sms/inbound` and `GET /sms/inbound`: where SMS gateways deliver texts.
@@ -41,8 +42,15 @@ public enum SMSRoutes {
         } catch {
             return json(.badRequest, ["error": "\(error)"])
         }
-        let answer = desk.handle(InboundSMS(gateway: gateway.name, sender: message.sender, receiver: message.receiver,
-                                            text: message.text, sentAt: message.time))
+        let inbound = InboundSMS(gateway: gateway.name, sender: message.sender, receiver: message.receiver,
+                                 text: message.text, sentAt: message.time)
+        // The desk blocks (SQLite, the password hash): off the event loop.
+        let answer: SMSDeskAnswer
+        do {
+            answer = try await NIOThreadPool.singleton.runIfActive { desk.handle(inbound) }
+        } catch {
+            return json(.serviceUnavailable, ["error": "shutting down"])
+        }
         var body: [String: String] = ["outcome": Self.name(answer.outcome)]
         if case .accepted(let requestID, _) = answer.outcome { body["request"] = "\(requestID)" }
         if let reply = answer.reply { body["reply"] = reply }
