@@ -22,6 +22,7 @@ final class MigrationTests: XCTestCase {
         }
         XCTAssertEqual(tables, ["account", "accountLot", "addressBookEntry", "authorisedCallerID", "callLeg",
                                 "callbackRequest", "ledgerEntry", "pinFailure", "rate", "ratePlan", "reservation", "setting",
+                                "smsActivity", "smsOutbox",
                                 "spoolOffset"])
     }
 
