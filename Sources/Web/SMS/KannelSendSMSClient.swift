@@ -7,7 +7,8 @@ import Switchboard
 /// Sends replies through Kannel's `sendsms` HTTP interface (smsbox's sendsms-port):
 /// `GET <sendsms>?username=…&password=…&from=<service number>&to=<recipient>&text=…`.
 /// Kannel answers 202 ("0: Accepted for delivery", "3: Queued for later delivery"); any
-/// other status or no answer throws, and the outbox tries again later.
+/// other status or no answer throws, and the outbox tries again later. (A refused connection
+/// is retried by the HTTP client itself until `timeout`: one attempt lasts at most that.)
 public struct KannelSendSMSClient: SMSGatewayClient {
     let http: HTTPClient
     /// The gateways as configured now (reloads take effect on the next send).
@@ -19,7 +20,7 @@ public struct KannelSendSMSClient: SMSGatewayClient {
     }
 
     public init(http: HTTPClient, gateways: @escaping @Sendable () -> SwitchbackConfiguration.SMS,
-                timeout: TimeAmount = .seconds(10)) {
+                timeout: TimeAmount = .seconds(5)) {
         self.http = http
         self.gateways = gateways
         self.timeout = timeout
