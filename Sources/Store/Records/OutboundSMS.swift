@@ -19,7 +19,7 @@ public struct OutboundSMS: Codable, Sendable, Hashable, Identifiable {
     public var sender: String
     public var recipient: String
     public var text: String
-    /// The inbound message it answers, if any.
+    /// The account the reply is about, if one was identified.
     public var accountID: Int64?
     public var state: State
     public var attempts: Int
