@@ -87,9 +87,9 @@ final class SMSKannelTests: XCTestCase {
 
     // MARK: - The outbox
 
-    /// Kannel is down when a text comes in through another gateway shape (JSON): the reply
-    /// waits in the outbox and reaches the SMSC once Kannel is back. A request without the
-    /// gateway's secret is refused.
+    /// Kannel is down when texts come in through the other request shapes (JSON; Kannel's
+    /// post-url): the replies wait in the outbox and reach the SMSC once Kannel is back. A
+    /// request without the gateway's secret is refused.
     func testAReplyWrittenWhileKannelIsDownIsDeliveredAfterItsRestart() throws {
         let data = try aliceWithAddressBook(name: "sms-restart")
         let ports = Sipp.ports()
@@ -116,11 +116,19 @@ final class SMSKannelTests: XCTestCase {
         } while pending != [["pending", "1"]] && Date() < deadline
         XCTAssertEqual(pending, [["pending", "1"]], "kept, and tried")
 
+        // Kannel's post-url shape: the text is the body, the numbers in X-Kannel-* headers.
+        let postURL = try HTTPExchange.post(inbound, body: Data("U.alice P.2468 R.5552222".utf8), contentType: "text/plain",
+                                            headers: ["X-SMS-Secret": Self.secret, "X-Kannel-From": "5552222",
+                                                      "X-Kannel-To": Self.service])
+        XCTAssertEqual(postURL.status, 202, postURL.text)
+        XCTAssertEqual(postURL.json?["outcome"] as? String, "registered")
+
         try kannel.startBoxes()
         try kannel.waitForSMSC(connectedTimes: 2)
         let reply = try kannel.waitForReply(to: Self.alicePhone, startingWith: "alice: balance 10.00 EUR", timeout: 20)
         XCTAssertEqual(reply.sender, Self.service)
-        XCTAssertEqual(try sqlite(data, "SELECT state FROM smsOutbox"), [["sent"]])
+        try kannel.waitForReply(to: "5552222", startingWith: "Registered 5552222 for alice", timeout: 20)
+        XCTAssertEqual(try sqlite(data, "SELECT DISTINCT state FROM smsOutbox"), [["sent"]])
     }
 
     // MARK: - The whole call (needs `$request` on callback legs)
@@ -281,10 +289,16 @@ extension HTTPExchange {
     /// POSTs a JSON object.
     static func post(_ url: URL, json: [String: String], headers: [String: String] = [:], timeout: TimeInterval = 30) throws
         -> HTTPExchange {
+        try post(url, body: try JSONSerialization.data(withJSONObject: json), contentType: "application/json",
+                 headers: headers, timeout: timeout)
+    }
+
+    static func post(_ url: URL, body: Data, contentType: String, headers: [String: String] = [:],
+                     timeout: TimeInterval = 30) throws -> HTTPExchange {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: json)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let box = PostBox()
         let done = DispatchSemaphore(value: 0)
