@@ -218,6 +218,10 @@ final class SMSCommandDeskTests: XCTestCase {
         XCTAssertNil(second.outboxID)
         clock.advance(61)
         XCTAssertNotEqual(text("D.4930970").outcome, .limited, "the minute has passed")
+        // Hours later the old activity is pruned: it counts for no window any more.
+        clock.advance(2 * 3600)
+        _ = text("D.4930980")
+        XCTAssertEqual(try store.smsActivityCounts(.message, sender: "4930111", account: nil, since: .distantPast).sender, 1)
     }
 
     func testAnAccountOverItsLimitFromSeveralPhones() throws {

@@ -18,6 +18,8 @@ public final class SMSCommandDesk: Sendable {
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let onReply: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+    /// When the activity the limits count was last pruned (hourly: older rows count for nothing).
+    private let lastPrune: Mutex<Date?> = Mutex(nil)
 
     /// What the desk reads from the configuration; swapped on reload.
     public struct Settings: Sendable, Equatable {
@@ -63,6 +65,7 @@ public final class SMSCommandDesk: Sendable {
         var answer = process(sms, settings: settings, at: at)
         do {
             try store.recordSMSActivity(.message, sender: sms.sender, account: answer.account, at: at)
+            try pruneIfDue(at: at, lockout: settings.sms.lockout.period)
         } catch {
             logger.error("SMS activity not recorded", metadata: ["error": "\(error)"])
         }
@@ -123,6 +126,18 @@ public final class SMSCommandDesk: Sendable {
             logger.error("SMS command failed", metadata: ["from": "\(sms.sender)", "error": "\(error)"])
             return reject(SMSReplies.temporaryProblem)
         }
+    }
+
+    /// Deletes activity older than every window that counts it (the hour, the lockout period).
+    private func pruneIfDue(at: Date, lockout: Duration) throws {
+        let due = lastPrune.withLock { last -> Bool in
+            guard last.map({ at.timeIntervalSince($0) >= 3600 }) ?? true else { return false }
+            last = at
+            return true
+        }
+        guard due else { return }
+        let keep = max(3600, CallbackScheduler.seconds(lockout))
+        _ = try store.pruneSMSActivity(before: at.addingTimeInterval(-keep))
     }
 
     // MARK: - Who is asking
