@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure: SIP messages, URIs, typed headers, SDP, digest auth.
@@ -59,6 +60,8 @@ let package = Package(
         ]),
         // Pure: exact money and rating.
         .target(name: "Billing"),
+        // Pure: the SMS command language (a function of the text, no I/O).
+        .target(name: "SMSCommand"),
         // Persistence behind protocols; SQLite via GRDB.
         .target(name: "Store", dependencies: [
             "Billing",
@@ -74,7 +77,7 @@ let package = Package(
         .target(name: "CBuildInfo", cSettings: [.define("SWITCHBACK_VERSION", to: "\"\(buildVersion)\"")]),
         // Call control: where SIP, media, the interpreter and billing meet.
         .target(name: "Switchboard", dependencies: [
-            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store", "CBuildInfo",
+            "SIP", "SIPStack", "Media", "IVR", "Billing", "Store", "CBuildInfo", "SMSCommand",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -85,6 +88,7 @@ let package = Package(
         .target(name: "Web", dependencies: [
             "Switchboard", "Store",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -115,6 +119,7 @@ let package = Package(
         ]),
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing"]),
+        .testTarget(name: "SMSCommandTests", dependencies: ["SMSCommand"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Billing"]),
         .testTarget(name: "SwitchboardTests", dependencies: [
             "Switchboard", "SIP", "SIPStack", "Media", "IVR",

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Switchboard
 
 /// The HTTP edge: health, metrics and the admin API; the callback page and JSON API grow here.
@@ -24,6 +25,7 @@ public enum WebFrontend {
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         AdminRoutes.add(to: router, reloader: reloader, adminToken: adminToken)
+        SMSRoutes.add(to: router, server: server)
         return router
     }
 
@@ -31,7 +33,7 @@ public enum WebFrontend {
                                        logger: Logger) -> some ApplicationProtocol {
         Application(router: makeRouter(server: server, reloader: reloader, adminToken: server.configuration.http.adminToken),
                     configuration: .init(address: .hostname(host, port: port), serverName: "switchback"),
-                    services: [TelephonyService(server: server)],
+                    services: [TelephonyService(server: server) as any Service] + SMSReplyService.services(for: server, logger: logger),
                     onServerRunning: { channel in
                         // The bound port matters when 0 asked for any free one.
                         logger.info("HTTP listening", metadata: ["listen": "\(host):\(channel.localAddress?.port ?? port)"])

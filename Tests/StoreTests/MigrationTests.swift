@@ -14,7 +14,8 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue", "v2 forward mode",
                                                        "v3 PIN lockout", "v4 callback states",
                                                        "v5 blocked prefixes", "v6 call leg granted seconds",
-                                                       "v7 trigger names", "v8 PIN salt and source"])
+                                                       "v7 trigger names", "v8 PIN salt and source",
+                                                       "v9 SMS outbox and activity"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in
@@ -22,6 +23,7 @@ final class MigrationTests: XCTestCase {
         }
         XCTAssertEqual(tables, ["account", "accountLot", "addressBookEntry", "authorisedCallerID", "callLeg",
                                 "callbackRequest", "ledgerEntry", "pinFailure", "rate", "ratePlan", "reservation", "setting",
+                                "smsActivity", "smsOutbox",
                                 "spoolOffset"])
     }
 

@@ -262,6 +262,39 @@ enum StoreMigrations {
                 CREATE INDEX pinFailure_time ON pinFailure(failedAt);
                 """)
         }
+        // Issue 15, SMS callback: the durable outbox of replies (retried until the gateway
+        // accepts them) and the inbound messages and credential failures the limits count.
+        migrator.registerMigration("v9 SMS outbox and activity") { db in
+            try db.execute(sql: """
+                CREATE TABLE smsOutbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    gateway TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    accountID INTEGER REFERENCES account(id) ON DELETE SET NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    nextAttemptAt DATETIME NOT NULL,
+                    lastError TEXT,
+                    createdAt DATETIME NOT NULL,
+                    sentAt DATETIME
+                );
+                CREATE INDEX smsOutbox_due ON smsOutbox(state, nextAttemptAt);
+                CREATE INDEX smsOutbox_recipient ON smsOutbox(recipient);
+
+                CREATE TABLE smsActivity (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL CHECK (kind IN ('message', 'auth-failure')),
+                    sender TEXT,
+                    accountID INTEGER REFERENCES account(id) ON DELETE CASCADE,
+                    at DATETIME NOT NULL,
+                    CHECK (sender IS NOT NULL OR accountID IS NOT NULL)
+                );
+                CREATE INDEX smsActivity_sender ON smsActivity(kind, sender, at);
+                CREATE INDEX smsActivity_account ON smsActivity(kind, accountID, at);
+                """)
+        }
         return migrator
     }
 }

@@ -123,7 +123,7 @@ struct NodeReader {
 
     func read(_ root: Node, into c: inout SwitchbackConfiguration) throws(ConfigurationError) {
         let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback",
-                                 "did-providers", "secrets"]
+                                 "did-providers", "secrets", "sms"]
         for (key, node) in try mapping(root, "", allowed: top) {
             switch key {
             case "sip":
@@ -247,6 +247,8 @@ struct NodeReader {
                     }
                     c.secrets.pinPepperFile = file
                 }
+            case "sms":
+                try readSMS(node, into: &c.sms)
             default:
                 try readCallback(node, into: &c.callback)
             }
@@ -383,6 +385,7 @@ struct NodeReader {
         if let did = c.callback.didCampaign, c.campaigns[did] == nil {
             throw ConfigurationError(file: file, line: nil, path: "callback.did-campaign", message: "unknown campaign '\(did)'")
         }
+        try checkSMS(c)
         if c.callback.freeIVRAccess && (c.callback.freeAccessUser ?? "").isEmpty {
             throw ConfigurationError(file: file, line: nil, path: "callback.free-access-user",
                                      message: "free-ivr-access needs the account login its calls are billed to")

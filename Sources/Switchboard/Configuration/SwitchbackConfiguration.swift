@@ -234,6 +234,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     /// Edges whose calls' caller IDs and DIDs are trusted (besides the trunks).
     public var didProviders: [DIDProvider] = []
     public var secrets = Secrets()
+    public var sms = SMS()
     /// The file the configuration was read from, for warnings; nil: embedded or given text.
     public var file: String?
 

@@ -28,6 +28,10 @@ public final class SwitchbackServer: @unchecked Sendable {
     private let callbackDialer: OutboundScriptedCall?
     /// Queues every callback (trigger calls, scripts, and later the API, web, SMS, spool).
     public let callbackScheduler: CallbackScheduler?
+    /// Carries out SMS commands (with a store that keeps the SMS outbox only).
+    public let smsDesk: SMSCommandDesk?
+    /// The SMS outbox, for the edge that sends its replies.
+    public var smsOutbox: (any SMSOutboxStore)? { store as? any SMSOutboxStore }
 
     /// - Parameters:
     ///   - baseDirectory: where relative paths in the configuration (scripts, sounds) start.
@@ -99,6 +103,12 @@ public final class SwitchbackServer: @unchecked Sendable {
             router.callbackTriggers = triggers
         } else {
             callbackScheduler = nil
+        }
+        if let callbackScheduler, let smsStore = store as? any SMSCommandDesk.Backend {
+            smsDesk = SMSCommandDesk(store: smsStore, scheduler: callbackScheduler,
+                                     settings: SMSCommandDesk.Settings(configuration), logger: logger)
+        } else {
+            smsDesk = nil
         }
         // `dial` rings registered users' phones, else places B legs through the configured
         // trunks (both fixed for the process's lifetime).
@@ -186,6 +196,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         try await endpoint.eventLoop.submit { self.router.replaceCatalog(catalog) }.get()
         callbackDialer?.replaceCatalog(catalog)
         callbackScheduler?.replaceCatalog(catalog)
+        smsDesk?.replaceSettings(SMSCommandDesk.Settings(configuration))
         return catalog.accessNumbers
     }
 
