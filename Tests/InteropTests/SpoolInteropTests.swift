@@ -36,7 +36,7 @@ final class SpoolInteropTests: XCTestCase {
         }
 
         // The writer appends in bursts while the server is killed and restarted.
-        let writer = Background { () throws -> Int in
+        let writer = Background { () throws -> ProcessResult in
             let handle = try FileHandle(forWritingTo: spool)
             defer { try? handle.close() }
             for n in 1...Self.lines {
@@ -44,7 +44,7 @@ final class SpoolInteropTests: XCTestCase {
                 try handle.write(contentsOf: Data((Self.line(n) + "\n").utf8))
                 if n % 50 == 0 { Thread.sleep(forTimeInterval: 0.05) }
             }
-            return Self.lines
+            return ProcessResult(status: 0, output: "\(Self.lines) lines written")
         }
         var server = try start("spool-1")
         Thread.sleep(forTimeInterval: 0.4)

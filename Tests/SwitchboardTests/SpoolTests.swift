@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import IVR
 import Logging
 import Store
 @testable import Switchboard
@@ -86,8 +87,8 @@ final class SpoolTests: XCTestCase {
         try handle.close()
     }
 
-    private func queued(_ store: SQLiteStore) throws -> [CallbackRequest] {
-        try store.callbackRequests(states: CallbackRequest.State.allCases).sorted { $0.id! < $1.id! }
+    private func queued(_ store: SQLiteStore) throws -> [Store.CallbackRequest] {
+        try store.callbackRequests(states: Store.CallbackRequest.State.allCases).sorted { $0.id! < $1.id! }
     }
 
     func testGoodLinesAreQueuedOnceAndBadOnesRejectedWithTheirLineNumber() async throws {
@@ -106,8 +107,10 @@ final class SpoolTests: XCTestCase {
         XCTAssertTrue(rejects[2].hasPrefix("line 5: 4930999 is not on the allow-list"), rejects[2])
 
         try append("\n", to: bed.file)
-        XCTAssertEqual(try await bed.follower.poll(), 1)
-        XCTAssertEqual(try await bed.follower.poll(), 0, "nothing new, nothing queued again")
+        let second = try await bed.follower.poll()
+        XCTAssertEqual(second, 1)
+        let third = try await bed.follower.poll()
+        XCTAssertEqual(third, 0, "nothing new, nothing queued again")
         XCTAssertEqual(try queued(bed.store).map(\.destinations), [["4930222"], ["4930333"]])
         let size = try FileManager.default.attributesOfItem(atPath: bed.file.path)[.size] as? NSNumber
         XCTAssertEqual(try bed.store.spoolOffset(path: bed.file.path), size?.int64Value)

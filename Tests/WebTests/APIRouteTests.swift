@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -10,24 +11,13 @@ import XCTest
 /// (problem+json naming the field), max-participants, idempotency, 201 + Location, the
 /// leg states and their event stream, the account's data and the admin half.
 final class APIRouteTests: XCTestCase {
-    private func assertProblem(_ response: TestResponse, _ status: HTTPResponse.Status, field: String?,
-                               file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(response.status, status, response.text, file: file, line: line)
-        XCTAssertEqual(response.headers[.contentType], "application/problem+json", file: file, line: line)
-        let problem = response.json
-        XCTAssertEqual(problem["status"] as? Int, Int(status.code), file: file, line: line)
-        XCTAssertNotNil(problem["title"] as? String, file: file, line: line)
-        XCTAssertNotNil(problem["type"] as? String, file: file, line: line)
-        XCTAssertEqual(problem["field"] as? String, field, response.text, file: file, line: line)
-    }
-
     // MARK: - Authentication
 
     func testNoCredentialsIsA401ProblemWithABasicChallenge() async throws {
         let bed = try APITestBed()
         try await bed.application().test(.router) { client in
             let response = try await client.execute(uri: "/api/v1/account", method: .get)
-            self.assertProblem(response, .unauthorized, field: "Authorization")
+            assertProblem(response, .unauthorized, field: "Authorization")
             XCTAssertEqual(response.headers[.wwwAuthenticate], AccountAuthenticator.challenge)
         }
     }
@@ -37,11 +27,11 @@ final class APIRouteTests: XCTestCase {
         try await bed.application().test(.router) { client in
             let wrong: HTTPFields = [.authorization: APITestBed.basic("alice", "guess")]
             for _ in 0..<3 {
-                self.assertProblem(try await client.execute(uri: "/api/v1/account", method: .get, headers: wrong),
+                assertProblem(try await client.execute(uri: "/api/v1/account", method: .get, headers: wrong),
                                    .unauthorized, field: "Authorization")
             }
             let locked = try await client.execute(uri: "/api/v1/account", method: .get, headers: APITestBed.alice)
-            self.assertProblem(locked, .tooManyRequests, field: "Authorization")
+            assertProblem(locked, .tooManyRequests, field: "Authorization")
             XCTAssertEqual(locked.headers[.retryAfter], "900")
         }
     }
@@ -76,7 +66,7 @@ final class APIRouteTests: XCTestCase {
             for (text, field) in cases {
                 let response = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                         body: body(text))
-                self.assertProblem(response, .unprocessableContent, field: field)
+                assertProblem(response, .unprocessableContent, field: field)
             }
             XCTAssertEqual(try bed.store.callbackRequests(states: CallbackRequest.State.allCases).count, 0,
                            "nothing is queued from an invalid body")
@@ -86,11 +76,11 @@ final class APIRouteTests: XCTestCase {
     func testNotJSONIs400AndAnotherMediaTypeIs415() async throws {
         let bed = try APITestBed()
         try await bed.application().test(.router) { client in
-            self.assertProblem(try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                         body: body("numbers=1")), .badRequest, field: "")
             var form = APITestBed.alice
             form[.contentType] = "application/x-www-form-urlencoded"
-            self.assertProblem(try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: form,
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: form,
                                                         body: body("numbers=1")), .unsupportedMediaType, field: "Content-Type")
         }
     }
@@ -100,7 +90,7 @@ final class APIRouteTests: XCTestCase {
         try await bed.application().test(.router) { client in
             let response = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                     body: body(#"{"numbers": ["4930201", "4930202", "4930203"]}"#))
-            self.assertProblem(response, .unprocessableContent, field: "/numbers")
+            assertProblem(response, .unprocessableContent, field: "/numbers")
             XCTAssertTrue((response.json["detail"] as? String ?? "").contains("max-participants is 3"), response.text)
             let two = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                body: body(#"{"numbers": ["4930201", "4930202"]}"#))
@@ -113,7 +103,7 @@ final class APIRouteTests: XCTestCase {
         try await bed.application().test(.router) { client in
             let response = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                     body: body(#"{"from": "4930999", "to": "4930222"}"#))
-            self.assertProblem(response, .unprocessableContent, field: "/from")
+            assertProblem(response, .unprocessableContent, field: "/from")
             XCTAssertTrue((response.json["detail"] as? String ?? "").contains("allow-list"), response.text)
         }
     }
@@ -172,7 +162,7 @@ final class APIRouteTests: XCTestCase {
         try await bed.application().test(.router) { client in
             let response = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                     body: body(#"{"numbers": ["4930222"]}"#))
-            self.assertProblem(response, .serviceUnavailable, field: nil)
+            assertProblem(response, .serviceUnavailable, field: nil)
         }
     }
 
@@ -242,16 +232,16 @@ final class APIRouteTests: XCTestCase {
                                                    body: body(#"{"numbers": ["4930222"]}"#))
             let id = try XCTUnwrap(created.json["id"] as? Int)
             let bob: HTTPFields = [.authorization: APITestBed.basic("bob", "builder")]
-            self.assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .get, headers: bob),
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .get, headers: bob),
                                .notFound, field: nil)
-            self.assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .delete, headers: bob),
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .delete, headers: bob),
                                .notFound, field: nil)
             let cancelled = try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .delete, headers: APITestBed.alice)
             XCTAssertEqual(cancelled.status, .ok, cancelled.text)
             XCTAssertEqual(cancelled.json["state"] as? String, "cancelled")
-            self.assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .delete, headers: APITestBed.alice),
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(id)", method: .delete, headers: APITestBed.alice),
                                .conflict, field: nil)
-            self.assertProblem(try await client.execute(uri: "/api/v1/callbacks/abc", method: .get, headers: APITestBed.alice),
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks/abc", method: .get, headers: APITestBed.alice),
                                .badRequest, field: "id")
         }
     }
@@ -267,16 +257,16 @@ final class APIRouteTests: XCTestCase {
             let list = try await client.execute(uri: "/api/v1/caller-ids", method: .get, headers: APITestBed.alice)
             XCTAssertEqual(Set(((try JSONSerialization.jsonObject(with: Data(list.text.utf8))) as? [[String: Any]] ?? [])
                 .compactMap { $0["number"] as? String }), ["4930111", "4930444"])
-            self.assertProblem(try await client.execute(uri: "/api/v1/caller-ids/4930555", method: .delete,
+            assertProblem(try await client.execute(uri: "/api/v1/caller-ids/4930555", method: .delete,
                                                         headers: APITestBed.alice), .notFound, field: nil)
-            XCTAssertEqual(try await client.execute(uri: "/api/v1/caller-ids/4930444", method: .delete,
-                                                    headers: APITestBed.alice).status, .noContent)
+            let removed = try await client.execute(uri: "/api/v1/caller-ids/4930444", method: .delete, headers: APITestBed.alice)
+            XCTAssertEqual(removed.status, .noContent)
 
             let entry = try await client.execute(uri: "/api/v1/address-book", method: .post, headers: APITestBed.alice,
                                                  body: body(#"{"name": "mum", "number": "4930666"}"#))
             XCTAssertEqual(entry.status, .created, entry.text)
             XCTAssertEqual(entry.json["slot"] as? Int, 1)
-            self.assertProblem(try await client.execute(uri: "/api/v1/address-book", method: .post, headers: APITestBed.alice,
+            assertProblem(try await client.execute(uri: "/api/v1/address-book", method: .post, headers: APITestBed.alice,
                                                         body: body(#"{"name": "mum", "number": "4930667"}"#)),
                                .conflict, field: nil)
 
@@ -284,7 +274,7 @@ final class APIRouteTests: XCTestCase {
                                                    body: body(#"{"number": "4930888", "mode": "fork", "afterSeconds": 15}"#))
             XCTAssertEqual(forward.status, .ok, forward.text)
             XCTAssertEqual(forward.json["mode"] as? String, "fork")
-            self.assertProblem(try await client.execute(uri: "/api/v1/forward", method: .put, headers: APITestBed.alice,
+            assertProblem(try await client.execute(uri: "/api/v1/forward", method: .put, headers: APITestBed.alice,
                                                         body: body(#"{"number": null, "mode": "sometimes", "afterSeconds": 15}"#)),
                                .unprocessableContent, field: "/mode")
         }
@@ -311,7 +301,7 @@ final class APIRouteTests: XCTestCase {
             XCTAssertEqual(lines.count, 4)
             XCTAssertEqual(String(lines[0]), CallRecord.csvHeader)
             XCTAssertTrue(lines[1].hasSuffix(",busy,486"), String(lines[1]))
-            self.assertProblem(try await client.execute(uri: "/api/v1/calls?per-page=0", method: .get, headers: APITestBed.alice),
+            assertProblem(try await client.execute(uri: "/api/v1/calls?per-page=0", method: .get, headers: APITestBed.alice),
                                .badRequest, field: "per-page")
         }
     }
@@ -321,20 +311,20 @@ final class APIRouteTests: XCTestCase {
     func testTheAdminHalfTakesTheBearerToken() async throws {
         let bed = try APITestBed(adminToken: "s3cret")
         try await bed.application().test(.router) { client in
-            self.assertProblem(try await client.execute(uri: "/api/v1/admin/accounts", method: .get, headers: APITestBed.alice),
+            assertProblem(try await client.execute(uri: "/api/v1/admin/accounts", method: .get, headers: APITestBed.alice),
                                .unauthorized, field: "Authorization")
             let admin: HTTPFields = [.authorization: "Bearer s3cret", .contentType: "application/json"]
             let credited = try await client.execute(uri: "/api/v1/admin/accounts/alice/credit", method: .post, headers: admin,
                                                     body: body(#"{"amount": "2.50 EUR", "note": "promo"}"#))
             XCTAssertEqual(credited.status, .ok, credited.text)
             XCTAssertEqual(credited.json["balance"] as? String, "7.5000")
-            self.assertProblem(try await client.execute(uri: "/api/v1/admin/accounts/alice/credit", method: .post, headers: admin,
+            assertProblem(try await client.execute(uri: "/api/v1/admin/accounts/alice/credit", method: .post, headers: admin,
                                                         body: body(#"{"amount": "2.50"}"#)),
                                .unprocessableContent, field: "/amount")
             let opened = try await client.execute(uri: "/api/v1/admin/accounts", method: .post, headers: admin,
                                                   body: body(#"{"login": "carol", "password": "pw-carol", "pin": "4321", "balance": "1.00 EUR"}"#))
             XCTAssertEqual(opened.status, .created, opened.text)
-            self.assertProblem(try await client.execute(uri: "/api/v1/admin/accounts", method: .post, headers: admin,
+            assertProblem(try await client.execute(uri: "/api/v1/admin/accounts", method: .post, headers: admin,
                                                         body: body(#"{"login": "carol", "password": "pw-carol", "pin": "4322", "balance": "1.00 EUR"}"#)),
                                .conflict, field: nil)
             let active = try await client.execute(uri: "/api/v1/admin/calls/active", method: .get, headers: admin)
@@ -378,4 +368,15 @@ final class APIRouteTests: XCTestCase {
                          destination: destination?["state"] as? String ?? "", cause: user?["cause"] as? String)
         }
     }
+}
+
+private func assertProblem(_ response: TestResponse, _ status: HTTPResponse.Status, field: String?,
+                           file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(response.status, status, response.text, file: file, line: line)
+    XCTAssertEqual(response.headers[.contentType], "application/problem+json", file: file, line: line)
+    let problem = response.json
+    XCTAssertEqual(problem["status"] as? Int, Int(status.code), file: file, line: line)
+    XCTAssertNotNil(problem["title"] as? String, file: file, line: line)
+    XCTAssertNotNil(problem["type"] as? String, file: file, line: line)
+    XCTAssertEqual(problem["field"] as? String, field, response.text, file: file, line: line)
 }

@@ -2,6 +2,7 @@ import Billing
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import IVR
 import NIOCore
 import Store
 import Switchboard

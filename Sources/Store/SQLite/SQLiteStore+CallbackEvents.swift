@@ -4,17 +4,17 @@ import GRDB
 extension CallbackEvent: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "callbackEvent"
 
-    enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let requestID = Column(CodingKeys.requestID)
+    enum EventColumns {
+        static let id = Column("id")
+        static let requestID = Column("requestID")
     }
 }
 
 extension SQLiteStore: CallbackEventStore {
     public func callbackEvents(request id: Int64, after: Int64?) throws -> [CallbackEvent] {
         try writer.read { db in
-            try CallbackEvent.filter(CallbackEvent.Columns.requestID == id && CallbackEvent.Columns.id > (after ?? 0))
-                .order(CallbackEvent.Columns.id)
+            try CallbackEvent.filter(CallbackEvent.EventColumns.requestID == id && CallbackEvent.EventColumns.id > (after ?? 0))
+                .order(CallbackEvent.EventColumns.id)
                 .fetchAll(db)
         }
     }

@@ -67,7 +67,7 @@ public actor SpoolFollower {
         let currentInode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
         var offset = try store.spoolOffset(path: path)
         let inodeKey = path + "#inode"
-        let recordedInode = inode ?? UInt64(try store.spoolOffset(path: inodeKey))
+        let recordedInode = try inode ?? UInt64(store.spoolOffset(path: inodeKey))
         if recordedInode != currentInode || size < offset {
             if offset > 0 || recordedInode != 0 {
                 logger.notice("spool file replaced or truncated: reading it from the start", metadata: [
@@ -107,15 +107,15 @@ public actor SpoolFollower {
 
     private func take(_ text: String, lineNumber: Int, offsetAfter: Int64) throws {
         let path = file.path
-        let line: SpoolLine
+        let parsed: SpoolLine?
         do {
-            guard let parsed = try SpoolLine.parse(text) else {
-                try store.setSpoolOffset(offsetAfter, path: path, at: now())
-                return
-            }
-            line = parsed
+            parsed = try SpoolLine.parse(text)
         } catch {
             return try reject(text, lineNumber: lineNumber, reason: error.reason, offsetAfter: offsetAfter)
+        }
+        guard let line = parsed else {
+            // A blank line asks nothing: step over it.
+            return try store.setSpoolOffset(offsetAfter, path: path, at: now())
         }
         guard let campaign = campaign() else {
             return try reject(text, lineNumber: lineNumber, reason: "no campaign serves spool callbacks (callback.web-campaign)",

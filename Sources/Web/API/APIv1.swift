@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Store
 
 /// `/api/v1`, as `schemas/openapi.yaml` describes it: the account's half (HTTP Basic),
 /// the admin half (bearer token) and the document itself. Every error is problem+json.

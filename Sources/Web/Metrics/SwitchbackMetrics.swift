@@ -9,14 +9,14 @@ import Synchronization
 public final class SwitchbackMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
-    private let sseClients: Meter
     /// The last value of each server statistic, so its counter moves by the difference.
     private let lastServerValues = Mutex<[String: Int]>([:])
 
     public init() {
         registry = PrometheusCollectorRegistry()
         factory = PrometheusMetricsFactory(registry: registry)
-        sseClients = Meter(label: "switchback_api_sse_clients", factory: factory)
+        // Registered at once so a scrape shows 0 before the first client.
+        Meter(label: Self.sseClients, factory: factory).set(0)
     }
 
     /// A callback request asked for by `trigger` (api, web, spool, …) and what became of
@@ -27,8 +27,11 @@ public final class SwitchbackMetrics: Sendable {
                 factory: factory).increment()
     }
 
-    public func sseClientConnected() { sseClients.increment() }
-    public func sseClientDisconnected() { sseClients.decrement() }
+    static let sseClients = "switchback_api_sse_clients"
+
+    /// Event-stream clients connected now.
+    public func sseClientConnected() { Meter(label: Self.sseClients, factory: factory).increment() }
+    public func sseClientDisconnected() { Meter(label: Self.sseClients, factory: factory).decrement() }
 
     /// The server's own statistics, read when scraped: names ending `_total` are counters
     /// (they move by what changed since the last scrape), the rest gauges.

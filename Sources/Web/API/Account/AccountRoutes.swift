@@ -25,7 +25,7 @@ enum AccountRoutes {
             let body = try await APIRouteSupport.validatedBody(request, operationId: "addCallerID", document: deps.document)
             let number = body["number"]?.string ?? ""
             let added = try APIRouteSupport.store { try deps.store.authoriseCallerID(number, account: account.id!, at: deps.now()) }
-            return try APIRouteSupport.json(.created, CallerIDResource(number: added.number))
+            return try APIRouteSupport.json(CallerIDResource(number: added.number), status: .created)
         }
         group.delete("caller-ids/:number") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
@@ -44,7 +44,7 @@ enum AccountRoutes {
                 try deps.store.addAddressBookEntry(account: account.id!, slot: body["slot"]?.integer.map { Int($0) },
                                                    name: body["name"]?.string ?? "", number: body["number"]?.string ?? "")
             }
-            return try APIRouteSupport.json(.created, AddressBookResource(entry))
+            return try APIRouteSupport.json(AddressBookResource(entry), status: .created)
         }
         group.delete("address-book/:entry") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)

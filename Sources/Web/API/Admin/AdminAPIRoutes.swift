@@ -41,7 +41,7 @@ enum AdminAPIRoutes {
                                  pin: body["pin"]?.string, sipRealm: deps.sipRealm, initialBalance: balance,
                                  ratePlan: body["plan"]?.string, forwardNumber: body["forwardNumber"]?.string)
             let account = try APIRouteSupport.store { try deps.store.createAccount(new, at: deps.now()) }
-            return try APIRouteSupport.json(.created, AccountSummary(account, freeBalance: account.balance))
+            return try APIRouteSupport.json(AccountSummary(account, freeBalance: account.balance), status: .created)
         }
         admin.post("accounts/:login/:direction") { request, context -> Response in
             let login = context.parameters.get("login") ?? ""

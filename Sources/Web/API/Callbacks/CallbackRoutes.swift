@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Store
@@ -107,7 +108,7 @@ enum CallbackRoutes {
         let callback = queued.request
         deps.metrics.callbackRequest(trigger: "api", outcome: queued.isNew ? "queued" : "repeated")
         let events = try deps.store.callbackEvents(request: callback.id!, after: nil)
-        return try APIRouteSupport.json(queued.isNew ? .created : .ok, CallbackResource(callback, events: events),
+        return try APIRouteSupport.json(CallbackResource(callback, events: events), status: queued.isNew ? .created : .ok,
                                         headers: [.location: "/api/v1/callbacks/\(callback.id!)"])
     }
 }
