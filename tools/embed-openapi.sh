@@ -10,6 +10,7 @@ out=Sources/Web/API/OpenAPIDocument+Text.swift
   echo 'extension OpenAPIDocument {'
   echo '    public static let text = #"""'
   cat schemas/openapi.yaml
+  echo ''
   echo '"""#'
   echo '}'
 } > "$out"

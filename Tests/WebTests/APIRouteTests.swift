@@ -59,7 +59,8 @@ final class APIRouteTests: XCTestCase {
             (#"{"numbers": ["49a0222"]}"#, "/numbers/0"),
             (#"{"numbers": []}"#, "/numbers"),
             (#"{"numbers": ["4930222"], "extra": 1}"#, "/extra"),
-            (#"{"from": "4930111"}"#, "/to"),
+            (#"{"from": "4930111"}"#, "/numbers"),
+            (#"{"from": "4930111", "to": "x"}"#, "/to"),
             (#"[]"#, ""),
         ]
         try await bed.application().test(.router) { client in

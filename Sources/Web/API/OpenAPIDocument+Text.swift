@@ -594,5 +594,6 @@ components:
         status: { type: integer }
         detail: { type: string }
         field: { type: string, description: JSON pointer of the value that was wrong (or the header or parameter name). }
+
 """#
 }

@@ -11,6 +11,19 @@ public struct SchemaValidator: Sendable {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var pointer: String
         public var message: String
+        /// A required member is absent (rather than a value present and wrong).
+        public var isMissing = false
+
+        public init(pointer: String, message: String, isMissing: Bool = false) {
+            self.pointer = pointer
+            self.message = message
+            self.isMissing = isMissing
+        }
+
+        /// Among `oneOf` alternatives, the failure that says most about what was sent: a
+        /// value present and wrong beats an absent member, and a deeper one a shallower.
+        var rank: Int { isMissing ? 0 : 1 + pointer.split(separator: "/").count }
+
         public var description: String { "\(pointer.isEmpty ? "the body" : pointer): \(message)" }
     }
 
@@ -43,19 +56,16 @@ public struct SchemaValidator: Sendable {
         let schema = resolve(raw)
         if let alternatives = schema["oneOf"]?.array {
             var matched = 0
-            var firstFailure: Failure?
-            var deepest: Failure?
+            var best: Failure?
             for alternative in alternatives {
                 do {
                     try check(value, alternative, at: pointer)
                     matched += 1
                 } catch {
-                    if firstFailure == nil { firstFailure = error }
-                    // The alternative that got furthest names the field best.
-                    if error.pointer.count > (deepest?.pointer.count ?? -1) { deepest = error }
+                    if error.rank > (best?.rank ?? -1) { best = error }
                 }
             }
-            if matched == 0 { throw deepest ?? firstFailure ?? Failure(pointer: pointer, message: "matches no alternative") }
+            if matched == 0 { throw best ?? Failure(pointer: pointer, message: "matches no alternative") }
             if matched > 1 { throw Failure(pointer: pointer, message: "matches more than one alternative") }
         }
         if let type = schema["type"] {
@@ -71,7 +81,7 @@ public struct SchemaValidator: Sendable {
         switch value {
         case .object(let members):
             for name in (schema["required"]?.array ?? []).compactMap(\.string) where members[name] == nil {
-                throw Failure(pointer: pointer + "/" + Self.escape(name), message: "is required")
+                throw Failure(pointer: pointer + "/" + Self.escape(name), message: "is required", isMissing: true)
             }
             let properties: [String: JSONValue]
             if case .object(let declared) = schema["properties"] ?? .object([:]) { properties = declared } else { properties = [:] }
