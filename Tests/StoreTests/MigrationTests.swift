@@ -13,14 +13,14 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: file))
         XCTAssertEqual(try store.appliedMigrations(), ["v1 accounts, rates, billing, CDRs, callback queue", "v2 forward mode",
                                                        "v3 PIN lockout", "v4 callback states",
-                                                       "v5 blocked prefixes", "v6 trigger names"])
+                                                       "v5 blocked prefixes", "v6 trigger names", "v7 callback events"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
         }
         XCTAssertEqual(tables, ["account", "accountLot", "addressBookEntry", "authorisedCallerID", "callLeg",
-                                "callbackRequest", "ledgerEntry", "pinFailure", "rate", "ratePlan", "reservation", "setting",
+                                "callbackEvent", "callbackRequest", "ledgerEntry", "pinFailure", "rate", "ratePlan", "reservation", "setting",
                                 "spoolOffset"])
     }
 
