@@ -22,10 +22,10 @@ paths:
       summary: This document.
       responses:
         "200":
-          description: The OpenAPI document.
+          description: The OpenAPI document (YAML; read as the mapping it is).
           content:
             application/yaml:
-              schema: { type: string }
+              schema: { type: object, required: [openapi, paths] }
   /api/v1/callbacks:
     post:
       operationId: createCallback
