@@ -30,7 +30,19 @@ final class APISchemathesisTests: XCTestCase {
             "--exclude-path-regex", ".*/events$",
             "--generation-deterministic", "--no-color",
         ], timeout: 400)
+        print(result.output.suffix(1500))   // the summary: operations and test cases run
         XCTAssertEqual(result.status, 0, "schemathesis found problems:\n\(result.output.suffix(12000))")
+        // The admin half, with its bearer token.
+        let admin = try ChildProcess.run(schemathesis, [
+            "run", document, "--url", "http://127.0.0.1:\(server.httpPort)",
+            "--header", "Authorization: Bearer fuzz-token",
+            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance",
+            "--phases", "examples,coverage,fuzzing", "--include-path-regex", "^/api/v1/admin/",
+            "--max-examples", "5", "--workers", "1", "--request-timeout", "20",
+            "--generation-deterministic", "--no-color",
+        ], timeout: 400)
+        print(admin.output.suffix(1500))
+        XCTAssertEqual(admin.status, 0, "schemathesis found problems in the admin half:\n\(admin.output.suffix(12000))")
         XCTAssertTrue(server.events(where: { ($0["message"] ?? "") == "API request failed" }).isEmpty,
                       "the server logged a failed API request:\n\(server.rawLog.suffix(4000))")
     }
