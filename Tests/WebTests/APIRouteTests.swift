@@ -244,6 +244,12 @@ final class APIRouteTests: XCTestCase {
                                .conflict, field: nil)
             assertProblem(try await client.execute(uri: "/api/v1/callbacks/abc", method: .get, headers: APITestBed.alice),
                                .badRequest, field: "id")
+            // Once the worker rings the user's phone, the record alone cannot stop the call.
+            let ringing = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
+                                                   body: body(#"{"numbers": ["4930223"]}"#))
+            _ = try bed.store.claimNextCallback(worker: "w", at: Date().addingTimeInterval(1))
+            assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(ringing.json["id"] as? Int ?? 0)", method: .delete,
+                                                   headers: APITestBed.alice), .conflict, field: nil)
         }
     }
 

@@ -83,7 +83,7 @@ paths:
         "429": { $ref: "#/components/responses/Problem" }
     delete:
       operationId: cancelCallback
-      summary: Cancel a request that is queued or still ringing the user.
+      summary: Cancel a request that is still queued (a call in progress is ended by hanging up).
       responses:
         "200":
           description: Cancelled.

@@ -39,9 +39,11 @@ enum CallbackRoutes {
         group.delete("callbacks/:id") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
             let callback = try owned(try APIRouteSupport.id("id", context), by: account, deps)
-            guard [.queued, .callingA].contains(callback.state) else {
-                throw APIProblem.conflict("request \(callback.id!) is \(callback.state.rawValue): only a request not yet "
-                                          + "answered can be cancelled")
+            // Only while queued: once the worker is ringing the user's phone, cancelling the
+            // record would not stop the call (hanging up a live leg needs the call's session).
+            guard callback.state == .queued else {
+                throw APIProblem.conflict("request \(callback.id!) is \(callback.state.rawValue): only a queued request "
+                                          + "can be cancelled; hang up the call to end it")
             }
             try deps.store.cancelCallback(id: callback.id!, at: deps.now())
             let cancelled = try deps.store.callbackRequest(id: callback.id!) ?? callback
