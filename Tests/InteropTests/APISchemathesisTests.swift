@@ -29,7 +29,7 @@ final class APISchemathesisTests: XCTestCase {
             // The event stream stays open until its request ends: followed by APICallbackEndToEndTests.
             "--exclude-path-regex", ".*/events$",
             "--generation-deterministic", "--no-color",
-        ], timeout: 400)
+        ], in: server.directory, timeout: 400)
         print(result.output.suffix(1500))   // the summary: operations and test cases run
         XCTAssertEqual(result.status, 0, "schemathesis found problems:\n\(result.output.suffix(12000))")
         // The admin half, with its bearer token.
@@ -40,7 +40,7 @@ final class APISchemathesisTests: XCTestCase {
             "--phases", "examples,coverage,fuzzing", "--include-path-regex", "^/api/v1/admin/",
             "--max-examples", "5", "--workers", "1", "--request-timeout", "20",
             "--generation-deterministic", "--no-color",
-        ], timeout: 400)
+        ], in: server.directory, timeout: 400)
         print(admin.output.suffix(1500))
         XCTAssertEqual(admin.status, 0, "schemathesis found problems in the admin half:\n\(admin.output.suffix(12000))")
         XCTAssertTrue(server.events(where: { ($0["message"] ?? "") == "API request failed" }).isEmpty,
