@@ -19,7 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ "${1:-run}" = "test" ]; then
-  python3 -c "import jsonschema, yaml" 2>/dev/null || python3 -m pip install -q jsonschema pyyaml
+  python3 -c "import jsonschema, yaml, schemathesis" 2>/dev/null || python3 -m pip install -q jsonschema pyyaml schemathesis
   # PJSUA2, PJSIP's Python binding: the third independent SIP stack (PjsuaCallingCardTests).
   # The manylinux wheel bundles its own libraries; it needs only libstdc++ and zlib.
   python3 -c "import pjsua2" 2>/dev/null || python3 -m pip install -q pjsua2-python

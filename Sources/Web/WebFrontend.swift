@@ -2,12 +2,15 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Store
 import Switchboard
 
-/// The HTTP edge: health, metrics and the admin API; the callback page and JSON API grow here.
+/// The HTTP edge: health, metrics, the admin API and the HTTP API v1 (`/api/v1`).
 public enum WebFrontend {
-    public static func makeRouter(server: SwitchbackServer, reloader: ConfigurationReloader,
-                                  adminToken: String?) -> Router<SwitchbackRequestContext> {
+    /// Every route of the edge, set up in one place: a new route family (e.g. SMS) adds
+    /// its `add(to:)` call here.
+    public static func makeRouter(server: SwitchbackServer, reloader: ConfigurationReloader, adminToken: String?,
+                                  metrics: SwitchbackMetrics = SwitchbackMetrics()) -> Router<SwitchbackRequestContext> {
         let router = Router(context: SwitchbackRequestContext.self)
         router.get("healthz") { _, _ -> Response in
             let calls = (try? await server.activeCalls) ?? -1
@@ -16,28 +19,58 @@ public enum WebFrontend {
                             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("metrics") { _, _ -> Response in
-            let snapshot = await server.metricsSnapshot()
-            var text = ""
-            for (name, help, value) in snapshot {
-                text += "# HELP \(name) \(help)\n# TYPE \(name) \(name.hasSuffix("_total") ? "counter" : "gauge")\n\(name) \(value)\n"
-            }
+            metrics.record(serverSnapshot: await server.metricsSnapshot())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         AdminRoutes.add(to: router, reloader: reloader, adminToken: adminToken)
         SMSRoutes.add(to: router, server: server)
+        if let dependencies = apiDependencies(server: server, adminToken: adminToken, metrics: metrics) {
+            APIv1.add(to: router, dependencies)
+        }
         return router
+    }
+
+    /// The API needs the store and the scheduler: a server without a store serves no API.
+    static func apiDependencies(server: SwitchbackServer, adminToken: String?,
+                                metrics: SwitchbackMetrics) -> APIDependencies? {
+        guard let store = server.store, let scheduler = server.callbackScheduler else { return nil }
+        let configuration = server.configuration
+        return APIDependencies(store: store, scheduler: scheduler, webCampaign: configuration.callback.webCampaign,
+                               lockout: PINLockoutPolicy(configuration.callback.pinLockout), adminToken: adminToken,
+                               sipRealm: configuration.sip.domain,
+                               activeCalls: { try? await server.activeCalls }, metrics: metrics)
+    }
+
+    /// The spool follower, when `spool:` is configured and the server has a store.
+    static func spoolService(server: SwitchbackServer, metrics: SwitchbackMetrics, logger: Logger) -> SpoolService? {
+        guard let spool = server.configuration.spool, let store = server.store,
+              let scheduler = server.callbackScheduler else { return nil }
+        let base = URL(fileURLWithPath: server.baseDirectory.path, isDirectory: true)
+        let file = URL(fileURLWithPath: spool.file, relativeTo: base).standardizedFileURL
+        let rejects = spool.rejects.map { URL(fileURLWithPath: $0, relativeTo: base).standardizedFileURL }
+            ?? URL(fileURLWithPath: file.path + ".rejects")
+        let campaign = server.configuration.callback.webCampaign
+        let follower = SpoolFollower(file: file, rejects: rejects, pollInterval: spool.pollInterval, store: store,
+                                     scheduler: scheduler, campaign: { campaign },
+                                     outcome: { metrics.callbackRequest(trigger: "spool", outcome: $0) }, logger: logger)
+        return SpoolService(follower: follower)
     }
 
     public static func makeApplication(server: SwitchbackServer, reloader: ConfigurationReloader, host: String, port: Int,
                                        logger: Logger) -> some ApplicationProtocol {
-        Application(router: makeRouter(server: server, reloader: reloader, adminToken: server.configuration.http.adminToken),
-                    configuration: .init(address: .hostname(host, port: port), serverName: "switchback"),
-                    services: [TelephonyService(server: server) as any Service] + SMSReplyService.services(for: server, logger: logger),
-                    onServerRunning: { channel in
-                        // The bound port matters when 0 asked for any free one.
-                        logger.info("HTTP listening", metadata: ["listen": "\(host):\(channel.localAddress?.port ?? port)"])
-                    },
-                    logger: logger)
+        let metrics = SwitchbackMetrics()
+        var services: [any Service] = [TelephonyService(server: server) as any Service]
+            + SMSReplyService.services(for: server, logger: logger)
+        if let spool = spoolService(server: server, metrics: metrics, logger: logger) { services.append(spool) }
+        return Application(router: makeRouter(server: server, reloader: reloader, adminToken: server.configuration.http.adminToken,
+                                              metrics: metrics),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "switchback"),
+                           services: services,
+                           onServerRunning: { channel in
+                               // The bound port matters when 0 asked for any free one.
+                               logger.info("HTTP listening", metadata: ["listen": "\(host):\(channel.localAddress?.port ?? port)"])
+                           },
+                           logger: logger)
     }
 }

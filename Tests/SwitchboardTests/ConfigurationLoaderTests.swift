@@ -19,9 +19,34 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(c.accessNumbers["1001"]?.campaign, "ani-callback")
         XCTAssertEqual(c.accessNumbers["1002"]?.callback, .ivrUnlessAuthenticated)
         XCTAssertEqual(c.callback.didCampaign, "did-callback")
-        for name in ["calling-card", "ani-callback", "pin-callback", "did-callback"] {
+        XCTAssertEqual(c.callback.webCampaign, "web-callback", "API, web and spool callbacks run web-callback.yaml")
+        XCTAssertNil(c.spool)
+        for name in ["calling-card", "ani-callback", "pin-callback", "did-callback", "web-callback"] {
             XCTAssertEqual(c.campaigns[name]?.script, "scripts/\(name).yaml")
         }
+    }
+
+    func testSpoolAndWebCampaign() throws {
+        let short = try ConfigurationLoader.parse(yaml: "spool: data/WebCallBackData.txt", file: "t.yaml")
+        XCTAssertEqual(short.spool, .init(file: "data/WebCallBackData.txt"))
+        let long = try ConfigurationLoader.parse(yaml: """
+        spool: { file: in.txt, rejects: bad.txt, poll: 2s }
+        """, file: "t.yaml")
+        XCTAssertEqual(long.spool, .init(file: "in.txt", rejects: "bad.txt", pollInterval: .seconds(2)))
+        XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "spool: { rejects: bad.txt }", file: "t.yaml")) {
+            XCTAssertTrue("\($0)".contains("spool"), "\($0)")
+        }
+        XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "callback: { web-campaign: nope }", file: "t.yaml")) {
+            XCTAssertTrue("\($0)".contains("callback.web-campaign"), "\($0)")
+        }
+        // A file with its own campaigns and no web campaign serves no API callbacks.
+        let own = try ConfigurationLoader.parse(yaml: """
+        campaigns:
+          demo: { script: scripts/demo.yaml }
+        access-numbers:
+          "100": { campaign: demo }
+        """, file: "t.yaml")
+        XCTAssertNil(own.callback.webCampaign)
     }
 
     func testCallbackSectionDefaults() {

@@ -295,6 +295,36 @@ enum StoreMigrations {
                 CREATE INDEX smsActivity_account ON smsActivity(kind, accountID, at);
                 """)
         }
+        migrator.registerMigration("v10 callback events") { db in
+            // Every state a request passes through, appended by the database in the
+            // transaction that moves it (no writer can forget one): the API's leg history
+            // and the position its event stream resumes from.
+            try db.execute(sql: """
+                CREATE TABLE callbackEvent (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    requestID INTEGER NOT NULL REFERENCES callbackRequest(id) ON DELETE CASCADE,
+                    fromState TEXT,
+                    state TEXT NOT NULL,
+                    error TEXT,
+                    attempt INTEGER NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX callbackEvent_request ON callbackEvent(requestID, id);
+                INSERT INTO callbackEvent (requestID, fromState, state, error, attempt, at)
+                    SELECT id, NULL, state, lastError, attempts, updatedAt FROM callbackRequest;
+                CREATE TRIGGER callbackRequest_created AFTER INSERT ON callbackRequest BEGIN
+                    INSERT INTO callbackEvent (requestID, fromState, state, error, attempt, at)
+                    VALUES (NEW.id, NULL, NEW.state, NULL, NEW.attempts, NEW.createdAt);
+                END;
+                CREATE TRIGGER callbackRequest_moved AFTER UPDATE OF state ON callbackRequest
+                WHEN NEW.state IS NOT OLD.state BEGIN
+                    INSERT INTO callbackEvent (requestID, fromState, state, error, attempt, at)
+                    VALUES (NEW.id, OLD.state, NEW.state,
+                            CASE WHEN NEW.lastError IS NOT OLD.lastError THEN NEW.lastError END,
+                            NEW.attempts, NEW.updatedAt);
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -107,8 +107,27 @@ public final class CallbackScheduler: Sendable {
         onQueued.withLock { $0 = action }
     }
 
-    /// Queues `order`, or says why not.
-    public func schedule(_ order: Order) throws(ScheduleError) -> Queued {
+    /// Where a spool line ends: its request and the file's read position are written in
+    /// one transaction, so each line is queued exactly once across restarts.
+    public struct SpoolPosition: Sendable, Equatable {
+        public var path: String
+        public var offsetAfter: Int64
+
+        public init(path: String, offsetAfter: Int64) {
+            self.path = path
+            self.offsetAfter = offsetAfter
+        }
+    }
+
+    /// The most numbers a request may connect (`callback.max-participants`, the user's own
+    /// leg included).
+    public var maxParticipants: Int {
+        catalog.withLock { $0.callbackSettings.maxParticipants }
+    }
+
+    /// Queues `order`, or says why not. With `spool`, the spool file's offset moves past the
+    /// line in the same transaction.
+    public func schedule(_ order: Order, spool: SpoolPosition? = nil) throws(ScheduleError) -> Queued {
         guard !order.number.isEmpty else { throw .noNumber(order.trigger) }
         try checkNumber(order)
         let policy = catalog.withLock { $0.callbackPolicy(forDialled: order.dialled) }
@@ -122,7 +141,12 @@ public final class CallbackScheduler: Sendable {
             notBefore: at.addingTimeInterval(Self.seconds(delay)))
         let queued: CallbackRequest
         do {
-            queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow), at: at)
+            if let spool {
+                queued = try store.enqueueCallback(request, spool: spool.path, offsetAfter: spool.offsetAfter, at: at)
+            } else {
+                queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow),
+                                                   at: at)
+            }
         } catch {
             throw .store("\(error)")
         }

@@ -181,8 +181,12 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
         if let did = request.accessNumber, let entry = catalog.entry(forPersonalDID: did), entry.campaign == request.campaign {
             return entry
         }
-        return catalog.accessNumbers.lazy.compactMap { self.catalog.entry(forAccessNumber: $0) }
-            .first { $0.campaign == request.campaign }
+        if let served = catalog.accessNumbers.lazy.compactMap({ self.catalog.entry(forAccessNumber: $0) })
+            .first(where: { $0.campaign == request.campaign }) {
+            return served
+        }
+        // An edge's campaign (API, web, spool: `callback.web-campaign`) needs no access number.
+        return catalog.entry(forCampaign: request.campaign, dialled: request.accessNumber ?? "")
     }
 }
 

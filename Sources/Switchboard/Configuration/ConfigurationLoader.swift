@@ -123,7 +123,7 @@ struct NodeReader {
 
     func read(_ root: Node, into c: inout SwitchbackConfiguration) throws(ConfigurationError) {
         let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback",
-                                 "did-providers", "secrets", "sms"]
+                                 "did-providers", "secrets", "sms", "spool"]
         for (key, node) in try mapping(root, "", allowed: top) {
             switch key {
             case "sip":
@@ -249,6 +249,8 @@ struct NodeReader {
                 }
             case "sms":
                 try readSMS(node, into: &c.sms)
+            case "spool":
+                c.spool = try spool(node)
             default:
                 try readCallback(node, into: &c.callback)
             }
@@ -259,6 +261,10 @@ struct NodeReader {
         let gaveDIDCampaign = root.mapping?["callback"]?.mapping?["did-campaign"] != nil
         if gaveCampaigns, !gaveDIDCampaign, let did = c.callback.didCampaign, c.campaigns[did] == nil {
             c.callback.didCampaign = nil
+        }
+        let gaveWebCampaign = root.mapping?["callback"]?.mapping?["web-campaign"] != nil
+        if gaveCampaigns, !gaveWebCampaign, let web = c.callback.webCampaign, c.campaigns[web] == nil {
+            c.callback.webCampaign = nil
         }
         try check(c)
     }
@@ -317,9 +323,29 @@ struct NodeReader {
         return entry
     }
 
+    /// `spool: PATH` or `spool: { file: PATH, rejects: PATH, poll: 500ms }`.
+    func spool(_ node: Node) throws(ConfigurationError) -> SwitchbackConfiguration.Spool {
+        if node.scalar != nil {
+            let file = try string(node, "spool")
+            guard !file.isEmpty else { throw fail(node, "spool", "expected the path of the spool file") }
+            return SwitchbackConfiguration.Spool(file: file)
+        }
+        var spool = SwitchbackConfiguration.Spool(file: "")
+        for (k, v) in try mapping(node, "spool", allowed: ["file", "rejects", "poll"]) {
+            switch k {
+            case "file": spool.file = try string(v, "spool.file")
+            case "rejects": spool.rejects = try string(v, "spool.rejects")
+            default: spool.pollInterval = try period(v, "spool.poll", within: .milliseconds(10) ... .seconds(60))
+            }
+        }
+        guard !spool.file.isEmpty else { throw fail(node, "spool", "a spool needs a file") }
+        return spool
+    }
+
     func readCallback(_ node: Node, into callback: inout SwitchbackConfiguration.Callback) throws(ConfigurationError) {
         let keys: Set<String> = ["delay", "caller-number", "anumberhandling", "max-participants", "free-ivr-access",
-                                 "free-access-user", "retry", "limits", "idempotency-window", "pin-lockout", "did-campaign"]
+                                 "free-access-user", "retry", "limits", "idempotency-window", "pin-lockout", "did-campaign",
+                                 "web-campaign"]
         for (k, v) in try mapping(node, "callback", allowed: keys) {
             let path = "callback.\(k)"
             switch k {
@@ -333,6 +359,7 @@ struct NodeReader {
             case "free-access-user": callback.freeAccessUser = try string(v, path)
             case "idempotency-window": callback.idempotencyWindow = try period(v, path, within: .seconds(1) ... .seconds(86_400))
             case "did-campaign": callback.didCampaign = try string(v, path)
+            case "web-campaign": callback.webCampaign = try string(v, path)
             case "retry":
                 for (rk, rv) in try mapping(v, path, allowed: ["attempts", "backoff"]) {
                     if rk == "attempts" {
@@ -386,6 +413,9 @@ struct NodeReader {
             throw ConfigurationError(file: file, line: nil, path: "callback.did-campaign", message: "unknown campaign '\(did)'")
         }
         try checkSMS(c)
+        if let web = c.callback.webCampaign, c.campaigns[web] == nil {
+            throw ConfigurationError(file: file, line: nil, path: "callback.web-campaign", message: "unknown campaign '\(web)'")
+        }
         if c.callback.freeIVRAccess && (c.callback.freeAccessUser ?? "").isEmpty {
             throw ConfigurationError(file: file, line: nil, path: "callback.free-access-user",
                                      message: "free-ivr-access needs the account login its calls are billed to")

@@ -214,6 +214,17 @@ public struct ScriptCatalog: Sendable {
                      ringMilliseconds: 0, policy: policy, callVariables: languageVariables(didCampaign))
     }
 
+    /// A campaign that no access number serves, run on a callback leg an edge asked for
+    /// (`callback.web-campaign` for the API, web, spool and SMS triggers): the global
+    /// callback settings, `dialled` as its `$dnis`.
+    public func entry(forCampaign campaign: String, dialled: String) -> Entry? {
+        guard let found = campaignEntries[campaign] else { return nil }
+        let policy = AccessPolicy(mode: .none, anumberhandling: callbackSettings.anumberhandling, sipDigest: .never,
+                                  callbackCallerNumber: callbackSettings.callerNumber ?? dialled, callback: callbackSettings)
+        return Entry(accessNumber: dialled, campaign: campaign, script: found.script, library: found.library,
+                     ringMilliseconds: 0, policy: policy)
+    }
+
     /// `entry` running another campaign's script (a mode that names a campaign, or free access).
     public func entry(_ entry: Entry, runningCampaign campaign: String) -> Entry? {
         guard let found = campaignEntries[campaign] else { return nil }

@@ -168,6 +168,23 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The transaction spool (CloudWare's WebCallBackData.txt): a file legacy web front
+    /// ends append requests to, one a line.
+    public struct Spool: Sendable, Equatable {
+        /// The followed file (relative paths from the configuration file's directory).
+        public var file: String
+        /// Where bad lines go, with their line number and why; default: `<file>.rejects`.
+        public var rejects: String?
+        /// How often the file is looked at for new lines.
+        public var pollInterval: Duration = .milliseconds(500)
+
+        public init(file: String, rejects: String? = nil, pollInterval: Duration = .milliseconds(500)) {
+            self.file = file
+            self.rejects = rejects
+            self.pollInterval = pollInterval
+        }
+    }
+
     /// The callback services' settings (`callback:`).
     public struct Callback: Sendable, Equatable {
         public struct Retry: Sendable, Equatable {
@@ -213,6 +230,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// The campaign a call to an account's personal DID runs (DID callback) when the DID
         /// is not itself an access number; nil: such calls are not served.
         public var didCampaign: String?
+        /// The campaign the callback leg of an API, web or spool request runs
+        /// (`scripts/web-callback.yaml` in the defaults); nil: such requests are refused.
+        public var webCampaign: String?
 
         /// `freeIVRAccess` with its account, as the decision takes it.
         public var freeAccess: FreeIVRAccess? {
@@ -235,6 +255,8 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public var didProviders: [DIDProvider] = []
     public var secrets = Secrets()
     public var sms = SMS()
+    /// The transaction spool (`spool:`), followed when set.
+    public var spool: Spool?
     /// The file the configuration was read from, for warnings; nil: embedded or given text.
     public var file: String?
 
@@ -259,6 +281,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
       ani-callback: { script: scripts/ani-callback.yaml }
       pin-callback: { script: scripts/pin-callback.yaml }
       did-callback: { script: scripts/did-callback.yaml }
+      web-callback: { script: scripts/web-callback.yaml }
     access-numbers:
       "100": { campaign: demo }
       "1000": { campaign: calling-card, callback: none, sip-digest: auto }
@@ -269,6 +292,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
       anumberhandling: 3
       max-participants: 5
       did-campaign: did-callback
+      web-campaign: web-callback
     """
 
     public static func embeddedDefaults() -> SwitchbackConfiguration {

@@ -16,11 +16,13 @@ public final class SwitchbackServer: @unchecked Sendable {
     public let endpoint: SIPEndpoint
     private let router: CallRouter
     private let logger: Logger
-    private let baseDirectory: URL
+    /// Where relative paths in the configuration start (the spool file's too).
+    public let baseDirectory: URL
     /// Prompts play from here for the server's lifetime; reloads validate against it.
     private let soundsRoot: URL
     /// Accounts, money and CDRs; nil for a server that runs scripts without accounts.
-    private let store: (any SwitchbackStore)?
+    /// The HTTP API and the spool (Web) read and write it through its protocols.
+    public let store: (any SwitchbackStore)?
     /// Places queued callbacks (with a store only: the queue lives there).
     public let callbackWorker: CallbackWorker?
     /// PIN lockouts and failures, refused triggers (issue 11), for /metrics.

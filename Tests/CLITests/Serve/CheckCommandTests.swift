@@ -24,7 +24,7 @@ final class CheckCommandTests: XCTestCase {
     func testEmbeddedDefaultsPass() {
         let report = CheckCommand.check(config: nil, shareDirectory: share)
         XCTAssertEqual(report.errors, [])
-        XCTAssertTrue(report.summary.hasPrefix("5 campaign(s), 4 access number(s), 0 trunk(s)"), report.summary)
+        XCTAssertTrue(report.summary.hasPrefix("6 campaign(s), 4 access number(s), 0 trunk(s)"), report.summary)
     }
 
     /// The package's /etc/switchback/config.yaml, checked where it will live (outside the
@@ -34,7 +34,7 @@ final class CheckCommandTests: XCTestCase {
         let shipped = try String(contentsOf: Self.packageRoot.appendingPathComponent("packaging/config.yaml"), encoding: .utf8)
         let (_, report) = try check(shipped, in: directory)
         XCTAssertEqual(report.errors, [])
-        XCTAssertTrue(report.summary.hasPrefix("5 campaign(s)"), report.summary)
+        XCTAssertTrue(report.summary.hasPrefix("6 campaign(s)"), report.summary)
     }
 
     /// A configuration naming only its trunks starts on the shipped campaigns and sounds.
@@ -45,7 +45,7 @@ final class CheckCommandTests: XCTestCase {
               - { name: pstn, uri: "sip:gateway.example.net:5060", destinations: ["*"] }
             """, in: directory)
         XCTAssertEqual(report.errors, [])
-        XCTAssertEqual(report.summary, "5 campaign(s), 4 access number(s), 1 trunk(s)")
+        XCTAssertEqual(report.summary, "6 campaign(s), 4 access number(s), 1 trunk(s)")
     }
 
     /// Every script shipped in scripts/, each as a campaign of its own.

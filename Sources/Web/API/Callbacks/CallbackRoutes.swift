@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Store
+import Switchboard
+
+/// `/api/v1/callbacks`: ask for a callback (bridge, conference, connect-two), follow its
+/// legs (JSON or Server-Sent Events), cancel it. Every request goes through the one
+/// pipeline (`CallbackScheduler`) with trigger `api`, the user's number checked against
+/// the account's allow-list, like every other trigger's.
+enum CallbackRoutes {
+    static func add<Context: RemoteAddressRequestContext>(to group: RouterGroup<Context>, _ deps: APIDependencies,
+                                                         authenticator: AccountAuthenticator) {
+        group.post("callbacks") { request, context -> Response in
+            let account: Account
+            do {
+                account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
+            } catch {
+                deps.metrics.callbackRequest(trigger: "api", outcome: "unauthorised")
+                throw error
+            }
+            do {
+                return try await create(request, account: account, deps)
+            } catch let problem as APIProblem {
+                deps.metrics.callbackRequest(trigger: "api", outcome: problem.status == 422 ? "invalid" : "refused")
+                throw problem
+            } catch {
+                deps.metrics.callbackRequest(trigger: "api", outcome: "failed")
+                throw error
+            }
+        }
+        group.get("callbacks/:id") { request, context -> Response in
+            let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
+            let callback = try owned(try APIRouteSupport.id("id", context), by: account, deps)
+            let events = try deps.store.callbackEvents(request: callback.id!, after: nil)
+            return try APIRouteSupport.json(CallbackResource(callback, events: events))
+        }
+        group.delete("callbacks/:id") { request, context -> Response in
+            let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
+            let callback = try owned(try APIRouteSupport.id("id", context), by: account, deps)
+            // Only while queued: once the worker is ringing the user's phone, cancelling the
+            // record would not stop the call (hanging up a live leg needs the call's session).
+            guard callback.state == .queued else {
+                throw APIProblem.conflict("request \(callback.id!) is \(callback.state.rawValue): only a queued request "
+                                          + "can be cancelled; hang up the call to end it")
+            }
+            try deps.store.cancelCallback(id: callback.id!, at: deps.now())
+            let cancelled = try deps.store.callbackRequest(id: callback.id!) ?? callback
+            return try APIRouteSupport.json(CallbackResource(cancelled, events: try deps.store.callbackEvents(request: callback.id!, after: nil)))
+        }
+        group.get("callbacks/:id/events") { request, context -> Response in
+            let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
+            let callback = try owned(try APIRouteSupport.id("id", context), by: account, deps)
+            var resumeAfter: Int64?
+            if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
+                guard let id = Int64(header.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+                    throw APIProblem.badRequest("Last-Event-ID must be an event id (a non-negative integer)",
+                                                field: "Last-Event-ID")
+                }
+                resumeAfter = id
+            }
+            return CallbackEventStream(request: callback, resumeAfter: resumeAfter, deps: deps).response()
+        }
+    }
+
+    /// The request `id` if it is the account's (another account's is as unknown as none).
+    static func owned(_ id: Int64, by account: Account, _ deps: APIDependencies) throws -> CallbackRequest {
+        guard let request = try deps.store.callbackRequest(id: id), request.accountID == account.id else {
+            throw APIProblem.notFound("no callback request \(id)")
+        }
+        return request
+    }
+
+    static func create(_ request: Request, account: Account, _ deps: APIDependencies) async throws -> Response {
+        let body = try await APIRouteSupport.validatedBody(request, operationId: "createCallback", document: deps.document)
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        if let key, key.isEmpty || key.count > 200 {
+            throw APIProblem.badRequest("Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
+        }
+        guard let campaign = deps.webCampaign else {
+            throw APIProblem.unavailable("no campaign serves API callbacks (callback.web-campaign is not set)")
+        }
+        let from = body["from"]?.string
+        let destinations = body["numbers"]?.array?.compactMap(\.string) ?? [body["to"]?.string ?? ""]
+        let originField = "/from"
+        let order: CallbackScheduler.Order
+        do {
+            order = try WebCallbackOrder.order(
+                trigger: .api, account: account, callerIDs: try deps.store.callerIDs(account: account.id!).map(\.number),
+                from: from, destinations: destinations, campaign: campaign, maxParticipants: deps.scheduler.maxParticipants,
+                idempotencyKey: key.map { "api:\(account.id!):\($0)" })
+        } catch let problem as WebCallbackOrder.Problem {
+            switch problem {
+            case .noDestination, .tooManyNumbers: throw APIProblem.invalid(problem.description, field: "/numbers")
+            case .noOwnNumber: throw APIProblem.invalid(problem.description, field: "/from")
+            }
+        }
+        let queued: CallbackScheduler.Queued
+        do {
+            queued = try deps.scheduler.schedule(order)
+        } catch {
+            switch error {
+            case .refused, .noNumber:
+                throw APIProblem.invalid("\(error)", field: originField)
+            case .store:
+                throw APIProblem.unavailable("\(error)")
+            }
+        }
+        let callback = queued.request
+        deps.metrics.callbackRequest(trigger: "api", outcome: queued.isNew ? "queued" : "repeated")
+        let events = try deps.store.callbackEvents(request: callback.id!, after: nil)
+        return try APIRouteSupport.json(CallbackResource(callback, events: events), status: queued.isNew ? .created : .ok,
+                                        headers: [.location: "/api/v1/callbacks/\(callback.id!)"])
+    }
+}
