@@ -53,6 +53,13 @@ final class CallingCardTests: XCTestCase {
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
         XCTAssertEqual(nodes, ["login", "balance", "ask-number", "balance-key", "balance", "ask-number", "balance-key",
                                "check", "call", "ask-number", "balance-key", "check", "call"], log)
+        // Parity: `switchback simulate` with the same keys walks the same nodes (the caller
+        // hung up during the second call, where the simulation goes on).
+        let simulated = try OperatorCLI.simulatedNodes(script: "calling-card", start: "login", arguments: [
+            "--account", "alice", "--digits", "123456#", "--digits", "111#", "--digits", "\(firstDestination)#",
+            "--digits", "\(secondDestination)#", "--dial-outcome", "ended", "--dial-outcome", "ended",
+        ])
+        XCTAssertEqual(Array(simulated.prefix(nodes.count)), nodes, "simulate and the live call part ways")
         XCTAssertEqual(server.events { $0["message"] == "in-call key" }.map { $0["keys"] ?? "" }, ["#11"], log)
         XCTAssertEqual(server.events { $0["message"] == "forward billed" }.map { $0["joint"] ?? "" }, ["yes", "yes"], log)
         XCTAssertEqual(server.events { $0["message"] == "bridged" }.count, 2, log)

@@ -8,7 +8,7 @@ final class CheckCommandBinaryTests: XCTestCase {
         let directory = try InteropPaths.temporaryDirectory("check-ok")
         let result = try ChildProcess.run(InteropPaths.binary.path, ["check"], in: directory, timeout: 60)
         XCTAssertEqual(result.status, 0, result.output)
-        XCTAssertTrue(result.output.contains("embedded defaults: ok: 5 campaign(s), 4 access number(s), 0 trunk(s)"), result.output)
+        XCTAssertTrue(result.output.contains("embedded defaults: ok: 6 campaign(s), 4 access number(s), 0 trunk(s)"), result.output)
     }
 
     func testABrokenConfigurationExitsOneNamingTheLine() throws {

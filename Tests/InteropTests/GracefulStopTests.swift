@@ -8,7 +8,7 @@ final class GracefulStopTests: XCTestCase {
     func testSIGTERMMidCallSettlesTheLegAndWritesItsCDRBeforeExiting() throws {
         let data = try OperatorCLI.cardPlanWithAlice(deck: BillingCallTests.rateDeck, name: "graceful-data")
         let sipp = try Sipp(name: "graceful-stop")
-        try sipp.makeDTMFPcap("1234#")
+        try sipp.makeDTMFPcap("123456#")
         let script = InteropPaths.fixtures.appendingPathComponent("scripts/billing.yaml").path
         let server = try ServerProcess(accessNumbersYAML: #"  "501": { campaign: billing }"#,
                                        campaignsYAML: "  billing: { script: \(script) }", name: "graceful-stop",

@@ -15,6 +15,21 @@ enum OperatorCLI {
         return result.output
     }
 
+    /// The nodes `switchback simulate` walks for `script` (a shipped one) with `arguments`:
+    /// the start node, then each outcome's target, in order — the sequence a live call's
+    /// `node-entered` events must show (what an admin simulates is what callers get).
+    static func simulatedNodes(script: String, start: String, arguments: [String]) throws -> [String] {
+        let path = InteropPaths.packageRoot.appendingPathComponent("scripts/\(script).yaml").path
+        let result = try ChildProcess.run(InteropPaths.binary.path, ["simulate", path] + arguments, timeout: 60)
+        guard result.status == 0 else { throw ServerProcess.Failure("switchback simulate failed:\n\(result.output)") }
+        var nodes = [start]
+        for line in result.output.components(separatedBy: .newlines) where line.hasPrefix("[") && line.contains("] → ") {
+            guard let colon = line.range(of: ": ", options: .backwards) else { continue }
+            nodes.append(String(line[colon.upperBound...]))
+        }
+        return nodes
+    }
+
     /// Writes `deck` (CSV) next to the data directory as `<plan>.csv` and imports it as
     /// plan `plan` in EUR, charging the A leg.
     static func importRateDeck(_ deck: String, plan: String, data: URL) throws {

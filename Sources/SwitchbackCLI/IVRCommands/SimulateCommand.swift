@@ -15,7 +15,7 @@ public struct SimulateCommand: ParsableCommand {
         are answered by an in-memory fake: with --account there is one account (PIN --pin, \
         balance --balance) that the caller ID authenticates only with --ani-registered.
 
-        Example: switchback simulate scripts/calling-card.yaml --ani 4930123 --account alice --digits 123456# --digits 2 --digits 4930999#
+        Example: switchback simulate scripts/calling-card.yaml --ani 4930123 --account alice --digits 123456# --digits 111# --digits 4930999#
         """)
 
     @Argument(help: "The IVR script file (YAML).")

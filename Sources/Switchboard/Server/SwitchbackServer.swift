@@ -123,9 +123,7 @@ public final class SwitchbackServer: @unchecked Sendable {
                                    },
                                    registrations: router.registrations,
                                    forwarding: store.map { AccountForwardSettings(store: $0) },
-                                   callerIDRules: configuration.campaigns.mapValues {
-                                       CallerIDRule(campaignCallerID: $0.callerID, forwardCallerID: $0.forwardCallerID)
-                                   },
+                                   callerIDRules: Self.callerIDRules(configuration),
                                    maxParticipants: configuration.callback.maxParticipants)
         endpoint.user = router
         // The callback queue: a worker places each due request's A leg and runs its script.
@@ -195,11 +193,21 @@ public final class SwitchbackServer: @unchecked Sendable {
         let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: baseDirectory,
                                         promptCatalog: PromptCatalog.scan(soundsRoot: soundsRoot))
         Self.log(warnings: catalog.warnings, logger: logger)
-        try await endpoint.eventLoop.submit { self.router.replaceCatalog(catalog) }.get()
+        let rules = Self.callerIDRules(configuration)
+        try await endpoint.eventLoop.submit {
+            self.router.replaceCatalog(catalog)
+            // Campaigns' caller-ID settings follow the reload, as their scripts do.
+            self.router.dialPlan?.callerIDRules = rules
+        }.get()
         callbackDialer?.replaceCatalog(catalog)
         callbackScheduler?.replaceCatalog(catalog)
         smsDesk?.replaceSettings(SMSCommandDesk.Settings(configuration))
         return catalog.accessNumbers
+    }
+
+    /// Each campaign's caller-ID rule for its forwards (`caller-id`, `forward-caller-id`).
+    static func callerIDRules(_ configuration: SwitchbackConfiguration) -> [String: CallerIDRule] {
+        configuration.campaigns.mapValues { CallerIDRule(campaignCallerID: $0.callerID, forwardCallerID: $0.forwardCallerID) }
     }
 
     private static func log(warnings: [Diagnostic], logger: Logger) {
