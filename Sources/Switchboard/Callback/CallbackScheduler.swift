@@ -138,13 +138,13 @@ public final class CallbackScheduler: Sendable {
             originNumber: order.number, destinations: order.destinations,
             callerID: order.callerID ?? (policy.callbackCallerNumber.isEmpty ? order.dialled : policy.callbackCallerNumber),
             accessNumber: order.dialled, script: order.script, node: order.node,
-            notBefore: at.addingTimeInterval(Self.seconds(delay)))
+            notBefore: at.addingTimeInterval(delay.timeInterval))
         let queued: CallbackRequest
         do {
             if let spool {
                 queued = try store.enqueueCallback(request, spool: spool.path, offsetAfter: spool.offsetAfter, at: at)
             } else {
-                queued = try store.enqueueCallback(request, idempotencyWindow: Self.seconds(policy.callback.idempotencyWindow),
+                queued = try store.enqueueCallback(request, idempotencyWindow: policy.callback.idempotencyWindow.timeInterval,
                                                    at: at)
             }
         } catch {
@@ -170,10 +170,6 @@ public final class CallbackScheduler: Sendable {
             throw .store("\(error)")
         }
         if case .refused(let reason) = verdict { throw .refused(reason) }
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
     }
 }
 

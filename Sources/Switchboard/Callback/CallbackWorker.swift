@@ -149,7 +149,7 @@ public actor CallbackWorker {
                 case .proceed:
                     break
                 case .postpone(let wait):
-                    try store.postponeCallback(id: id, until: now().addingTimeInterval(Self.seconds(wait)),
+                    try store.postponeCallback(id: id, until: now().addingTimeInterval(wait.timeInterval),
                                                reason: "postponed: account \(account) has \(others) callbacks in progress",
                                                at: now())
                     logger.info("callback postponed", metadata: ["request": "\(id)", "account": "\(account)"])
@@ -213,11 +213,11 @@ public actor CallbackWorker {
                 let error = "\(failure.rawValue): \(reason)"
                 switch retry.decide(after: failure, attemptsMade: request.attempts) {
                 case .retry(let wait):
-                    let at = time.addingTimeInterval(Self.seconds(wait))
+                    let at = time.addingTimeInterval(wait.timeInterval)
                     try store.failCallback(id: id, error: error, retryAt: at, at: time)
                     logger.info("callback retry queued", metadata: [
                         "request": "\(id)", "outcome": "\(failure.rawValue)", "attempt": "\(request.attempts)",
-                        "retry-in-ms": "\(Int(Self.seconds(wait) * 1000))",
+                        "retry-in-ms": "\(Int(wait.timeInterval * 1000))",
                     ])
                 case .giveUp(let why):
                     try store.failCallback(id: id, error: "\(error) (\(why))", retryAt: nil, at: time)
@@ -281,9 +281,4 @@ public actor CallbackWorker {
 
     /// Requests claimed in one transaction at most.
     static let claimBatch = 25
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let parts = duration.components
-        return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
-    }
 }

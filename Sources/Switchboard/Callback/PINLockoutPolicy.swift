@@ -33,9 +33,7 @@ public struct PINLockoutPolicy: Sendable, Hashable {
     }
 
     public init(_ configuration: SwitchbackConfiguration.Callback.PINLockout) {
-        let components = configuration.period.components
-        self.init(attempts: configuration.attempts,
-                  period: TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18,
+        self.init(attempts: configuration.attempts, period: configuration.period.timeInterval,
                   sourceAttempts: configuration.sourceAttempts, globalAttempts: configuration.globalAttempts)
     }
 

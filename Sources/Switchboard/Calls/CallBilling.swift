@@ -68,9 +68,7 @@ actor CallBilling {
     ///   the reserved time is used up or nothing can be reserved.
     init(call: Call, store: any SwitchbackStore, log: CallLogger, heartbeat: Duration = CallBilling.defaultHeartbeat,
          clock: any BillingClock = SystemBillingClock(), cut: @escaping @Sendable (String) -> Void) {
-        let seconds = TimeInterval(heartbeat.components.seconds)
-            + TimeInterval(heartbeat.components.attoseconds) / 1e18
-        self.machine = CallBillingMachine(call: call, heartbeat: seconds)
+        self.machine = CallBillingMachine(call: call, heartbeat: heartbeat.timeInterval)
         self.store = store
         self.log = log
         self.clock = clock

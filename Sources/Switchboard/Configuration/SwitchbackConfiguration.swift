@@ -27,7 +27,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         }
 
         public var seconds: TimeInterval {
-            TimeInterval(period.components.seconds) + TimeInterval(period.components.attoseconds) / 1e18
+            period.timeInterval
         }
     }
 

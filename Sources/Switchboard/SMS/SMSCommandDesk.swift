@@ -136,7 +136,7 @@ public final class SMSCommandDesk: Sendable {
             return true
         }
         guard due else { return }
-        let keep = max(3600, CallbackScheduler.seconds(lockout))
+        let keep = max(3600, lockout.timeInterval)
         _ = try store.pruneSMSActivity(before: at.addingTimeInterval(-keep))
     }
 
@@ -166,7 +166,7 @@ public final class SMSCommandDesk: Sendable {
         }
         let lockout = settings.sms.lockout
         let named = try store.account(login: credentials.login)
-        let since = at.addingTimeInterval(-CallbackScheduler.seconds(lockout.period))
+        let since = at.addingTimeInterval(-lockout.period.timeInterval)
         let failures = try store.smsActivityCounts(.authenticationFailure, sender: sms.sender, account: named?.id, since: since)
         if failures.sender >= lockout.attempts || failures.account >= lockout.attempts {
             return .failure(Refusal(text: SMSReplies.lockedOut(lockout.period), account: named?.id))

@@ -58,7 +58,7 @@ public final class SMSReplyDispatcher: Sendable {
             } catch {
                 let policy = retry.withLock { $0 }
                 let delay = policy.delay(afterFailedAttempts: sms.attempts + 1)
-                let retryAt = delay.map { now().addingTimeInterval(CallbackScheduler.seconds($0)) }
+                let retryAt = delay.map { now().addingTimeInterval($0.timeInterval) }
                 logger.warning("SMS reply not accepted", metadata: [
                     "id": "\(id)", "to": "\(sms.recipient)", "attempt": "\(sms.attempts + 1)", "error": "\(error)",
                     "retry": "\(retryAt.map { "\($0)" } ?? "given up")"])
