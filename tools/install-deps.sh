@@ -5,7 +5,8 @@
 set -euo pipefail
 want=(libsndfile1-dev libsqlite3-dev pkg-config)
 if [ "${1:-run}" = "test" ]; then
-  want+=(sip-tester baresip-core sipsak espeak-ng sox libsox-fmt-all tshark python3 sipvicious kannel kannel-extras)
+  want+=(sip-tester baresip-core sipsak espeak-ng sox libsox-fmt-all tshark python3 sipvicious kannel kannel-extras
+         chromium chromium-driver)
 fi
 missing=()
 for p in "${want[@]}"; do
@@ -23,4 +24,6 @@ if [ "${1:-run}" = "test" ]; then
   # PJSUA2, PJSIP's Python binding: the third independent SIP stack (PjsuaCallingCardTests).
   # The manylinux wheel bundles its own libraries; it needs only libstdc++ and zlib.
   python3 -c "import pjsua2" 2>/dev/null || python3 -m pip install -q pjsua2-python
+  # Selenium drives Debian's headless chromium through chromium-driver (WebPortalBrowserTests).
+  python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium
 fi

@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Store
 import Switchboard
 
-/// The HTTP edge: health, metrics, the admin API and the HTTP API v1 (`/api/v1`).
+/// The HTTP edge: health, metrics, the admin API, the HTTP API v1 (`/api/v1`) and the
+/// pages at `/` (sign-in, call me back, my account, operator).
 public enum WebFrontend {
     /// Every route of the edge, set up in one place: a new route family (e.g. SMS) adds
     /// its `add(to:)` call here.
@@ -27,6 +28,8 @@ public enum WebFrontend {
         SMSRoutes.add(to: router, server: server)
         if let dependencies = apiDependencies(server: server, adminToken: adminToken, metrics: metrics) {
             APIv1.add(to: router, dependencies)
+            // The pages at `/` work through the same services as the API.
+            WebPages.add(to: router, dependencies)
         }
         return router
     }
