@@ -1,7 +1,8 @@
 /// The style sheet and the one script of the pages, compiled into the binary: nothing is
 /// fetched from anywhere else at run time (no CDN, no framework).
 enum PageAssets {
-    /// Mobile first: one column at 360 px, wider tables scroll inside their box; larger
+    /// Table captions are for screen readers only: each table sits under a heading that
+    /// says the same. Mobile first: one column at 360 px, wider tables scroll inside their box; larger
     /// screens only widen the column. Contrast and focus rings for keyboard users.
     static let css = """
     *{box-sizing:border-box}
@@ -30,7 +31,7 @@ enum PageAssets {
     :focus-visible{outline:3px solid #f0a500;outline-offset:2px}
     .scroll{overflow-x:auto}
     table{border-collapse:collapse;width:100%;font-size:.95rem}
-    caption{text-align:left;font-weight:600;padding:.25rem 0}
+    caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
     th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e2e5ea;vertical-align:top}
     td form{display:inline}
     td button{min-height:2.25rem;padding:.3rem .7rem}
@@ -41,6 +42,7 @@ enum PageAssets {
     .state[data-state=busy],.state[data-state=failed],.state[data-state=no-answer]{color:#a1261f}
     .inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:flex-end}
     .inline .field{flex:1 1 10rem;margin:0}
+    footer{padding:0 1rem 1rem;max-width:60rem;margin:0 auto}
     dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0}
     dt{font-weight:600}dd{margin:0}
     @media (min-width:48rem){main{padding:1.5rem}.two{display:grid;grid-template-columns:1fr 1fr;gap:1rem}}
