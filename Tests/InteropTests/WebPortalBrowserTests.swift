@@ -20,6 +20,9 @@ final class WebPortalBrowserTests: XCTestCase {
         let userNumber = "5551234", callee = "4930777", newCallerID = "4930555"
         let data = try OperatorCLI.cardPlanWithAlice(deck: CallbackEndToEndTests.deck, name: "web-browser-data")
         try OperatorCLI.run(["callers", "add", "alice", userNumber], data: data)
+        let lotExport = try InteropPaths.temporaryDirectory("web-browser-lot").appendingPathComponent("lot.csv")
+        try OperatorCLI.run(["accounts", "generate", "--count", "2", "--prefix", "promo", "--balance", "1", "--plan", "card",
+                             "--pin-digits", "6", "--lot", "promo-lot", "--export", lotExport.path], data: data)
         let user = try Sipp(name: "web-browser-user")
         let destination = try Sipp(name: "web-browser-callee")
         let userPorts = CallbackEndToEndTests.freePorts()
@@ -103,6 +106,14 @@ final class WebPortalBrowserTests: XCTestCase {
         XCTAssertEqual((finding("apiCallerIDs")?["apiCallerIDs"] as? [String])?.contains(newCallerID), true, log())
 
         XCTAssertEqual(finding("operatorAccounts")?["operatorAccounts"] as? Bool, true, log())
+        // The lot `accounts generate` made, downloaded from the operator's page.
+        let lot = try XCTUnwrap(finding("lotCSV"), log())
+        XCTAssertEqual(lot["lotStatus"] as? Int, 200)
+        XCTAssertEqual((lot["lotLink"] as? String)?.hasSuffix("/operator/lots/promo-lot/accounts.csv"), true)
+        let lotLines = (lot["lotCSV"] as? String ?? "").split(separator: "\r\n")
+        XCTAssertEqual(lotLines.first, "login,state,balance,currency,plan,personal_did,created_at")
+        XCTAssertEqual(lotLines.dropFirst().filter { $0.hasPrefix("promo") && $0.contains(",active,1.0000,EUR,card,") }.count, 2,
+                       "\(lotLines)")
 
         // Five wrong passwords, then the right one is refused too.
         let answers = try XCTUnwrap(finding("lockoutAnswers")?["lockoutAnswers"] as? [String], log())
@@ -135,6 +146,9 @@ final class WebPortalBrowserTests: XCTestCase {
         let elsewhere = requested.filter { !$0.hasPrefix(origin + "/") && !$0.hasPrefix("data:") && $0 != "about:blank" }
         XCTAssertEqual(elsewhere, [], "requests that left 127.0.0.1")
         print("browser requests: \(requested.count), all to \(origin)")
+        for key in ["legs", "requestStates", "history", "smsBefore", "smsAfter", "lockoutAnswers", "lotCSV"] {
+            print("\(key): \(finding(key)?[key] ?? "none")")
+        }
 
         XCTAssertEqual(try userRun.wait(timeout: 60).status, 0, "the user's phone:\n\(log())")
         XCTAssertEqual(try calleeRun.wait(timeout: 60).status, 0, "the callee:\n\(log())")

@@ -181,6 +181,13 @@ try:
     say(operatorAccounts=driver.find_element(By.ID, "accounts").text.count(login) > 0,
         activeCalls=driver.find_element(By.ID, "active-calls").text)
     screenshots("operator", ["#active-calls", "#accounts", "#new-login", "#lots"])
+    # The generated lot's CSV, fetched as the page's link would (same origin, its cookie).
+    lot_link = driver.find_element(By.CSS_SELECTOR, "#lots a[download]").get_attribute("href")
+    lot_csv = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(function (r) { return r.text().then(function (t) { done([r.status, t]); }); });",
+        lot_link)
+    say(lotLink=lot_link, lotStatus=lot_csv[0], lotCSV=lot_csv[1])
 
     # Sign out, then a wrong password five times: the sixth try, right or not, is refused.
     driver.get(base + "/call")
