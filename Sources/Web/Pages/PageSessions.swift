@@ -22,10 +22,15 @@ final class PageSessions: Sendable {
 
     /// Idle time after which a session ends.
     let idleTimeout: TimeInterval
+    /// Every page view without a cookie starts a visitor session: past this many sessions
+    /// the visitors closest to expiry make room, so a flood of cookie-less requests cannot
+    /// grow the table without bound (nor push out the signed-in).
+    let capacity: Int
     private let table = Mutex<[String: Session]>([:])
 
-    init(idleTimeout: TimeInterval = 30 * 60) {
+    init(idleTimeout: TimeInterval = 30 * 60, capacity: Int = 20_000) {
         self.idleTimeout = idleTimeout
+        self.capacity = capacity
     }
 
     /// A new session; the caller sets its id as the cookie.
@@ -34,6 +39,10 @@ final class PageSessions: Sendable {
         let session = Session(holder: holder, csrf: Self.randomToken(), expires: now.addingTimeInterval(idleTimeout))
         table.withLock { sessions in
             sessions = sessions.filter { $0.value.expires > now }
+            if sessions.count >= capacity {
+                let visitors = sessions.filter { $0.value.holder == .visitor }.sorted { $0.value.expires < $1.value.expires }
+                for (old, _) in visitors.prefix(sessions.count - capacity + 1) { sessions[old] = nil }
+            }
             sessions[id] = session
         }
         return (id, session)
