@@ -90,10 +90,10 @@ final class WebPortalBrowserTests: XCTestCase {
         // The history lists the legs with their costs.
         let history = try XCTUnwrap(finding("history")?["history"] as? [[String]], log())
         XCTAssertGreaterThanOrEqual(history.count, 2, "one row per leg: \(history)")
-        let numbers = Set(history.map { $0[2] })
+        let numbers = Set(history.map { $0[0] })
         XCTAssertTrue(numbers.contains(userNumber) && numbers.contains(callee), "\(history)")
         for row in history {
-            XCTAssertNotNil(row[4].range(of: #"^[0-9]+\.[0-9]{4} EUR$"#, options: .regularExpression), "a cost per leg: \(row)")
+            XCTAssertNotNil(row[2].range(of: #"^[0-9]+\.[0-9]{4} EUR$"#, options: .regularExpression), "a cost per leg: \(row)")
         }
 
         // The caller ID added on the page is the account's: the API lists it, and the SMS desk,

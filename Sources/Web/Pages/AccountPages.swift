@@ -264,14 +264,16 @@ struct AccountPages: Sendable {
         let dates = ISO8601DateFormatter()
         let history = legs.isEmpty ? "<p>\(layout.t(.noCalls))</p>" : HTML.table(
             caption: layout.t(.history),
-            headers: [layout.t(.started), layout.t(.leg), layout.t(.number), layout.t(.seconds), layout.t(.cost), layout.t(.outcome)],
+            // What a phone's width shows first: whom, which leg, what it cost.
+            headers: [layout.t(.number), layout.t(.leg), layout.t(.cost), layout.t(.seconds), layout.t(.outcome), layout.t(.started)],
             rows: legs.reversed().map { leg in
-                [HTML.escape(dates.string(from: leg.startedAt)), HTML.escape(leg.leg.rawValue), HTML.escape(leg.toNumber),
-                 String(leg.billedSeconds), "<span class=\"cost\">\(HTML.escape(leg.cost.amountString)) \(HTML.escape(leg.currency))</span>",
-                 HTML.escape(leg.disposition.rawValue)]
+                [HTML.escape(leg.toNumber), HTML.escape(leg.leg.rawValue),
+                 "<span class=\"cost\">\(HTML.escape(leg.cost.amountString)) \(HTML.escape(leg.currency))</span>",
+                 String(leg.billedSeconds), HTML.escape(leg.disposition.rawValue),
+                 "<time datetime=\"\(dates.string(from: leg.startedAt))\">\(HTML.escape(Self.shortTime(leg.startedAt)))</time>"]
             }, id: "history")
         let callerIDs = try deps.store.callerIDs(account: id)
-        let callerTable = HTML.table(caption: layout.t(.callerIDs), headers: [layout.t(.number), ""],
+        let callerTable = HTML.table(caption: layout.t(.callerIDs), headers: [layout.t(.number), layout.t(.remove)],
                                      rows: callerIDs.map { caller in
                                          [HTML.escape(caller.number),
                                           HTML.form("/account/caller-id-remove", csrf: visit.csrf,
@@ -282,7 +284,7 @@ struct AccountPages: Sendable {
         let callerForm = HTML.form("/account/caller-id-add", csrf: visit.csrf, class: "inline", label: layout.t(.callerIDs),
                                    HTML.field("callerid", label: layout.t(.number), type: "tel") + HTML.button(layout.t(.add)))
         let book = try deps.store.addressBook(account: id)
-        let bookTable = HTML.table(caption: layout.t(.addressBook), headers: [layout.t(.entry), layout.t(.name), layout.t(.number), ""],
+        let bookTable = HTML.table(caption: layout.t(.addressBook), headers: [layout.t(.entry), layout.t(.name), layout.t(.number), layout.t(.remove)],
                                    rows: book.map { entry in
                                        ["N\(entry.slot)", HTML.escape(entry.name), HTML.escape(entry.number),
                                         HTML.form("/account/address-remove", csrf: visit.csrf,
@@ -320,6 +322,15 @@ struct AccountPages: Sendable {
         <section aria-labelledby="h-forward"><h2 id="h-forward">\(layout.t(.forward))</h2>\(forwardForm)</section>
         """
         return layout.render(title: layout.t(.myAccount), content, status: status, headers: visit.headers)
+    }
+
+    /// `2026-12-06 02:22` (UTC): short enough for a phone's column.
+    static func shortTime(_ date: Date) -> String {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "yyyy-MM-dd HH:mm"
+        return format.string(from: date)
     }
 
     /// One change posted from "my account"; a mistake shows the page again with the error.

@@ -152,7 +152,7 @@ struct OperatorPages: Sendable {
                                 + HTML.field("balance", label: layout.t(.initialBalance), value: "0.00 EUR")
                                 + HTML.button(layout.t(.createAccount)))
         let lots = try deps.store.lots()
-        let lotTable = HTML.table(caption: layout.t(.lots), headers: [layout.t(.name), layout.t(.lotSize), ""],
+        let lotTable = HTML.table(caption: layout.t(.lots), headers: [layout.t(.name), layout.t(.lotSize), "CSV"],
                                   rows: lots.map { lot in
                                       let path = "/operator/lots/\(lot.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? lot.name)/accounts.csv"
                                       return [HTML.escape(lot.name), String(lot.size),
