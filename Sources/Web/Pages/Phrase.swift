@@ -3,12 +3,12 @@
 enum Phrase: CaseIterable {
     case siteName, skipToContent, mainNavigation, signIn, signOut, login, password, wrongPassword, lockedOut, accountLocked
     case csrfRejected, callMeBack, callMeBackIntro, numbers, numbersHint, yourNumber, yourNumberHint, connectTwo
-    case connectTwoIntro, from, to, send, status, leg, number, state, cancel, cancelled, cannotCancel, requestState
+    case connectTwoIntro, from, to, send, status, leg, number, state, cancel, cannotCancel, requestState
     case legUser, legDestination, myAccount, balance, freeBalance, history, downloadCSV, noCalls, started, seconds, cost
     case outcome, callerIDs, callerIDsIntro, add, remove, addressBook, addressBookIntro, name, entry, forward, forwardNumber
     case forwardMode, forwardAfter, save, saved, operatorPages, adminToken, wrongToken, noAdminToken, activeCalls
     case callbackQueue, queueEmpty, accounts, createAccount, initialBalance, pin, credit, amount, lock, unlock, lots
-    case lotSize, download, notFound, invalidNumber, pageTitleStatus, liveStatusNote, requestEnded, back, stateWord
+    case lotSize, download, notFound, invalidNumber, pageTitleStatus, liveStatusNote, requestEnded, back
 
     func text(_ language: PageLanguage) -> String {
         let (en, de) = pair
@@ -48,7 +48,6 @@ enum Phrase: CaseIterable {
         case .number: return ("Number", "Nummer")
         case .state: return ("State", "Status")
         case .cancel: return ("Cancel", "Abbrechen")
-        case .cancelled: return ("The request was cancelled.", "Der Auftrag wurde abgebrochen.")
         case .cannotCancel: return ("The call is already under way; hang up to end it.",
                                     "Der Anruf läuft bereits; legen Sie auf, um ihn zu beenden.")
         case .requestState: return ("Request", "Auftrag")
@@ -106,7 +105,6 @@ enum Phrase: CaseIterable {
         case .liveStatusNote: return ("This table updates by itself.", "Diese Tabelle aktualisiert sich selbst.")
         case .requestEnded: return ("The request has ended.", "Der Auftrag ist beendet.")
         case .back: return ("New call", "Neuer Anruf")
-        case .stateWord: return ("state", "Status")
         }
     }
 
