@@ -390,6 +390,7 @@ struct NodeReader {
     /// `callback.limits`: per-account limits of the queue and the trigger rate limits
     /// (`TriggerRateLimiter`). Rates must admit at least one trigger a minute; the
     /// concurrent unauthenticated cap may be 0 (no callback for an unauthenticated caller).
+    /// A global limit below a per-caller or per-source one is allowed: the smallest wins.
     func readCallbackLimits(_ node: Node, _ path: String,
                             into limits: inout SwitchbackConfiguration.Callback.Limits) throws(ConfigurationError) {
         let keys: Set<String> = ["concurrent-per-account", "per-hour-per-account", "per-minute-per-caller-id",
@@ -407,11 +408,6 @@ struct NodeReader {
             case "per-minute-global": limits.perMinuteGlobal = number
             default: limits.concurrentUnauthenticated = number
             }
-        }
-        if limits.perMinutePerCallerID > limits.perMinuteGlobal || limits.perMinutePerSource > limits.perMinuteGlobal {
-            throw fail(node, path, "per-minute-per-caller-id (\(limits.perMinutePerCallerID)) and "
-                                         + "per-minute-per-source (\(limits.perMinutePerSource)) cannot exceed "
-                                  + "per-minute-global (\(limits.perMinuteGlobal))")
         }
     }
 
