@@ -90,6 +90,9 @@ final class TriggerFloodTests: XCTestCase {
             counted += value ?? 0
         }
         XCTAssertEqual(counted, limited.count, metrics)
+        let byKind = metrics.split(separator: "\n").filter { $0.hasPrefix("switchback_trigger_limited_total{") }
+        print("trigger flood (\(name)): \(Self.floodCalls) triggers, \(queued.count) queued, \(limited.count) limited "
+              + "(\(byKind.joined(separator: ", "))), \(invites.count) callbacks at the trunk, most open at once \(open)")
         XCTAssertGreaterThan(metric(#"switchback_trigger_limited_total{kind="concurrent-unauthenticated"}"#, in: metrics) ?? 0,
                              0, "the flood met the concurrent cap:\n\(metrics)")
         XCTAssertGreaterThanOrEqual(metric("switchback_refused_triggers_total", in: metrics) ?? 0, limited.count, metrics)
