@@ -98,6 +98,55 @@ final class TriggerFloodTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(metric("switchback_refused_triggers_total", in: metrics) ?? 0, limited.count, metrics)
     }
 
+    /// The trusted sources and the trigger rate limits follow a reload (SIGHUP): alice's
+    /// caller ID from 127.0.0.1 is a PIN callback while only 10.0.0.0/8 is trusted, and her
+    /// second trigger is over `per-minute-per-caller-id: 1`; after the reload trusts
+    /// 127.0.0.1 and allows 3, the same caller ID is an ANI callback bound to her account.
+    func testTrustedSourcesAndLimitsFollowAReload() throws {
+        let data = try InteropPaths.temporaryDirectory("flood-reload-data").appendingPathComponent("data")
+        try OperatorCLI.run(["accounts", "add", "alice", "--password", "wonderland", "--pin", "123456", "--balance", "5",
+                             "--currency", "EUR"], data: data)
+        try OperatorCLI.run(["callers", "add", "alice", "4930111"], data: data)
+        let root = InteropPaths.packageRoot.path
+        func extra(trusted: String, perCaller: Int) -> String {
+            """
+            trunks:
+              - { name: pstn, uri: "sip:127.0.0.1:9", destinations: ["*"], trusted-sources: [\(trusted)] }
+            callback:
+              delay: 60s
+              limits: { per-minute-per-caller-id: \(perCaller) }
+            """
+        }
+        let numbers = #"  "1001": { campaign: ani-callback, callback: always }"#
+        let campaigns = "  ani-callback: { script: \(root)/scripts/ani-callback.yaml }"
+        let server = try ServerProcess(accessNumbersYAML: numbers, campaignsYAML: campaigns,
+                                       extraYAML: extra(trusted: "10.0.0.0/8", perCaller: 1), name: "flood-reload",
+                                       dataDirectory: data, logLevel: "info")
+        defer { server.stop() }
+        let sipp = try Sipp(name: "flood-reload")
+        func trigger() throws {
+            let ports = Sipp.ports()
+            let result = try sipp.run(scenario: "trigger-flood-caller.xml", target: "127.0.0.1:\(server.udpPort)",
+                                      service: "1001", mediaPort: ports.media, sipPort: ports.sip,
+                                      keys: ["field0": "4930111"], timeout: 30)
+            XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\n\(server.rawLog.suffix(3000))")
+        }
+        try trigger()
+        let first = try server.waitForEvents(timeout: 10) { $0["message"] == "callback queued" }
+        XCTAssertEqual(first.first?["trigger"], "sip-pin", "an untrusted source's caller ID authenticates nobody")
+        try trigger()
+        let refused = try server.waitForEvents(timeout: 10) { $0["message"] == "callback not queued" }
+        XCTAssertTrue(refused.first?["error"]?.contains("caller-id limit") ?? false, "\(refused)")
+
+        try server.writeConfig(accessNumbersYAML: numbers, campaignsYAML: campaigns,
+                               extraYAML: extra(trusted: "127.0.0.1/32", perCaller: 3))
+        server.signal(SIGHUP)
+        try server.waitForEvents(timeout: 10) { $0["message"] == "configuration reloaded" }
+        try trigger()
+        let queued = try server.waitForEvents(count: 2, timeout: 10) { $0["message"] == "callback queued" }
+        XCTAssertEqual(queued.last?["trigger"], "sip-ani", "127.0.0.1 is trusted now: the caller ID is alice's")
+    }
+
     // MARK: - Set-up
 
     /// The house account pays unauthenticated PIN callbacks: plan `house` rates 4930 and
