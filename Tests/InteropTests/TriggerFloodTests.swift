@@ -124,11 +124,12 @@ final class TriggerFloodTests: XCTestCase {
                                        dataDirectory: data, logLevel: "info")
         defer { server.stop() }
         let sipp = try Sipp(name: "flood-reload")
+        try "SEQUENTIAL\n4930111;\n".write(to: sipp.work.appendingPathComponent("alice.csv"), atomically: true, encoding: .utf8)
         func trigger() throws {
             let ports = Sipp.ports()
             let result = try sipp.run(scenario: "trigger-flood-caller.xml", target: "127.0.0.1:\(server.udpPort)",
                                       service: "1001", mediaPort: ports.media, sipPort: ports.sip,
-                                      keys: ["field0": "4930111"], timeout: 30)
+                                      extraArguments: ["-inf", "alice.csv"], timeout: 30)
             XCTAssertEqual(result.status, 0, "sipp failed:\n\(result.output)\n\(server.rawLog.suffix(3000))")
         }
         try trigger()
