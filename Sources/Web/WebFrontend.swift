@@ -21,6 +21,7 @@ public enum WebFrontend {
         }
         router.get("metrics") { _, _ -> Response in
             metrics.record(serverSnapshot: await server.metricsSnapshot())
+            metrics.record(triggerLimitRefusals: server.triggerLimitRefusals)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }

@@ -180,7 +180,9 @@ final class SMSKannelTests: XCTestCase {
                                      limitsYAML: """
                                        limits: { per-minute-per-account: 1000, per-hour-per-account: 1000 }
                                      """,
-                                     callbackLimitsYAML: "  limits: { concurrent-per-account: 200, per-hour-per-account: 1000 }")
+                                     callbackLimitsYAML: "  limits: { concurrent-per-account: 200, per-hour-per-account: 1000, "
+                                         // 100 texts in two seconds: above the default global trigger minute (60).
+                                         + "per-minute-global: 1000 }")
         defer { server.stop(); kannel.stop() }
         try kannel.start(switchbackHTTPPort: server.httpPort)
         let userRun = Background {

@@ -104,6 +104,7 @@ final class CallbackSchedulerTests: XCTestCase {
 
     func testRequesterOrdersAreHeldToTheAllowListAndNeedANumber() throws {
         let order = CallbackScheduler.Order(trigger: .api, account: alice.id, number: "4930666", numberSource: .requester,
+                                            requester: TriggerRequester(callerID: nil, source: "192.0.2.1"),
                                             destinations: ["4989123"], dialled: "1001", campaign: "ani-callback")
         XCTAssertThrowsError(try scheduler().schedule(order))
         var empty = order

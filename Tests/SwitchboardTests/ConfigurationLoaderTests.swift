@@ -112,6 +112,39 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(c.callback.didCampaign, "ani")
     }
 
+    func testTriggerRateLimitsHaveSafeDefaultsAndAreRead() throws {
+        let defaults = try ConfigurationLoader.parse(yaml: "callback: { delay: 1s }", file: "c.yaml").callback.limits
+        XCTAssertEqual(TriggerRateLimiter.Limits(defaults),
+                       .init(perMinutePerCallerID: 3, perMinutePerSource: 30, perMinuteGlobal: 60, concurrentUnauthenticated: 5))
+        let c = try ConfigurationLoader.parse(yaml: """
+        callback:
+          limits:
+            per-minute-per-caller-id: 2
+            per-minute-per-source: 20
+            per-minute-global: 100
+            concurrent-unauthenticated: 0
+        """, file: "c.yaml")
+        XCTAssertEqual(c.callback.limits, .init(perMinutePerCallerID: 2, perMinutePerSource: 20, perMinuteGlobal: 100,
+                                                concurrentUnauthenticated: 0))
+    }
+
+    func testBadTriggerRateLimitsAreNamedWithTheirFileAndKey() {
+        let cases: [(String, String)] = [
+            ("callback:\n  limits: { per-minute-per-caller-id: 0 }",
+             "c.yaml:2: error: callback.limits.per-minute-per-caller-id: must be at least 1"),
+            ("callback:\n  limits: { per-minute-global: many }",
+             "c.yaml:2: error: callback.limits.per-minute-global: expected an integer"),
+            ("callback:\n  limits: { concurrent-unauthenticated: -1 }",
+             "c.yaml:2: error: callback.limits.concurrent-unauthenticated: must be at least 0"),
+            ("callback:\n  limits: { per-minute: 5 }", "c.yaml:2: error: callback.limits.per-minute: unknown key"),
+        ]
+        for (yaml, prefix) in cases {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: yaml, file: "c.yaml"), yaml) { error in
+                XCTAssertTrue("\(error)".hasPrefix(prefix), "\(error)\n  expected prefix: \(prefix)")
+            }
+        }
+    }
+
     func testBadCallbackValuesAreNamedWithTheirLine() {
         let cases: [(String, String)] = [
             ("campaigns: { a: { script: a.yaml } }\naccess-numbers:\n  \"1\": { campaign: a, callback: nowhere }",

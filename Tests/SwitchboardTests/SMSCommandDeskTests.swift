@@ -224,6 +224,19 @@ final class SMSCommandDeskTests: XCTestCase {
         XCTAssertEqual(try store.smsActivityCounts(.message, sender: "4930111", account: nil, since: .distantPast).sender, 1)
     }
 
+    func testACallbackOverTheTriggerRateLimitIsAnsweredToTryLater() throws {
+        // callback.limits.per-minute-per-caller-id is 3 by default: the sender is the caller ID.
+        for index in 0..<3 {
+            guard case .accepted = text("D.49309\(index)2").outcome else { return XCTFail("text \(index + 1)") }
+        }
+        let over = text("D.4930932")
+        XCTAssertEqual(over.outcome, .rejected(SMSReplies.tryLater))
+        XCTAssertEqual(try outbox(over)?.text, SMSReplies.tryLater)
+        XCTAssertEqual(try store.callbackRequests(states: [.queued]).count, 3)
+        clock.advance(61)
+        guard case .accepted = text("D.4930942").outcome else { return XCTFail("the minute has passed") }
+    }
+
     func testAnAccountOverItsLimitFromSeveralPhones() throws {
         for index in 0..<6 {
             let answer = text("U.alice P.wonderland D.49309\(index)1", from: "49308\(index % 3)0")

@@ -158,6 +158,27 @@ final class APIRouteTests: XCTestCase {
         XCTAssertEqual(try bed.store.callbackRequests(account: bed.alice.id!, limit: 10).count, 2)
     }
 
+    func testOverTheTriggerRateLimitIs429WithRetryAfterAndCounted() async throws {
+        let bed = try APITestBed(limits: "{ per-minute-per-source: 2, per-minute-global: 2 }")
+        try await bed.application().test(.router) { client in
+            for number in ["4930222", "4930223"] {
+                let response = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
+                                                        body: body(#"{"numbers": ["\#(number)"]}"#))
+                XCTAssertEqual(response.status, .created, response.text)
+            }
+            let over = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
+                                                body: body(#"{"numbers": ["4930224"]}"#))
+            assertProblem(over, .tooManyRequests, field: nil)
+            XCTAssertEqual(over.json["type"] as? String, "https://switchback.local/problems/rate-limited")
+            let retryAfter = try XCTUnwrap(over.headers[.retryAfter].flatMap { Int($0) }, "Retry-After in seconds")
+            XCTAssertTrue((1...60).contains(retryAfter), "\(retryAfter)")
+        }
+        XCTAssertEqual(try bed.store.callbackRequests(account: bed.alice.id!, limit: 10).count, 2, "nothing queued when refused")
+        XCTAssertTrue(bed.metrics.render().contains(#"switchback_callback_requests_total{trigger="api",outcome="limited"} 1"#),
+                      bed.metrics.render())
+        XCTAssertEqual(bed.scheduler.counters.triggersLimited(.global), 1)
+    }
+
     func testWithoutAWebCampaignTheAPIRefusesCallbacksWith503() async throws {
         let bed = try APITestBed(webCampaign: nil)
         try await bed.application().test(.router) { client in

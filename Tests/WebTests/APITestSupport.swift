@@ -22,7 +22,7 @@ struct APITestBed {
     let metrics: SwitchbackMetrics
 
     init(maxParticipants: Int = 3, lockoutAttempts: Int = 3, adminToken: String? = "s3cret",
-         webCampaign: String? = "web-callback") throws {
+         webCampaign: String? = "web-callback", limits: String = "{}") throws {
         store = try SQLiteStore.inMemory(passwordHasher: PasswordHasher(rounds: 1_000))
         alice = try store.createAccount(NewAccount(login: "alice", password: "wonderland", pin: "123456", sipRealm: "r",
                                                    initialBalance: try Money.parse("5", currency: "EUR"),
@@ -37,6 +37,7 @@ struct APITestBed {
           web-campaign: web-callback
           idempotency-window: 60s
           pin-lockout: { attempts: \(lockoutAttempts), period: 15m }
+          limits: \(limits)
         """, file: "test.yaml")
         let catalog = try ScriptCatalog(configuration: configuration, baseDirectory: Self.root,
                                         promptCatalog: PromptCatalog.scan(soundsRoot: Self.root.appendingPathComponent("sounds")))

@@ -29,4 +29,16 @@ final class SwitchbackMetricsTests: XCTestCase {
         XCTAssertTrue(text.contains(#"switchback_callback_requests_total{trigger="spool",outcome="refused"} 1"#), text)
         XCTAssertTrue(text.contains("switchback_api_sse_clients 1"), text)
     }
+
+    func testTriggerLimitRefusalsAreCountedByKindZeroIncluded() {
+        let metrics = SwitchbackMetrics()
+        metrics.record(triggerLimitRefusals: [("caller-id", 0), ("source", 4), ("global", 0), ("concurrent-unauthenticated", 1)])
+        metrics.record(triggerLimitRefusals: [("caller-id", 2), ("source", 7), ("global", 0), ("concurrent-unauthenticated", 1)])
+        let text = metrics.render()
+        XCTAssertTrue(text.contains("# TYPE switchback_trigger_limited_total counter"), text)
+        XCTAssertTrue(text.contains(#"switchback_trigger_limited_total{kind="caller-id"} 2"#), text)
+        XCTAssertTrue(text.contains(#"switchback_trigger_limited_total{kind="source"} 7"#), text)
+        XCTAssertTrue(text.contains(#"switchback_trigger_limited_total{kind="global"} 0"#), text)
+        XCTAssertTrue(text.contains(#"switchback_trigger_limited_total{kind="concurrent-unauthenticated"} 1"#), text)
+    }
 }

@@ -7,7 +7,10 @@ import Synchronization
 /// `callback` verb on a live call, and the API, web, SMS and spool triggers all describe
 /// what they want as an `Order`; the scheduler fills in the access number's settings
 /// (delay, presented caller ID, idempotency window), holds the number to call against the
-/// fraud guard (`CallbackOriginPolicy`) and writes the durable request the worker places.
+/// fraud guard (`CallbackOriginPolicy`), holds the requester to the trigger rate limits and
+/// the cap on open unauthenticated callbacks (`TriggerRateLimiter`, `callback.limits`) and
+/// writes the durable request the worker places. Being the one way in, no trigger path
+/// can pass the limits by.
 ///
 /// Safe from any thread: the catalog it reads settings from is swapped on reload.
 public final class CallbackScheduler: Sendable {
@@ -24,6 +27,9 @@ public final class CallbackScheduler: Sendable {
         /// the account's forward number), the operator (a number written in a script), or
         /// the requester (anything typed, posted or texted), which the allow-list checks.
         public var numberSource: NumberSource
+        /// Whose trigger rate budget the order spends (caller ID, source address), or the
+        /// operator's spool, which spends none.
+        public var requester: TriggerRequester
         /// Numbers to connect once the user answers (API, web, SMS); empty: the script asks.
         public var destinations: [String]
         /// The caller ID shown to the user; nil: the access number's `callback.caller-number`.
@@ -41,12 +47,13 @@ public final class CallbackScheduler: Sendable {
         public var idempotencyKey: String?
 
         public init(trigger: CallTrigger, account: Int64?, number: String, numberSource: NumberSource,
-                    destinations: [String] = [], callerID: String? = nil, dialled: String, campaign: String,
+                    requester: TriggerRequester, destinations: [String] = [], callerID: String? = nil, dialled: String, campaign: String,
                     script: String? = nil, node: String? = nil, delay: Duration? = nil, idempotencyKey: String? = nil) {
             self.trigger = trigger
             self.account = account
             self.number = number
             self.numberSource = numberSource
+            self.requester = requester
             self.destinations = destinations
             self.callerID = callerID
             self.dialled = dialled
@@ -74,12 +81,17 @@ public final class CallbackScheduler: Sendable {
     public enum ScheduleError: Error, Equatable, CustomStringConvertible {
         case noNumber(CallTrigger)
         case refused(String)
+        /// Over a trigger rate limit or the concurrent unauthenticated cap: try again in
+        /// `retryAfter` seconds.
+        case limited(TriggerRateLimiter.Kind, retryAfter: Int)
         case store(String)
 
         public var description: String {
             switch self {
             case .noNumber(let trigger): return "a \(trigger) callback names no number to call"
             case .refused(let reason): return reason
+            case .limited(let kind, let retryAfter):
+                return "too many callback requests (\(kind.rawValue) limit): try again in \(retryAfter) s"
             case .store(let error): return "callback queue: \(error)"
             }
         }
@@ -89,11 +101,19 @@ public final class CallbackScheduler: Sendable {
     private let now: @Sendable () -> Date
     private let catalog: Mutex<ScriptCatalog>
     private let onQueued: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+    /// The triggers admitted in the last minute. Held while an order is counted and
+    /// queued, so the concurrent cap counts the request queued just before.
+    private let limiter: Mutex<TriggerRateLimiter>
+    /// Refusals by limit kind, for /metrics.
+    public let counters: SecurityCounters
 
-    public init(store: any Backend, catalog: ScriptCatalog, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Backend, catalog: ScriptCatalog, counters: SecurityCounters = SecurityCounters(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.catalog = Mutex(catalog)
         self.now = now
+        self.counters = counters
+        limiter = Mutex(TriggerRateLimiter(limits: TriggerRateLimiter.Limits(catalog.callbackSettings.limits)))
     }
 
     /// The reloaded settings, for requests scheduled from now on.
@@ -130,8 +150,35 @@ public final class CallbackScheduler: Sendable {
     public func schedule(_ order: Order, spool: SpoolPosition? = nil) throws(ScheduleError) -> Queued {
         guard !order.number.isEmpty else { throw .noNumber(order.trigger) }
         try checkNumber(order)
-        let policy = catalog.withLock { $0.callbackPolicy(forDialled: order.dialled) }
+        let (policy, limits) = catalog.withLock {
+            ($0.callbackPolicy(forDialled: order.dialled), TriggerRateLimiter.Limits($0.callbackSettings.limits))
+        }
         let at = now()
+        if order.requester.isExempt { return try enqueue(order, policy: policy, spool: spool, at: at) }
+        return try limiter.withLock { (limiter: inout TriggerRateLimiter) throws(ScheduleError) -> Queued in
+            limiter.limits = limits   // a reload's limits hold from the next trigger on
+            // No account: nobody authenticated the requester (a PIN callback), and the house pays.
+            let open = order.account == nil ? try openUnauthenticatedCallbacks() : nil
+            if case .limited(let kind, let retryAfter) = limiter.admit(order.requester, openUnauthenticated: open, now: at) {
+                counters.triggerLimited(kind)
+                throw .limited(kind, retryAfter: retryAfter)
+            }
+            return try enqueue(order, policy: policy, spool: spool, at: at)
+        }
+    }
+
+    /// Callbacks for no account queued or in progress.
+    private func openUnauthenticatedCallbacks() throws(ScheduleError) -> Int {
+        do {
+            return try store.callbackRequests(states: [.queued] + CallbackRequest.State.active)
+                .count { $0.accountID == nil }
+        } catch {
+            throw .store("\(error)")
+        }
+    }
+
+    private func enqueue(_ order: Order, policy: ScriptCatalog.AccessPolicy, spool: SpoolPosition?,
+                         at: Date) throws(ScheduleError) -> Queued {
         let delay = order.delay ?? policy.callback.delay
         let request = NewCallbackRequest(
             sourceKey: order.idempotencyKey, accountID: order.account, campaign: order.campaign, trigger: order.trigger,
@@ -195,8 +242,12 @@ extension CallbackScheduler {
             source = .requester
         }
         let campaign = context["campaign"]?.text ?? ""
+        // The caller of the live call spends its own budget, from the address its call came from.
+        let address = context[CallerTrust.sourceVariable]?.text ?? ""
+        let requester = TriggerRequester(callerID: context.caller, source: address.isEmpty ? nil : address)
         let order = Order(
-            trigger: .script, account: account, number: verb.to, numberSource: source, callerID: verb.callerID,
+            trigger: .script, account: account, number: verb.to, numberSource: source, requester: requester,
+            callerID: verb.callerID,
             dialled: context.dnis, campaign: campaign, script: verb.script, node: verb.node,
             delay: verb.delaySeconds.map { .seconds($0) },
             // As the SIP triggers' keys: the same caller asking again on the same number within

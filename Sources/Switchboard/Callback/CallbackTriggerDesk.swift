@@ -45,7 +45,9 @@ public struct CallbackTriggerDesk: Sendable {
     private let credentials: any SIPCredentialsLookup
     private let gateState: GateState
     /// Whose calls carry a caller ID worth believing (trunks', DID providers' `trusted-sources`).
-    public let trustedSources: TrustedSources
+    /// Replaced on reload (`SwitchbackServer.reloadScripts`): calls admitted from then on
+    /// are judged by the new list.
+    public var trustedSources: TrustedSources
     private let now: @Sendable () -> Date
     /// Where trigger calls' callbacks are queued; nil: modes that call back refuse (503).
     public var scheduler: CallbackScheduler?
@@ -153,7 +155,8 @@ public struct CallbackTriggerDesk: Sendable {
     /// (`TriggerScriptRun`), may add what its `callback` verb says: delay, caller ID, the
     /// script and node the callback leg starts at, and a number written in the script.
     /// A repeat of the same trigger within `callback.idempotency-window` returns the
-    /// request already queued.
+    /// request already queued. The caller ID and the source the router admitted the call
+    /// from (`caller-source` in `entry.callVariables`) spend their trigger rate budget.
     public func enqueue(_ trigger: CallbackTrigger, callerID: String, entry: ScriptCatalog.Entry,
                         verb: IVR.CallbackRequest?) throws(CallbackScheduler.ScheduleError) -> CallbackScheduler.Queued {
         guard let scheduler else { throw .refused("callbacks need the store") }
@@ -176,9 +179,11 @@ public struct CallbackTriggerDesk: Sendable {
             number = verb.to
             source = .operatorScript
         }
+        let address = entry.callVariables[CallerTrust.sourceVariable]?.text ?? ""
+        let requester = TriggerRequester(callerID: callerID, source: address.isEmpty ? nil : address)
         let order = CallbackScheduler.Order(
             trigger: trigger.callTrigger, account: trigger.account, number: number, numberSource: source,
-            callerID: verb?.callerID, dialled: entry.accessNumber, campaign: entry.campaign,
+            requester: requester, callerID: verb?.callerID, dialled: entry.accessNumber, campaign: entry.campaign,
             script: verb?.script, node: verb?.node, delay: verb?.delaySeconds.map { .seconds($0) },
             idempotencyKey: Self.sourceKey(trigger: trigger, origin: number, accessNumber: entry.accessNumber))
         return try scheduler.schedule(order)

@@ -24,7 +24,10 @@ public enum WebCallbackOrder {
         }
     }
 
-    public static func order(trigger: CallTrigger, account: Account, callerIDs: [String], from: String?,
+    /// `requester`: whose trigger rate budget the request spends (the API client's address;
+    /// `.operatorSpool` for a spool line).
+    public static func order(trigger: CallTrigger, account: Account, requester: TriggerRequester, callerIDs: [String],
+                             from: String?,
                              destinations: [String], campaign: String, maxParticipants: Int,
                              idempotencyKey: String?) throws(Problem) -> CallbackScheduler.Order {
         guard !destinations.isEmpty else { throw .noDestination }
@@ -42,7 +45,8 @@ public enum WebCallbackOrder {
             throw .noOwnNumber
         }
         return CallbackScheduler.Order(
-            trigger: trigger, account: account.id, number: origin, numberSource: .requester, destinations: destinations,
+            trigger: trigger, account: account.id, number: origin, numberSource: .requester, requester: requester,
+            destinations: destinations,
             // callto.net's note: the user's phone shows whom it is about to be connected to.
             callerID: destinations.first, dialled: "", campaign: campaign,
             // The user is waiting at a web page, not hanging up a trigger call: no delay.

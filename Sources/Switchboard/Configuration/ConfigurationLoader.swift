@@ -369,13 +369,7 @@ struct NodeReader {
                         callback.retry.backoff = try period(rv, "\(path).backoff", within: .zero ... .seconds(86_400))
                     }
                 }
-            case "limits":
-                for (lk, lv) in try mapping(v, path, allowed: ["concurrent-per-account", "per-hour-per-account"]) {
-                    let value = try int(lv, "\(path).\(lk)")
-                    guard value >= 1 else { throw fail(lv, "\(path).\(lk)", "must be at least 1") }
-                    if lk == "concurrent-per-account" { callback.limits.concurrentPerAccount = value }
-                    else { callback.limits.perHourPerAccount = value }
-                }
+            case "limits": try readCallbackLimits(v, path, into: &callback.limits)
             default:
                 for (pk, pv) in try mapping(v, path, allowed: ["attempts", "period", "source-attempts", "global-attempts"]) {
                     switch pk {
@@ -389,6 +383,30 @@ struct NodeReader {
                         else { callback.pinLockout.globalAttempts = value }
                     }
                 }
+            }
+        }
+    }
+
+    /// `callback.limits`: per-account limits of the queue and the trigger rate limits
+    /// (`TriggerRateLimiter`). Rates must admit at least one trigger a minute; the
+    /// concurrent unauthenticated cap may be 0 (no callback for an unauthenticated caller).
+    /// A global limit below a per-caller or per-source one is allowed: the smallest wins.
+    func readCallbackLimits(_ node: Node, _ path: String,
+                            into limits: inout SwitchbackConfiguration.Callback.Limits) throws(ConfigurationError) {
+        let keys: Set<String> = ["concurrent-per-account", "per-hour-per-account", "per-minute-per-caller-id",
+                                 "per-minute-per-source", "per-minute-global", "concurrent-unauthenticated"]
+        for (key, value) in try mapping(node, path, allowed: keys) {
+            let keyPath = "\(path).\(key)"
+            let number = try int(value, keyPath)
+            let least = key == "concurrent-unauthenticated" ? 0 : 1
+            guard number >= least else { throw fail(value, keyPath, "must be at least \(least)") }
+            switch key {
+            case "concurrent-per-account": limits.concurrentPerAccount = number
+            case "per-hour-per-account": limits.perHourPerAccount = number
+            case "per-minute-per-caller-id": limits.perMinutePerCallerID = number
+            case "per-minute-per-source": limits.perMinutePerSource = number
+            case "per-minute-global": limits.perMinuteGlobal = number
+            default: limits.concurrentUnauthenticated = number
             }
         }
     }

@@ -198,6 +198,15 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
             public var concurrentPerAccount: Int = 2
             /// Callbacks of one account queued per rolling hour.
             public var perHourPerAccount: Int = 10
+            /// Callback triggers admitted per minute from one caller ID (withheld ones are one caller).
+            public var perMinutePerCallerID: Int = 3
+            /// ...from one source address (a trunk's address carries all its callers).
+            public var perMinutePerSource: Int = 30
+            /// ...from everyone together: the bound whatever rotates.
+            public var perMinuteGlobal: Int = 60
+            /// Callbacks for nobody authenticated (PIN callbacks, paid by the house until the
+            /// PIN is typed) queued or in progress at once; 0: none.
+            public var concurrentUnauthenticated: Int = 5
         }
 
         public struct PINLockout: Sendable, Equatable {

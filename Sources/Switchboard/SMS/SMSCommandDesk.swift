@@ -275,6 +275,8 @@ public final class SMSCommandDesk: Sendable {
         let origin = command.origin ?? sms.sender
         let order = CallbackScheduler.Order(
             trigger: .sms, account: id, number: origin, numberSource: command.origin == nil ? .network : .requester,
+            // The sender is the caller ID; the gateway's address is every sender's, not counted.
+            requester: TriggerRequester(callerID: sms.sender, source: nil),
             destinations: numbers, dialled: sms.receiver, campaign: service.campaign,
             // The same request texted twice within the window (a gateway's retry, an impatient
             // user) queues one callback. Never the password: the key is stored.
@@ -282,6 +284,8 @@ public final class SMSCommandDesk: Sendable {
         let queued: CallbackScheduler.Queued
         do {
             queued = try scheduler.schedule(order)
+        } catch CallbackScheduler.ScheduleError.limited {
+            return reject(SMSReplies.tryLater)
         } catch {
             return reject(SMSReplies.refused(error.description))
         }

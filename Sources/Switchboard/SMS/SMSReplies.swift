@@ -24,6 +24,9 @@ enum SMSReplies {
         "Too many texts this \(window): further texts are ignored. Try again later."
     }
 
+    /// A callback refused by `callback.limits` (too many callback requests right now).
+    static let tryLater = "Too many callback requests right now: please try again in a few minutes."
+
     static func originNotOwn(_ number: String) -> String {
         "Error in 'O.\(number)': not one of your numbers. Register it first with U. P. R.\(number)."
     }

@@ -94,7 +94,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         // Access numbers that call back (or challenge INVITEs) look callers up in the store;
         // every callback, whatever asked for it, is queued through one scheduler.
         if let store {
-            let scheduler = CallbackScheduler(store: store, catalog: catalog)
+            let scheduler = CallbackScheduler(store: store, catalog: catalog, counters: securityCounters)
             callbackScheduler = scheduler
             services.callbackScheduler = scheduler
             var triggers = CallbackTriggerDesk(
@@ -185,8 +185,10 @@ public final class SwitchbackServer: @unchecked Sendable {
     /// Loads and validates the campaigns, access numbers and scripts of `configuration`
     /// and puts them in service; calls in progress keep the version they started with.
     /// Any validation error throws `ScriptCatalogError` and the running catalog stays.
-    /// Only `campaigns` and `access-numbers` take effect; the other sections (listen
-    /// addresses, media, sounds, database) are fixed for the process's lifetime.
+    /// `campaigns`, `access-numbers`, the callback policy (trigger rate limits included)
+    /// and the trunks' and DID providers' `trusted-sources` take effect; the other sections
+    /// (listen addresses, trunks' routes, media, sounds, database) are fixed for the
+    /// process's lifetime.
     /// - Returns: the access numbers now served.
     @discardableResult
     public func reloadScripts(configuration: SwitchbackConfiguration) async throws -> [String] {
@@ -194,10 +196,13 @@ public final class SwitchbackServer: @unchecked Sendable {
                                         promptCatalog: PromptCatalog.scan(soundsRoot: soundsRoot))
         Self.log(warnings: catalog.warnings, logger: logger)
         let rules = Self.callerIDRules(configuration)
+        let trusted = TrustedSources(configuration: configuration)
         try await endpoint.eventLoop.submit {
             self.router.replaceCatalog(catalog)
             // Campaigns' caller-ID settings follow the reload, as their scripts do.
             self.router.dialPlan?.callerIDRules = rules
+            // So do the trusted sources: whose caller ID a call from now on may carry.
+            self.router.callbackTriggers?.trustedSources = trusted
         }.get()
         callbackDialer?.replaceCatalog(catalog)
         callbackScheduler?.replaceCatalog(catalog)
@@ -248,6 +253,12 @@ public final class SwitchbackServer: @unchecked Sendable {
 }
 
 extension SwitchbackServer {
+    /// Callback triggers refused by each kind of `callback.limits` since the start, for
+    /// `switchback_trigger_limited_total{kind=…}` in /metrics.
+    public var triggerLimitRefusals: [(kind: String, refusals: Int)] {
+        TriggerRateLimiter.Kind.allCases.map { ($0.rawValue, securityCounters.triggersLimited($0)) }
+    }
+
     /// (name, help, value) triples for /metrics.
     public func metricsSnapshot() async -> [(String, String, Int)] {
         typealias Counters = (lockouts: Int, failures: Int)

@@ -127,7 +127,7 @@ public actor SpoolFollower {
         let order: CallbackScheduler.Order
         do {
             order = try WebCallbackOrder.order(
-                trigger: .spool, account: account, callerIDs: try store.callerIDs(account: account.id!).map(\.number),
+                trigger: .spool, account: account, requester: .operatorSpool, callerIDs: try store.callerIDs(account: account.id!).map(\.number),
                 from: line.from, destinations: line.numbers, campaign: campaign, maxParticipants: scheduler.maxParticipants,
                 idempotencyKey: nil)
         } catch let problem as WebCallbackOrder.Problem {

@@ -45,6 +45,13 @@ public struct APIProblem: Error, Sendable, Equatable, Encodable, CustomStringCon
         APIProblem(status: .conflict, slug: "conflict", detail: detail, field: field)
     }
 
+    /// Over a rate limit: 429 with `Retry-After` in seconds (RFC 6585 §4, RFC 9110 §10.2.3).
+    public static func tooManyRequests(_ detail: String, retryAfter: Int) -> APIProblem {
+        var problem = APIProblem(status: .tooManyRequests, slug: "rate-limited", detail: detail)
+        problem.headers["Retry-After"] = String(max(1, retryAfter))
+        return problem
+    }
+
     public static func unavailable(_ detail: String) -> APIProblem {
         APIProblem(status: .serviceUnavailable, slug: "unavailable", detail: detail)
     }

@@ -63,7 +63,7 @@ paths:
         "403": { $ref: "#/components/responses/Problem" }
         "415": { $ref: "#/components/responses/Problem" }
         "422": { $ref: "#/components/responses/Problem" }
-        "429": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/RateLimited" }
         "503": { $ref: "#/components/responses/Problem" }
   /api/v1/callbacks/{id}:
     parameters:
@@ -404,6 +404,15 @@ components:
   responses:
     Problem:
       description: An RFC 9457 problem.
+      content:
+        application/problem+json:
+          schema: { $ref: "#/components/schemas/Problem" }
+    RateLimited:
+      description: Too many failed logins (locked-out), or too many callback requests from this address or from everyone (rate-limited, callback.limits); try again after Retry-After seconds.
+      headers:
+        Retry-After:
+          description: Seconds until a request may be admitted again.
+          schema: { type: integer, minimum: 1 }
       content:
         application/problem+json:
           schema: { $ref: "#/components/schemas/Problem" }

@@ -51,6 +51,26 @@ public final class SwitchbackMetrics: Sendable {
         }
     }
 
+    static let triggerLimited = "switchback_trigger_limited_total"
+
+    /// Callback triggers refused by each kind of `callback.limits` (caller-id, source,
+    /// global, concurrent-unauthenticated), totals since the start: every kind is shown,
+    /// 0 included, so an alert can watch a kind before it first fires.
+    public func record(triggerLimitRefusals refusals: [(kind: String, refusals: Int)]) {
+        for (kind, total) in refusals {
+            let delta = lastServerValues.withLock { last -> Int in
+                let key = "\(Self.triggerLimited){kind=\(kind)}"
+                let change = total - (last[key] ?? 0)
+                last[key] = total
+                return change
+            }
+            let counter = registry.makeCounter(name: Self.triggerLimited, labels: [("kind", kind)],
+                                               help: "Callback triggers refused by a callback.limits rate limit or the "
+                                                   + "concurrent unauthenticated cap, by kind.")
+            if delta > 0 { counter.increment(by: Int64(delta)) }
+        }
+    }
+
     /// The Prometheus text exposition format (0.0.4).
     public func render() -> String {
         registry.emitToString()

@@ -21,9 +21,10 @@ enum CallbackRoutes {
                 throw error
             }
             do {
-                return try await create(request, account: account, deps)
+                return try await create(request, account: account, source: context.remoteAddress?.ipAddress, deps)
             } catch let problem as APIProblem {
-                deps.metrics.callbackRequest(trigger: "api", outcome: problem.status == 422 ? "invalid" : "refused")
+                let outcome = problem.status == 422 ? "invalid" : problem.status == 429 ? "limited" : "refused"
+                deps.metrics.callbackRequest(trigger: "api", outcome: outcome)
                 throw problem
             } catch {
                 deps.metrics.callbackRequest(trigger: "api", outcome: "failed")
@@ -72,7 +73,9 @@ enum CallbackRoutes {
         return request
     }
 
-    static func create(_ request: Request, account: Account, _ deps: APIDependencies) async throws -> Response {
+    /// `source`: the client's address, whose trigger rate budget the request spends.
+    static func create(_ request: Request, account: Account, source: String?, _ deps: APIDependencies) async throws
+        -> Response {
         let body = try await APIRouteSupport.validatedBody(request, operationId: "createCallback", document: deps.document)
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         if let key, key.isEmpty || key.count > 200 {
@@ -87,7 +90,8 @@ enum CallbackRoutes {
         let order: CallbackScheduler.Order
         do {
             order = try WebCallbackOrder.order(
-                trigger: .api, account: account, callerIDs: try deps.store.callerIDs(account: account.id!).map(\.number),
+                // An API client has no caller ID: it is counted per address and globally.
+                trigger: .api, account: account, requester: TriggerRequester(callerID: nil, source: source), callerIDs: try deps.store.callerIDs(account: account.id!).map(\.number),
                 from: from, destinations: destinations, campaign: campaign, maxParticipants: deps.scheduler.maxParticipants,
                 idempotencyKey: key.map { "api:\(account.id!):\($0)" })
         } catch let problem as WebCallbackOrder.Problem {
@@ -103,6 +107,8 @@ enum CallbackRoutes {
             switch error {
             case .refused, .noNumber:
                 throw APIProblem.invalid("\(error)", field: originField)
+            case .limited(_, let retryAfter):
+                throw APIProblem.tooManyRequests("\(error)", retryAfter: retryAfter)
             case .store:
                 throw APIProblem.unavailable("\(error)")
             }
