@@ -275,7 +275,7 @@ final class WebPagesTests: XCTestCase {
         let bob = try bed.store.createAccount(NewAccount(login: "bob", password: "builder", sipRealm: "r",
                                                          initialBalance: try .parse("1", currency: "EUR"),
                                                          forwardNumber: "4930666"), at: Date())
-        let order = try WebCallbackOrder.order(trigger: .web, account: bob, callerIDs: [], from: nil, destinations: ["4930777"],
+        let order = try WebCallbackOrder.order(trigger: .web, account: bob, requester: TriggerRequester(callerID: nil, source: "127.0.0.1"), callerIDs: [], from: nil, destinations: ["4930777"],
                                                campaign: "web-callback", maxParticipants: 3, idempotencyKey: nil)
         let bobs = try bed.scheduler.schedule(order).request
         try await application(bed).test(.router) { client in

@@ -37,7 +37,7 @@ struct AccountPages: Sendable {
         router.post("call") { request, context -> Response in
             guard let (visit, account) = try signedIn(request, context) else { return PageLayout.redirect("/sign-in") }
             guard let form = try await pages.checkedForm(request, visit) else { return pages.csrfRejected(visit) }
-            return try placeCall(visit, account: account, form: form)
+            return try placeCall(visit, account: account, form: form, source: context.remoteAddress?.ipAddress)
         }
         router.get("call/:id") { request, context -> Response in
             guard let (visit, account) = try signedIn(request, context) else { return PageLayout.redirect("/sign-in") }
@@ -178,7 +178,8 @@ struct AccountPages: Sendable {
         return layout.render(title: layout.t(.callMeBack), content, status: status, headers: visit.headers)
     }
 
-    func placeCall(_ visit: WebPages.Visit, account: Account, form: PageForm) throws -> Response {
+    /// `source`: the browser's address, whose trigger rate budget the request spends (as the API's).
+    func placeCall(_ visit: WebPages.Visit, account: Account, form: PageForm, source: String?) throws -> Response {
         let layout = PageLayout(language: visit.language, navigation: .account, csrf: visit.csrf)
         let two = form["mode"] == "two"
         let from = two ? form["two-from"] : form["from"]
@@ -200,7 +201,8 @@ struct AccountPages: Sendable {
         let order: CallbackScheduler.Order
         do {
             order = try WebCallbackOrder.order(
-                trigger: .web, account: account, callerIDs: callerIDs,
+                trigger: .web, account: account, requester: TriggerRequester(callerID: nil, source: source),
+                callerIDs: callerIDs,
                 from: from.isEmpty ? nil : from, destinations: destinations, campaign: campaign,
                 maxParticipants: deps.scheduler.maxParticipants,
                 // The same form sent twice (a double tap, a reload) is one request.
@@ -213,7 +215,9 @@ struct AccountPages: Sendable {
             queued = try deps.scheduler.schedule(order)
         } catch {
             deps.metrics.callbackRequest(trigger: "web", outcome: "refused")
-            return callPage(visit, account: account, form: form, error: "\(error)", status: .unprocessableContent)
+            let status: HTTPResponse.Status
+            if case .limited = error { status = .tooManyRequests } else { status = .unprocessableContent }
+            return callPage(visit, account: account, form: form, error: "\(error)", status: status)
         }
         deps.metrics.callbackRequest(trigger: "web", outcome: queued.isNew ? "queued" : "repeated")
         return PageLayout.redirect("/call/\(queued.request.id!)")
