@@ -159,7 +159,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         if let store { try recoverOpenLegs(store) }
         // Before REGISTERs arrive: the phones registered with the previous process.
         if let registrations = router.registrations {
-            try await endpoint.eventLoop.submit { try registrations.restoreBindings() }.get()
+            _ = try await endpoint.eventLoop.submit { try registrations.restoreBindings() }.get()
         }
         try await endpoint.start().get()
         // After the endpoint: a recovered request may be placed at once.
