@@ -27,7 +27,12 @@ final class PacketLossTests: XCTestCase {
                                     mediaPort: ports.media, sipPort: ports.sip,
                                     extraArguments: ["-m", "\(Self.calls)", "-r", "20", "-l", "80",
                                                      "-trace_stat", "-stf", "loss-stats.csv", "-fd", "1",
-                                                     "-max_retrans", "8", "-max_invite_retrans", "8"],
+                                                     "-max_retrans", "8", "-max_invite_retrans", "8",
+                                                     // A provisional response that arrives after the 200
+                                                     // (reordered by the jitter, or answering a retransmitted
+                                                     // INVITE) is ignored, as RFC 3261 §17.1.1.2 has a UAC do,
+                                                     // instead of aborting the call.
+                                                     "-default_behaviors", "all,-abortunexp"],
                                     timeout: 150)
         let elapsed = Date().timeIntervalSince(started)
         let stats = try relay.stop()
