@@ -101,7 +101,7 @@ final class KillSoakTests: XCTestCase {
             if epoch == 0 {
                 let register = try ChildProcess.run(caller.executable, [
                     "127.0.0.1:\(server.udpPort)", "-sf", "soak-register.xml", "-i", "127.0.0.1", "-p", "\(phonePort)",
-                    "-m", "1", "-key", "user", "alice", "-key", "password", "2468", "-timeout", "20s", "-timeout_error",
+                    "-m", "1", "-s", "alice", "-au", "alice", "-ap", "2468", "-timeout", "20s", "-timeout_error",
                     "-nostdin", "-trace_err",
                 ], in: caller.work, timeout: 30)
                 XCTAssertEqual(register.status, 0, "the phone did not register:\n\(register.output)\n\(server.rawLog.suffix(3000))")
@@ -124,8 +124,14 @@ final class KillSoakTests: XCTestCase {
                 nextCallback += 1
             }
             Thread.sleep(until: began.addingTimeInterval(length))
-            if epoch < kills { server.killHard() }
-            callers.stop()
+            if epoch < kills {
+                server.killHard()
+                callers.stop()
+            } else {
+                // The last callers finish their calls (a caller that just vanishes, without
+                // BYE, would hold its bridge open until a media timeout).
+                callers.stop(grace: 30)
+            }
         }
 
         // Drain: the last server places what is queued; the calls end; nothing stays open.
@@ -133,12 +139,16 @@ final class KillSoakTests: XCTestCase {
         let database = data.appendingPathComponent("switchback.sqlite").path
         var state = try Self.invariants(database)
         let deadline = Date().addingTimeInterval(120)
+        var drained = false
         while Date() < deadline {
             state = try Self.invariants(database)
             let busy = state.callbacks.filter { !["completed", "failed", "cancelled"].contains($0.state) }
-            if busy.isEmpty && state.openReservations.isEmpty && state.openLegs.isEmpty { break }
+            drained = busy.isEmpty && state.openReservations.isEmpty && state.openLegs.isEmpty
+            if drained { break }
             Thread.sleep(forTimeInterval: 1)
         }
+        XCTAssertTrue(drained, "after 120 s the last server still has open calls or callbacks in progress:\n"
+                      + "\(final.rawLog.suffix(4000))")
         let running = state
         final.stop()
         usersPeer.stop()
@@ -159,8 +169,8 @@ final class KillSoakTests: XCTestCase {
             \(state.settledReservations) reservations settled, \(recovered) recovered after kills
             """
         print(summary)
-        let context = "\(summary)\ncallbacks: \(state.callbacks)\nusers' calls: \(userCalls)\n"
-            + "last server log:\n\(final.rawLog.suffix(3000))"
+        print("callbacks: \(state.callbacks)\nusers' calls: \(userCalls)")
+        let context = summary
 
         // Every callback was queued once and reached its user at most once.
         XCTAssertEqual(posted.count, callbackCount)
@@ -289,7 +299,9 @@ final class KillSoakTests: XCTestCase {
         var numberOfCall: [String: String] = [:]
         var acked = Set<String>()
         for block in text.components(separatedBy: "message received [") {
-            let lines = block.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            // SIP lines end in CRLF, one Character: split on any newline.
+            let lines = block.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
             guard let requestLine = lines.dropFirst().first(where: { !$0.isEmpty }),
                   let callID = lines.first(where: { $0.lowercased().hasPrefix("call-id:") })?
                       .dropFirst("call-id:".count).trimmingCharacters(in: .whitespaces) else { continue }
@@ -323,11 +335,11 @@ final class SippPeer {
     }
 
     /// SIGUSR1 asks sipp to stop placing calls and quit once its calls are over (its logs
-    /// are flushed); after a few seconds it is terminated.
-    func stop() {
+    /// are flushed); after `grace` seconds it is terminated.
+    func stop(grace: TimeInterval = 5) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGUSR1)
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(grace)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { process.terminate() }
         let hard = Date().addingTimeInterval(3)
