@@ -27,6 +27,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptRow(String)
     /// An operator debit larger than the free balance (balance minus open reservations).
     case debitExceedsFreeBalance(requested: Money, balance: Money, reserved: Money)
+    /// A registration binding handed to replace the bindings of another address-of-record.
+    case bindingOfAnotherAddress(binding: String, expected: String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownCallbackRequest(id): return "no callback request \(id)"
         case let .invalidCallbackTransition(id, from, to): return "callback request \(id) cannot go from \(from.rawValue) to \(to.rawValue)"
         case let .corruptRow(what): return "corrupt row: \(what)"
+        case let .bindingOfAnotherAddress(binding, expected):
+            return "registration binding of \(binding) given to replace the bindings of \(expected)"
         case let .debitExceedsFreeBalance(requested, balance, reserved):
             let free = Money(minorUnits: balance.minorUnits - reserved.minorUnits, currency: balance.currency)
             return "cannot debit \(requested): the balance is \(balance), of which \(reserved) is reserved by calls in "

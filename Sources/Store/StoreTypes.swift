@@ -2,4 +2,4 @@
 /// (`SQLiteStore` today; a PostgreSQL store later).
 public typealias SwitchbackStore = AccountStore & AddressBookStore & BillingStore & CallbackQueueStore
     & CallerIDStore & CDRStore & PINLockoutStore & RateStore & SpoolOffsetStore
-    & CallbackEventStore
+    & CallbackEventStore & RegistrationBindingStore

@@ -92,6 +92,63 @@ final class BaresipRegistrationTests: XCTestCase {
         }
     }
 
+    /// Registrations survive a kill -9 (issue 16): baresip registers with one server, the
+    /// server dies without a word, another starts on the same data (and another port, so
+    /// the phone cannot re-register with it), and a dial to the user still rings the phone
+    /// at the binding the store kept.
+    func testARegistrationSurvivesAKillNineAndTheRestartedServerRingsThePhone() throws {
+        _ = try Peer.require("baresip", package: "baresip-core")
+        let script = InteropPaths.fixtures.appendingPathComponent("scripts/dial.yaml").path
+        let numbers = #"  "200": { campaign: dialer }"#
+        let campaigns = "  dialer: { script: \(script) }"
+        let trunks = "trunks: [{ name: nowhere, uri: 'sip:127.0.0.1:9', destinations: ['*'] }]"
+        let first = try ServerProcess(accessNumbersYAML: numbers, campaignsYAML: campaigns, extraYAML: trunks,
+                                      name: "registered-kill-1")
+        defer { first.stop() }
+        let add = try ChildProcess.run(InteropPaths.binary.path, [
+            "accounts", "add", "5002", "--password", "phone-pass-2", "--balance", "1",
+            "--data-dir", first.dataDirectory.path,
+        ], timeout: 30)
+        XCTAssertEqual(add.status, 0, add.output)
+
+        let firstPort = first.udpPort
+        let baresip = Background {
+            let output = try BaresipRegistrationTests.runBaresip(user: "5002", password: "phone-pass-2", serverPort: firstPort,
+                                                                 seconds: 30, extraAccountParameters: ";answermode=auto")
+            return ProcessResult(status: 0, output: output)
+        }
+        try first.waitForEvents(timeout: 10) { $0["message"] == "registered" && $0["aor"] == "sip:5002@switchback.local" }
+        first.killHard()
+
+        let second = try ServerProcess(accessNumbersYAML: numbers, campaignsYAML: campaigns, extraYAML: trunks,
+                                       name: "registered-kill-2", dataDirectory: first.dataDirectory)
+        defer { second.stop() }
+        let restored = try second.waitForEvents(timeout: 10) { $0["message"] == "registrations restored" }
+        XCTAssertEqual(restored.first?["bindings"], "1", second.rawLog.suffix(3000).description)
+
+        let caller = try Sipp(name: "registered-kill-caller")
+        try caller.makeDTMFPcap("5002#", named: "dest.pcap", seed: 51)
+        try caller.makeDTMFPcap("#11", named: "end.pcap", seed: 52)
+        let python = try Peer.require("python3", package: "python3")
+        let sox = try Peer.require("sox", package: "sox")
+        let tone = try ChildProcess.run(sox, ["-n", "-r", "8000", "-c", "1", "-b", "16", "tone.wav", "synth", "4", "sine", "1000",
+                                              "vol", "0.5"], in: caller.work, timeout: 20)
+        XCTAssertEqual(tone.status, 0, tone.output)
+        let pcap = try ChildProcess.run(python, ["gen_audio_pcap.py", "tone.wav", "-o", "tone.pcap", "--codec", "pcmu", "--seed", "53"],
+                                        in: caller.work, timeout: 20)
+        XCTAssertEqual(pcap.status, 0, pcap.output)
+        let ports = Sipp.ports()
+        let result = try caller.run(scenario: "dial_caller.xml", target: "127.0.0.1:\(second.udpPort)", service: "200",
+                                    mediaPort: ports.media, sipPort: ports.sip, timeout: 50)
+        let phoneOutput = try baresip.wait(timeout: 40).output
+        let log = "server log:\n\(second.rawLog.suffix(6000))\nbaresip:\n\(phoneOutput.suffix(2000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertEqual(second.events { $0["message"] == "dial" }.map { $0["trunk"] ?? "" }, ["registered-contact"], log)
+        XCTAssertEqual(second.events { $0["message"] == "bridged" }.count, 1, log)
+        XCTAssertEqual(second.events { $0["message"] == "registered" }.count, 0,
+                       "the phone reached the restarted server only through the stored binding\n\(log)")
+    }
+
     /// Runs baresip for `seconds` with one account that registers (regint > 0), then lets it quit.
     static func runBaresip(user: String, password: String, serverPort: Int, seconds: Int,
                            extraAccountParameters: String = "", recordDirectory: URL? = nil) throws -> String {

@@ -162,4 +162,38 @@ final class LocationServiceTests: XCTestCase {
             XCTAssertNil(QValue(parsing: bad), bad)
         }
     }
+
+    /// Bindings kept across a restart come back as they were: live only, the freshest when
+    /// there are too many, and the §10.3 step 7 CSeq rule still applies to their Call-ID.
+    func testRestoredBindingsKeepTheirExpiryAndTheirCSeqRule() throws {
+        var before = LocationService()
+        try before.register(alice, contacts: [contact("sip:alice@192.0.2.50:5062", 600, q: "0.5")], callID: "c1", cseq: 7, now: t0)
+        try before.register(alice, contacts: [contact("sip:alice@192.0.2.51", 60)], callID: "c2", cseq: 1, now: t0)
+        let kept = before.bindings(for: alice, now: t0)
+
+        var after = LocationService(maximumBindingsPerAddress: 10)
+        let later = t0.addingTimeInterval(100)
+        XCTAssertEqual(after.restore(alice, bindings: kept, now: later), 1, "the 60 s binding expired while the server was down")
+        XCTAssertEqual(after.bindings(for: alice, now: later), kept.filter { $0.contact.host == "192.0.2.50" })
+        XCTAssertEqual(after.bindings(for: alice, now: later).first?.remainingSeconds(at: later), 500)
+        XCTAssertEqual(after.bindings(for: alice, now: later).first?.q, QValue(parsing: "0.5"))
+
+        XCTAssertThrowsError(try after.register(alice, contacts: [contact("sip:alice@192.0.2.50:5062", 600)],
+                                                callID: "c1", cseq: 7, now: later)) { error in
+            XCTAssertEqual(error as? LocationServiceError,
+                           .outOfOrder(contact: self.uri("sip:alice@192.0.2.50:5062"), bindingCSeq: 7, requestCSeq: 7))
+        }
+        try after.register(alice, contacts: [contact("sip:alice@192.0.2.50:5062", 600)], callID: "c1", cseq: 8, now: later)
+        XCTAssertEqual(after.bindings(for: alice, now: later).first?.cseq, 8)
+
+        var small = LocationService(maximumBindingsPerAddress: 1)
+        let older = LocationBinding(contact: uri("sip:alice@192.0.2.60"), expires: t0.addingTimeInterval(900), callID: "a",
+                                    cseq: 1, registeredAt: t0)
+        let newer = LocationBinding(contact: uri("sip:alice@192.0.2.61"), expires: t0.addingTimeInterval(900), callID: "b",
+                                    cseq: 1, registeredAt: t0.addingTimeInterval(5))
+        XCTAssertEqual(small.restore(alice, bindings: [older, newer], now: later), 1)
+        XCTAssertEqual(small.bindings(for: alice, now: later).map(\.contact.host), ["192.0.2.61"], "the freshest kept")
+        XCTAssertEqual(small.restore(bob, bindings: [], now: later), 0)
+        XCTAssertEqual(small.registeredAddresses(now: later), [alice])
+    }
 }

@@ -90,6 +90,18 @@ public struct LocationService: Sendable {
         return expired.sorted { ($0.addressOfRecord, $0.binding.expires) < ($1.addressOfRecord, $1.binding.expires) }
     }
 
+    /// Puts back bindings kept across a restart (`LocationBindingPersistence`): the live
+    /// ones replace whatever `aor` has; beyond `maximumBindingsPerAddress` the freshest
+    /// are kept. Returns how many were restored.
+    @discardableResult
+    public mutating func restore(_ aor: AddressOfRecord, bindings: [LocationBinding], now: Date) -> Int {
+        let live = bindings.filter { $0.isLive(at: now) }
+            .sorted { $0.registeredAt > $1.registeredAt }
+            .prefix(maximumBindingsPerAddress)
+        table[aor] = live.isEmpty ? nil : Array(live)
+        return live.count
+    }
+
     /// Bindings stored, expired or not (what a sweep has not yet removed).
     public var storedBindingCount: Int { table.values.reduce(0) { $0 + $1.count } }
 

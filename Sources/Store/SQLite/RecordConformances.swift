@@ -151,3 +151,16 @@ extension SpoolOffset: FetchableRecord, PersistableRecord {
         static let path = Column("path")
     }
 }
+
+extension RegistrationBinding: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "registrationBinding"
+
+    enum SQLColumns {
+        static let id = Column("id")
+        static let user = Column("user")
+        static let domain = Column("domain")
+        static let expiresAt = Column("expiresAt")
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -325,6 +325,29 @@ enum StoreMigrations {
                 END;
                 """)
         }
+        migrator.registerMigration("v11 registration bindings") { db in
+            // The registrar's bindings, so a restart does not forget the phones (issue 16):
+            // one row per contact of an address-of-record, replaced as a set per REGISTER.
+            try db.execute(sql: """
+                CREATE TABLE registrationBinding (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user TEXT NOT NULL,
+                    domain TEXT NOT NULL,
+                    contact TEXT NOT NULL,
+                    expiresAt DATETIME NOT NULL,
+                    qThousandths INTEGER CHECK (qThousandths BETWEEN 0 AND 1000),
+                    callID TEXT NOT NULL,
+                    cseq INTEGER NOT NULL CHECK (cseq >= 0),
+                    registeredAt DATETIME NOT NULL,
+                    sourceTransport TEXT CHECK (sourceTransport IN ('UDP', 'TCP')),
+                    sourceHost TEXT,
+                    sourcePort INTEGER CHECK (sourcePort BETWEEN 0 AND 65535),
+                    userAgent TEXT
+                );
+                CREATE INDEX registrationBinding_address ON registrationBinding(user, domain);
+                CREATE INDEX registrationBinding_expiry ON registrationBinding(expiresAt);
+                """)
+        }
         return migrator
     }
 }

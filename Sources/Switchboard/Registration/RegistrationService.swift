@@ -11,17 +11,25 @@ import SIPStack
 ///
 /// Confined to the SIP event loop. A user's registered contacts are its "port": what a
 /// call to the user tries first (`contacts(of:)`).
+///
+/// With `persistence`, bindings survive a restart: `restoreBindings()` loads them at
+/// start, and every accepted REGISTER writes its address-of-record's bindings before
+/// the 200 goes out (so a phone told "registered" is registered in the store too). The
+/// writes run in order on one serial queue, off the event loop.
 final class RegistrationService: @unchecked Sendable {
     private var registrar: Registrar
     private let credentials: any SIPCredentialsLookup
     private let eventLoop: any EventLoop
     private let logger: Logger
+    private let persistence: (any LocationBindingPersistence)?
+    private let persistenceQueue = DispatchQueue(label: "switchback.registration-bindings")
 
     /// - Parameters:
     ///   - domain: our SIP domain, also the Digest realm (the accounts' HA1s are computed with it).
     ///   - lockout: digest failures per username, caller ID and source that lock out (`sip.digest-lockout`).
     init(domain: String, credentials: any SIPCredentialsLookup, eventLoop: any EventLoop, logger: Logger,
-         lockout: SwitchbackConfiguration.Lockout = SwitchbackConfiguration.SIP().digestLockout) {
+         lockout: SwitchbackConfiguration.Lockout = SwitchbackConfiguration.SIP().digestLockout,
+         persistence: (any LocationBindingPersistence)? = nil) {
         var secret = [UInt8](repeating: 0, count: 32)
         for index in secret.indices { secret[index] = UInt8.random(in: .min ... .max) }
         registrar = Registrar(configuration: .init(realm: domain, domain: domain), nonces: DigestNonces(secret: secret),
@@ -29,6 +37,23 @@ final class RegistrationService: @unchecked Sendable {
         self.credentials = credentials
         self.eventLoop = eventLoop
         self.logger = logger
+        self.persistence = persistence
+    }
+
+    /// Loads the bindings the store kept (those still live at `now`) and deletes the
+    /// expired ones; call before the endpoint takes requests. Returns how many were restored.
+    @discardableResult
+    func restoreBindings(now: Date = Date()) throws -> Int {
+        guard let persistence else { return 0 }
+        let removed = try persistence.deleteExpiredBindings(now: now)
+        let stored = try persistence.loadBindings(now: now)
+        var restored = 0
+        for (aor, bindings) in stored.sorted(by: { $0.key < $1.key }) {
+            restored += registrar.location.restore(aor, bindings: bindings, now: now)
+        }
+        logger.info("registrations restored", metadata: ["bindings": "\(restored)", "addresses": "\(stored.count)",
+                                                         "expired-deleted": "\(removed)"])
+        return restored
     }
 
     var realm: String { registrar.configuration.realm }
@@ -62,6 +87,19 @@ final class RegistrationService: @unchecked Sendable {
         registrar.location.bindings(for: AddressOfRecord(user: user, domain: registrar.configuration.domain), now: now)
     }
 
+    /// Expired bindings are already invisible; this keeps the table from growing.
+    private func deleteExpiredBindings(now: Date) {
+        guard let persistence else { return }
+        let logger = self.logger
+        persistenceQueue.async {
+            do {
+                _ = try persistence.deleteExpiredBindings(now: now)
+            } catch {
+                logger.error("expired registrations not deleted", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     private func finish(_ transaction: ServerTransaction, ha1: String?) {
         let request = transaction.request
         let now = Date()
@@ -69,11 +107,27 @@ final class RegistrationService: @unchecked Sendable {
         if now.timeIntervalSince(lastPrune) > 60 {
             registrar.pruneAuthentication(now: now)
             lastPrune = now
+            deleteExpiredBindings(now: now)
         }
         let source = SIPDestination(transport: transaction.flow.transport, host: transaction.flow.remoteHost,
                                     port: transaction.flow.remotePort)
         let result = registrar.handle(request, now: now, source: source) { _, _ in ha1 }
-        transaction.respond(result.response)
+        if case .accepted(let aor, let bindings) = result.outcome, !request.headers.values("Contact").isEmpty,
+           let persistence {
+            // A change (not a query): stored before the phone is told.
+            let logger = self.logger
+            let eventLoop = self.eventLoop
+            persistenceQueue.async {
+                do {
+                    try persistence.saveBindings(bindings, of: aor)
+                } catch {
+                    logger.error("registration not stored", metadata: ["aor": "\(aor)", "error": "\(error)"])
+                }
+                eventLoop.execute { transaction.respond(result.response) }
+            }
+        } else {
+            transaction.respond(result.response)
+        }
         var metadata: Logger.Metadata = ["call-id": "\(request.callID ?? "")", "from": "\(transaction.flow)",
                                          "status": "\(result.response.statusCode)"]
         switch result.outcome {

@@ -89,7 +89,13 @@ public final class SwitchbackServer: @unchecked Sendable {
         if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
                                                        eventLoop: sipLoop, logger: logger,
-                                                       lockout: configuration.sip.digestLockout)
+                                                       lockout: configuration.sip.digestLockout,
+                                                       persistence: store.map { store in
+                                                           StoreLocationBindings(store: store) { problem in
+                                                               logger.error("registration binding skipped",
+                                                                            metadata: ["problem": "\(problem)"])
+                                                           }
+                                                       })
         }
         // Access numbers that call back (or challenge INVITEs) look callers up in the store;
         // every callback, whatever asked for it, is queued through one scheduler.
@@ -151,6 +157,10 @@ public final class SwitchbackServer: @unchecked Sendable {
     public func start() async throws {
         // Before any call can open a leg: whatever is still open was left by a previous process.
         if let store { try recoverOpenLegs(store) }
+        // Before REGISTERs arrive: the phones registered with the previous process.
+        if let registrations = router.registrations {
+            _ = try await endpoint.eventLoop.submit { try registrations.restoreBindings() }.get()
+        }
         try await endpoint.start().get()
         // After the endpoint: a recovered request may be placed at once.
         try await callbackWorker?.start()

@@ -1,0 +1,18 @@
+import Foundation
+
+/// Where the location service's bindings outlive the process: without it a restart
+/// (or a kill -9) forgets every registered phone until each one re-registers, up to
+/// an hour later. SIP has no way for a registrar to ask phones to re-register (a
+/// NOTIFY of the reg event package reaches only phones that subscribed, and few do),
+/// so the bindings are kept and loaded back at start.
+///
+/// SIPStack owns the protocol, in its own terms; a store implements it behind an
+/// adapter (the Switchboard's), so nothing here knows the database.
+public protocol LocationBindingPersistence: Sendable {
+    /// Every binding stored that is live at `now`, per address-of-record.
+    func loadBindings(now: Date) throws -> [AddressOfRecord: [LocationBinding]]
+    /// Replaces what is stored for `aor` with `bindings` (empty: removes them all).
+    func saveBindings(_ bindings: [LocationBinding], of aor: AddressOfRecord) throws
+    /// Deletes the bindings expired at `now`; returns how many.
+    func deleteExpiredBindings(now: Date) throws -> Int
+}
