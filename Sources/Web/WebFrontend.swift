@@ -30,7 +30,7 @@ public enum WebFrontend {
         if let dependencies = apiDependencies(server: server, adminToken: adminToken, metrics: metrics) {
             APIv1.add(to: router, dependencies)
             // The pages at `/` work through the same services as the API.
-            WebPages.add(to: router, dependencies)
+            WebPages.add(to: router, dependencies, secureCookies: server.configuration.http.secureCookies)
         }
         return router
     }

@@ -26,6 +26,14 @@ final class ConfigurationLoaderTests: XCTestCase {
         }
     }
 
+    func testSecureCookiesIsOffUnlessSaid() throws {
+        XCTAssertFalse(SwitchbackConfiguration.embeddedDefaults().http.secureCookies)
+        XCTAssertTrue(try ConfigurationLoader.parse(yaml: "http: { secure-cookies: true }", file: "t.yaml").http.secureCookies)
+        XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "http: { secure-cookies: maybe }", file: "t.yaml")) {
+            XCTAssertTrue("\($0)".contains("http.secure-cookies"), "\($0)")
+        }
+    }
+
     func testSpoolAndWebCampaign() throws {
         let short = try ConfigurationLoader.parse(yaml: "spool: data/WebCallBackData.txt", file: "t.yaml")
         XCTAssertEqual(short.spool, .init(file: "data/WebCallBackData.txt"))

@@ -154,9 +154,10 @@ struct NodeReader {
                     c.media.rtpPorts = parts[0]...parts[1]
                 }
             case "http":
-                for (k, v) in try mapping(node, "http", allowed: ["listen", "admin-token"]) {
+                for (k, v) in try mapping(node, "http", allowed: ["listen", "admin-token", "secure-cookies"]) {
                     switch k {
                     case "listen": c.http.listen = try string(v, "http.listen")
+                    case "secure-cookies": c.http.secureCookies = try bool(v, "http.secure-cookies")
                     default:
                         let token = try string(v, "http.admin-token")
                         guard !token.trimmingCharacters(in: .whitespaces).isEmpty else {

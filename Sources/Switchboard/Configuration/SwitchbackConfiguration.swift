@@ -62,6 +62,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// When set, admin routes (`POST /admin/reload`) require `Authorization: Bearer <token>`;
         /// when not, only loopback clients may use them.
         public var adminToken: String?
+        /// Page cookies carry `Secure`: set it when clients reach the pages over TLS through a
+        /// proxy that does not send `X-Forwarded-Proto: https` from loopback.
+        public var secureCookies = false
     }
 
     public struct Trunk: Sendable, Equatable {
