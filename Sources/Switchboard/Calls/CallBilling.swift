@@ -158,8 +158,10 @@ actor CallBilling {
     /// One party of a conference is about to be called: rated at `number` (the number
     /// the party's leg reaches) under the payer's plan and given a reservation of its own
     /// (`openForward` without sharing the access leg's), so every party is checked and
-    /// held for on its own (`TrunkLegAdmission`, kind `conferenceParty`).
-    func partyWillDial(number: String, callerID: String, limitSeconds: Int?) -> ForwardGrant {
+    /// held for on its own (`TrunkLegAdmission`, kind `conferenceParty`). `share`: the
+    /// parties still to be reserved for, this one included; this one may hold at most its
+    /// share of the free balance, so every party called can be paid for.
+    func partyWillDial(number: String, callerID: String, limitSeconds: Int?, share: Int) -> ForwardGrant {
         let payer = machine.payerAccountID
         let pricing = payer.map { price(number: number, account: $0) }
         let rating: TrunkLegAdmission.Rating
@@ -176,8 +178,14 @@ actor CallBilling {
                                           payer: payer.map { .account(login: "#\($0)") } ?? .unboundCall, rating: rating)
         var grant: LegGrant?
         if admission.verdict == .reserve, let payer, let plan = ratedPlan {
-            let limit = min(limitSeconds ?? MaximumDuration.defaultLimit, MaximumDuration.defaultLimit)
+            var limit = min(limitSeconds ?? MaximumDuration.defaultLimit, MaximumDuration.defaultLimit)
             do {
+                if share > 1 {
+                    let free = try store.freeBalance(account: payer)
+                    let part = Money(minorUnits: max(0, free.minorUnits) / Int64(share), currency: free.currency)
+                    limit = min(limit, try MaximumDuration.compute(freeBalance: part, aLeg: nil, bLeg: try plan.rate(for: number),
+                                                                   limit: limit).seconds)
+                }
                 switch try store.openForward(ForwardRequest(
                     accountID: payer, plan: plan, number: number, callerID: callerID, limit: limit,
                     call: CallContext(campaign: machine.call.campaign, trigger: machine.call.trigger.rawValue),

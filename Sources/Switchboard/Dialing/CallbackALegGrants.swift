@@ -124,11 +124,9 @@ struct CallbackALegGrants: Sendable {
         do {
             _ = try plan.rate(for: number)
             return .rated
-        } catch let error as RateError {
+        } catch {
             if case .blocked = error { return .blocked(reason: error.description) }
             return .noRate(reason: error.description)
-        } catch {
-            return .noRate(reason: "\(error)")
         }
     }
 }

@@ -9,11 +9,11 @@ import IVR
 struct ConferencePartyGrants: OutboundLegGrants {
     let billing: CallBilling
 
-    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int,
+    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int, share: Int,
                _ granted: @escaping @Sendable (OutboundLegGrant) -> Void) {
         let billing = self.billing
         Task {
-            switch await billing.partyWillDial(number: number, callerID: callerID, limitSeconds: limitSeconds) {
+            switch await billing.partyWillDial(number: number, callerID: callerID, limitSeconds: limitSeconds, share: share) {
             case .unbilled:
                 granted(.unbilled)
             case let .granted(legID, seconds):

@@ -79,6 +79,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private var conference: MediaConference?
     private var controls: InCallControlsRunner!
     private var phase = Phase.idle
+    /// Parties not yet asked for money: each is held to its share of the free balance.
+    private var partiesToReserve = 0
     private var localEnd: LocalEnd?
     /// Told the outcome once; nil once told, or when the A leg is gone.
     private var finish: ((DialOutcome) -> Void)?
@@ -163,6 +165,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func aLegJoined() {
         guard phase == .joiningALeg else { return }
         phase = .running
+        partiesToReserve = roster.legs.count
         for (index, entry) in roster.legs.enumerated() {
             let session = LoopWeakReference(self)
             environment.plan.forwardPlan(for: entry.number, answerOn: loop) { forward, _ in
@@ -199,8 +202,10 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         }
         let session = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
+        let share = max(1, partiesToReserve)
+        partiesToReserve -= 1
         grants.grant(number: leg.route.number, callerID: leg.callerID, limitSeconds: request.maxDurationSeconds,
-                     ringTimeoutSeconds: request.ringTimeoutSeconds) { grant in
+                     ringTimeoutSeconds: request.ringTimeoutSeconds, share: share) { grant in
             loop.execute {
                 let session = session.value
                 switch grant {
