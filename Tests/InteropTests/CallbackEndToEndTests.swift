@@ -78,6 +78,8 @@ final class CallbackEndToEndTests: XCTestCase {
         let userNumber = "5552000"
         let data = try OperatorCLI.cardPlanWithAlice(deck: Self.deck, name: "callback-e2e-pin-data")
         XCTAssertFalse(try OperatorCLI.run(["callers", "list", "alice"], data: data).contains(userNumber))
+        // The PIN callback's first leg is placed before anyone is authenticated: the house pays for it (issue 11).
+        try OperatorCLI.run(["accounts", "add", "house", "--password", "9753", "--balance", "10", "--plan", "card"], data: data)
         // The shipped script: a PIN success on the callback leg remembers the caller ID.
         let script = InteropPaths.packageRoot.appendingPathComponent("scripts/ani-callback.yaml")
         let trigger = try Sipp(name: "callback-e2e-pin-trigger")
@@ -85,7 +87,7 @@ final class CallbackEndToEndTests: XCTestCase {
         try firstUser.makeDTMFPcap("123456#", named: "pin.pcap", seed: 83)
         let userPorts = Self.freePorts()
         let server = try startServer(data: data, script: script.path, userPort: userPorts.sip,
-                                     calleePort: userPorts.sip + 1000, name: "callback-e2e-pin")
+                                     calleePort: userPorts.sip + 1000, name: "callback-e2e-pin", houseAccount: "house")
         defer { server.stop() }
         let log = { "server log:\n\(server.rawLog.suffix(8000))" }
 
@@ -110,6 +112,10 @@ final class CallbackEndToEndTests: XCTestCase {
             .contains { $0["result"] == "authenticated alice" }, log())
         let callers = try OperatorCLI.run(["callers", "list", "alice"], data: data)
         XCTAssertTrue(callers.contains(userNumber), "the PIN success remembered the caller ID:\n\(callers)\n\(log())")
+        // The first leg was rated, reserved and billed to the house account, not to alice.
+        let houseLeg = try XCTUnwrap(try settledCDRs(data, account: "house", count: 1).first, log())
+        XCTAssertEqual([houseLeg["leg"], houseLeg["to"], houseLeg["trigger"]], ["a", userNumber, "sip-pin"], "\(houseLeg)")
+        XCTAssertGreaterThan(Decimal(string: houseLeg["cost"] ?? "") ?? 0, 0, "\(houseLeg)")
 
         // Second: the remembered caller ID authenticates; no PIN prompt on the callback.
         Thread.sleep(forTimeInterval: 1.2)   // past the idempotency window
@@ -172,6 +178,38 @@ final class CallbackEndToEndTests: XCTestCase {
                       "the callback leg runs the calling-card flow\n\(log())")
     }
 
+    /// alice's callback A leg is busy (sipp answers 486): the leg was rated and reserved
+    /// before its INVITE, and its reservation is settled at no charge with a CDR that says
+    /// busy, 486 and the trigger (issue 11: every trunk leg is recorded, answered or not).
+    func testAnUnansweredCallbackALegLeavesAZeroCostCDR() throws {
+        let userNumber = "5551234"
+        let data = try OperatorCLI.cardPlanWithAlice(deck: Self.deck, name: "callback-e2e-busy-data")
+        try OperatorCLI.run(["callers", "add", "alice", userNumber], data: data)
+        let trigger = try Sipp(name: "callback-e2e-busy-trigger")
+        let user = try Sipp(name: "callback-e2e-busy-user")
+        let userPorts = Self.freePorts()
+        let server = try startServer(data: data, script: "\(InteropPaths.packageRoot.path)/scripts/ani-callback.yaml",
+                                     userPort: userPorts.sip, calleePort: userPorts.sip + 1000, name: "callback-e2e-busy")
+        defer { server.stop() }
+        let log = { "server log:\n\(server.rawLog.suffix(8000))" }
+        let userRun = Background { try Self.runUAS(user, scenario: "callback-queue-user-busy.xml", ports: userPorts) }
+        Thread.sleep(forTimeInterval: 0.5)
+        _ = try runTrigger(trigger, server: server, accessNumber: "1001", caller: userNumber, avoiding: [userPorts])
+        let userResult = try userRun.wait(timeout: 40)
+        XCTAssertEqual(userResult.status, 0, "the user's sipp failed:\n\(userResult.output)\n\(log())")
+        XCTAssertEqual(CallbackQueueTests.invites(in: user).count, 1, user.messageTrace())
+        let cdrs = try settledCDRs(data, account: "alice", count: 1)
+        let aLeg = try XCTUnwrap(cdrs.first { $0["leg"] == "a" }, "an A-leg CDR for the busy leg: \(cdrs)\n\(log())")
+        XCTAssertEqual(aLeg["to"], userNumber)
+        XCTAssertEqual(aLeg["disposition"], "busy", "\(aLeg)")
+        XCTAssertEqual(aLeg["sip_cause"], "486", "\(aLeg)")
+        XCTAssertEqual(aLeg["trigger"], "sip-ani", "\(aLeg)")
+        XCTAssertEqual(Decimal(string: aLeg["cost"] ?? ""), 0, "\(aLeg)")
+        XCTAssertEqual(Decimal(string: try OperatorCLI.show("alice", data: data).balance.components(separatedBy: " ").first ?? ""),
+                       10, "the balance is untouched")
+        XCTAssertFalse(server.events { $0["message"] == "callback leg admitted" }.isEmpty, "admitted before the INVITE\n\(log())")
+    }
+
     // MARK: - Set-up
 
     /// Plan `card`: the callback leg to a user's phone (555…) and the PSTN (49…).
@@ -185,7 +223,8 @@ final class CallbackEndToEndTests: XCTestCase {
     /// back with did-callback. Users' phones (555…) behind trunk `users`, the PSTN (49…)
     /// behind trunk `pstn`; callbacks 2 s after the trigger, presenting 7001; the
     /// idempotency window is 1 s so a second trigger is a new request.
-    private func startServer(data: URL, script: String, userPort: Int, calleePort: Int, name: String) throws -> ServerProcess {
+    private func startServer(data: URL, script: String, userPort: Int, calleePort: Int, name: String,
+                             houseAccount: String? = nil) throws -> ServerProcess {
         let root = InteropPaths.packageRoot.path
         return try ServerProcess.callbacks(campaignsYAML: """
                                              ani-callback: { script: \(script) }
@@ -197,7 +236,7 @@ final class CallbackEndToEndTests: XCTestCase {
                                              anumberhandling: 3
                                              idempotency-window: 1s
                                              did-campaign: did-callback
-                                           """, name: name, data: data)
+                                           """ + (houseAccount.map { "\n  free-access-user: \($0)" } ?? ""), name: name, data: data)
     }
 
     /// When a trigger call was made: just before its INVITE, and once sipp saw the 486.

@@ -191,13 +191,14 @@ final class CallbackQueueTests: XCTestCase {
     }
 
     /// Plan `card` charges the A leg; alice (PIN 123456, 10 EUR) has caller ID 5551234.
+    static let deck = """
+        prefix,description,rate,connection fee,first increment,increment
+        555,Callback leg,0.0600,0.0100,1,1
+        49,Germany,0.1200,0.0000,1,1
+        """
+
     private func operatorSetUp() throws -> URL {
-        let deck = """
-            prefix,description,rate,connection fee,first increment,increment
-            555,Callback leg,0.0600,0.0100,1,1
-            49,Germany,0.1200,0.0000,1,1
-            """
-        let data = try OperatorCLI.cardPlanWithAlice(deck: deck, name: "callback-queue-data")
+        let data = try OperatorCLI.cardPlanWithAlice(deck: Self.deck, name: "callback-queue-data")
         try OperatorCLI.run(["callers", "add", "alice", Self.userNumber], data: data)
         return data
     }
@@ -205,13 +206,23 @@ final class CallbackQueueTests: XCTestCase {
     /// Campaign ani-callback on access number 1001; the user's phones (555…) behind trunk
     /// `users`, the PSTN (49…) behind trunk `pstn`; callbacks 3 s after the trigger,
     /// presenting 7001, retried after 2 s, 3 attempts.
+    /// Requests queued with no account are PIN callbacks (`enqueue`): nobody but the house
+    /// account `callback.free-access-user` pays for their first leg (issue 11), so a fresh
+    /// data directory gets plan `card` and account `house` with enough for 100 at once.
     private func startServer(data: URL?, userPort: Int, calleePort: Int, name: String) throws -> ServerProcess {
         let root = InteropPaths.packageRoot.path
+        let data = try data ?? {
+            let fresh = try OperatorCLI.cardPlanWithAlice(deck: Self.deck, name: "\(name)-data")
+            try OperatorCLI.run(["accounts", "add", "house", "--password", "9753", "--balance", "100000", "--plan", "card"],
+                                data: fresh)
+            return fresh
+        }()
         return try ServerProcess.callbacks(campaignsYAML: "  ani-callback: { script: \(root)/scripts/ani-callback.yaml }",
                                            userPort: userPort, calleePort: calleePort, callerNumber: Self.callerNumber,
                                            callbackYAML: """
                                              delay: 3s
                                              retry: { attempts: 3, backoff: 2s }
+                                             free-access-user: house
                                            """, name: name, data: data)
     }
 
@@ -224,15 +235,17 @@ final class CallbackQueueTests: XCTestCase {
 
     /// Queues one request per number, in one transaction, as an ANI trigger would (due after
     /// `delaySeconds`, starting at the node its `callback` verb names: `login`), with the
-    /// sqlite3 shell on the server's live database (WAL).
+    /// sqlite3 shell on the server's live database (WAL). Without an account, as a PIN
+    /// trigger would: an ANI request always names the account it authenticated.
     private func enqueue(_ data: URL, numbers: [String], account: String?, delaySeconds: Int) throws -> [Queued] {
         let accountID = account.map { "(SELECT id FROM account WHERE login = '\($0)')" } ?? "NULL"
+        let trigger = account == nil ? "sip-pin" : "sip-ani"
         var sql = "BEGIN IMMEDIATE;\n"
         for number in numbers {
             sql += """
                 INSERT INTO callbackRequest (accountID, campaign, trigger, originNumber, destinations, accessNumber,
                                              node, notBefore, state, attempts, createdAt, updatedAt)
-                VALUES (\(accountID), 'ani-callback', 'sip-ani', '\(number)', '[]', '1001', 'login',
+                VALUES (\(accountID), 'ani-callback', '\(trigger)', '\(number)', '[]', '1001', 'login',
                         strftime('%Y-%m-%d %H:%M:%f', 'now', '+\(delaySeconds) seconds'), 'queued', 0,
                         strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'));
 

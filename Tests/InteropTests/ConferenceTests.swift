@@ -123,6 +123,40 @@ final class ConferenceTests: XCTestCase {
         XCTAssertGreaterThan(heardByLeaver, 100, "the leaving party heard both others while it was there")
     }
 
+    /// The caller is billed (free IVR access binds alice): each party was rated at its own
+    /// number and reserved before its INVITE, and leaves a rated CDR; alice's balance goes
+    /// down by exactly the sum of the two (issue 11).
+    func testEachPartyIsRatedReservedAndSettledOnItsOwn() throws {
+        let data = try OperatorCLI.cardPlanWithAlice(deck: """
+            prefix,description,rate,connection fee,first increment,increment
+            4930,Berlin,0.1200,0.0100,1,1
+            4940,Hamburg,0.2400,0.0000,1,1
+            """, name: "conference-billed-data")
+        let run = try conference(name: "conference-billed", secondLeavesEarly: false, billedTo: data)
+        let server = run.server
+        let log = "server log:\n\(server.rawLog.suffix(8000))"
+        XCTAssertEqual(server.events { $0["message"] == "conference party billed" }.count, 2, log)
+        let cdrs = try Self.bLegCDRs(server, count: 2)
+        XCTAssertEqual(cdrs.map { $0["to"] ?? "" }.sorted(), ["4930777", "4940888"], "\(cdrs)")
+        XCTAssertEqual(cdrs.map { $0["account"] ?? "" }, ["alice", "alice"], "\(cdrs)")
+        XCTAssertEqual(cdrs.map { $0["disposition"] ?? "" }, ["answered", "answered"], "\(cdrs)")
+        let costs = cdrs.map { Decimal(string: $0["cost"] ?? "") ?? 0 }
+        XCTAssertTrue(costs.allSatisfy { $0 > 0 }, "each party is rated: \(cdrs)")
+        let berlin = try XCTUnwrap(cdrs.first { $0["to"] == "4930777" })
+        let quote = try OperatorCLI.quote(plan: "card", to: "4930777", seconds: try OperatorCLI.talkSeconds(berlin), leg: "b",
+                                          data: data)
+        XCTAssertEqual(berlin["cost"], quote.cost, "rated at its own number: \(berlin)")
+        var balance = Decimal(0)
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            balance = Decimal(string: try OperatorCLI.show("alice", data: data).balance.components(separatedBy: " ").first ?? "") ?? 0
+            if balance != 10 { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        XCTAssertEqual(balance, 10 - costs.reduce(0, +), "the balance moves by exactly the parties' costs: \(cdrs)")
+        XCTAssertEqual(try OperatorCLI.show("alice", data: data).openCalls, "0", "no reservation left open")
+    }
+
     /// Nobody answers (both parties busy): the script takes its `busy` branch.
     func testBothPartiesBusyGivesTheBusyOutcome() throws {
         let run = try conference(name: "conference-busy", secondLeavesEarly: false, callerScenario: "conference-caller-waits.xml",
@@ -168,7 +202,8 @@ final class ConferenceTests: XCTestCase {
     }
 
     private func conference(name: String, secondLeavesEarly: Bool, callerScenario: String = "conference-caller.xml",
-                            partyScenario: String = "conference-callee.xml", answered: Bool = true) throws -> Run {
+                            partyScenario: String = "conference-callee.xml", answered: Bool = true,
+                            billedTo data: URL? = nil) throws -> Run {
         let tshark = try Peer.require("tshark", package: "tshark")
         let callerPorts = Sipp.ports()
         let caller = Party(sipp: try Sipp(name: "\(name)-caller"), ports: callerPorts, hertz: Self.callerHertz, payloadType: 0)
@@ -192,7 +227,10 @@ final class ConferenceTests: XCTestCase {
                                          - name: pstn-b
                                            uri: sip:127.0.0.1:\(second.ports.sip)
                                            destinations: ["4940"]
-                                       """, name: name)
+                                       """ + (data == nil ? "" : """
+
+                                       callback: { free-ivr-access: true, free-access-user: alice }
+                                       """), name: name, dataDirectory: data)
         let heardByCaller = try RTPCapture(tshark: tshark, udpPort: caller.ports.media, directory: caller.sipp.work)
         let heardByFirst = try RTPCapture(tshark: tshark, udpPort: first.ports.media, directory: first.sipp.work)
         let heardBySecond = try RTPCapture(tshark: tshark, udpPort: second.ports.media, directory: second.sipp.work)

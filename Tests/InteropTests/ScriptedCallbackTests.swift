@@ -87,8 +87,11 @@ final class ScriptedCallbackTests: XCTestCase {
         let userPorts = CallbackEndToEndTests.freePorts()
         let data = try InteropPaths.temporaryDirectory("scripted-callback-verb-data").appendingPathComponent("data")
         try OperatorCLI.importRateDeck(CallbackEndToEndTests.deck, plan: "card", data: data)
+        // The callback costs money: the call is bound to an account (free IVR access) that
+        // pays for it; a script's callback on a call nobody is bound to is refused (issue 11).
+        try OperatorCLI.run(["accounts", "add", "house", "--password", "9753", "--balance", "10", "--plan", "card"], data: data)
         let server = try server(accessNumber: "1003", campaign: "callback-verb: { script: \(script) }",
-                                userPort: userPorts.sip, data: data, name: "scripted-callback-verb")
+                                userPort: userPorts.sip, data: data, name: "scripted-callback-verb", freeAccessUser: "house")
         defer { server.stop() }
         let log = { "server log:\n\(server.rawLog.suffix(8000))" }
         let user = try Sipp(name: "scripted-callback-verb-user")
@@ -109,6 +112,16 @@ final class ScriptedCallbackTests: XCTestCase {
         XCTAssertEqual(invite.requestUser, target, "the number the script wrote")
         try assertDelay(from: queued, to: invite, seconds: 1)
         try server.waitForEvents(timeout: 10) { $0["step"] == "node-entered" && $0["node"] == "greet" }
+        // Rated, reserved and recorded: house's A-leg CDR to the number the script wrote.
+        var cdrs: [[String: String]] = []
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            cdrs = try OperatorCLI.cdrRows(data).filter { $0["account"] == "house" && $0["disposition"] != "in-progress" }
+            if !cdrs.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        let leg = try XCTUnwrap(cdrs.first, "the callback leg's CDR\n\(log())")
+        XCTAssertEqual([leg["leg"], leg["to"], leg["trigger"]], ["a", target, "script"], "\(leg)")
     }
 
     // MARK: - Set-up
@@ -116,7 +129,8 @@ final class ScriptedCallbackTests: XCTestCase {
     /// `accessNumber` answers and runs `campaign`'s script (`callback: none`); the
     /// calling-card script is beside it; users' phones (555…) behind trunk `users`, whose
     /// source (loopback) is trusted.
-    private func server(accessNumber: String, campaign: String, userPort: Int, data: URL, name: String) throws -> ServerProcess {
+    private func server(accessNumber: String, campaign: String, userPort: Int, data: URL, name: String,
+                        freeAccessUser: String? = nil) throws -> ServerProcess {
         let root = InteropPaths.packageRoot.path
         let campaignName = String(campaign.prefix { $0 != ":" })
         return try ServerProcess(
@@ -138,7 +152,8 @@ final class ScriptedCallbackTests: XCTestCase {
               delay: \(Int(Self.delaySeconds))s
               anumberhandling: 3
               idempotency-window: 1s
-            """, name: name, dataDirectory: data)
+            """ + (freeAccessUser.map { "\n  free-ivr-access: true\n  free-access-user: \($0)" } ?? ""),
+            name: name, dataDirectory: data)
     }
 
     /// A caller answered by the script: first.pcap's digits, a pause, second.pcap's, then

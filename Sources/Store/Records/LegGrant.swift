@@ -39,14 +39,16 @@ public struct AccessLegRequest: Sendable {
     /// The number dialled, which the access leg is rated as.
     public var accessNumber: String
     public var startedAt: Date
-    /// The talk time (and the granted seconds) count from here.
-    public var answeredAt: Date
+    /// The talk time (and the granted seconds) count from here. Nil: the leg is reserved
+    /// before it is placed (a callback's A leg, before its INVITE) and `recordAnswer` marks
+    /// its answer later; refused, its CDR is then written as never answered.
+    public var answeredAt: Date?
     public var call: CallContext
     /// Most talk seconds granted, whatever the balance.
     public var limit: Int
 
     public init(accountID: Int64, plan: RatePlan, caller: String, accessNumber: String, startedAt: Date,
-                answeredAt: Date, call: CallContext, limit: Int = MaximumDuration.defaultLimit) {
+                answeredAt: Date?, call: CallContext, limit: Int = MaximumDuration.defaultLimit) {
         self.accountID = accountID
         self.plan = plan
         self.caller = caller

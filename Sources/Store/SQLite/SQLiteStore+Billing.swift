@@ -25,7 +25,9 @@ extension SQLiteStore: BillingStore {
                 let cdr = try Self.insertUnbilledLeg(db: db, UnbilledCallLeg(
                     accountID: request.accountID, campaign: request.call.campaign, trigger: request.call.trigger,
                     leg: .a, fromNumber: request.caller, toNumber: request.accessNumber, startedAt: request.startedAt,
-                    answeredAt: request.answeredAt, endedAt: now, disposition: .outOfCredit, sipCause: 200))
+                    answeredAt: request.answeredAt, endedAt: now, disposition: .outOfCredit,
+                    // Never placed (reserved before its INVITE): no SIP answer to name.
+                    sipCause: request.answeredAt == nil ? nil : 200))
                 return .refused(refusal, cdr: cdr)
             case let .reserved(reservation, duration):
                 let seconds = duration?.seconds ?? 0

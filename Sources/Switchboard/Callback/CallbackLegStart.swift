@@ -9,6 +9,15 @@ import Store
 /// SDP offer, the negotiated audio of the answer (RFC 3264 §5), and what the script
 /// starts with.
 struct CallbackLegStart {
+    /// How the leg was billed before its INVITE (`CallbackALegGrants`): the reservation
+    /// the call adopts (`placed`; nil: none held), and where an unreserved leg's CDR goes.
+    /// Nil: placed without billing (no store).
+    struct Placement {
+        var placed: CallBillingMachine.PlacedAccessLeg?
+        var record: CallbackALegRecord
+    }
+
+    let placement: Placement?
     /// The answered outbound call (`PlacedCallLeg` wraps it: BYE either way, INFO).
     let call: OutboundCall
     let media: MediaSession

@@ -221,8 +221,10 @@ public actor CallbackWorker {
                     ])
                 case .giveUp(let why):
                     try store.failCallback(id: id, error: "\(error) (\(why))", retryAt: nil, at: time)
+                    // The leg's own reason too: a callback refused before its INVITE (no rate,
+                    // a blocked prefix, nobody to pay, no credit) says why here.
                     logger.notice("callback failed", metadata: ["request": "\(id)", "outcome": "\(failure.rawValue)",
-                                                                "reason": "\(why)"])
+                                                                "reason": "\(why)", "error": "\(reason)"])
                 }
                 return true
             }

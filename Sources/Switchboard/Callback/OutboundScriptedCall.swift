@@ -23,21 +23,28 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
         var callerNumber: String?
         /// How long the user's phone may ring before the attempt counts as no-answer.
         var ringTimeout: Duration = .seconds(30)
+        /// `callback.free-access-user`: the house account that pays for an unauthenticated
+        /// PIN callback's first leg; nil: such callbacks are refused (no INVITE).
+        var houseAccount: String?
     }
 
     private unowned let router: CallRouter
     private let services: CallServices
     private let accounts: (any AccountStore)?
+    /// Where each A-leg attempt is rated, reserved and recorded before its INVITE; nil (no
+    /// store): nothing can pay for a trunk leg, so only registered phones are called.
+    private let billing: (any CallbackALegGrants.Backend)?
     private let settings: Settings
     /// Replaced on reload (SIP loop only); a callback uses the version current when placed.
     private var catalog: ScriptCatalog
 
     init(router: CallRouter, services: CallServices, catalog: ScriptCatalog, accounts: (any AccountStore)?,
-         settings: Settings) {
+         billing: (any CallbackALegGrants.Backend)? = nil, settings: Settings) {
         self.router = router
         self.services = services
         self.catalog = catalog
         self.accounts = accounts
+        self.billing = billing ?? (accounts as? any CallbackALegGrants.Backend)
         self.settings = settings
     }
 
@@ -93,7 +100,9 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
         let callerID = request.callerID ?? settings.callerNumber ?? dnis
         let log = CallLogger(base: services.logger, callID: "callback-\(request.id ?? 0)")
         let leg = { (winner: ForkingDialer.Winner, negotiated: NegotiatedAudio) in
-            CallbackLegStart(call: winner.call, media: winner.media, negotiated: negotiated, caller: number, dnis: dnis,
+            CallbackLegStart(placement: (winner.billing as? CallbackALegBilling).map { billed in
+                                 CallbackLegStart.Placement(placed: billed.placed, record: billed.record)
+                             }, call: winner.call, media: winner.media, negotiated: negotiated, caller: number, dnis: dnis,
                              account: account, script: script, node: request.node, library: entry.library,
                              ratedNumber: number, request: RequestVariables.record(for: request),
                              trigger: request.trigger, callVariables: entry.callVariables.merging([
@@ -120,13 +129,55 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                     case .answered(let winner):
                         self.answered(winner, start: { negotiated in leg(winner, negotiated) }, campaign: request.campaign,
                                       log: log, events: events)
-                    case .unanswered(let ending, _):
+                    case .unanswered(let ending, let last):
                         log.event("callback not answered", ["request": "\(request.id ?? 0)", "outcome": ending.outcome.rawValue,
                                                             "status": ending.status.map(String.init) ?? "-"])
-                        events.report(.unanswered(Self.failure(of: ending), reason: ending.description))
+                        if let refusal = last?.refusal {
+                            // Nothing was placed: no rate, a blocked prefix, nobody to pay, no credit.
+                            events.report(.unanswered(.failed, reason: "not placed (\(refusal.rawValue)): \(ending.reason)"))
+                        } else {
+                            events.report(.unanswered(Self.failure(of: ending), reason: ending.description))
+                        }
                     }
                 })
+            // Every attempt is rated, reserved and recorded before its INVITE, or not placed.
+            let grants = self.billing.map { CallbackALegGrants(store: $0, request: request, houseAccount: self.settings.houseAccount,
+                                                               log: log) }
+            let loop = self.loop
+            dialer.admit = { route, presented, decided in
+                guard let grants else {
+                    // No store: nothing can pay for a trunk leg; a registered phone is free.
+                    if route.trunk == ForwardPlan.registeredTrunk { return decided(.place(billing: nil)) }
+                    return decided(.refuse(.failed, reason: "no store: a callback's trunk leg cannot be billed"))
+                }
+                let bound = NIOLoopBound(decided, eventLoop: loop)
+                grants.admit(route, callerID: presented) { admission in
+                    let carried = UncheckedAdmission(admission)
+                    loop.execute { bound.value(carried.admission) }
+                }
+            }
+            dialer.onAttemptEnded = { attempt in Self.record(attempt, number: number) }
             dialer.start()
+        }
+    }
+
+    /// An attempt that did not become the call: its reservation settled at no charge (or
+    /// its unreserved record written) with its SIP cause.
+    private static func record(_ attempt: ForkingDialer.EndedAttempt, number: String) {
+        guard attempt.refusal == nil, let billing = attempt.billing else { return }
+        billing.outboundLegEnded(OutboundLegRecord(
+            callID: attempt.call?.callID ?? "", aLegCallID: "", context: IVR.CallContext(caller: "", dnis: ""),
+            trunk: attempt.route.trunk, dialled: attempt.route.dialled, number: attempt.route.number,
+            callerID: attempt.callerID, startedAt: attempt.startedAt, answeredAt: nil, endedAt: Date(),
+            outcome: outcome(of: attempt.ending), sipStatus: attempt.ending.status))
+    }
+
+    private static func outcome(of ending: OutboundCallEnding) -> DialOutcome {
+        switch ending.outcome {
+        case .busy: return .busy
+        case .noAnswer: return .noAnswer
+        case .ended, .cancelled: return .ended
+        case .failed: return .failed
         }
     }
 
@@ -155,6 +206,12 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
             log.problem("callback answer unusable", ["reason": "\(error)"])
             call.onEnd = { _ in _ = media.close() }
             call.hangup()
+            // Hung up at once: its reservation is released, its CDR written as failed.
+            winner.billing?.outboundLegEnded(OutboundLegRecord(
+                callID: call.callID, aLegCallID: "", context: IVR.CallContext(caller: "", dnis: ""),
+                trunk: winner.route.trunk, dialled: winner.route.dialled, number: winner.route.number,
+                callerID: winner.callerID, startedAt: Date(), answeredAt: nil, endedAt: Date(), outcome: .failed,
+                sipStatus: winner.answer.response.statusCode))
             events.report(.unanswered(.failed, reason: "answer unusable: \(error)"))
             return
         }
@@ -199,4 +256,10 @@ enum CallbackLegError: Error, CustomStringConvertible {
         case .noSDP: return "the 2xx carried no SDP answer to our offer"
         }
     }
+}
+
+/// A fork attempt's admission, carried from the billing `Task` back to the SIP loop.
+private struct UncheckedAdmission: @unchecked Sendable {
+    let admission: ForkingDialer.Admission
+    init(_ admission: ForkingDialer.Admission) { self.admission = admission }
 }

@@ -63,6 +63,8 @@ actor CallBilling {
     /// forward is told to hang up: the forward's own end, which may reach this actor before
     /// `callEnded`, then leaves the B leg to the call's one settlement.
     private nonisolated let ending = EndingFlag()
+    /// Open conference party legs and the reservation each has of its own.
+    private var parties: [Int64: Int64] = [:]
 
     /// - Parameter cut: ends the call (a BYE from the server); called at most once, when
     ///   the reserved time is used up or nothing can be reserved.
@@ -96,6 +98,15 @@ actor CallBilling {
             payer = nil
         }
         perform(machine.authenticated(payer))
+    }
+
+    /// A callback's A leg was answered: it adopts the leg rated and reserved before its
+    /// INVITE (`placed`; nil: a leg no money was held for), then `payer`, the account the
+    /// trigger authenticated, if any, pays for the forwards. One method, so the two
+    /// happen in this order.
+    func callbackLegAnswered(placed: CallBillingMachine.PlacedAccessLeg?, payer login: String?) {
+        perform(machine.accessLegPlaced(placed, at: clock.now()))
+        if let login { accountAuthenticated(login: login) }
     }
 
     /// The call is about to end (`callEnded` follows): called before its forward is hung
@@ -140,6 +151,98 @@ actor CallBilling {
     /// and this comes late: then the call's settlement closed it already).
     func forwardEnded(leg: Int64, _ record: OutboundLegRecord) {
         perform(machine.forwardEnded(leg: leg, record, ending: ending.isSet))
+    }
+
+    // MARK: - Conference parties
+
+    /// One party of a conference is about to be called: rated at `number` (the number
+    /// the party's leg reaches) under the payer's plan and given a reservation of its own
+    /// (`openForward` without sharing the access leg's), so every party is checked and
+    /// held for on its own (`TrunkLegAdmission`, kind `conferenceParty`). `share`: the
+    /// parties still to be reserved for, this one included; this one may hold at most its
+    /// share of the free balance, so every party called can be paid for.
+    func partyWillDial(number: String, callerID: String, limitSeconds: Int?, share: Int) -> ForwardGrant {
+        let payer = machine.payerAccountID
+        let pricing = payer.map { price(number: number, account: $0) }
+        let rating: TrunkLegAdmission.Rating
+        var ratedPlan: RatePlan?
+        switch pricing {
+        case nil: rating = .rated   // unbound: the payer decides below
+        case .user?: rating = .user
+        case let .unpriceable(reason)?: rating = .unpriceable(reason: reason)
+        case let .rated(plan)?:
+            rating = .rated
+            ratedPlan = plan
+        }
+        var admission = TrunkLegAdmission(kind: .conferenceParty, route: .trunk,
+                                          payer: payer.map { .account(login: "#\($0)") } ?? .unboundCall, rating: rating)
+        var grant: LegGrant?
+        if admission.verdict == .reserve, let payer, let plan = ratedPlan {
+            var limit = min(limitSeconds ?? MaximumDuration.defaultLimit, MaximumDuration.defaultLimit)
+            do {
+                if share > 1 {
+                    let free = try store.freeBalance(account: payer)
+                    let part = Money(minorUnits: max(0, free.minorUnits) / Int64(share), currency: free.currency)
+                    limit = min(limit, try MaximumDuration.compute(freeBalance: part, aLeg: nil, bLeg: try plan.rate(for: number),
+                                                                   limit: limit).seconds)
+                }
+                switch try store.openForward(ForwardRequest(
+                    accountID: payer, plan: plan, number: number, callerID: callerID, limit: limit,
+                    call: CallContext(campaign: machine.call.campaign, trigger: machine.call.trigger.rawValue),
+                    accessLeg: nil), at: clock.now()) {
+                case let .opened(opened, _):
+                    grant = opened
+                    admission.reservation = .granted(seconds: opened.grantedSeconds)
+                case let .refused(refusal):
+                    admission.reservation = .refused(reason: refusal.description)
+                }
+            } catch {
+                admission.reservation = .refused(reason: "store error: \(error)")
+            }
+        }
+        switch admission.verdict {
+        case .placeUnrated:
+            return .unbilled
+        case let .refuse(outcome, reason):
+            log.event("conference party refused", ["to": number, "outcome": outcome.rawValue, "reason": reason])
+            return .refused(outcome, reason: reason)
+        case .reserve:
+            return .refused(.failed, reason: "billing gave no answer")
+        case let .place(seconds):
+            guard let grant else { return .refused(.failed, reason: "billing gave no answer") }
+            log.event("conference party billed", ["to": number, "reservation": "\(grant.reservationID)",
+                                                  "leg": "\(grant.legID)", "reserved": grant.reservation.amount.description,
+                                                  "max-duration": "\(seconds)", "rate": grant.leg.ratePrefix ?? ""])
+            parties[grant.legID] = grant.reservationID
+            return .granted(legID: grant.legID, maxDurationSeconds: seconds)
+        }
+    }
+
+    /// Party leg `leg` answered at `time`.
+    func partyAnswered(leg: Int64, at time: Date) {
+        do {
+            try store.recordAnswer(leg: leg, at: time)
+        } catch {
+            log.problem("conference party answer not recorded", ["leg": "\(leg)", "reason": "\(error)"])
+        }
+    }
+
+    /// Party leg `leg` is over: its own reservation is settled with its CDR.
+    func partyEnded(leg: Int64, _ record: OutboundLegRecord) {
+        guard let reservation = parties.removeValue(forKey: leg) else { return }
+        if let answeredAt = record.answeredAt { try? store.recordAnswer(leg: leg, at: answeredAt) }
+        let ending = LegEnding(legID: leg, endedAt: record.endedAt, disposition: UnbilledLegRecorder.disposition(of: record),
+                               sipCause: record.sipStatus ?? (record.answeredAt != nil ? 200 : nil))
+        do {
+            let closing = try store.closeForward(reservation: reservation, ending, accessLegPlan: nil, at: clock.now())
+            let leg = closing.settlement.legs.first
+            log.event("conference party settled", [
+                "leg": "\(leg?.id ?? 0)", "to": leg?.toNumber ?? "", "billed-seconds": "\(leg?.billedSeconds ?? 0)",
+                "cost": closing.settlement.charged.description, "balance": closing.settlement.balanceAfter.description,
+            ])
+        } catch {
+            log.problem("conference party not settled", ["leg": "\(leg)", "reason": "\(error)"])
+        }
     }
 
     // MARK: - Driving the machine

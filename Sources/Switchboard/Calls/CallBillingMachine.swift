@@ -60,6 +60,25 @@ struct CallBillingMachine: Sendable {
         var plan: RatePlan?
     }
 
+    /// A callback's A leg, rated, reserved and opened by `CallbackALegGrants` before its
+    /// INVITE left (issue 11), now answered: the call adopts it instead of opening one.
+    struct PlacedAccessLeg: Sendable, Equatable {
+        /// Who pays for it: the request's account, or the house account of a PIN callback.
+        var accountID: Int64
+        var login: String
+        var plan: RatePlan
+        var reservationID: Int64
+        var legID: Int64
+        /// Talk seconds from the answer the reservation pays for: where the call is cut.
+        var grantedSeconds: Int
+        var amount: Money
+
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.reservationID == rhs.reservationID && lhs.legID == rhs.legID && lhs.accountID == rhs.accountID
+                && lhs.grantedSeconds == rhs.grantedSeconds && lhs.amount == rhs.amount
+        }
+    }
+
     /// How a forward's number is priced under the payer's plan (looked up by the driver).
     enum ForwardPricing: Sendable {
         case rated(RatePlan)
@@ -79,6 +98,8 @@ struct CallBillingMachine: Sendable {
     }
 
     private struct AccessLeg {
+        /// Who pays for it (a PIN callback's house account may differ from the forwards' payer).
+        var accountID: Int64
         var reservationID: Int64
         var legID: Int64
         var amount: Money
@@ -109,6 +130,9 @@ struct CallBillingMachine: Sendable {
     private var outOfCredit = false
     private var heartbeatArmed = false
     private var cutAt: Date?
+    /// The access leg was decided when it was placed (a callback's A leg): a later
+    /// authentication only names who pays for the forwards.
+    private var accessDecidedAtPlacement = false
 
     init(call: CallBilling.Call, heartbeat: TimeInterval) {
         self.call = call
@@ -133,6 +157,11 @@ struct CallBillingMachine: Sendable {
     /// A script bound the call to an account (nil: the store does not know it). The first
     /// binding decides who pays.
     mutating func authenticated(_ payer: Payer?) -> [Action] {
+        if accessDecidedAtPlacement {
+            // The PIN (or the trigger) names who pays for the forwards; the A leg stays as placed.
+            if self.payer == nil, let payer { self.payer = payer }
+            return []
+        }
         guard case .idle = access else { return [] }
         access = .unbilled
         guard let payer else { return [] }
@@ -146,6 +175,26 @@ struct CallBillingMachine: Sendable {
             call: CallContext(campaign: call.campaign, trigger: call.trigger.rawValue))))]
     }
 
+    /// A callback's A leg was answered (`call.answeredAt`): adopt the leg billed before its
+    /// INVITE (`placed`), or, for a leg no money was held for (a registered phone, a plan
+    /// that does not charge A legs), bill no access leg at all.
+    mutating func accessLegPlaced(_ placed: PlacedAccessLeg?, at now: Date) -> [Action] {
+        guard case .idle = access, !accessDecidedAtPlacement else { return [] }
+        accessDecidedAtPlacement = true
+        guard let placed else {
+            access = .unbilled
+            return []
+        }
+        let open = AccessLeg(accountID: placed.accountID, reservationID: placed.reservationID, legID: placed.legID,
+                             amount: placed.amount, grantedSeconds: placed.grantedSeconds, plan: placed.plan)
+        access = .billing(open)
+        return [.write(.recordAnswer(leg: placed.legID, at: call.answeredAt)),
+                .log("access leg billed", [
+                    "account": placed.login, "reservation": "\(placed.reservationID)", "leg": "\(placed.legID)",
+                    "reserved": placed.amount.description, "max-duration": "\(placed.grantedSeconds)", "placed": "before-invite",
+                ])] + armHeartbeat(from: now) + armCut(open)
+    }
+
     /// A forward to `number` is about to be placed. The answer is a `.forwardDecided`
     /// action, at once or after the store's answer to the `openForward` write.
     /// - Parameter ending: the call has started ending (see `CallBilling.callEnding`).
@@ -156,19 +205,37 @@ struct CallBillingMachine: Sendable {
         guard forward == nil, dialling == nil else {
             return [.forwardDecided(.refused(.failed, reason: "a forward of this call is already up"))]
         }
-        guard let payer else { return [.forwardDecided(.unbilled)] }
+        // The admission table decides (TrunkLegAdmission): who pays, how the number is rated.
+        let rating: TrunkLegAdmission.Rating
         switch pricing {
-        case nil:
-            return refuseForward(.failed, "account \(payer.login) could not be priced", number: number)
-        case .user:
-            return [.log("forward not billed", ["to": number, "reason": "a user of this service"]),
+        case nil: rating = .unpriceable(reason: "account \(payer?.login ?? "-") could not be priced")
+        case .user: rating = .user
+        case let .unpriceable(reason): rating = .unpriceable(reason: reason)
+        case .rated: rating = .rated
+        }
+        let admission = TrunkLegAdmission(kind: .bridge, route: .trunk,
+                                          payer: payer.map { .account(login: $0.login) } ?? .unboundCall, rating: rating)
+        switch admission.verdict {
+        case .placeUnrated:
+            return [.log("forward not billed", ["to": number,
+                                                "reason": payer == nil ? "no account is bound to the call" : "a user of this service"]),
                     .forwardDecided(.unbilled)]
-        case let .unpriceable(reason):
-            return refuseForward(.failed, reason, number: number)
+        case let .refuse(outcome, reason):
+            return refuseForward(outcome, reason, number: number)
+        case .place:
+            return refuseForward(.failed, "the forward was not reserved", number: number)
+        case .reserve:
+            break
+        }
+        switch pricing {
+        case nil, .user, .unpriceable:
+            return refuseForward(.failed, "the forward could not be priced", number: number)
         case let .rated(plan):
+            guard let payer else { return refuseForward(.failed, "nobody pays for the forward", number: number) }
             var share: AccessLegShare?
-            if case .billing(let open) = access {
-                // The access leg keeps running (and costing) while the B leg rings.
+            if case .billing(let open) = access, open.accountID == payer.accountID {
+                // The access leg keeps running (and costing) while the B leg rings. (A leg
+                // another account pays for, a PIN callback's house leg, is not shared.)
                 let elapsed = Int(max(0, now.timeIntervalSince(call.answeredAt)).rounded(.up))
                 share = AccessLegShare(reservationID: open.reservationID, legID: open.legID,
                                        elapsedSeconds: elapsed + max(0, ringTimeoutSeconds))
@@ -283,7 +350,8 @@ struct CallBillingMachine: Sendable {
             return []
         case let .accessLeg(.opened(grant)):
             guard case .unbilled = access, let payer, let plan = payer.plan else { return [] }
-            let open = AccessLeg(reservationID: grant.reservationID, legID: grant.legID, amount: grant.reservation.amount,
+            let open = AccessLeg(accountID: payer.accountID, reservationID: grant.reservationID, legID: grant.legID,
+                                 amount: grant.reservation.amount,
                                  grantedSeconds: grant.grantedSeconds, plan: plan)
             access = .billing(open)
             return [.log("access leg billed", [
@@ -318,7 +386,12 @@ struct CallBillingMachine: Sendable {
         case let .forward(.refused(refusal)):
             let number = dialling ?? ""
             dialling = nil
-            return refuseForward(.outOfCredit, refusal.description, number: number)
+            let admission = TrunkLegAdmission(kind: .bridge, route: .trunk, payer: .account(login: payer?.login ?? ""),
+                                              rating: .rated, reservation: .refused(reason: refusal.description))
+            guard case let .refuse(outcome, reason) = admission.verdict else {
+                return refuseForward(.outOfCredit, refusal.description, number: number)
+            }
+            return refuseForward(outcome, reason, number: number)
         case let .forwardClosed(closing):
             let leg = closing.settlement.legs.first
             var actions: [Action] = [.log("forward leg settled", [

@@ -167,7 +167,7 @@ public struct ScriptCatalog: Sendable {
                                      callbackCallerNumber: configuration.callback.callerNumber ?? "",
                                      callback: configuration.callback)
         }
-        self.warnings = warnings + Self.trustWarnings(configuration)
+        self.warnings = warnings + Self.trustWarnings(configuration) + Self.pinCallbackPayerWarnings(configuration)
     }
 
     /// `<sounds>` of the configuration, relative paths taken from `baseDirectory`.
@@ -248,6 +248,26 @@ public struct ScriptCatalog: Sendable {
     /// `trusted-sources`; warn where an access number calls back (billing an account) on a
     /// caller ID alone, and where a number accepts caller IDs that nothing can ever
     /// vouch for (no trusted source declared: every caller is unauthenticated).
+    /// An access number that calls unauthenticated callers back for their PIN places that
+    /// first leg before anyone is authenticated: `callback.free-access-user` pays for it,
+    /// and without one every such callback is refused (issue 11).
+    static func pinCallbackPayerWarnings(_ configuration: SwitchbackConfiguration) -> [Diagnostic] {
+        guard (configuration.callback.freeAccessUser ?? "").isEmpty else { return [] }
+        return configuration.accessNumbers.keys.sorted().compactMap { number -> Diagnostic? in
+            guard let access = configuration.accessNumbers[number] else { return nil }
+            let handling = access.anumberhandling ?? configuration.callback.anumberhandling
+            let decision = CallbackDecision.decide(mode: access.callback, campaign: access.campaign,
+                                                   caller: CallerStanding(.unknown), anumberhandling: handling,
+                                                   freeIVRAccess: nil)
+            guard decision == .callBack(.pin) else { return nil }
+            let location = SourceLocation(file: configuration.file ?? "<configuration>", line: access.line ?? 1, column: 1)
+            return Diagnostic(.warning, "access-numbers.\(number): callback \(access.callback.name) calls unknown callers "
+                + "back for their PIN, but callback.free-access-user is not set: nobody pays for that first leg, so every "
+                + "such callback is refused (set callback.free-access-user to the house account that pays for it)",
+                at: location)
+        }
+    }
+
     static func trustWarnings(_ configuration: SwitchbackConfiguration) -> [Diagnostic] {
         let trusted = TrustedSources(configuration: configuration)
         return configuration.accessNumbers.keys.sorted().compactMap { number -> Diagnostic? in

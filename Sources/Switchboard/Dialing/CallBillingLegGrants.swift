@@ -8,7 +8,7 @@ import IVR
 struct CallBillingLegGrants: OutboundLegGrants {
     let billing: CallBilling
 
-    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int,
+    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int, share: Int,
                _ granted: @escaping @Sendable (OutboundLegGrant) -> Void) {
         let billing = self.billing
         Task {

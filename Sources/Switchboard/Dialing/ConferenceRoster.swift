@@ -76,6 +76,8 @@ struct ConferenceRoster: Sendable, Equatable {
         }
         if outcomes.contains(.busy) { return .busy }
         if outcomes.contains(.noAnswer) { return .noAnswer }
+        // No party could be paid for: the script's `out-of-credit` outcome says so.
+        if outcomes.contains(.outOfCredit) { return .outOfCredit }
         return .failed
     }
 }

@@ -55,6 +55,10 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         var offer: SessionDescription?
         var call: OutboundCall?
         var answeredAt: Date?
+        /// Who pays for it: its own reservation (`ConferencePartyGrants`), else recorded unbilled.
+        var billing: (any OutboundLegBilling)?
+        /// Hangs the party up when its reservation's talk time is used up.
+        var cut: Scheduled<Void>?
         /// The answer was unusable or the leg could not join: its outcome is `failed`.
         var failedLocally = false
         var isOver = false
@@ -75,6 +79,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private var conference: MediaConference?
     private var controls: InCallControlsRunner!
     private var phase = Phase.idle
+    /// Parties not yet asked for money: each is held to its share of the free balance.
+    private var partiesToReserve = 0
     private var localEnd: LocalEnd?
     /// Told the outcome once; nil once told, or when the A leg is gone.
     private var finish: ((DialOutcome) -> Void)?
@@ -101,8 +107,10 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private var log: CallLogger { environment.log }
     private var aLeg: MediaSession { environment.aLeg }
     private var services: CallServices { environment.services }
-    /// Where each leg's record goes: the dial's billing, else recorded unbilled.
-    private var legBilling: (any OutboundLegBilling)? { environment.plan.billing ?? environment.unbilledLegs }
+    /// Where a leg's record goes: its own grant, else the dial's billing, else recorded unbilled.
+    private func legBilling(_ leg: Leg) -> (any OutboundLegBilling)? {
+        leg.billing ?? environment.plan.billing ?? environment.unbilledLegs
+    }
 
     // MARK: - What the A leg's call does
 
@@ -157,6 +165,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func aLegJoined() {
         guard phase == .joiningALeg else { return }
         phase = .running
+        partiesToReserve = roster.legs.count
         for (index, entry) in roster.legs.enumerated() {
             let session = LoopWeakReference(self)
             environment.plan.forwardPlan(for: entry.number, answerOn: loop) { forward, _ in
@@ -181,6 +190,45 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         }
         let leg = Leg(index: index, route: route, callerID: request.callerID ?? route.callerID ?? environment.context.caller)
         legs.append(leg)
+        admit(leg)
+    }
+
+    /// Each party is rated at the number its leg reaches and reserved before its INVITE
+    /// (`TrunkLegAdmission` through the plan's `legGrants`); a registered phone of a user
+    /// needs neither. Refused: the party is not called, and its seat ends with the refusal.
+    private func admit(_ leg: Leg) {
+        guard leg.route.trunk != ForwardPlan.registeredTrunk, let grants = environment.plan.legGrants else {
+            return place(leg)
+        }
+        let session = NIOLoopBound(self, eventLoop: loop)
+        let loop = self.loop
+        let share = max(1, partiesToReserve)
+        partiesToReserve -= 1
+        grants.grant(number: leg.route.number, callerID: leg.callerID, limitSeconds: request.maxDurationSeconds,
+                     ringTimeoutSeconds: request.ringTimeoutSeconds, share: share) { grant in
+            loop.execute {
+                let session = session.value
+                switch grant {
+                case .unbilled:
+                    session.place(leg)
+                case .granted(let billing):
+                    leg.billing = billing
+                    session.place(leg)
+                case let .refused(outcome, reason):
+                    session.log.event("conference party not called", ["number": leg.route.dialled,
+                                                                      "outcome": outcome.rawValue, "reason": reason])
+                    leg.isOver = true
+                    session.roster.ended(leg.index, outcome: outcome)
+                    session.endIfNobodyLeft()
+                }
+            }
+        }
+    }
+
+    private func place(_ leg: Leg) {
+        guard phase == .running else { return legOver(leg, outcome: .ended, sipStatus: nil) }
+        let number = leg.route.dialled
+        let route = leg.route
         log.event("conference dial", ["to": number, "trunk": route.trunk,
                                       "request-uri": route.requestURI.description, "caller-id": leg.callerID])
         environment.launcher.launch(route, callerID: leg.callerID, ringTimeout: .seconds(Int64(request.ringTimeoutSeconds)),
@@ -229,7 +277,15 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
         let answeredAt = Date()
         leg.answeredAt = answeredAt
         roster.answered(leg.index)
-        legBilling?.outboundLegAnswered(at: answeredAt)
+        legBilling(leg)?.outboundLegAnswered(at: answeredAt)
+        if let seconds = leg.billing?.maxDurationSeconds {
+            // The party's reservation pays for this much talk: then it is hung up (the others go on).
+            leg.cut = loop.scheduleTask(in: .seconds(Int64(max(1, seconds)))) { [self] in
+                guard !leg.isOver else { return }
+                log.event("conference party cut", ["number": leg.route.dialled, "max-duration": "\(seconds)"])
+                leg.call?.hangup()
+            }
+        }
         OutboundLegMedia.start(media, answer: answer, offer: offer)
             .flatMap { negotiated in conference.join(media).map { negotiated } }
             .hop(to: loop)
@@ -302,6 +358,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func legOver(_ leg: Leg, outcome: DialOutcome, sipStatus: Int?) {
         guard !leg.isOver else { return }
         leg.isOver = true
+        leg.cut?.cancel()
+        leg.cut = nil
         roster.ended(leg.index, outcome: outcome)
         leg.call?.onAnswer = nil
         leg.call?.onEnd = nil
@@ -312,7 +370,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
             _ = media.close()
         }
         // Every party that was tried leaves its own leg record (one CDR per leg).
-        legBilling?.outboundLegEnded(environment.record(
+        legBilling(leg)?.outboundLegEnded(environment.record(
             callID: leg.call?.callID ?? "", route: leg.route, dialled: leg.route.dialled, callerID: leg.callerID,
             startedAt: leg.startedAt, answeredAt: leg.answeredAt, outcome: outcome, sipStatus: sipStatus))
     }

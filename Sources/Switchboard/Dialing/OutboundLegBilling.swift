@@ -32,8 +32,20 @@ extension OutboundLegBilling {
 ///
 /// Called on the SIP event loop; the answer comes back through `granted` on any thread.
 protocol OutboundLegGrants: Sendable {
-    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int,
+    /// - Parameter share: how many legs of the dial still ask for money, this one
+    ///   included: a conference party is held to its share of the free balance, so the
+    ///   first party called cannot take it all.
+    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int, share: Int,
                _ granted: @escaping @Sendable (OutboundLegGrant) -> Void)
+}
+
+extension OutboundLegGrants {
+    /// One leg asking alone (a bridge, a fork's forward number).
+    func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int,
+               _ granted: @escaping @Sendable (OutboundLegGrant) -> Void) {
+        grant(number: number, callerID: callerID, limitSeconds: limitSeconds, ringTimeoutSeconds: ringTimeoutSeconds,
+              share: 1, granted)
+    }
 }
 
 /// What the billing says about one outbound leg before it is placed.

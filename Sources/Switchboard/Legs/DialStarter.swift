@@ -7,7 +7,8 @@ import SIPStack
 /// The server's `ForwardStarter`. A `dial` to one number is billed before it is placed:
 /// the leg's billing reserves for the forward (jointly with a billed access leg) and opens
 /// its B leg, or refuses (`out-of-credit`, or `failed` for a destination the plan lacks).
-/// Legs with no account bound, and conferences, are placed unbilled.
+/// A conference's parties are each rated and reserved by `ConferencePartyGrants` as they
+/// are placed. Legs of a call no account is bound to are placed unbilled (recorded).
 ///
 /// Confined to the SIP event loop.
 final class DialStarter: ForwardStarter {
@@ -61,8 +62,12 @@ final class DialStarter: ForwardStarter {
         let services = self.services
         let callBilling = billing?.billing
         var plan = plan
-        // A dialled user's forward number is rated where it leads, once the dial knows it.
-        if let callBilling { plan.legGrants = CallBillingLegGrants(billing: callBilling) }
+        // A dialled user's forward number is rated where it leads, once the dial knows it;
+        // each conference party is rated and reserved on its own.
+        if let callBilling {
+            plan.legGrants = request.to.count > 1 ? ConferencePartyGrants(billing: callBilling)
+                                                  : CallBillingLegGrants(billing: callBilling)
+        }
         let environment = DialEnvironment(
             aLeg: aLeg, plan: plan,
             launcher: OutboundLegLauncher(endpoint: endpoint, registry: registry, services: services, domain: plan.domain),

@@ -17,6 +17,12 @@ final class LegBilling: Sendable {
         Task { await billing.accountAuthenticated(login: login) }
     }
 
+    /// A callback's A leg was answered: adopts the leg billed before its INVITE, then binds `payer`.
+    func callbackLegAnswered(placed: CallBillingMachine.PlacedAccessLeg?, payer: String?) {
+        let billing = self.billing
+        Task { await billing.callbackLegAnswered(placed: placed, payer: payer) }
+    }
+
     /// The leg is about to end: a forward still up is settled with it, not alone.
     func ending() {
         billing.callEnding()

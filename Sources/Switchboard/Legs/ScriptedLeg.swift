@@ -30,6 +30,13 @@ final class ScriptedLeg: CallLegDelegate {
         var payer: String?
         /// From the answer on (nil: not answered, or no store).
         var running: LegBilling?
+        /// A callback's A leg: how it was billed when it was placed (`placed` nil: no money
+        /// held for it). Nil for an inbound leg, billed from its answer.
+        var placement: Placement?
+
+        struct Placement {
+            var placed: CallBillingMachine.PlacedAccessLeg?
+        }
 
         init(call: CallBilling.Call, payer: String?) {
             self.call = call
@@ -95,7 +102,11 @@ final class ScriptedLeg: CallLegDelegate {
         billed.running = services.billing(for: billed.call, log: log, cut: { reason in
             loop.execute { target.value?.hangup(cause: .outOfCredit, reason: reason) }
         })
-        if let payer = billed.payer { billing?.accountAuthenticated(login: payer) }
+        if let placement = billed.placement {
+            billing?.callbackLegAnswered(placed: placement.placed, payer: billed.payer)
+        } else if let payer = billed.payer {
+            billing?.accountAuthenticated(login: payer)
+        }
     }
 
     func legReady() {

@@ -62,14 +62,25 @@ final class ScriptedLegFactory {
             "node": start.node ?? start.script.start.value,
         ])
         let now = Date()
+        var billing = ScriptedLeg.Billing(call: CallBilling.Call(caller: start.caller, accessNumber: start.ratedNumber,
+                                                                 campaign: campaign, trigger: start.trigger,
+                                                                 startedAt: now, answeredAt: now),
+                                          // The trigger authenticated the account: it pays for the forwards.
+                                          payer: start.account?["login"]?.text)
+        var observer = CallbackProgressObserver(events: start.events)
+        if let placement = start.placement {
+            // Rated and reserved before its INVITE: the call adopts that leg (issue 11).
+            billing.placement = .init(placed: placement.placed)
+            if placement.placed == nil {
+                let record = placement.record
+                observer.unreservedRecord = {
+                    record.ended(placed: nil, answeredAt: now, endedAt: Date(), disposition: .answered, sipCause: 200)
+                }
+            }
+        }
         self.start(PlacedCallLeg(call: start.call, media: start.media, negotiated: start.negotiated, log: log),
                    script: start.script, library: start.library, context: context, node: start.node,
-                   billing: .init(call: CallBilling.Call(caller: start.caller, accessNumber: start.ratedNumber,
-                                                         campaign: campaign, trigger: start.trigger,
-                                                         startedAt: now, answeredAt: now),
-                                  // The trigger authenticated the account: it pays for this leg from the answer.
-                                  payer: start.account?["login"]?.text),
-                   observer: CallbackProgressObserver(events: start.events), log: log)
+                   billing: billing, observer: observer, log: log)
     }
 
     private func start(_ leg: any CallLegProtocol, script: IVRScript, library: ScriptLibrary, context: CallContext, node: String?,

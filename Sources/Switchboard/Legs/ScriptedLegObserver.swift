@@ -19,10 +19,15 @@ protocol ScriptedLegObserver {
 /// A callback's A leg reported to the callback worker (`CallbackLegReporter`).
 struct CallbackProgressObserver: ScriptedLegObserver {
     let events: CallbackLegReporter
+    /// Writes the leg's CDR when no reservation does (a registered phone, a free A leg).
+    var unreservedRecord: (@Sendable () -> Void)? = nil
 
     func scriptStarted() { events.report(.answered) }
     func forwardDialing() { events.report(.callingB) }
     func forwardConnected() { events.report(.connected) }
     func forwardEnded() { events.report(.bLegEnded) }
-    func legEnded() { events.report(.ended) }
+    func legEnded() {
+        unreservedRecord?()
+        events.report(.ended)
+    }
 }

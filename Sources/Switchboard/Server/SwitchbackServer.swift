@@ -137,7 +137,8 @@ public final class SwitchbackServer: @unchecked Sendable {
             let settings = callbackQueue ?? CallbackQueueSettings(configuration: configuration.callback)
             let dialer = OutboundScriptedCall(router: router, services: services, catalog: catalog, accounts: store,
                                               settings: .init(callerNumber: settings.callerNumber,
-                                                              ringTimeout: settings.ringTimeout))
+                                                              ringTimeout: settings.ringTimeout,
+                                                              houseAccount: configuration.callback.freeAccessUser))
             callbackDialer = dialer
             let worker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
                                         name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
