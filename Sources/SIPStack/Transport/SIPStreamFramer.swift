@@ -207,9 +207,10 @@ public struct SIPStreamFramer: Sendable {
         for byte in value {
             if Byte.isDigit(byte) {
                 if ended { return nil }
-                n = n * 10 + Int(byte - 48)
                 digits += 1
+                // 18 digits always fit an Int; a 19th could overflow it.
                 if digits > 18 { return nil }
+                n = n * 10 + Int(byte - 48)
             } else if Byte.isWhitespace(byte) || byte == Byte.cr || byte == Byte.lf {
                 if digits > 0 { ended = true }
             } else {
