@@ -138,6 +138,25 @@ final class ResourceCeilingTests: XCTestCase {
         XCTAssertEqual(try Self.portsInUseSettle(server), 0, "both legs' ports back\n\(log)")
     }
 
+    /// A B leg sent to a trunk where nothing answers times out (Timer B) and gives its
+    /// ports back, as does the caller's leg once the script hangs up.
+    func testAnOutboundLegThatTimesOutReleasesItsRTPPorts() throws {
+        let caller = try Sipp(name: "ports-timeout-caller")
+        // Not 49…: trunk `elsewhere`, port 9, where nothing listens.
+        try caller.makeDTMFPcap("1234567#", named: "dest.pcap", seed: 71)
+        let callerPorts = Sipp.ports()
+        let server = try ServerProcess.dialer(trunkPort: callerPorts.sip + 1000, name: "ports-timeout")
+        defer { server.stop() }
+        let result = try caller.run(scenario: "dial_caller_keys_then_waits.xml", target: "127.0.0.1:\(server.udpPort)",
+                                    service: "200", mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 75)
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        let outcomes = server.events { $0["message"] == "dial ended" }.map { $0["outcome"] ?? "" }
+        XCTAssertEqual(outcomes.count, 1, log)
+        XCTAssertTrue(["no-answer", "failed"].contains(outcomes.first ?? ""), "\(outcomes)\n\(log)")
+        XCTAssertEqual(try Self.portsInUseSettle(server), 0, "both legs' ports back\n\(log)")
+    }
+
     // MARK: - Ceilings
 
     /// Two port pairs: two calls up, the third is refused 503 with Retry-After (not
