@@ -138,6 +138,33 @@ final class ResourceCeilingTests: XCTestCase {
         XCTAssertEqual(try Self.portsInUseSettle(server), 0, "both legs' ports back\n\(log)")
     }
 
+    /// The caller hangs up while the B leg rings: the B leg is CANCELled (487) and both
+    /// legs give their ports back.
+    func testACancelledOutboundLegReleasesItsRTPPorts() throws {
+        let caller = try Sipp(name: "ports-cancel-caller")
+        let callee = try Sipp(name: "ports-cancel-callee")
+        try caller.makeDTMFPcap("4930123456#", named: "dest.pcap", seed: 81)
+        let callerPorts = Sipp.ports()
+        let calleePorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
+        let server = try ServerProcess.dialer(trunkPort: calleePorts.sip, name: "ports-cancel")
+        defer { server.stop() }
+        let calleeRun = Background {
+            try ChildProcess.run(callee.executable, [
+                "-sf", "dial_callee_rings.xml", "-i", "127.0.0.1", "-p", "\(calleePorts.sip)", "-mp", "\(calleePorts.media)",
+                "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
+            ], in: callee.work, timeout: 50)
+        }
+        let result = try caller.run(scenario: "dial_caller_hangs_up.xml", target: "127.0.0.1:\(server.udpPort)",
+                                    service: "200", mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 40)
+        let calleeResult = try calleeRun.wait(timeout: 45)
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertEqual(calleeResult.status, 0, "callee sipp failed (it must get our CANCEL):\n\(calleeResult.output)\n"
+            + "\(callee.messageTrace())\n\(log)")
+        XCTAssertTrue(server.events { $0["message"] == "bridged" }.isEmpty, log)
+        XCTAssertEqual(try Self.portsInUseSettle(server), 0, "both legs' ports back\n\(log)")
+    }
+
     /// A B leg sent to a trunk where nothing answers times out (Timer B) and gives its
     /// ports back, as does the caller's leg once the script hangs up.
     func testAnOutboundLegThatTimesOutReleasesItsRTPPorts() throws {
