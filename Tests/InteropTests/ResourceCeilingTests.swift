@@ -249,6 +249,38 @@ final class ResourceCeilingTests: XCTestCase {
         XCTAssertGreaterThan(try Self.metric(server, "switchback_sip_accept_failures_total"), 0, "the accept failures were counted")
     }
 
+    /// A connection that sends nothing (or only half a message) is closed after
+    /// `sip.tcp-idle-timeout`; one that keeps talking is not.
+    func testIdleTCPConnectionsAreClosed() throws {
+        let server = try ServerProcess(name: "tcp-idle", sipYAML: "tcp-idle-timeout: 2s")
+        defer { server.stop() }
+        let silent = try XCTUnwrap(Self.connectTCP(port: server.tcpPort))
+        defer { close(silent) }
+        let talking = try XCTUnwrap(Self.connectTCP(port: server.tcpPort))
+        defer { close(talking) }
+        var answers = 0
+        for i in 0..<6 {
+            let options = "OPTIONS sip:100@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-idle\(i)\r\n"
+                + "From: <sip:probe@127.0.0.1>;tag=idle\r\nTo: <sip:100@127.0.0.1>\r\nCall-ID: idle-\(i)\r\n"
+                + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+            _ = Array(options.utf8).withUnsafeBytes { write(talking, $0.baseAddress, $0.count) }
+            var poller = pollfd(fd: talking, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 2000) == 1 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                if read(talking, &buffer, buffer.count) > 0 { answers += 1 }
+            }
+            Thread.sleep(forTimeInterval: 0.8)
+        }
+        XCTAssertEqual(answers, 6, "a connection that keeps talking stays open\n\(server.rawLog.suffix(3000))")
+        // The silent one was closed by the server: reading gives end of file.
+        var poller = pollfd(fd: silent, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&poller, 1, 1000), 1)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        XCTAssertEqual(read(silent, &buffer, buffer.count), 0, "the silent connection was closed")
+        XCTAssertGreaterThanOrEqual(try Self.metric(server, "switchback_sip_tcp_connections_idle_closed_total"), 1)
+        XCTAssertEqual(try Self.metric(server, "switchback_sip_tcp_connections"), 1)
+    }
+
     /// 200,000 garbage datagrams and 2,000 half-open TCP connections (an unfinished header
     /// each): the connections held stay at the cap, the rest are closed at once and
     /// counted, and the server answers OPTIONS afterwards. RSS before and after is printed.
