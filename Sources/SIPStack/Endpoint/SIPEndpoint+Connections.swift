@@ -39,8 +39,12 @@ extension SIPEndpoint {
         trackedChannels[id] = channel
         channel.closeFuture.whenComplete { _ in
             self.eventLoop.execute {
-                self.trackedChannels[id] = nil
-                self.connectionTable.closed(id)
+                // The channel stays alive until it is forgotten, so that no new connection
+                // can take its ObjectIdentifier before then.
+                withExtendedLifetime(channel) {
+                    self.trackedChannels[id] = nil
+                    self.connectionTable.closed(id)
+                }
             }
         }
     }
