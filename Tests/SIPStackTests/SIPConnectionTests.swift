@@ -40,10 +40,13 @@ final class SIPConnectionTests: XCTestCase {
         var table = SIPConnectionTable(limits: .init(maximumConnections: 10, maximumConnectionsPerSource: 10,
                                                      idleTimeout: .seconds(60)))
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
-        let tokens = (0..<4).map { _ in Token() }
+        let tokens = (0..<5).map { _ in Token() }
         let (quiet, busy, inCall, registered) = (ObjectIdentifier(tokens[0]), ObjectIdentifier(tokens[1]),
                                                  ObjectIdentifier(tokens[2]), ObjectIdentifier(tokens[3]))
         for id in [quiet, busy, inCall, registered] { _ = table.admit(id, source: "192.0.2.1", now: start) }
+        // Ours, to a trunk: a long call's dialog may be silent on it for minutes.
+        let toTrunk = ObjectIdentifier(tokens[4])
+        table.opened(toTrunk, source: "192.0.2.9", now: start)
         table.pin(inCall)
         table.hold(registered, until: start + .seconds(3600))
         table.touched(busy, now: start + .seconds(50))
@@ -55,6 +58,7 @@ final class SIPConnectionTests: XCTestCase {
         XCTAssertEqual(Set(table.idle(now: start + .seconds(110))), [quiet, busy, inCall], "the call ended")
         XCTAssertFalse(table.idle(now: start + .seconds(3599)).contains(registered), "held while registered")
         XCTAssertTrue(table.idle(now: start + .seconds(3600)).contains(registered), "the registration expired")
+        XCTAssertFalse(table.idle(now: start + .seconds(86_400)).contains(toTrunk), "our own connections are never idle-closed")
     }
 
     // MARK: - The endpoint
@@ -62,6 +66,8 @@ final class SIPConnectionTests: XCTestCase {
     /// A TCP connection from the harness's peer, with the stream handlers in front.
     func connect(_ h: EndpointHarness, limits: SIPStreamFramer.Limits = .default) throws -> EmbeddedChannel {
         let connection = EmbeddedChannel(loop: h.loop)
+        // As the listener's child channel initializer does: admitted before anything else.
+        try h.endpoint.admit(connection)
         try connection.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPStreamDecoder(limits: limits)))
         try connection.pipeline.syncOperations.addHandler(SIPStreamHandler(endpoint: h.endpoint))
         try connection.connect(to: h.peer).wait()

@@ -163,7 +163,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     func connectionOpened(_ channel: any Channel) {
         guard let remote = channel.remoteAddress else { return }
         connections[remote] = channel
-        // Ours (an outgoing connection): tracked for idleness; accepted ones are already in.
+        // Ours (an outgoing connection): known to the table; accepted ones are already in.
         let id = ObjectIdentifier(channel)
         guard trackedChannels[id] == nil else { return }
         connectionTable.opened(id, source: remote.ipAddress ?? "?", now: .now())

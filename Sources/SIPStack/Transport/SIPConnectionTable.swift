@@ -8,8 +8,10 @@ import NIOCore
 /// depends on it: no session pinned it (a call whose in-dialog requests travel on it),
 /// and no registration holds it (a phone behind NAT is reachable only over the
 /// connection it registered on, RFC 5626 §3; the hold lasts as long as the binding, so
-/// the registrar's expiry bounds it). Connections we opened ourselves are tracked for
-/// idleness but not counted against the cap: the cap is about what others make us hold.
+/// the registrar's expiry bounds it). Connections we opened ourselves (to a trunk) are
+/// neither counted against the cap nor closed for idleness: the cap and the timeout are
+/// about what others make us hold, and a trunk connection may carry a long call's dialog
+/// with no message for minutes (they are few, and of our own making).
 public struct SIPConnectionTable: Sendable {
     public struct Limits: Sendable, Hashable {
         /// Accepted connections at once, all sources together.
@@ -74,7 +76,7 @@ public struct SIPConnectionTable: Sendable {
         return .accepted
     }
 
-    /// A connection we opened (to a trunk, a phone): tracked for idleness only.
+    /// A connection we opened (to a trunk, a phone): known, never capped nor closed for idleness.
     public mutating func opened(_ id: ID, source: String, now: NIODeadline) {
         guard entries[id] == nil else { return }
         entries[id] = Entry(source: source, accepted: false, lastActivity: now)
@@ -108,12 +110,12 @@ public struct SIPConnectionTable: Sendable {
         entries[id]?.heldUntil = deadline
     }
 
-    /// Connections to close now: idle for `idleTimeout`, unpinned, no registration held.
+    /// Accepted connections to close now: idle for `idleTimeout`, unpinned, no registration held.
     public func idle(now: NIODeadline) -> [ID] {
         let timeout = TimeAmount.nanoseconds(Int64(limits.idleTimeout.components.seconds) * 1_000_000_000
             + limits.idleTimeout.components.attoseconds / 1_000_000_000)
         return entries.compactMap { id, entry in
-            guard entry.pins == 0, entry.lastActivity + timeout <= now else { return nil }
+            guard entry.accepted, entry.pins == 0, entry.lastActivity + timeout <= now else { return nil }
             if let held = entry.heldUntil, held > now { return nil }
             return id
         }
