@@ -29,8 +29,10 @@ public final class MediaEngine: Sendable {
         self.logger = logger
     }
 
-    /// Ports currently held by open sessions.
+    /// Port pairs currently held by open sessions.
     public var portsInUse: Int { ports.portsInUse }
+    /// Port pairs the range holds.
+    public var portCapacity: Int { ports.capacity }
 
     /// Binds an even RTP port and the next odd one for RTCP on `loop`, retrying with
     /// the next pair when a port is taken (EADDRINUSE or any bind error).

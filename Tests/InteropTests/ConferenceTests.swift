@@ -176,6 +176,7 @@ final class ConferenceTests: XCTestCase {
         // Tried and busy: still one CDR each.
         let cdrs = try Self.bLegCDRs(server, count: 2)
         XCTAssertEqual(cdrs.map { $0["disposition"] ?? "" }, ["busy", "busy"], "\(cdrs)")
+        XCTAssertEqual(try ResourceCeilingTests.portsInUseSettle(server), 0, "the legs that lost gave their RTP ports back")
     }
 
     /// The B legs' CDRs, once `count` of them are written (the store writes them just

@@ -140,6 +140,7 @@ final class ForwardTests: XCTestCase {
         XCTAssertEqual(byDisposition["cancelled"]?["to"], user, "\(cdrs)")
         XCTAssertEqual(byDisposition["cancelled"]?["sip_cause"], "487", "\(cdrs)")
         XCTAssertEqual(byDisposition["answered"]?["to"], forwardNumber, "\(cdrs)")
+        XCTAssertEqual(try ResourceCeilingTests.portsInUseSettle(server), 0, "the loser and the winner gave their RTP ports back")
     }
 
     /// The B leg rings for 3 s before answering, with no early media: the caller hears our

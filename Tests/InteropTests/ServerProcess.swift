@@ -14,6 +14,9 @@ final class ServerProcess {
     let configURL: URL
     /// The `--data-dir` (SQLite); pass it to a later server to restart on the same data.
     let dataDirectory: URL
+    /// `media.rtp-ports` and more `sip:` lines of every config written.
+    private var rtpPorts = "42000-42999"
+    private var sipYAML = ""
 
     /// - Parameters:
     ///   - accessNumbersYAML: extra YAML under `access-numbers:` (the demo's 100 is always there).
@@ -22,9 +25,13 @@ final class ServerProcess {
     ///   - httpListen: `--http-listen`; port 0 picks a free port, read back from the log.
     ///   - dataDirectory: `--data-dir`; default: a fresh `data` directory of this server.
     ///   - logLevel: `--log-level`; debug (the default here) logs every call step the tests read.
+    ///   - rtpPorts: `media.rtp-ports`.
+    ///   - sipYAML: more `sip:` settings, one per line (e.g. `tcp-max-connections: 10`).
     init(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "",
          httpListen: String = "127.0.0.1:0", name: String = "server", dataDirectory: URL? = nil,
-         logLevel: String = "debug") throws {
+         logLevel: String = "debug", rtpPorts: String = "42000-42999", sipYAML: String = "") throws {
+        self.rtpPorts = rtpPorts
+        self.sipYAML = sipYAML
         directory = try InteropPaths.temporaryDirectory(name)
         configURL = directory.appendingPathComponent("switchback.yaml")
         self.dataDirectory = dataDirectory ?? directory.appendingPathComponent("data")
@@ -77,7 +84,8 @@ final class ServerProcess {
         let config = """
         sip:
           listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]
-        media: { rtp-ports: 42000-42999, bind: 127.0.0.1 }
+        \(sipYAML.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
+        media: { rtp-ports: \(rtpPorts), bind: 127.0.0.1 }
         sounds: \(root)/sounds
         \(extraYAML)
         campaigns:

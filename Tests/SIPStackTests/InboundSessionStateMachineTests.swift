@@ -117,7 +117,11 @@ final class InboundSessionStateMachineTests: XCTestCase {
     func testNoMediaPortIs503() {
         var m = machine()
         _ = m.handle(.invite(Self.invite))
-        XCTAssertEqual(Shape.of(m.handle(.mediaFailed(reason: "ports exhausted"))), [.invite(503, sdp: false), .ended("refused 503")])
+        let actions = m.handle(.mediaFailed(reason: "ports exhausted"))
+        XCTAssertEqual(Shape.of(actions), [.invite(503, sdp: false), .ended("refused 503")])
+        guard case .respondToInvite(let response)? = actions.first else { return XCTFail("\(actions)") }
+        XCTAssertEqual(response.headers.first { $0.name == "Retry-After" }?.value, "5",
+                       "a passing shortage says when to try again (RFC 3261 §21.5.4)")
     }
 
     // MARK: - CANCEL

@@ -127,6 +127,8 @@ public final class OutboundCall: @unchecked Sendable {
     public func start() {
         endpoint.eventLoop.preconditionInEventLoop()
         registry?.add(self)
+        // A call pinned to a phone's connection keeps it open until it ends.
+        if let flow = parameters.flow { endpoint.pinConnection(of: flow) }
         step(.start)
     }
 
@@ -299,6 +301,7 @@ public final class OutboundCall: @unchecked Sendable {
             logger.info("outbound call ended", metadata: ["outcome": "\(ending.outcome.rawValue)",
                                                           "status": "\(ending.status.map(String.init) ?? "-")",
                                                           "reason": "\(ending.reason)"])
+            if let flow = parameters.flow { endpoint.unpinConnection(of: flow) }
             onEnd?(ending)
             lingerThenLeaveRegistry()
         }

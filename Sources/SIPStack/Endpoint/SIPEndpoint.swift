@@ -20,11 +20,20 @@ public final class SIPEndpoint: @unchecked Sendable {
         public var malformedMessages = 0
         public var requestsRejected = 0
         public var messagesSent = 0
+        /// TCP connections accepted and closed at once: over `tcp-max-connections` (or per source).
+        public var connectionsRefused = 0
+        /// TCP connections closed for having been idle (`tcp-idle-timeout`).
+        public var connectionsClosedIdle = 0
+        /// TCP streams refused by framing (no or garbled Content-Length, too large) and closed.
+        public var streamsRefused = 0
+        /// Accepts that failed for want of descriptors (EMFILE, ENFILE) or memory; the
+        /// listener backs off and tries again.
+        public var acceptFailures = 0
     }
-    public private(set) var statistics = Statistics()
+    public internal(set) var statistics = Statistics()
 
     private var listeners: [(address: SIPListenAddress, channel: any Channel)] = []
-    private var connections: [SocketAddress: any Channel] = [:]
+    var connections: [SocketAddress: any Channel] = [:]
     private var pendingConnections: [SocketAddress: EventLoopFuture<any Channel>] = [:]
     private var serverTransactions: [TransactionKey: ServerTransaction] = [:]
     /// Internal (not private) so that `sendCancel(for:handler:)` can file the CANCEL's transaction.
@@ -33,6 +42,13 @@ public final class SIPEndpoint: @unchecked Sendable {
     private var awaitingAnswerACK: [String: ServerTransaction] = [:]
     private var channelsToFlush: [ObjectIdentifier: any Channel] = [:]
     private var flushScheduled = false
+    /// Every TCP connection: the caps on accepted ones, and which have gone idle.
+    var connectionTable: SIPConnectionTable
+    var idleSweep: RepeatedTask?
+    /// The channel of each connection in `connectionTable`, to close it when idle.
+    var trackedChannels: [ObjectIdentifier: any Channel] = [:]
+    var refusedConnectionLog = LogThrottle(interval: .seconds(10))
+    var acceptFailureLog = LogThrottle(interval: .seconds(10))
 
     /// Datagrams taken per vector read, and the room each one gets. NIO splits the read
     /// buffer evenly between the messages of one vector read, and a SIP message over UDP
@@ -45,7 +61,11 @@ public final class SIPEndpoint: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.logger = logger
+        self.connectionTable = SIPConnectionTable(limits: configuration.connections)
     }
+
+    /// Accepted TCP connections open now.
+    public var openConnections: Int { connectionTable.acceptedConnections }
 
     // MARK: - Life cycle
 
@@ -71,9 +91,18 @@ public final class SIPEndpoint: @unchecked Sendable {
                 bound = ServerBootstrap(group: eventLoop)
                     .serverChannelOption(.backlog, value: 256)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelInitializer { channel in
+                        // Out of descriptors (EMFILE) or memory, accept fails: pause accepting a
+                        // while instead of spinning on a listener that stays readable.
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(
+                                shouldForwardIOErrorCaught: false, backoffProvider: { self.acceptFailed($0) }))
+                        }
+                    }
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
+                            try self.admit(channel)
                             try self.addStreamHandlers(to: channel)
                         }
                     }
@@ -86,12 +115,16 @@ public final class SIPEndpoint: @unchecked Sendable {
                 self.logger.info("SIP listening", metadata: ["listen": "\(actual)"])
             }
         }
-        return EventLoopFuture.andAllSucceed(binds, on: eventLoop)
+        return EventLoopFuture.andAllSucceed(binds, on: eventLoop).map {
+            self.startIdleSweep()
+        }
     }
 
     /// Closes listeners and connections, and forgets every transaction.
     public func stop() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit {
+            self.idleSweep?.cancel()
+            self.idleSweep = nil
             for transaction in self.serverTransactions.values { self.cancelTimers(&transaction.timers) }
             for transaction in self.clientTransactions.values { self.cancelTimers(&transaction.timers) }
             self.serverTransactions.removeAll()
@@ -123,13 +156,18 @@ public final class SIPEndpoint: @unchecked Sendable {
     }
 
     private func addStreamHandlers(to channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPStreamDecoder()))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SIPStreamDecoder(limits: configuration.streamLimits)))
         try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(endpoint: self))
     }
 
     func connectionOpened(_ channel: any Channel) {
         guard let remote = channel.remoteAddress else { return }
         connections[remote] = channel
+        // Ours (an outgoing connection): known to the table; accepted ones are already in.
+        let id = ObjectIdentifier(channel)
+        guard trackedChannels[id] == nil else { return }
+        connectionTable.opened(id, source: remote.ipAddress ?? "?", now: .now())
+        track(channel)
     }
 
     func connectionClosed(_ channel: any Channel) {
@@ -141,6 +179,7 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     func receive(_ bytes: [UInt8], flow: SIPFlow) {
         statistics.messagesReceived += 1
+        if flow.transport == .tcp { connectionTable.touched(ObjectIdentifier(flow.channel), now: .now()) }
         let message: SIPMessage
         do {
             message = try SIPMessageParser.parse(bytes)
@@ -299,6 +338,9 @@ public final class SIPEndpoint: @unchecked Sendable {
             switch action {
             case .sendResponse(let response):
                 send(.response(response), to: transaction.flow)
+                if transaction.request.method == .register, transaction.flow.transport == .tcp {
+                    holdConnection(of: transaction.flow, for: response)
+                }
                 if transaction.isAccepted, let callID = transaction.request.callID, let cseq = transaction.request.cseq {
                     awaitingAnswerACK["\(callID) \(cseq.sequence)"] = transaction
                 }
@@ -466,6 +508,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         case .udp:
             channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
         case .tcp:
+            connectionTable.touched(ObjectIdentifier(channel), now: .now())
             channel.write(buffer, promise: nil)
         }
         scheduleFlush(channel)

@@ -83,6 +83,8 @@ public final class InboundSession: @unchecked Sendable {
         endpoint.eventLoop.preconditionInEventLoop()
         dialog = SIPDialog(uasFor: invite.request, localTag: localTag)
         registry?.add(self)
+        // In-dialog requests (BYE, re-INVITE) travel on the INVITE's connection.
+        endpoint.pinConnection(of: invite.flow)
         step(.invite(invite.request))
     }
 
@@ -192,6 +194,7 @@ public final class InboundSession: @unchecked Sendable {
             self.ending = ending
             ringTimer?.cancel()
             ringTimer = nil
+            endpoint.unpinConnection(of: invite.flow)
             onEnd?(ending)
             leaveRegistry()
         }

@@ -127,6 +127,9 @@ public struct InboundSessionStateMachine: Sendable {
         case reportEnded(Ending)
     }
 
+    /// Retry-After of the 503 refusing an INVITE for want of a media port.
+    public static let retryAfterSeconds = 5
+
     public private(set) var state: State = .idle
     public let configuration: Configuration
     /// The audio agreed so far (from the INVITE's offer, or the ACK's answer).
@@ -150,7 +153,10 @@ public struct InboundSessionStateMachine: Sendable {
         case .invite(let request): return invite(request)
         case .timerFired(let timer): return timerFired(timer)
         case .mediaOpened(let address, let port): return mediaOpened(address: address, port: port)
-        case .mediaFailed(let reason): return refuse(503, "no media port: \(reason)")
+        case .mediaFailed(let reason):
+            // Out of RTP ports or descriptors: a passing condition, so say when to try again (§21.5.4).
+            return refuse(503, "no media port: \(reason)",
+                          headers: [SIPHeaderField(name: "Retry-After", value: "\(Self.retryAfterSeconds)")])
         case .ack(let ack): return acknowledged(ack)
         case .cancel: return cancelled()
         case .ackTimedOut: return ackTimedOut()

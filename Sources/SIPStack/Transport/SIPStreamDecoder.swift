@@ -1,38 +1,54 @@
 import NIOCore
 import SIP
 
-/// TCP framing (RFC 3261 §18.3): a message ends where its Content-Length says;
-/// CRLF keep-alives between messages (RFC 5626 §3.5.1) are skipped. `SIPStreamFraming`
-/// does the reading; each message goes on as the bytes the parser takes, copied once.
+/// What the stream decoder passes up: a whole message, or the end of a stream that
+/// cannot be framed any further (with the header section, when there was one, so that
+/// the endpoint can still answer it before closing).
+enum SIPStreamFrame {
+    case message([UInt8])
+    case refused(SIPStreamFramer.Refusal, header: [UInt8]?)
+}
+
+/// TCP framing (RFC 3261 §18.3) on a connection: `SIPStreamFramer` finds each message
+/// without examining a byte twice; each message goes on as the bytes the parser takes,
+/// copied once. CRLF keep-alives between messages (RFC 5626 §3.5.1) are dropped. After
+/// a refusal the rest of the stream is dropped unread: the connection is being closed.
 struct SIPStreamDecoder: ByteToMessageDecoder {
-    typealias InboundOut = [UInt8]
+    typealias InboundOut = SIPStreamFrame
 
     struct FramingError: Error, CustomStringConvertible {
         let reason: String
         var description: String { "SIP stream framing: \(reason)" }
     }
 
-    /// A header section larger than this with no end in sight is an attack, not SIP.
-    static let maximumMessageSize = 64 * 1024
+    private var framer: SIPStreamFramer
+    private var refused = false
+
+    init(limits: SIPStreamFramer.Limits = .default) {
+        framer = SIPStreamFramer(limits: limits)
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard buffer.readableBytes > 0 else { return .needMoreData }
-        let bytes = Array(buffer.readableBytesView)
-        switch SIPStreamFraming.next(in: bytes) {
-        case .incomplete:
-            if buffer.readableBytes > Self.maximumMessageSize {
-                throw FramingError(reason: "no complete message within \(Self.maximumMessageSize) bytes")
-            }
+        guard !refused else {
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return .needMoreData
-        case .message(let start, let length):
-            buffer.moveReaderIndex(forwardBy: start + length)
-            context.fireChannelRead(wrapInboundOut(Array(bytes[start..<start + length])))
-            return .continue
+        }
+        switch framer.next(in: buffer) {
+        case .needMoreData:
+            return .needMoreData
         case .keepAlive(let count):
             buffer.moveReaderIndex(forwardBy: count)
             return .continue
-        case .invalid(let reason):
-            throw FramingError(reason: reason)
+        case .message(let length):
+            let bytes = buffer.readBytes(length: length)!
+            context.fireChannelRead(wrapInboundOut(.message(bytes)))
+            return .continue
+        case .refused(let refusal):
+            refused = true
+            let header = refusal.headerLength.flatMap { buffer.getBytes(at: buffer.readerIndex, length: $0) }
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            context.fireChannelRead(wrapInboundOut(.refused(refusal, header: header)))
+            return .needMoreData
         }
     }
 
@@ -52,7 +68,7 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
 /// TCP edge: one framed message at a time to the endpoint; the connection is the
 /// flow responses go back on.
 final class SIPStreamHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = [UInt8]
+    typealias InboundIn = SIPStreamFrame
 
     private let endpoint: SIPEndpoint
 
@@ -71,10 +87,14 @@ final class SIPStreamHandler: ChannelInboundHandler, Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let message = unwrapInboundIn(data)
         guard let remote = context.channel.remoteAddress else { return }
         let flow = SIPFlow(transport: .tcp, remote: remote, channel: context.channel)
-        endpoint.receive(message, flow: flow)
+        switch unwrapInboundIn(data) {
+        case .message(let bytes):
+            endpoint.receive(bytes, flow: flow)
+        case .refused(let refusal, let header):
+            endpoint.refuseStream(refusal, header: header, flow: flow)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

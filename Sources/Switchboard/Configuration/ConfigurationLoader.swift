@@ -97,6 +97,15 @@ struct NodeReader {
         return value
     }
 
+    /// A whole number within `range`.
+    func count(_ node: Node, _ path: String, within range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let value = try int(node, path)
+        guard range.contains(value) else {
+            throw fail(node, path, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
     /// Durations as `3s`, `500ms` or a bare number of seconds.
     func duration(_ node: Node, _ path: String) throws(ConfigurationError) -> Int {
         let text = try string(node, path).trimmingCharacters(in: .whitespaces)
@@ -127,13 +136,24 @@ struct NodeReader {
         for (key, node) in try mapping(root, "", allowed: top) {
             switch key {
             case "sip":
-                for (k, v) in try mapping(node, "sip", allowed: ["listen", "domain", "advertise", "digest-lockout"]) {
+                let sipKeys: Set<String> = ["listen", "domain", "advertise", "digest-lockout", "tcp-max-connections",
+                                            "tcp-max-connections-per-source", "tcp-idle-timeout"]
+                for (k, v) in try mapping(node, "sip", allowed: sipKeys) {
                     switch k {
                     case "listen": c.sip.listen = try strings(v, "sip.listen")
                     case "domain": c.sip.domain = try string(v, "sip.domain")
                     case "digest-lockout": c.sip.digestLockout = try lockout(v, "sip.digest-lockout", base: c.sip.digestLockout)
+                    case "tcp-max-connections": c.sip.tcpMaxConnections = try count(v, "sip.tcp-max-connections", within: 1...1_000_000)
+                    case "tcp-max-connections-per-source":
+                        c.sip.tcpMaxConnectionsPerSource = try count(v, "sip.tcp-max-connections-per-source", within: 1...1_000_000)
+                    case "tcp-idle-timeout":
+                        c.sip.tcpIdleTimeout = try period(v, "sip.tcp-idle-timeout", within: .seconds(1) ... .seconds(86_400))
                     default: c.sip.advertise = try string(v, "sip.advertise")
                     }
+                }
+                if c.sip.tcpMaxConnectionsPerSource > c.sip.tcpMaxConnections {
+                    throw fail(node, "sip.tcp-max-connections-per-source",
+                               "\(c.sip.tcpMaxConnectionsPerSource) exceeds sip.tcp-max-connections (\(c.sip.tcpMaxConnections))")
                 }
             case "media":
                 for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind", "symmetric-rtp"]) {

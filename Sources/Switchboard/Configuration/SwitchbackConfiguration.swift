@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import SIPStack
 import Yams
 
 /// The whole configuration file (`--config`), with an embedded default for every key so
@@ -14,6 +15,14 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// Digest failures (REGISTER and INVITE) per username, caller ID and source
         /// address that lock out further attempts, counted over `period`.
         public var digestLockout = Lockout(attempts: 10, period: .seconds(15 * 60))
+        /// Accepted TCP connections at once (`tcp-max-connections`); more are accepted and
+        /// closed at once.
+        public var tcpMaxConnections = SIPConnectionTable.Limits.default.maximumConnections
+        /// Accepted TCP connections at once from one IP address (`tcp-max-connections-per-source`).
+        public var tcpMaxConnectionsPerSource = SIPConnectionTable.Limits.default.maximumConnectionsPerSource
+        /// A TCP connection with no SIP message for this long, and no call or registration
+        /// depending on it, is closed (`tcp-idle-timeout`).
+        public var tcpIdleTimeout = SIPConnectionTable.Limits.default.idleTimeout
     }
 
     /// How many failures within a period lock a guesser out.

@@ -14,6 +14,8 @@ public final class SwitchbackServer: @unchecked Sendable {
     public let configuration: SwitchbackConfiguration
     public let group: any EventLoopGroup
     public let endpoint: SIPEndpoint
+    /// RTP port pairs for every leg's media (their use is on /metrics).
+    public let mediaEngine: MediaEngine
     private let router: CallRouter
     private let logger: Logger
     /// Where relative paths in the configuration start (the spool file's too).
@@ -61,8 +63,13 @@ public final class SwitchbackServer: @unchecked Sendable {
         let listen = try configuration.sip.listen.map { try SIPListenAddress(parsing: $0) }
         let sipLoop = group.next()
         endpoint = SIPEndpoint(eventLoop: sipLoop,
-                               configuration: SIPEndpointConfiguration(listen: listen, advertisedHost: configuration.sip.advertise,
-                                                                       userAgent: SwitchbackVersion.productToken),
+                               configuration: SIPEndpointConfiguration(
+                                   listen: listen, advertisedHost: configuration.sip.advertise,
+                                   userAgent: SwitchbackVersion.productToken,
+                                   connections: SIPConnectionTable.Limits(
+                                       maximumConnections: configuration.sip.tcpMaxConnections,
+                                       maximumConnectionsPerSource: configuration.sip.tcpMaxConnectionsPerSource,
+                                       idleTimeout: configuration.sip.tcpIdleTimeout)),
                                logger: logger)
         let soundsRoot = ScriptCatalog.soundsRoot(of: configuration, baseDirectory: baseDirectory)
         self.soundsRoot = soundsRoot
@@ -73,6 +80,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         let mediaEngine = MediaEngine(group: group, bindHost: configuration.media.bind,
                                       portRange: configuration.media.rtpPorts, symmetricRTP: configuration.media.symmetricRTP,
                                       logger: logger)
+        self.mediaEngine = mediaEngine
         let loops = Array(group.makeIterator())
         let advertised = configuration.sip.advertise
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
@@ -273,11 +281,11 @@ extension SwitchbackServer {
     /// (name, help, value) triples for /metrics.
     public func metricsSnapshot() async -> [(String, String, Int)] {
         typealias Counters = (lockouts: Int, failures: Int)
-        let values = try? await endpoint.eventLoop.submit { () -> (SIPEndpoint.Statistics, Int, Counters, Counters) in
+        let values = try? await endpoint.eventLoop.submit { () -> (SIPEndpoint.Statistics, Int, Counters, Counters, Int) in
             (self.endpoint.statistics, self.router.activeCalls, self.router.registrations?.digestCounters ?? (0, 0),
-             self.router.callbackTriggers?.digestCounters ?? (0, 0))
+             self.router.callbackTriggers?.digestCounters ?? (0, 0), self.endpoint.openConnections)
         }.get()
-        guard let (stats, calls, register, invite) = values else { return [] }
+        guard let (stats, calls, register, invite, connections) = values else { return [] }
         return [
             ("switchback_digest_lockouts_total", "SIP requests (REGISTER, INVITE) refused by the digest failure lockout.",
              register.lockouts + invite.lockouts),
@@ -293,6 +301,18 @@ extension SwitchbackServer {
             ("switchback_sip_messages_sent_total", "SIP messages sent.", stats.messagesSent),
             ("switchback_sip_malformed_total", "SIP messages dropped or answered 400 as malformed.", stats.malformedMessages),
             ("switchback_sip_rejected_total", "SIP requests rejected by RFC 3261 checks.", stats.requestsRejected),
+            ("switchback_sip_tcp_connections", "SIP TCP connections accepted and open now.", connections),
+            ("switchback_sip_tcp_connections_refused_total",
+             "SIP TCP connections accepted and closed at once: over tcp-max-connections or tcp-max-connections-per-source.",
+             stats.connectionsRefused),
+            ("switchback_sip_tcp_connections_idle_closed_total", "SIP TCP connections closed after tcp-idle-timeout.",
+             stats.connectionsClosedIdle),
+            ("switchback_sip_tcp_streams_refused_total",
+             "SIP TCP streams answered 400/513 (no or bad Content-Length, too large) and closed.", stats.streamsRefused),
+            ("switchback_sip_accept_failures_total", "TCP accepts that failed (out of descriptors or memory).",
+             stats.acceptFailures),
+            ("switchback_rtp_ports_in_use", "RTP/RTCP port pairs held by open media sessions.", mediaEngine.portsInUse),
+            ("switchback_rtp_ports_capacity", "RTP port pairs the configured range holds.", mediaEngine.portCapacity),
         ]
     }
 }
