@@ -180,7 +180,7 @@ final class CallingCardTests: XCTestCase {
 
     // MARK: - Operator steps and peers
 
-    private static func runPSTN(_ sipp: Sipp, calls: Int, ports: (sip: Int, media: Int)) throws -> ProcessResult {
+    static func runPSTN(_ sipp: Sipp, calls: Int, ports: (sip: Int, media: Int)) throws -> ProcessResult {
         let result = try ChildProcess.run(sipp.executable, [
             "-sf", "calling-card-pstn.xml", "-i", "127.0.0.1", "-p", "\(ports.sip)", "-mp", "\(ports.media)", "-rtp_echo",
             "-m", "\(calls)", "-timeout", "75s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
@@ -189,7 +189,7 @@ final class CallingCardTests: XCTestCase {
     }
 
     /// Every SIP message sipp saw (its `_messages.log`), whole.
-    private static func fullMessageTrace(_ sipp: Sipp) throws -> String {
+    static func fullMessageTrace(_ sipp: Sipp) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: sipp.work.path).filter { $0.hasSuffix("_messages.log") }
             .map { try String(contentsOf: sipp.work.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")
     }
