@@ -39,6 +39,12 @@ final class CallingCardAccessNumberTests: XCTestCase {
         // No menu: the PIN, the balance, the destination, the call.
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
         XCTAssertEqual(nodes, ["login", "balance", "ask-number", "balance-key", "check", "call"], log)
+        // Parity: `simulate` with the same keys walks the same nodes (it goes on after the
+        // call, where the caller hung up).
+        try ScriptParity.assertParity(server, [
+            .init(script: "calling-card", start: "login", arguments: ["--account", "alice", "--digits", "123456#",
+                                                                      "--digits", "\(firstDestination)#"], endsEarly: true),
+        ])
         // The PIN is masked in the log; the destination is what the caller typed.
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" }.map { $0["value"] ?? "" }, ["******", firstDestination], log)
         XCTAssertTrue(try CallingCardTests.fullMessageTrace(pstn).contains("INVITE sip:\(firstDestination)@"),
@@ -91,6 +97,12 @@ final class CallingCardAccessNumberTests: XCTestCase {
         let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
         XCTAssertEqual(nodes, ["login", "balance", "ask-number", "balance-key", "check", "call",
                                "ask-number", "balance-key", "check", "call"], log)
+        try ScriptParity.assertParity(server, [
+            .init(script: "calling-card", start: "login", arguments: [
+                "--account", "alice", "--digits", "123456#", "--digits", "\(firstDestination)#",
+                "--digits", "\(secondDestination)#", "--dial-outcome", "ended", "--dial-outcome", "ended",
+            ], endsEarly: true),
+        ])
         XCTAssertEqual(server.events { $0["message"] == "in-call key" }.map { $0["keys"] ?? "" }, ["111", "#11"], log)
         let pstnTrace = try CallingCardTests.fullMessageTrace(pstn)
         XCTAssertTrue(pstnTrace.contains("INVITE sip:\(firstDestination)@") && pstnTrace.contains("INVITE sip:\(secondDestination)@"),
