@@ -69,11 +69,19 @@ final class ScriptedLegFactory {
                                                          startedAt: now, answeredAt: now),
                                   // The trigger authenticated the account: it pays for this leg from the answer.
                                   payer: start.account?["login"]?.text),
-                   observer: CallbackProgressObserver(events: start.events), log: log)
+                   observer: CallbackProgressObserver(events: start.events), log: log,
+                   callbackRequest: Self.requestID(start.request))
+    }
+
+    /// The queue entry's id in `$request` (`RequestVariables`).
+    static func requestID(_ request: IVRValue) -> Int64? {
+        guard case .record(let fields) = request, case .number(let id)? = fields["id"] else { return nil }
+        return NSDecimalNumber(decimal: id).int64Value
     }
 
     private func start(_ leg: any CallLegProtocol, script: IVRScript, library: ScriptLibrary, context: CallContext, node: String?,
-                       billing: ScriptedLeg.Billing, observer: (any ScriptedLegObserver)?, log: CallLogger) {
+                       billing: ScriptedLeg.Billing, observer: (any ScriptedLegObserver)?, log: CallLogger,
+                       callbackRequest: Int64? = nil) {
         let interpreter = Interpreter(script: script, context: context, promptCatalog: services.promptCatalog,
                                       library: library)
         let forwards = DialStarter(plan: router.dialPlan, endpoint: router.endpoint, registry: router.outboundCalls,
@@ -81,7 +89,7 @@ final class ScriptedLegFactory {
         let scripted = ScriptedLeg(leg: leg, interpreter: interpreter, startNode: node, billing: billing, services: desk,
                                    forwards: forwards, loop: router.endpoint.eventLoop, log: log)
         scripted.observer = observer
-        live.add(scripted)
+        live.add(scripted, callbackRequest: callbackRequest)
         scripted.start()
     }
 }
