@@ -657,20 +657,24 @@ components:
         chargeALeg: { type: boolean }
         blockedPrefixes: { type: array, items: { type: string } }
     RateDeckProblem:
-      description: A problem whose `errors` name each wrong row of the deck (the first also in `detail` and `field`).
-      allOf:
-        - $ref: "#/components/schemas/Problem"
-        - type: object
-          properties:
-            errors:
-              type: array
-              items:
-                type: object
-                required: [line, detail]
-                properties:
-                  line: { type: integer, description: The row's line in the deck (1-based). }
-                  field: { type: string, description: The column at fault, e.g. rate per minute. }
-                  detail: { type: string }
+      type: object
+      description: A problem (as Problem) whose `errors` name each wrong row of the deck (the first also in `detail` and `field`).
+      required: [type, title, status]
+      properties:
+        type: { type: string }
+        title: { type: string }
+        status: { type: integer }
+        detail: { type: string }
+        field: { type: string, description: "The first wrong row: line N/column, or line N for a row wrong as a whole." }
+        errors:
+          type: array
+          items:
+            type: object
+            required: [line, detail]
+            properties:
+              line: { type: integer, description: The row's line in the deck (1-based). }
+              field: { type: string, description: "The column at fault, e.g. rate per minute." }
+              detail: { type: string }
     Problem:
       type: object
       required: [type, title, status]
