@@ -143,15 +143,18 @@ def load_phase(rate, seconds, workers):
 
 
 def sipp_invite_times(work):
-    """Wall-clock times (epoch seconds) at which sipp received each INVITE, in order."""
-    times = []
+    """Wall-clock times (epoch seconds) at which sipp received each call's first INVITE, in
+    order (a retransmission, same Call-ID, is not a new call)."""
+    times, seen = [], set()
     for path in glob.glob(os.path.join(work, "*_messages.log")):
         text = open(path, errors="replace").read()
         for block in text.split("----------------------------------------------- ")[1:]:
             lines = block.splitlines()
             if len(lines) > 3 and "message received" in lines[1]:
                 request = next((line for line in lines[2:] if line.strip()), "")
-                if request.startswith("INVITE "):
+                call_id = next((line for line in lines if line.lower().startswith("call-id:")), "")
+                if request.startswith("INVITE ") and call_id not in seen:
+                    seen.add(call_id)
                     times.append(datetime.strptime(lines[0].strip(), "%Y-%m-%d %H:%M:%S.%f").timestamp())
     return sorted(times)
 
@@ -199,6 +202,7 @@ def main():
     parser.add_argument("--invites", type=int, default=20)
     parser.add_argument("--json", help="write the figures here too")
     arguments = parser.parse_args()
+    arguments.binary = os.path.abspath(arguments.binary)
     if not os.access(arguments.binary, os.X_OK):
         sys.exit(f"no switchback binary at {arguments.binary}: swift build -c release --product switchback "
                  "--scratch-path .build-release")
