@@ -43,7 +43,8 @@ public enum WebFrontend {
         return APIDependencies(store: store, scheduler: scheduler, webCampaign: configuration.callback.webCampaign,
                                lockout: PINLockoutPolicy(configuration.callback.pinLockout), adminToken: adminToken,
                                sipRealm: configuration.sip.domain,
-                               activeCalls: { try? await server.activeCalls }, metrics: metrics)
+                               activeCalls: { try? await server.activeCalls },
+                               hangUpCallback: { await server.hangUpCallback($0) }, metrics: metrics)
     }
 
     /// The spool follower, when `spool:` is configured and the server has a store.

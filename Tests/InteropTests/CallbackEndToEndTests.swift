@@ -57,6 +57,16 @@ final class CallbackEndToEndTests: XCTestCase {
         }
         XCTAssertEqual(server.events { $0["step"] == "digits-collected" }.map { $0["value"] ?? "" }, [destination], log())
         XCTAssertTrue(callee.messageTrace().contains("INVITE sip:\(destination)@"), "the forward went through the trunk")
+        // Parity: `simulate` of the trigger refuses it busy and calls back at `login`; the
+        // callback leg walks from there the nodes `simulate` walks with the same keys.
+        let alice = ["--account", "alice", "--ani", userNumber, "--ani-registered"]
+        let walked = try ScriptParity.simulatedTrigger(script: "ani-callback", arguments: alice)
+        XCTAssertEqual(walked.hangup, "busy")
+        XCTAssertEqual(walked.node, "login")
+        try ScriptParity.assertParity(server, [
+            .init(script: walked.script ?? "ani-callback", start: "login",
+                  arguments: alice + ["--node", "login", "--digits", "\(destination)#"], endsEarly: true),
+        ])
 
         let cdrs = try settledCDRs(data, account: "alice", count: 2)
         let aLeg = try XCTUnwrap(cdrs.first { $0["leg"] == "a" }, "an A-leg CDR: \(cdrs)\n\(log())")
@@ -176,6 +186,18 @@ final class CallbackEndToEndTests: XCTestCase {
         XCTAssertEqual(row["state"], "completed")
         XCTAssertTrue(server.events { $0["step"] == "node-entered" }.contains { $0["node"] == "balance" },
                       "the callback leg runs the calling-card flow\n\(log())")
+        // Parity: `simulate` of the trigger (identified by its DID) refuses it busy and calls
+        // the forward number back into the calling card at `balance`; the callback leg, which
+        // the forward number hung up during its prompts, walks what `simulate` walks.
+        let bob = ["--account", "bob", "--did", "4930500", "--forward", forward]
+        let walked = try ScriptParity.simulatedTrigger(script: "did-callback",
+                                                       arguments: bob + ["--ani", "anonymous", "--dnis", "4930500"])
+        XCTAssertEqual(walked.hangup, "busy")
+        XCTAssertEqual(walked.script, "calling-card")
+        XCTAssertEqual(walked.node, "balance")
+        try ScriptParity.assertParity(server, [
+            .init(script: "calling-card", start: "balance", arguments: bob + ["--node", "balance"], endsEarly: true),
+        ])
     }
 
     /// alice's callback A leg is busy (sipp answers 486): the leg was rated and reserved

@@ -286,7 +286,7 @@ final class ConferenceTests: XCTestCase {
 
     /// The amplitude of the `hertz` component of one packet's audio (Goertzel: for a
     /// sine of amplitude A over N samples, |X| = A·N/2).
-    private static func amplitude(_ packet: RTPCapture.Packet, hertz: Double) -> Double {
+    static func amplitude(_ packet: RTPCapture.Packet, hertz: Double) -> Double {
         guard packet.payloadType == 0 || packet.payloadType == 8, !packet.payload.isEmpty else { return 0 }
         let coefficient = 2 * cos(2 * Double.pi * hertz / 8000)
         var s1 = 0.0, s2 = 0.0

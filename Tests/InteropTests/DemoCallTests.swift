@@ -41,6 +41,8 @@ final class DemoCallTests: XCTestCase {
         let via = path == .rfc4733 ? "rfc4733" : "sip-info"
         XCTAssertEqual(Set(digits.map { $0["via"] ?? "" }), [via])
         XCTAssertEqual(server.events { $0["message"] == "hangup" && $0["by"] == "server" }.count, 1)
+        // Parity: `switchback simulate` with the same keys walks the same nodes.
+        try ScriptParity.assertParity(server, [.init(script: "demo", start: "welcome", arguments: ["--digits", "1234#"])])
 
         // The caller received the prompts as G.711 RTP (PCMU was offered first), with speech in it.
         let fromServer = packets.filter { $0.payloadType == 0 }

@@ -19,9 +19,11 @@ struct HTTPExchange {
         headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
-    static func send(_ method: String, _ url: URL, headers: [String: String] = [:], timeout: TimeInterval = 30) throws -> HTTPExchange {
+    static func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
+                     timeout: TimeInterval = 30) throws -> HTTPExchange {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
+        request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)

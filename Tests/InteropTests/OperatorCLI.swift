@@ -15,17 +15,24 @@ enum OperatorCLI {
         return result.output
     }
 
-    /// The nodes `switchback simulate` walks for `script` (a shipped one) with `arguments`:
-    /// the start node, then each outcome's target, in order — the sequence a live call's
-    /// `node-entered` events must show (what an admin simulates is what callers get).
+    /// The nodes `switchback simulate` walks for `script` (a shipped one) with `arguments`,
+    /// in order — the sequence a live call's `node-entered` events must show (what an
+    /// admin simulates is what callers get). Each transcript line names the node it ran in
+    /// (`[node] ...`): a new name is a node entered. A retry within a node (a wrong PIN,
+    /// a collect's timeout: `[login] → pin rejected: login`) enters nothing, live or
+    /// simulated. `start` must be where the transcript begins.
     static func simulatedNodes(script: String, start: String, arguments: [String]) throws -> [String] {
         let path = InteropPaths.packageRoot.appendingPathComponent("scripts/\(script).yaml").path
         let result = try ChildProcess.run(InteropPaths.binary.path, ["simulate", path] + arguments, timeout: 60)
         guard result.status == 0 else { throw ServerProcess.Failure("switchback simulate failed:\n\(result.output)") }
-        var nodes = [start]
-        for line in result.output.components(separatedBy: .newlines) where line.hasPrefix("[") && line.contains("] → ") {
-            guard let colon = line.range(of: ": ", options: .backwards) else { continue }
-            nodes.append(String(line[colon.upperBound...]))
+        var nodes: [String] = []
+        for line in result.output.components(separatedBy: .newlines) where line.hasPrefix("[") {
+            guard let close = line.firstIndex(of: "]") else { continue }
+            let node = String(line[line.index(after: line.startIndex)..<close])
+            if nodes.last != node { nodes.append(node) }
+        }
+        guard nodes.first == start else {
+            throw ServerProcess.Failure("simulate began at \(nodes.first ?? "nothing"), not \(start):\n\(result.output)")
         }
         return nodes
     }

@@ -163,6 +163,13 @@ final class SMSKannelTests: XCTestCase {
         let calleeResult = try calleeRun.wait(timeout: 70)
         XCTAssertEqual(calleeResult.status, 0, "the destination was not called:\n\(calleeResult.output.suffix(3000))\n\(log)")
         XCTAssertTrue(callee.messageTrace().contains("INVITE sip:\(Self.destination)@"), "the D. number through the trunk")
+        // Parity: the user's leg walked the nodes `simulate` walks for the same request.
+        try server.waitForEvents(timeout: 10) { $0["message"] == "callback completed" }
+        try ScriptParity.assertParity(server, [
+            .init(script: "sms-callback", start: "announce",
+                  arguments: ["--account", "alice", "--ani", Self.alicePhone, "--destination", Self.destination],
+                  endsEarly: true),
+        ])
     }
 
     // MARK: - Latency

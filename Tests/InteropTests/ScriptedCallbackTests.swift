@@ -79,6 +79,18 @@ final class ScriptedCallbackTests: XCTestCase {
                        pinPrompts, "no PIN asked the second time\n\(log())")
         rows = try CallbackEndToEndTests.requests(data)
         XCTAssertEqual(rows.count, 2, "\(rows)")
+
+        // Parity: both triggers and both callback legs walk the nodes `simulate` walks with
+        // the same keys (the legs hung up during the calling card's prompts).
+        let alice = ["--account", "alice", "--ani", userNumber]
+        let callbackLeg = ScriptParity.Walk(script: "calling-card", start: "balance", arguments: alice + ["--node", "balance"],
+                                            endsEarly: true)
+        try ScriptParity.assertParity(server, [
+            .init(script: "pin-callback", start: "login", arguments: alice + ["--digits", "999999#", "--digits", "123456#"]),
+            callbackLeg,
+            .init(script: "pin-callback", start: "login", arguments: alice + ["--ani-registered"]),
+            callbackLeg,
+        ])
     }
 
     func testAScriptThatWritesToAndDelayCallsThatNumberASecondLater() throws {

@@ -80,11 +80,19 @@ final class ScriptedLegFactory {
         }
         self.start(PlacedCallLeg(call: start.call, media: start.media, negotiated: start.negotiated, log: log),
                    script: start.script, library: start.library, context: context, node: start.node,
-                   billing: billing, observer: observer, log: log)
+                   billing: billing, observer: observer, log: log,
+                   callbackRequest: Self.requestID(start.request))
+    }
+
+    /// The queue entry's id in `$request` (`RequestVariables`).
+    static func requestID(_ request: IVRValue) -> Int64? {
+        guard case .record(let fields) = request, case .number(let id)? = fields["id"] else { return nil }
+        return NSDecimalNumber(decimal: id).int64Value
     }
 
     private func start(_ leg: any CallLegProtocol, script: IVRScript, library: ScriptLibrary, context: CallContext, node: String?,
-                       billing: ScriptedLeg.Billing, observer: (any ScriptedLegObserver)?, log: CallLogger) {
+                       billing: ScriptedLeg.Billing, observer: (any ScriptedLegObserver)?, log: CallLogger,
+                       callbackRequest: Int64? = nil) {
         let interpreter = Interpreter(script: script, context: context, promptCatalog: services.promptCatalog,
                                       library: library)
         let forwards = DialStarter(plan: router.dialPlan, endpoint: router.endpoint, registry: router.outboundCalls,
@@ -92,7 +100,7 @@ final class ScriptedLegFactory {
         let scripted = ScriptedLeg(leg: leg, interpreter: interpreter, startNode: node, billing: billing, services: desk,
                                    forwards: forwards, loop: router.endpoint.eventLoop, log: log)
         scripted.observer = observer
-        live.add(scripted)
+        live.add(scripted, callbackRequest: callbackRequest)
         scripted.start()
     }
 }

@@ -244,6 +244,14 @@ public final class SwitchbackServer: @unchecked Sendable {
         get async throws { try await endpoint.eventLoop.submit { self.router.activeCalls }.get() }
     }
 
+    /// Hangs up the live user leg of callback request `id` (and what it dialled), as
+    /// `DELETE /api/v1/callbacks/{id}` asks. False: no live leg runs that request.
+    public func hangUpCallback(_ id: Int64) async -> Bool {
+        (try? await endpoint.eventLoop.submit {
+            self.router.legs.live.hangUp(callbackRequest: id, reason: "callback request \(id) cancelled")
+        }.get()) ?? false
+    }
+
     /// How long a graceful stop waits for the legs it hung up to settle their billing.
     public static let settleTimeout: Duration = .seconds(5)
 

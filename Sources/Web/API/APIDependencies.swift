@@ -17,6 +17,8 @@ public struct APIDependencies: Sendable {
     public var sipRealm: String
     /// Calls in progress, for the admin route; nil when the server is not running here.
     public var activeCalls: (@Sendable () async -> Int?)?
+    /// Hangs up the live legs of a callback request (false: none is live); nil: no server here.
+    public var hangUpCallback: (@Sendable (Int64) async -> Bool)?
     public var metrics: SwitchbackMetrics
     /// How often the event stream looks for new events.
     public var eventPollInterval: Duration
@@ -24,7 +26,8 @@ public struct APIDependencies: Sendable {
 
     public init(store: any SwitchbackStore, scheduler: CallbackScheduler, document: OpenAPIDocument = .embedded,
                 webCampaign: String?, lockout: PINLockoutPolicy, adminToken: String?, sipRealm: String = "switchback.local",
-                activeCalls: (@Sendable () async -> Int?)? = nil, metrics: SwitchbackMetrics = SwitchbackMetrics(),
+                activeCalls: (@Sendable () async -> Int?)? = nil,
+                hangUpCallback: (@Sendable (Int64) async -> Bool)? = nil, metrics: SwitchbackMetrics = SwitchbackMetrics(),
                 eventPollInterval: Duration = .milliseconds(100), now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.scheduler = scheduler
@@ -34,6 +37,7 @@ public struct APIDependencies: Sendable {
         self.adminToken = adminToken
         self.sipRealm = sipRealm
         self.activeCalls = activeCalls
+        self.hangUpCallback = hangUpCallback
         self.metrics = metrics
         self.eventPollInterval = eventPollInterval
         self.now = now

@@ -12,11 +12,21 @@ public struct APIProblem: Error, Sendable, Equatable, Encodable, CustomStringCon
     public var status: Int
     public var detail: String
     public var field: String?
+    /// Each wrong row of an uploaded file (a rate deck), when there is more than one thing to say.
+    public var errors: [RowError]?
     /// Sent as headers (`WWW-Authenticate`, `Retry-After`); not part of the body.
     var headers: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, field
+        case type, title, status, detail, field, errors
+    }
+
+    /// One wrong row of an uploaded CSV: its line, the column at fault and why.
+    public struct RowError: Sendable, Equatable, Encodable {
+        public var line: Int
+        /// The column's name (e.g. `rate per minute`); nil when the row as a whole is wrong.
+        public var field: String?
+        public var detail: String
     }
 
     public init(status: HTTPResponse.Status, slug: String, detail: String, field: String? = nil) {

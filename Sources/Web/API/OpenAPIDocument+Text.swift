@@ -83,10 +83,16 @@ paths:
         "429": { $ref: "#/components/responses/Problem" }
     delete:
       operationId: cancelCallback
-      summary: Cancel a request that is still queued (a call in progress is ended by hanging up).
+      summary: Cancel a request; a call in progress is hung up.
+      description: >-
+        A queued request is cancelled. A request whose user leg is up (answered, calling
+        the destinations, connected) is hung up: the user's leg and every destination leg
+        get a BYE, the legs end as when the user hangs up (billed as usual) and the events
+        stream ends. 409 once the request has ended, and while the user's phone is still
+        ringing (that attempt ends by itself).
       responses:
         "200":
-          description: Cancelled.
+          description: Cancelled, or hung up (the legs ended).
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Callback" }
@@ -364,6 +370,62 @@ paths:
                 items: { $ref: "#/components/schemas/Callback" }
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
+  /api/v1/admin/plans/{plan}/rates:
+    put:
+      operationId: adminImportRates
+      summary: Replace a plan's rates with a CSV rate deck (all or nothing), as `switchback rates import`.
+      description: >-
+        The body is the CLI's rate deck: one rate per line,
+        `prefix,description,rate per minute,connection fee,first increment,increment`
+        (an optional header line is skipped; amounts with up to 4 decimals; increments in
+        whole seconds). The plan is created if new. A bad deck imports nothing and is a 422
+        whose `errors` name each wrong row's line and column.
+      security: [{ bearer: [] }]
+      parameters:
+        - name: plan
+          in: path
+          required: true
+          schema: { type: string, pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" }
+        - name: currency
+          in: query
+          description: The currency of the deck's amounts (default EUR).
+          schema: { type: string, pattern: "^[A-Z]{3}$" }
+        - name: chargeALeg
+          in: query
+          description: Charge the A leg (to the user) of callbacks too.
+          schema: { type: string, enum: ["true", "false"] }
+        - name: block
+          in: query
+          description: A destination prefix the plan refuses whatever its rates say (repeatable).
+          style: form
+          explode: true
+          schema:
+            type: array
+            items: { type: string, pattern: "^[0-9]{1,20}$" }
+      requestBody:
+        required: true
+        content:
+          text/csv:
+            schema: { type: string }
+            example: |
+              prefix,description,rate,connection fee,first increment,increment
+              4930,Berlin,0.1200,0.0100,1,1
+      responses:
+        "200":
+          description: Imported.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/RatesImported" }
+        "400": { $ref: "#/components/responses/Problem" }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "413": { $ref: "#/components/responses/Problem" }
+        "415": { $ref: "#/components/responses/Problem" }
+        "422":
+          description: The deck has wrong rows; nothing was imported.
+          content:
+            application/problem+json:
+              schema: { $ref: "#/components/schemas/RateDeckProblem" }
   /api/v1/admin/calls/active:
     get:
       operationId: adminActiveCalls
@@ -594,6 +656,34 @@ components:
         balance: { type: string }
         note: { type: [string, "null"] }
         at: { type: string, format: date-time }
+    RatesImported:
+      type: object
+      required: [plan, currency, imported, chargeALeg, blockedPrefixes]
+      properties:
+        plan: { type: string }
+        currency: { type: string }
+        imported: { type: integer, description: How many rates the plan holds now. }
+        chargeALeg: { type: boolean }
+        blockedPrefixes: { type: array, items: { type: string } }
+    RateDeckProblem:
+      type: object
+      description: A problem (as Problem) whose `errors` name each wrong row of the deck (the first also in `detail` and `field`).
+      required: [type, title, status]
+      properties:
+        type: { type: string }
+        title: { type: string }
+        status: { type: integer }
+        detail: { type: string }
+        field: { type: string, description: "The first wrong row: line N/column, or line N for a row wrong as a whole." }
+        errors:
+          type: array
+          items:
+            type: object
+            required: [line, detail]
+            properties:
+              line: { type: integer, description: The row's line in the deck (1-based). }
+              field: { type: string, description: "The column at fault, e.g. rate per minute." }
+              detail: { type: string }
     Problem:
       type: object
       required: [type, title, status]

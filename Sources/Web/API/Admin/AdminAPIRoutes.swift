@@ -69,6 +69,7 @@ enum AdminAPIRoutes {
             let open = try deps.store.callbackRequests(states: [.queued] + CallbackRequest.State.active)
             return try APIRouteSupport.json(try open.map { CallbackResource($0, events: try deps.store.callbackEvents(request: $0.id!, after: nil)) })
         }
+        RateImportRoute.add(to: admin, deps)
         admin.get("calls/active") { _, _ -> Response in
             guard let count = await deps.activeCalls?() else {
                 throw APIProblem.unavailable("the call side is not running")

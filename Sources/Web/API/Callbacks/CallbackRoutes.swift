@@ -40,15 +40,27 @@ enum CallbackRoutes {
         group.delete("callbacks/:id") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
             let callback = try owned(try APIRouteSupport.id("id", context), by: account, deps)
-            // Only while queued: once the worker is ringing the user's phone, cancelling the
-            // record would not stop the call (hanging up a live leg needs the call's session).
-            guard callback.state == .queued else {
-                throw APIProblem.conflict("request \(callback.id!) is \(callback.state.rawValue): only a queued request "
-                                          + "can be cancelled; hang up the call to end it")
+            let id = callback.id!
+            switch callback.state {
+            case .queued:
+                try deps.store.cancelCallback(id: id, at: deps.now())
+            case .completed, .failed, .cancelled:
+                throw APIProblem.conflict("request \(id) has ended (\(callback.state.rawValue)): there is nothing to cancel")
+            case .callingA:
+                // The user's phone rings under the worker's dialer, which nothing outside it can stop yet.
+                throw APIProblem.conflict("request \(id) is ringing the user's phone: cancel it once it answered, "
+                                          + "or it ends by itself if nobody answers")
+            case .aAnswered, .callingB, .connected:
+                // The user's leg is up: hang it up, and with it whatever it dialled; the worker
+                // records the end as for a user who hung up.
+                guard let hangUp = deps.hangUpCallback, await hangUp(id) else {
+                    let now = try deps.store.callbackRequest(id: id)?.state ?? callback.state
+                    throw APIProblem.conflict("request \(id) is \(now.rawValue) but no leg of it is live here")
+                }
+                try await waitUntilEnded(id, deps)
             }
-            try deps.store.cancelCallback(id: callback.id!, at: deps.now())
-            let cancelled = try deps.store.callbackRequest(id: callback.id!) ?? callback
-            return try APIRouteSupport.json(CallbackResource(cancelled, events: try deps.store.callbackEvents(request: callback.id!, after: nil)))
+            let ended = try deps.store.callbackRequest(id: id) ?? callback
+            return try APIRouteSupport.json(CallbackResource(ended, events: try deps.store.callbackEvents(request: id, after: nil)))
         }
         group.get("callbacks/:id/events") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
@@ -64,6 +76,22 @@ enum CallbackRoutes {
             return CallbackEventStream(request: callback, resumeAfter: resumeAfter, deps: deps).response()
         }
     }
+
+    /// Waits (at most `hangUpSettle`) until a hung-up request's end is recorded, so the
+    /// answer to DELETE shows its legs ended.
+    static func waitUntilEnded(_ id: Int64, _ deps: APIDependencies) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: hangUpSettle)
+        while clock.now < deadline {
+            if let state = try deps.store.callbackRequest(id: id)?.state, [.completed, .failed, .cancelled].contains(state) {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// How long DELETE waits for the hung-up legs' end to be recorded.
+    static let hangUpSettle: Duration = .seconds(5)
 
     /// The request `id` if it is the account's (another account's is as unknown as none).
     static func owned(_ id: Int64, by account: Account, _ deps: APIDependencies) throws -> CallbackRequest {
