@@ -183,11 +183,9 @@ final class APICallbackEndToEndTests: XCTestCase {
                   endsEarly: true),
         ])
 
-        // The CDRs: the user's leg and both callees. The user's leg is billed as plan card
-        // rates it, to the last digit. The callees' legs are recorded (answered, their own
-        // times) but a conference is placed unbilled (DialStarter: only a one-number dial
-        // reserves and bills its B leg), so they cost nothing; the balance falls by exactly
-        // the sum of the CDRs' costs.
+        // The CDRs: the user's leg and both callees, each rated as plan card rates it, to
+        // the last digit (every party has its own reservation, the user's leg keeps its
+        // share); the balance falls by exactly the sum of the CDRs' costs.
         var rows: [[String: String]] = []
         let deadline = Date().addingTimeInterval(10)
         repeat {
@@ -199,17 +197,17 @@ final class APICallbackEndToEndTests: XCTestCase {
                        ["a \(userNumber)", "b \(first)", "b \(second)"], "\(rows)")
         XCTAssertEqual(Set(rows.map { $0["disposition"] ?? "" }), ["answered"], "\(rows)")
         XCTAssertEqual(Set(rows.map { $0["account"] ?? "" }), ["alice"], "\(rows)")
+        XCTAssertEqual(Set(rows.map { $0["trigger"] ?? "" }), ["api"], "\(rows)")
         let userLeg = try XCTUnwrap(rows.first { $0["leg"] == "a" })
-        XCTAssertEqual(userLeg["trigger"], "api")
         XCTAssertEqual(userLeg["rate_prefix"], "555")
-        let userCost = try CallingCardTests.assertBilledExactly([userLeg], plan: "card", data: data)
         for callee in rows where callee["leg"] == "b" {
             XCTAssertEqual(callee["sip_cause"], "200", "\(callee)")
             XCTAssertTrue((8...25).contains(try OperatorCLI.talkSeconds(callee)), "\(callee)")
-            XCTAssertEqual(callee["cost"], "0.0000", "a conference leg is unbilled: \(callee)")
+            XCTAssertNotEqual(callee["cost"], "0.0000", "a conference party is rated: \(callee)")
         }
+        let billed = try CallingCardTests.assertBilledExactly(rows, plan: "card", data: data)
         let total = try rows.reduce(Int64(0)) { try $0 + CallingCardTests.minorUnits($1["cost"] ?? "") }
-        XCTAssertEqual(total, userCost)
+        XCTAssertEqual(total, billed)
         let account = try OperatorCLI.show("alice", data: data)
         XCTAssertEqual(account.balance, "\(CallingCardTests.amount(100_000 - total)) EUR", "10.0000 − \(rows)")
         XCTAssertEqual(account.openCalls, "0")

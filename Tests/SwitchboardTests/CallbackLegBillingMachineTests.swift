@@ -64,6 +64,37 @@ final class CallbackLegBillingMachineTests: XCTestCase {
         XCTAssertNil(request.accessLeg, "the house's reservation is not alice's")
     }
 
+    /// A conference paid by the access leg's payer: the access leg, which alone holds all
+    /// the account can commit, keeps one share in `parties + 1` and the cut follows the
+    /// store's resize; a house-paid leg or a leg already within its share is left alone.
+    func testAConferenceTakesAllButItsShareFromTheAccessLeg() throws {
+        var machine = CallBillingMachine(call: call, heartbeat: 5)
+        _ = machine.accessLegPlaced(try placed(account: 1), at: answered)
+        _ = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()))
+        // 0.9600 held + 0.0000 free, two parties: the A leg keeps 0.3200 (40 s at 0.48/min).
+        let actions = machine.conferenceWillReserve(parties: 2, freeBalance: try Money.parse("0", currency: "EUR"),
+                                                    at: answered.addingTimeInterval(10))
+        guard case let .write(.resizeAccessLeg(reservation, leg, _, limit))? = actions.first, actions.count == 1 else {
+            return XCTFail("\(actions)")
+        }
+        XCTAssertEqual([reservation, leg], [7, 70])
+        XCTAssertEqual(limit, 10 + 40)
+        let resized = Reservation(id: 7, accountID: 1, amountMinorUnits: 4000, currency: "EUR", maxDurationSeconds: 50,
+                                  campaign: "cb", trigger: "sip-pin", state: .open, chargedMinorUnits: nil,
+                                  createdAt: answered, settledAt: nil)
+        let after = machine.written(.accessLegResized(.resized(resized, grantedSeconds: 50)), at: answered.addingTimeInterval(10))
+        XCTAssertTrue(after.contains { if case .armCut(answered.addingTimeInterval(50)) = $0 { true } else { false } }, "\(after)")
+        XCTAssertTrue(machine.conferenceWillReserve(parties: 2, freeBalance: try Money.parse("0.6000", currency: "EUR"),
+                                                    at: answered.addingTimeInterval(10)).isEmpty,
+                      "already within its share: 1.0000 / 3 buys more than its 50 s")
+
+        var house = CallBillingMachine(call: call, heartbeat: 5)
+        _ = house.accessLegPlaced(try placed(account: 9), at: answered)
+        _ = house.authenticated(.init(accountID: 1, login: "alice", plan: try plan()))
+        XCTAssertTrue(house.conferenceWillReserve(parties: 2, freeBalance: try Money.parse("0", currency: "EUR"),
+                                                  at: answered).isEmpty, "the house's leg is not alice's money")
+    }
+
     func testALegPlacedWithoutMoneyOpensNoAccessLegLater() throws {
         var machine = CallBillingMachine(call: call, heartbeat: 5)
         XCTAssertTrue(machine.accessLegPlaced(nil, at: answered).isEmpty)

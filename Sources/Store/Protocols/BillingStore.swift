@@ -28,8 +28,9 @@ public protocol BillingStore: Sendable {
     /// the forward gets a reservation of its own. Refused: nothing is written.
     func openForward(_ request: ForwardRequest, at now: Date) throws -> ForwardOutcome
     /// Resizes reservation `id` to what its open access leg `leg` alone may cost from its
-    /// answer, and grants the leg that time (one transaction). Refused: nothing changes.
-    func resizeAccessLeg(reservation id: Int64, leg: Int64, plan: RatePlan, at now: Date) throws -> AccessLegResize
+    /// answer, up to `limit` seconds from the answer (a conference keeps the rest for its
+    /// parties), and grants the leg that time (one transaction). Refused: nothing changes.
+    func resizeAccessLeg(reservation id: Int64, leg: Int64, plan: RatePlan, limit: Int, at now: Date) throws -> AccessLegResize
     /// Closes a forward's B leg as it ended, in one transaction: when it shares reservation
     /// `id` with the open access leg, it is charged alone (as `settleLeg`) and, given the
     /// access leg's plan, the reservation shrinks back to the access leg alone (as

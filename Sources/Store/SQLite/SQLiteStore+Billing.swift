@@ -83,13 +83,13 @@ extension SQLiteStore: BillingStore {
         }
     }
 
-    public func resizeAccessLeg(reservation id: Int64, leg legID: Int64, plan: RatePlan,
+    public func resizeAccessLeg(reservation id: Int64, leg legID: Int64, plan: RatePlan, limit: Int,
                                 at now: Date) throws -> AccessLegResize {
         try writer.write { db in
             guard let leg = try CallLeg.fetchOne(db, key: legID) else { throw StoreError.unknownCallLeg(legID) }
             guard leg.reservationID == id else { throw StoreError.legNotInReservation(leg: legID, reservation: id) }
             guard leg.isOpen else { throw LegSettlementError.legAlreadyClosed(legID) }
-            return try Self.resizeAccessLeg(db: db, reservation: id, leg: leg, plan: plan, at: now)
+            return try Self.resizeAccessLeg(db: db, reservation: id, leg: leg, plan: plan, limit: limit, at: now)
         }
     }
 
@@ -118,11 +118,11 @@ extension SQLiteStore: BillingStore {
     /// Resizes reservation `id` to what its access leg alone may cost from its answer, and
     /// grants the leg that time. Inside the caller's write transaction.
     static func resizeAccessLeg(db: Database, reservation id: Int64, leg: CallLeg, plan: RatePlan,
-                                at now: Date) throws -> AccessLegResize {
+                                limit: Int = MaximumDuration.defaultLimit, at now: Date) throws -> AccessLegResize {
         guard let reservation = try Reservation.fetchOne(db, key: id) else { throw StoreError.unknownReservation(id) }
         let outcome = try reserveForCall(
             db: db, account: reservation.accountID, plan: plan, aLeg: nil, bNumber: leg.toNumber,
-            limit: MaximumDuration.defaultLimit,
+            limit: min(max(0, limit), MaximumDuration.defaultLimit),
             call: CallContext(campaign: reservation.campaign, trigger: reservation.trigger), replacing: id, at: now)
         switch outcome {
         case let .refused(refusal):

@@ -65,6 +65,8 @@ actor CallBilling {
     private nonisolated let ending = EndingFlag()
     /// Open conference party legs and the reservation each has of its own.
     private var parties: [Int64: Int64] = [:]
+    /// The access leg already gave up what a conference's parties need (`partyWillDial`).
+    private var accessLegShared = false
 
     /// - Parameter cut: ends the call (a BYE from the server); called at most once, when
     ///   the reserved time is used up or nothing can be reserved.
@@ -180,6 +182,12 @@ actor CallBilling {
         if admission.verdict == .reserve, let payer, let plan = ratedPlan {
             var limit = min(limitSeconds ?? MaximumDuration.defaultLimit, MaximumDuration.defaultLimit)
             do {
+                if !accessLegShared {
+                    // The first party reserved: the access leg gives up all but its share.
+                    accessLegShared = true
+                    perform(machine.conferenceWillReserve(parties: share, freeBalance: try store.freeBalance(account: payer),
+                                                          at: clock.now()))
+                }
                 if share > 1 {
                     let free = try store.freeBalance(account: payer)
                     let part = Money(minorUnits: max(0, free.minorUnits) / Int64(share), currency: free.currency)
@@ -330,6 +338,9 @@ actor CallBilling {
             case let .closeForward(reservation, legEnding, plan):
                 return .forwardClosed(try store.closeForward(reservation: reservation, legEnding, accessLegPlan: plan,
                                                              at: now))
+            case let .resizeAccessLeg(reservation, leg, plan, limit):
+                return .accessLegResized(try store.resizeAccessLeg(reservation: reservation, leg: leg, plan: plan,
+                                                                   limit: limit, at: now))
             case let .settle(reservation, endings):
                 return .settled(try store.settle(reservation: reservation, endings: endings, at: now))
             }

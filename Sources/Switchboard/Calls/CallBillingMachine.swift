@@ -22,6 +22,7 @@ struct CallBillingMachine: Sendable {
         case recordAnswer(leg: Int64, at: Date)
         case recordProgress(legs: [Int64], at: Date)
         case closeForward(reservation: Int64, LegEnding, accessLegPlan: RatePlan?)
+        case resizeAccessLeg(reservation: Int64, leg: Int64, plan: RatePlan, limit: Int)
         case settle(reservation: Int64, endings: [LegEnding])
     }
 
@@ -30,6 +31,7 @@ struct CallBillingMachine: Sendable {
         case accessLeg(AccessLegOutcome)
         case forward(ForwardOutcome)
         case forwardClosed(ForwardClosing)
+        case accessLegResized(AccessLegResize)
         case settled(Settlement)
         /// An answer or heartbeat was recorded.
         case recorded
@@ -401,25 +403,10 @@ struct CallBillingMachine: Sendable {
                 "balance": closing.settlement.balanceAfter.description,
                 "disposition": leg?.disposition.rawValue ?? "",
             ])]
-            switch closing.accessLeg {
-            case nil:
-                break
-            case let .resized(reservation, grantedSeconds):
-                guard case .billing(var open) = access else { break }
-                open.amount = reservation.amount
-                open.grantedSeconds = grantedSeconds
-                access = .billing(open)
-                actions.append(.log("access leg reservation resized", [
-                    "reservation": "\(open.reservationID)", "reserved": reservation.amount.description,
-                    "max-duration": "\(grantedSeconds)",
-                ]))
-                actions += armCut(open)
-            case let .refused(refusal):
-                // What the access leg has used is still covered; nothing more is.
-                actions.append(.log("access leg refused", ["account": payer?.login ?? "", "reason": refusal.description]))
-                actions += creditUsedUp()
-            }
+            if let resize = closing.accessLeg { actions += accessLegResized(resize) }
             return actions
+        case let .accessLegResized(resize):
+            return accessLegResized(resize)
         case let .settled(settlement):
             let accessLeg = settlement.legs.first { $0.leg == .a }
             return [.log("access leg settled", [
@@ -452,6 +439,9 @@ struct CallBillingMachine: Sendable {
         case let .closeForward(_, ending, _):
             // Left open: the call's settlement (joint) or the next start's recovery closes it.
             return [.problem("forward leg not settled", ["leg": "\(ending.legID)", "reason": reason])]
+        case let .resizeAccessLeg(reservation, _, _, _):
+            // Unchanged: the access leg keeps all it holds, so the parties may be refused.
+            return [.problem("access leg not resized", ["reservation": "\(reservation)", "reason": reason])]
         case let .settle(reservation, _):
             // The reservation stays open: the next start's recovery settles it from the heartbeat.
             return [.problem("access leg not settled", ["reservation": "\(reservation)", "reason": reason])]
@@ -461,6 +451,43 @@ struct CallBillingMachine: Sendable {
     private func refuseForward(_ outcome: DialOutcome, _ reason: String, number: String) -> [Action] {
         [.log("forward refused", ["to": number, "outcome": outcome.rawValue, "reason": reason]),
          .forwardDecided(.refused(outcome, reason: reason))]
+    }
+
+    /// A conference is about to reserve for `parties` parties that the access leg's payer
+    /// pays for, out of `freeBalance`. A billed access leg alone holds all the account can
+    /// commit (up to the longest call), which would leave every party refused: it keeps
+    /// only its share of that (one part in `parties + 1`), resized in the store, and the
+    /// parties split the rest (`CallBilling.partyWillDial`).
+    mutating func conferenceWillReserve(parties: Int, freeBalance: Money, at now: Date) -> [Action] {
+        guard parties > 0, case .billing(let open) = access, open.accountID == payer?.accountID,
+              freeBalance.currency == open.amount.currency, let rate = try? open.plan.rate(for: call.accessNumber)
+        else { return [] }
+        let available = max(0, freeBalance.minorUnits) + open.amount.minorUnits
+        let share = Money(minorUnits: available / Int64(parties + 1), currency: open.amount.currency)
+        let elapsed = Int(max(0, now.timeIntervalSince(call.answeredAt)).rounded(.up))
+        guard let talk = try? MaximumDuration.compute(freeBalance: share, aLeg: nil, bLeg: rate).seconds,
+              elapsed + talk < open.grantedSeconds else { return [] }
+        return [.write(.resizeAccessLeg(reservation: open.reservationID, leg: open.legID, plan: open.plan,
+                                        limit: elapsed + talk))]
+    }
+
+    /// The store resized the access leg's reservation: the cut follows what it now pays for.
+    private mutating func accessLegResized(_ resize: AccessLegResize) -> [Action] {
+        switch resize {
+        case let .resized(reservation, grantedSeconds):
+            guard case .billing(var open) = access else { return [] }
+            open.amount = reservation.amount
+            open.grantedSeconds = grantedSeconds
+            access = .billing(open)
+            return [.log("access leg reservation resized", [
+                "reservation": "\(open.reservationID)", "reserved": reservation.amount.description,
+                "max-duration": "\(grantedSeconds)",
+            ])] + armCut(open)
+        case let .refused(refusal):
+            // What the access leg has used is still covered; nothing more is.
+            return [.log("access leg refused", ["account": payer?.login ?? "", "reason": refusal.description])]
+                + creditUsedUp()
+        }
     }
 
     private mutating func armCut(_ open: AccessLeg) -> [Action] {
