@@ -36,8 +36,15 @@ public final class MediaEngine: Sendable {
 
     /// Binds an even RTP port and the next odd one for RTCP on `loop`, retrying with
     /// the next pair when a port is taken (EADDRINUSE or any bind error).
+    /// Refused without a socket opened while fewer than `DescriptorHeadroom.reserve`
+    /// descriptors are free.
     public func openSession(on loop: any EventLoop) -> EventLoopFuture<MediaSession> {
-        attempt(on: loop, remaining: min(MediaEngine.maximumBindAttempts, ports.capacity), lastError: nil)
+        guard DescriptorHeadroom.isAvailable() else {
+            return loop.makeFailedFuture(MediaError.noPortAvailable(
+                range: portRange, attempts: 0,
+                lastError: "fewer than \(DescriptorHeadroom.reserve) file descriptors free (RLIMIT_NOFILE)"))
+        }
+        return attempt(on: loop, remaining: min(MediaEngine.maximumBindAttempts, ports.capacity), lastError: nil)
     }
 
     /// A conference mixed on `loop` (open its participants' sessions on the same loop

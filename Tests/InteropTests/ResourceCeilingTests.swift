@@ -209,9 +209,17 @@ final class ResourceCeilingTests: XCTestCase {
         XCTAssertTrue(server.isRunning)
     }
 
-    /// Out of descriptors (the server's limit lowered to what it holds): a new INVITE is
-    /// refused 503 with Retry-After, a new TCP connection waits while the listener backs
-    /// off (no spin, no crash); with the limit back, both are served.
+    /// Nearly out of descriptors (the server's limit lowered to what it holds plus fewer
+    /// than `DescriptorHeadroom.reserve`): a new INVITE is refused 503 with Retry-After
+    /// before any socket is tried, UDP is still served, nothing crashes; with the limit
+    /// back, calls succeed again.
+    ///
+    /// The headroom is what keeps the process alive: with no descriptor free at all,
+    /// libdispatch's worker-pool monitor (Swift's runtime, not our code) traps when it
+    /// cannot open `/proc/self/task/N/stat` (SIGILL in `_dispatch_workq_monitor_pools`,
+    /// seen 2 in 17 runs under load when this test lowered the limit to exactly what the
+    /// server held). The listener's back-off on a failing accept (EMFILE) is NIO's
+    /// `AcceptBackoffHandler`, counted in `switchback_sip_accept_failures_total`.
     func testDescriptorExhaustionGets503AndTheServerRecovers() throws {
         let server = try ServerProcess(name: "descriptors")
         defer { server.stop() }
@@ -221,14 +229,11 @@ final class ResourceCeilingTests: XCTestCase {
         XCTAssertEqual(probe.options()?.status, 200, log())
 
         let held = Self.openDescriptors(pid)
-        try Self.prlimit(pid, descriptors: held)
+        try Self.prlimit(pid, descriptors: held + 8)   // half of DescriptorHeadroom.reserve
         let (_, refused) = probe.call()
         XCTAssertEqual(refused?.status, 503, log())
         XCTAssertEqual(refused?.header("Retry-After"), "5")
-        // The kernel completes the handshake into the backlog; the server cannot accept it yet.
-        let waiting = try XCTUnwrap(Self.connectTCP(port: server.tcpPort))
-        defer { close(waiting) }
-        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(server.rawLog.contains("file descriptors free"), "the refusal was for want of descriptors\n\(log())")
         XCTAssertEqual(probe.options()?.status, 200, "UDP still served while out of descriptors\n\(log())")
         XCTAssertTrue(server.isRunning)
 
@@ -236,17 +241,7 @@ final class ResourceCeilingTests: XCTestCase {
         let (call, answer) = probe.call()
         XCTAssertEqual(answer?.status, 200, "calls succeed once descriptors are back\n\(log())")
         XCTAssertEqual(probe.bye(call)?.status, 200)
-        // The waiting connection is accepted after the back-off and served.
-        let options = "OPTIONS sip:100@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-fd1\r\n"
-            + "From: <sip:probe@127.0.0.1>;tag=fd1\r\nTo: <sip:100@127.0.0.1>\r\nCall-ID: fd-options\r\n"
-            + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-        _ = Array(options.utf8).withUnsafeBytes { write(waiting, $0.baseAddress, $0.count) }
-        var poller = pollfd(fd: waiting, events: Int16(POLLIN), revents: 0)
-        XCTAssertEqual(poll(&poller, 1, 5000), 1, "an answer on the connection that waited\n\(log())")
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = read(waiting, &buffer, buffer.count)
-        XCTAssertTrue(String(decoding: buffer[..<max(0, count)], as: UTF8.self).hasPrefix("SIP/2.0 200"), log())
-        XCTAssertGreaterThan(try Self.metric(server, "switchback_sip_accept_failures_total"), 0, "the accept failures were counted")
+        XCTAssertTrue(server.isRunning)
     }
 
     /// A connection that sends nothing (or only half a message) is closed after
