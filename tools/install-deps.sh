@@ -23,4 +23,12 @@ if [ "${1:-run}" = "test" ]; then
   # PJSUA2, PJSIP's Python binding: the third independent SIP stack (PjsuaCallingCardTests).
   # The manylinux wheel bundles its own libraries; it needs only libstdc++ and zlib.
   python3 -c "import pjsua2" 2>/dev/null || python3 -m pip install -q pjsua2-python
+  # Fuzz/ links libFuzzer from the Swift toolchain itself (-sanitize=fuzzer); apt has no
+  # package for it, so say which toolchain is needed rather than fail at link time.
+  swift_lib="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib"
+  if ! ls "$swift_lib"/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 && \
+     ! ls "$swift_lib"/swift/clang/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+    echo "the Swift toolchain at $swift_lib has no libclang_rt.fuzzer: install the swift.org Linux toolchain (6.3), which ships it" >&2
+    exit 1
+  fi
 fi
