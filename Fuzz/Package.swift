@@ -15,6 +15,8 @@ let package = Package(
     targets: [
         // Calls libFuzzer's driver from each target's `main`.
         .target(name: "FuzzDriver", path: "Targets/FuzzDriver"),
+        // `require`: invariant checks that keep their message in release builds.
+        .target(name: "FuzzSupport", path: "Targets/FuzzSupport"),
         fuzzTarget("SIPMessageFuzz", [.product(name: "SIP", package: "switchback")]),
         fuzzTarget("SIPStreamFuzz", [
             .product(name: "SIP", package: "switchback"),
@@ -33,5 +35,5 @@ let package = Package(
 )
 
 func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .executableTarget(name: name, dependencies: ["FuzzDriver"] + dependencies, path: "Targets/\(name)")
+    .executableTarget(name: name, dependencies: ["FuzzDriver", "FuzzSupport"] + dependencies, path: "Targets/\(name)")
 }

@@ -7,13 +7,16 @@
 #   Fuzz/run.sh build                                  only build
 #   Fuzz/run.sh list                                   the target names
 #
-# The working corpus is a temporary copy of Fuzz/Corpus/TARGET: a run never writes into
+# The working corpus is a temporary copy of Fuzz/Corpus/TARGET plus Fuzz/Crashes/TARGET
+# (every earlier crash input, replayed as a regression check): a run never writes into
 # the repository. A crash input is written to Fuzz/Crashes/TARGET/ (keep it: it becomes a
 # regression test) and the script exits non-zero. New interesting inputs are merged into
 # the repository corpus only by hand:
 #   Fuzz/.build/release/TARGET -merge=1 Fuzz/Corpus/TARGET /tmp/new-inputs
 set -euo pipefail
 cd "$(dirname "$0")"
+# libFuzzer reports crashes itself; the Swift backtracer under ASan only adds noise and time.
+export SWIFT_BACKTRACE=enable=no
 
 TARGETS=(SIPMessageFuzz SIPStreamFuzz SDPFuzz DigestFuzz RTPFuzz IVRLoaderFuzz ConfigLoaderFuzz RateDeckFuzz SMSCommandFuzz)
 
@@ -36,6 +39,8 @@ run() {
     crashes="Crashes/$target"
     mkdir -p "$crashes"
     if [[ -d Corpus/$target ]]; then cp -R "Corpus/$target/." "$work/"; fi
+    # Every crash input found so far is replayed too: a regression fails the run.
+    if compgen -G "$crashes/*" >/dev/null; then cp "$crashes"/* "$work/"; fi
     echo "== $target for ${seconds}s (corpus $(ls "$work" | wc -l) files)"
     local status=0
     # -rss_limit_mb: the YAML targets legitimately build large trees; 2 GB still catches a leak.

@@ -1,4 +1,5 @@
 import FuzzDriver
+import FuzzSupport
 import SIP
 
 @_cdecl("DigestFuzz_main")
@@ -14,7 +15,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let credentials = try? DigestCredentials(parsing: text) {
         do {
             let again = try DigestCredentials(parsing: credentials.description)
-            precondition(again == credentials, "credentials read back differently: \(credentials) vs \(again)")
+            require(again == credentials, "credentials read back differently: \(String(reflecting: credentials)) vs \(String(reflecting: again))")
         } catch {
             fatalError("re-serialised credentials do not parse: \(error)\n\(credentials.description)")
         }
@@ -22,7 +23,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let challenge = try? DigestChallenge(parsing: text) {
         do {
             let again = try DigestChallenge(parsing: challenge.description)
-            precondition(again == challenge, "challenge reads back differently: \(challenge) vs \(again)")
+            require(again == challenge, "challenge reads back differently: \([challenge.realm, challenge.nonce, challenge.opaque ?? "-", challenge.domain ?? "-"].debugDescription) \(challenge.qop.debugDescription) vs \([again.realm, again.nonce, again.opaque ?? "-", again.domain ?? "-"].debugDescription) \(again.qop.debugDescription)")
         } catch {
             fatalError("re-serialised challenge does not parse: \(error)\n\(challenge.description)")
         }

@@ -1,4 +1,5 @@
 import FuzzDriver
+import FuzzSupport
 import Media
 
 @_cdecl("RTPFuzz_main")
@@ -17,19 +18,19 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let header = bytes.withUnsafeBytes { raw in try? RTPHeader(parsing: raw) }
     if let packet = try? RTPPacket(parsing: bytes) {
         guard let header else { fatalError("RTPPacket parses what RTPHeader refuses") }
-        precondition(header.payloadLength == packet.payload.count && header.payloadType == packet.payloadType
+        require(header.payloadLength == packet.payload.count && header.payloadType == packet.payloadType
                          && header.sequenceNumber == packet.sequenceNumber && header.ssrc == packet.ssrc,
                      "RTPHeader and RTPPacket disagree")
         let serialized = packet.serialized()
-        precondition(serialized.count == packet.serializedLength, "serializedLength is not what write(into:) writes")
+        require(serialized.count == packet.serializedLength, "serializedLength is not what write(into:) writes")
         do {
             let again = try RTPPacket(parsing: serialized)
-            precondition(again == packet, "re-serialised RTP packet parses differently")
+            require(again == packet, "re-serialised RTP packet parses differently")
         } catch {
             fatalError("re-serialised RTP packet does not parse: \(error)")
         }
     } else {
-        precondition(header == nil, "RTPHeader parses what RTPPacket refuses")
+        require(header == nil, "RTPHeader parses what RTPPacket refuses")
     }
 
     if let packets = try? RTCPPacket.parseCompound(bytes) {
@@ -41,15 +42,15 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             case .other(_, let length): octets += length
             }
         }
-        precondition(octets <= bytes.count, "RTCP packets claim \(octets) octets of a \(bytes.count)-octet datagram")
+        require(octets <= bytes.count, "RTCP packets claim \(octets) octets of a \(bytes.count)-octet datagram")
     }
 
     if let event = TelephoneEvent(parsing: bytes) {
-        precondition(event.serialized() == [bytes[0], bytes[1] & 0xBF, bytes[2], bytes[3]],
+        require(event.serialized() == [bytes[0], bytes[1] & 0xBF, bytes[2], bytes[3]],
                      "telephone event does not write back its octets")
         _ = event.digit
     } else {
-        precondition(bytes.count < TelephoneEvent.payloadLength, "a 4-octet payload is refused")
+        require(bytes.count < TelephoneEvent.payloadLength, "a 4-octet payload is refused")
     }
     return 0
 }

@@ -1,5 +1,6 @@
 import Billing
 import FuzzDriver
+import FuzzSupport
 
 @_cdecl("RateDeckFuzz_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
@@ -15,7 +16,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     func roundTrips(_ money: Money) {
         do {
             let again = try Money.parse(money.amountString, currency: money.currency)
-            precondition(again == money, "\(money) formats as \(money.amountString), which parses as \(again)")
+            require(again == money, "\(money) formats as \(money.amountString), which parses as \(again)")
         } catch {
             fatalError("\(money) formats as \(money.amountString), which does not parse: \(error)")
         }
@@ -28,12 +29,12 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for rate in rates {
             roundTrips(rate.perMinute)
             roundTrips(rate.connectionFee)
-            precondition(!rate.prefix.isEmpty, "a rate without a prefix")
+            require(!rate.prefix.isEmpty, "a rate without a prefix")
         }
     } catch {
-        precondition((1...max(lineCount, 1)).contains(error.line), "error outside the \(lineCount)-line text: \(error)")
+        require((1...max(lineCount, 1)).contains(error.line), "error outside the \(lineCount)-line text: \(error)")
         if let column = error.column {
-            precondition((1...RateDeck.columns.count + 1).contains(column), "error in column \(column): \(error)")
+            require((1...RateDeck.columns.count + 1).contains(column), "error in column \(column): \(error)")
         }
     }
     return 0

@@ -1,4 +1,5 @@
 import FuzzDriver
+import FuzzSupport
 import SIP
 
 @_cdecl("SDPFuzz_main")
@@ -19,14 +20,14 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         fatalError("re-serialised SDP does not parse: \(error)\n\(offer.description)")
     }
-    precondition(again == offer, "re-serialised SDP parses differently:\n\(offer.description)")
+    require(again == offer, "re-serialised SDP parses differently:\n\(offer.description)")
     guard let (answer, media) = try? SDPOfferAnswer.answer(to: offer, localAddress: "192.0.2.1", localPort: 40000,
                                                            sessionID: 1, sessionVersion: 1) else { return 0 }
     do {
         let reparsed = try SessionDescription(parsing: answer.description)
-        precondition(reparsed == answer, "our answer does not read back as itself:\n\(answer.description)")
+        require(reparsed == answer, "our answer does not read back as itself:\n\(answer.description)")
         let accepted = try SDPOfferAnswer.accept(answer: answer, to: offer)
-        precondition(accepted.codec == media.codec, "the offer reads our answer as \(accepted), we meant \(media)")
+        require(accepted.codec == media.codec, "the offer reads our answer as \(accepted), we meant \(media)")
     } catch {
         fatalError("our answer to an offer is refused: \(error)\noffer:\n\(offer.description)\nanswer:\n\(answer.description)")
     }

@@ -1,4 +1,5 @@
 import FuzzDriver
+import FuzzSupport
 import NIOCore
 import NIOEmbedded
 import SIP
@@ -52,7 +53,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let stream = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     let whole = decode(stream, chunk: max(stream.count, 1))
     let pieces = decode(stream, chunk: chunk)
-    precondition(whole == pieces, "writes of \(chunk) bytes frame differently from one write: \(whole) vs \(pieces)")
+    require(whole == pieces, "writes of \(chunk) bytes frame differently from one write: \(whole) vs \(pieces)")
     var searchFrom = 0
     for message in whole.messages {
         guard case .message(start: 0, length: message.count) = SIPStreamFraming.next(in: message) else {
@@ -65,7 +66,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             if stream[i..<i + message.count].elementsEqual(message) { found = true; searchFrom = i + message.count; break }
             i += 1
         }
-        precondition(found, "a framed message is not in the stream after the previous one")
+        require(found, "a framed message is not in the stream after the previous one")
         _ = try? SIPMessageParser.parse(message, in: 0..<message.count, stream: true)
     }
     return 0

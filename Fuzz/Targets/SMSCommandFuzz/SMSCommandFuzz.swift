@@ -1,4 +1,5 @@
 import FuzzDriver
+import FuzzSupport
 import SMSCommand
 
 @_cdecl("SMSCommandFuzz_main")
@@ -14,7 +15,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let words = text.split(whereSeparator: { $0.isWhitespace || $0.isNewline }).map(String.init)
     func checkNumber(_ number: String) {
-        precondition(!number.isEmpty && number.count <= SMSCommandParser.maximumNumberLength,
+        require(!number.isEmpty && number.count <= SMSCommandParser.maximumNumberLength,
                      "number \(number) accepted")
     }
     switch SMSCommandParser.parse(text) {
@@ -22,28 +23,28 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let origin = command.origin { checkNumber(origin) }
         switch command.action {
         case .callback(let destinations):
-            precondition(!destinations.isEmpty, "a callback to nobody")
+            require(!destinations.isEmpty, "a callback to nobody")
             for destination in destinations {
                 switch destination {
                 case .number(let number): checkNumber(number)
                 case .addressBookName(let name):
-                    precondition(!name.isEmpty && name.count <= SMSCommandParser.maximumValueLength, "name \(name) accepted")
+                    require(!name.isEmpty && name.count <= SMSCommandParser.maximumValueLength, "name \(name) accepted")
                 case .addressBookSlot(let slot):
-                    precondition(SMSCommandParser.slotRange.contains(slot), "slot \(slot) accepted")
+                    require(SMSCommandParser.slotRange.contains(slot), "slot \(slot) accepted")
                 }
             }
         case .register(let number): checkNumber(number)
         case .status: break
         }
         if let credentials = command.credentials {
-            precondition(!credentials.login.isEmpty && !credentials.password.isEmpty, "empty credentials accepted")
+            require(!credentials.login.isEmpty && !credentials.password.isEmpty, "empty credentials accepted")
         }
     case .failure(let error):
-        precondition((0...words.count).contains(error.position), "error at word \(error.position) of \(words.count)")
+        require((0...words.count).contains(error.position), "error at word \(error.position) of \(words.count)")
         if error.position > 0 {
-            precondition(words[error.position - 1] == error.token, "error names \(error.token), word \(error.position) is \(words[error.position - 1])")
+            require(words[error.position - 1] == error.token, "error names \(error.token), word \(error.position) is \(words[error.position - 1])")
         }
-        precondition(!error.problem.isEmpty, "error without a problem")
+        require(!error.problem.isEmpty, "error without a problem")
     }
     return 0
 }
