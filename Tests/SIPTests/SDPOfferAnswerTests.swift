@@ -106,6 +106,8 @@ final class SDPOfferAnswerTests: XCTestCase {
             + "m=audio 4000 RTP/AVP 18\r\nm=audio 4002 RTP/AVP 8\r\n")
         let (answer, media) = try SDPOfferAnswer.answer(to: offer, localAddress: "192.0.2.1", localPort: 40000, sessionID: 1, sessionVersion: 1)
         XCTAssertEqual(answer.media.map(\.port), [0, 40000])
-        XCTAssertEqual(try SDPOfferAnswer.accept(answer: answer, to: offer), media)
+        let accepted = try SDPOfferAnswer.accept(answer: answer, to: offer)
+        XCTAssertEqual(accepted.codec, media.codec)
+        XCTAssertEqual(accepted.remotePort, 40000, "the offerer sends to the stream the answer kept")
     }
 }
