@@ -16,11 +16,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "switchback", targets: ["switchback"]),
-        // Libraries the benchmarks package (Benchmarks/) links.
+        // Libraries the benchmarks (Benchmarks/) and fuzz targets (Fuzz/) link.
         .library(name: "SIP", targets: ["SIP"]),
+        .library(name: "SIPStack", targets: ["SIPStack"]),
         .library(name: "Media", targets: ["Media"]),
+        .library(name: "IVR", targets: ["IVR"]),
         .library(name: "Billing", targets: ["Billing"]),
+        .library(name: "SMSCommand", targets: ["SMSCommand"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Switchboard", targets: ["Switchboard"]),
         .library(name: "SwitchbackLogging", targets: ["SwitchbackLogging"]),
     ],
     dependencies: [

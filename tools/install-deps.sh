@@ -26,4 +26,12 @@ if [ "${1:-run}" = "test" ]; then
   python3 -c "import pjsua2" 2>/dev/null || python3 -m pip install -q pjsua2-python
   # Selenium drives Debian's headless chromium through chromium-driver (WebPortalBrowserTests).
   python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium
+  # Fuzz/ links libFuzzer from the Swift toolchain itself (-sanitize=fuzzer); apt has no
+  # package for it, so say which toolchain is needed rather than fail at link time.
+  swift_lib="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib"
+  if ! ls "$swift_lib"/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 && \
+     ! ls "$swift_lib"/swift/clang/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+    echo "the Swift toolchain at $swift_lib has no libclang_rt.fuzzer: install the swift.org Linux toolchain (6.3), which ships it" >&2
+    exit 1
+  fi
 fi

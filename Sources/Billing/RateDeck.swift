@@ -90,7 +90,10 @@ public enum RateDeck {
             }
         }
         guard !inQuotes else {
-            throw RateDeckError(line: lineNumber, column: fields.count + 1, message: "unterminated quoted field")
+            // Past the sixth field there is no column to name (fuzzing found "column 9 (?)").
+            let field = fields.count + 1
+            throw RateDeckError(line: lineNumber, column: field <= RateDeck.columns.count ? field : nil,
+                                message: field <= RateDeck.columns.count ? "unterminated quoted field" : "unterminated quoted field (field \(field))")
         }
         fields.append(current)
         return fields

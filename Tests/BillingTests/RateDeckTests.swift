@@ -46,4 +46,27 @@ final class RateDeckTests: XCTestCase {
             }
         }
     }
+
+    /// Fuzz/Crashes/RateDeckFuzz/crash-1e9be558c6e0e576d7094c9a29ed58773d1cd191: an unterminated quote in the
+    /// ninth field was reported as "column 9 (?)", a column the deck does not have.
+    func testAnUnterminatedQuotePastTheSixthFieldNamesNoColumn() {
+        let crash: [UInt8] = [
+            0x70, 0x72, 0x65, 0x66, 0x69, 0x78, 0x2c, 0x64, 0x65, 0x73, 0x63, 0x72, 0x69, 0x70, 0x74, 0x2c,
+            0x35, 0x2c, 0x36, 0x30, 0x2c, 0x36, 0x6e, 0x63, 0x65, 0x2c, 0x20, 0x6d, 0x6f, 0x69, 0x62, 0x40,
+            0x65, 0x22, 0x2c, 0x30, 0x2e, 0x30, 0x39, 0x30, 0x30, 0x2c, 0x30, 0x2e, 0x30, 0x31, 0x30, 0x30,
+            0xd3, 0xcc, 0xcf, 0xd3, 0xc9, 0xf5, 0xf5, 0xcb, 0x34, 0x2c, 0x22, 0x54, 0x01, 0x00, 0x00, 0x00,
+            0x00, 0x49, 0x6e, 0x74, 0x22, 0x22, 0x2c, 0x30, 0x2e, 0x30, 0x33, 0x2c, 0x30, 0x2c, 0x31, 0x2c,
+            0x31, 0x0d, 0x0a,
+        ]
+        XCTAssertThrowsError(try RateDeck.parse(String(decoding: crash, as: UTF8.self), currency: "EUR")) { error in
+            guard let error = error as? RateDeckError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.line, 1)
+            XCTAssertNil(error.column)
+            XCTAssertFalse(error.description.contains("(?)"), error.description)
+            XCTAssertTrue(error.description.contains("unterminated quoted field (field 9)"), error.description)
+        }
+        XCTAssertThrowsError(try RateDeck.parse("33,\"France,0.02,0,60,60\n", currency: "EUR")) { error in
+            XCTAssertEqual((error as? RateDeckError)?.column, 2)
+        }
+    }
 }

@@ -88,4 +88,26 @@ final class SDPOfferAnswerTests: XCTestCase {
         let extra = try SessionDescription(parsing: "v=0\r\no=- 9 9 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n")
         XCTAssertThrowsError(try SDPOfferAnswer.accept(answer: extra, to: offer))
     }
+
+    /// Fuzz/Crashes/SDPFuzz/crash-49e38fe3bcc459bb002e6904ea3298f0cf3e44e9: the first audio line is not RTP/AVP,
+    /// so the answer takes the second; the offerer read the answer's first (rejected) line
+    /// and refused an answer it had every reason to accept.
+    func testOffererReadsTheAudioStreamTheAnswerKept() throws {
+        let crash = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP- 192.0.3.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP[ 0 8 101\r\na=rtpmap/ 0\r\nm=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap/80008000\r\na=fmtp:102 0-16\r\na=ptime:40\r\na=sendrIN \r\n"
+        let offer = try SessionDescription(parsing: crash)
+        let (answer, media) = try SDPOfferAnswer.answer(to: offer, localAddress: "192.0.2.1", localPort: 40000, sessionID: 1, sessionVersion: 1)
+        XCTAssertEqual(answer.media.map(\.port), [0, 40000])
+        XCTAssertEqual(try SDPOfferAnswer.accept(answer: answer, to: offer).codec, media.codec)
+    }
+
+    /// The answerer rejects a live audio stream it has no codec for and answers the next.
+    func testOffererReadsPastAStreamTheAnswerRejected() throws {
+        let offer = try SessionDescription(parsing: "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+            + "m=audio 4000 RTP/AVP 18\r\nm=audio 4002 RTP/AVP 8\r\n")
+        let (answer, media) = try SDPOfferAnswer.answer(to: offer, localAddress: "192.0.2.1", localPort: 40000, sessionID: 1, sessionVersion: 1)
+        XCTAssertEqual(answer.media.map(\.port), [0, 40000])
+        let accepted = try SDPOfferAnswer.accept(answer: answer, to: offer)
+        XCTAssertEqual(accepted.codec, media.codec)
+        XCTAssertEqual(accepted.remotePort, 40000, "the offerer sends to the stream the answer kept")
+    }
 }

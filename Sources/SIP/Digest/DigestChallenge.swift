@@ -35,7 +35,9 @@ public struct DigestChallenge: Sendable, Hashable, CustomStringConvertible {
         } else {
             algorithm = .md5
         }
-        qop = p["qop"].map { $0.split(separator: ",").map { $0.sipTrimmed } } ?? []
+        // Blank elements (`qop="auth, ,x"`) are dropped: written back they would vanish
+        // (fuzzing found the challenge then read back differently).
+        qop = p["qop"].map { $0.split(separator: ",").map { $0.sipTrimmed }.filter { !$0.isEmpty } } ?? []
         domain = p["domain"]
     }
 

@@ -49,6 +49,13 @@ public struct DigestCredentials: Sendable, Hashable, CustomStringConvertible {
         opaque = p["opaque"]
         qop = p["qop"]
         nonceCount = p["nc"]
+        // qop and nc are tokens (RFC 3261 §25.1 message-qop, nonce-count) and are written
+        // back unquoted; fuzzing found a quoted qop with spaces that then could not be read.
+        for (name, value) in [("qop", qop), ("nc", nonceCount)] {
+            if let value, value.isEmpty || !value.unicodeScalars.allSatisfy(Self.isTokenCharacter) {
+                throw DigestParseError("\(name) is not a token")
+            }
+        }
         if qop != nil && (cnonce == nil || nonceCount == nil) {
             throw DigestParseError("qop given without cnonce and nc")
         }
@@ -70,6 +77,11 @@ public struct DigestCredentials: Sendable, Hashable, CustomStringConvertible {
     static func formatNonceCount(_ n: UInt32) -> String {
         let hex = String(n, radix: 16)
         return String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+    }
+
+    /// RFC 3261 §25.1 token characters.
+    static func isTokenCharacter(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "-.!%*_+`'~".unicodeScalars.contains(c))
     }
 
     public var description: String {

@@ -77,7 +77,15 @@ public enum SDPOfferAnswer {
         guard answer.media.count == offer.media.count else {
             throw .answerDoesNotMatchOffer("\(answer.media.count) m= lines for \(offer.media.count) offered")
         }
-        guard let index = offer.media.firstIndex(where: { $0.media == "audio" && $0.port != 0 }) else { throw .noAudioStream }
+        // The offered live RTP/AVP audio streams; the answerer takes one and may reject
+        // (port 0) those before it it cannot use, as `answer(to:)` does: the stream is the
+        // first one the answer keeps. (Fuzzing found an offer answered on its second
+        // audio line that this side then read from the first.)
+        let live = offer.media.indices.filter {
+            offer.media[$0].media == "audio" && offer.media[$0].port != 0 && offer.media[$0].proto.uppercased() == "RTP/AVP"
+        }
+        guard let firstLive = live.first else { throw .noAudioStream }
+        let index = live.first { answer.media[$0].port != 0 } ?? firstLive
         let offered = offer.media[index]
         let m = answer.media[index]
         guard m.media == "audio" else { throw .answerDoesNotMatchOffer("m= line \(index + 1) is \(m.media), offered audio") }

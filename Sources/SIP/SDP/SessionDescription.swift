@@ -103,7 +103,8 @@ public struct SessionDescription: Hashable, Sendable, CustomStringConvertible {
                 guard value == "0" else { throw SDPParseError(line: lineNumber, reason: "unsupported SDP version \"\(value)\"") }
                 version = 0
             case "o": origin = try SDPOrigin(parsing: value, line: lineNumber)
-            case "s": sessionName = String(value)
+            // An empty s= is written back as "-" (RFC 4566 §5.3); read it so (fuzz finding).
+            case "s": sessionName = value.isEmpty ? "-" : String(value)
             case "i": information = String(value)
             case "u": uri = String(value)
             case "e": emails.append(String(value))
