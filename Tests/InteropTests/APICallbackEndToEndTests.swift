@@ -240,6 +240,61 @@ final class APICallbackEndToEndTests: XCTestCase {
         return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
     }
 
+    /// `DELETE /api/v1/callbacks/{id}` while the user's phone still rings: the request is
+    /// cancelled at once, the phone gets a CANCEL (its INVITE a 487, as a UAS answers one),
+    /// and the request is not tried again: no retry, no second INVITE.
+    func testDeletingWhileTheUsersPhoneRingsCancelsTheRinging() throws {
+        let userNumber = "5551234", callee = "4930777"
+        let data = try OperatorCLI.cardPlanWithAlice(deck: CallbackEndToEndTests.deck, name: "api-ringing-data")
+        try OperatorCLI.run(["callers", "add", "alice", userNumber], data: data)
+        let user = try Sipp(name: "api-ringing-user")
+        let userPorts = CallbackEndToEndTests.freePorts()
+        let calleePorts = CallbackEndToEndTests.freePorts(avoiding: [userPorts])
+        let server = try ServerProcess.callbacks(
+            campaignsYAML: """
+              ani-callback: { script: \(InteropPaths.packageRoot.path)/scripts/ani-callback.yaml }
+              web-callback: { script: \(InteropPaths.packageRoot.path)/scripts/web-callback.yaml }
+            """,
+            userPort: userPorts.sip, calleePort: calleePorts.sip, callerNumber: "7001",
+            callbackYAML: "  web-campaign: web-callback", name: "api-ringing", data: data)
+        defer { server.stop() }
+        // The phone rings until it is cancelled; -m 2 would accept a second INVITE (a retry):
+        // with -m 1 a retry finds nobody and the count below shows it.
+        let userRun = Background {
+            try ChildProcess.run(user.executable, [
+                "-sf", "dial_callee_rings.xml", "-i", "127.0.0.1", "-p", "\(userPorts.sip)", "-m", "1",
+                "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
+            ], in: user.work, timeout: 50)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let auth = ["Authorization": "Basic " + Data("alice:2468".utf8).base64EncodedString()]
+        let posted = try HTTPExchange.send("POST", server.httpBase.appendingPathComponent("api/v1/callbacks"),
+                                           headers: auth.merging(["Content-Type": "application/json"]) { $1 },
+                                           body: Data(#"{"from": "\#(userNumber)", "to": "\#(callee)"}"#.utf8))
+        let log = { "server log:\n\(server.rawLog.suffix(8000))" }
+        XCTAssertEqual(posted.status, 201, "\(posted.text)\n\(log())")
+        let id = try XCTUnwrap(posted.json?["id"] as? Int, posted.text)
+        _ = try server.waitForEvents(timeout: 20) { $0["message"] == "callback dialing" }
+        Thread.sleep(forTimeInterval: 1.5)   // the 180 is back: the phone rings
+        let url = server.httpBase.appendingPathComponent("api/v1/callbacks/\(id)")
+        let before = try HTTPExchange.send("GET", url, headers: auth)
+        XCTAssertEqual(before.json?["state"] as? String, "calling-a", before.text)
+
+        let deleted = try HTTPExchange.send("DELETE", url, headers: auth)
+        XCTAssertEqual(deleted.status, 200, "\(deleted.text)\n\(log())")
+        XCTAssertEqual(deleted.json?["state"] as? String, "cancelled", deleted.text)
+        let phone = try userRun.wait(timeout: 50)
+        XCTAssertEqual(phone.status, 0, "the phone got no CANCEL:\n\(phone.output)\n\(user.messageTrace())\n\(log())")
+        Thread.sleep(forTimeInterval: 2)
+        let after = try HTTPExchange.send("GET", url, headers: auth)
+        XCTAssertEqual(after.json?["state"] as? String, "cancelled", after.text)
+        XCTAssertTrue(server.events { $0["message"] == "callback retry queued" }.isEmpty, log())
+        XCTAssertEqual(server.events { $0["message"] == "callback dialing" }.count, 1, "dialled once\n\(log())")
+        XCTAssertTrue(server.events { $0["message"] == "callback state not recorded" }.isEmpty, log())
+        let again = try HTTPExchange.send("DELETE", url, headers: auth)
+        XCTAssertEqual(again.status, 409, again.text)
+    }
+
     /// `DELETE /api/v1/callbacks/{id}` while the user and the callee talk: both legs get
     /// a BYE, the answer shows them ended, the event stream ends with them ended, and a
     /// second DELETE is a 409 (the request has ended). The user's leg is billed as usual.

@@ -265,12 +265,17 @@ final class APIRouteTests: XCTestCase {
                                .conflict, field: nil)
             assertProblem(try await client.execute(uri: "/api/v1/callbacks/abc", method: .get, headers: APITestBed.alice),
                                .badRequest, field: "id")
-            // Once the worker rings the user's phone, the record alone cannot stop the call.
+            // Claimed (the worker rings the user's phone): cancelled all the same, so the
+            // worker neither advances nor retries it (the CANCEL itself: APICallbackEndToEndTests).
             let ringing = try await client.execute(uri: "/api/v1/callbacks", method: .post, headers: APITestBed.alice,
                                                    body: body(#"{"numbers": ["4930223"]}"#))
+            let ringingID = try XCTUnwrap(ringing.json["id"] as? Int)
             _ = try bed.store.claimNextCallback(worker: "w", at: Date().addingTimeInterval(1))
-            assertProblem(try await client.execute(uri: "/api/v1/callbacks/\(ringing.json["id"] as? Int ?? 0)", method: .delete,
-                                                   headers: APITestBed.alice), .conflict, field: nil)
+            XCTAssertEqual(try bed.store.callbackRequest(id: Int64(ringingID))?.state, .callingA)
+            let stopped = try await client.execute(uri: "/api/v1/callbacks/\(ringingID)", method: .delete, headers: APITestBed.alice)
+            XCTAssertEqual(stopped.status, .ok, stopped.text)
+            XCTAssertEqual(stopped.json["state"] as? String, "cancelled", stopped.text)
+            XCTAssertThrowsError(try bed.store.advanceCallback(id: Int64(ringingID), to: .aAnswered, error: nil, at: Date()))
         }
     }
 

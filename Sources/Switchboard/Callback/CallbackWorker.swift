@@ -229,6 +229,11 @@ public actor CallbackWorker {
                 return true
             }
             logger.info("callback state", metadata: ["request": "\(id)", "event": "\(event)"])
+        } catch StoreError.invalidCallbackTransition(_, from: .cancelled, _) {
+            // Cancelled while its leg was being placed (DELETE /api/v1/callbacks/{id}): it stays so.
+            logger.info("callback cancelled", metadata: ["request": "\(id)", "event": "\(event)"])
+            if case .ended = event { return true }
+            if case .unanswered = event { return true }
         } catch {
             logger.error("callback state not recorded", metadata: ["request": "\(id)", "event": "\(event)",
                                                                    "reason": "\(error)"])

@@ -125,6 +125,10 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                 log: log, trunks: plan.trunks, ringTimeoutSeconds: Self.seconds(self.settings.ringTimeout),
                 callerID: { _ in callerID },
                 onResult: { result in
+                    if let id = request.id {
+                        let answered = if case .answered = result { true } else { false }
+                        self.router.legs.live.stoppedRinging(callbackRequest: id, answered: answered)
+                    }
                     switch result {
                     case .answered(let winner):
                         self.answered(winner, start: { negotiated in leg(winner, negotiated) }, campaign: request.campaign,
@@ -157,6 +161,8 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                 }
             }
             dialer.onAttemptEnded = { attempt in Self.record(attempt, number: number) }
+            // `DELETE /api/v1/callbacks/{id}` while the user's phone rings: CANCEL it.
+            if let id = request.id { self.router.legs.live.ringing(callbackRequest: id) { dialer.abandon() } }
             dialer.start()
         }
     }

@@ -8,6 +8,10 @@ final class LiveLegs {
     private var legs: [ObjectIdentifier: ScriptedLeg] = [:]
     /// The leg a callback request's script runs on, by request id, while it is live.
     private var callbackLegs: [Int64: ObjectIdentifier] = [:]
+    /// Callback requests whose user's phone is ringing: how to stop each (CANCEL).
+    private var ringing: [Int64: () -> Void] = [:]
+    /// Requests cancelled while ringing: a leg that answered in the race is hung up at once.
+    private var cancelledWhileRinging: Set<Int64> = []
 
     var count: Int { legs.count }
 
@@ -23,6 +27,20 @@ final class LiveLegs {
             self?.legs[key] = nil
             if let callbackRequest, self?.callbackLegs[callbackRequest] == key { self?.callbackLegs[callbackRequest] = nil }
         }
+        if let callbackRequest, cancelledWhileRinging.remove(callbackRequest) != nil {
+            leg.hangUp(cause: .normal, reason: "callback request \(callbackRequest) cancelled while ringing")
+        }
+    }
+
+    /// The user's phone of callback request `id` rings; `abandon` stops it (CANCEL).
+    func ringing(callbackRequest id: Int64, abandon: @escaping () -> Void) {
+        ringing[id] = abandon
+    }
+
+    /// The ringing of request `id` is over: `answered` (its leg comes next) or not.
+    func stoppedRinging(callbackRequest id: Int64, answered: Bool) {
+        ringing[id] = nil
+        if !answered { cancelledWhileRinging.remove(id) }
     }
 
     /// Hangs up every leg (the script hears a hang-up; billing settles each).
@@ -32,9 +50,15 @@ final class LiveLegs {
 
     /// Hangs up the user leg of callback request `id` and, with it, whatever it dialled
     /// (the script hears a hang-up, as when the user hangs up). False: no live leg runs it.
+    /// While the user's phone still rings, the ringing is cancelled instead.
     func hangUp(callbackRequest id: Int64, reason: String) -> Bool {
-        guard let key = callbackLegs[id], let leg = legs[key] else { return false }
-        leg.hangUp(cause: .normal, reason: reason)
+        if let key = callbackLegs[id], let leg = legs[key] {
+            leg.hangUp(cause: .normal, reason: reason)
+            return true
+        }
+        guard let abandon = ringing.removeValue(forKey: id) else { return false }
+        cancelledWhileRinging.insert(id)
+        abandon()
         return true
     }
 }

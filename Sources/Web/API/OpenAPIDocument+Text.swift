@@ -85,11 +85,11 @@ paths:
       operationId: cancelCallback
       summary: Cancel a request; a call in progress is hung up.
       description: >-
-        A queued request is cancelled. A request whose user leg is up (answered, calling
-        the destinations, connected) is hung up: the user's leg and every destination leg
-        get a BYE, the legs end as when the user hangs up (billed as usual) and the events
-        stream ends. 409 once the request has ended, and while the user's phone is still
-        ringing (that attempt ends by itself).
+        A queued request is cancelled. A request whose user's phone is ringing is cancelled
+        and the ringing gets a CANCEL (it is not tried again). A request whose user leg is
+        up (answered, calling the destinations, connected) is hung up: the user's leg and
+        every destination leg get a BYE, the legs end as when the user hangs up (billed as
+        usual) and the events stream ends. 409 once the request has ended.
       responses:
         "200":
           description: Cancelled, or hung up (the legs ended).

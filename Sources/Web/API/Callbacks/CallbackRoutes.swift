@@ -47,9 +47,10 @@ enum CallbackRoutes {
             case .completed, .failed, .cancelled:
                 throw APIProblem.conflict("request \(id) has ended (\(callback.state.rawValue)): there is nothing to cancel")
             case .callingA:
-                // The user's phone rings under the worker's dialer, which nothing outside it can stop yet.
-                throw APIProblem.conflict("request \(id) is ringing the user's phone: cancel it once it answered, "
-                                          + "or it ends by itself if nobody answers")
+                // Cancelled first (the worker then neither retries nor advances it), then the
+                // ringing is CANCELled; a phone that answered in the race is hung up.
+                try deps.store.cancelCallback(id: id, at: deps.now())
+                _ = await deps.hangUpCallback?(id)
             case .aAnswered, .callingB, .connected:
                 // The user's leg is up: hang it up, and with it whatever it dialled; the worker
                 // records the end as for a user who hung up.
