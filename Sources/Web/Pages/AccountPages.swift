@@ -55,9 +55,12 @@ struct AccountPages: Sendable {
             guard try await pages.checkedForm(request, visit) != nil else { return pages.csrfRejected(visit) }
             guard let callback = try owned(context, account) else { return notFound(visit) }
             let layout = PageLayout(language: visit.language, navigation: .account, csrf: visit.csrf)
-            // As the API: only a queued request can be withdrawn; a ringing phone is hung up.
-            guard callback.state == .queued else { return try statusPage(visit, callback: callback, message: layout.t(.cannotCancel)) }
-            try deps.store.cancelCallback(id: callback.id!, at: deps.now())
+            // As the API's DELETE: withdrawn, its ringing cancelled, or its legs hung up.
+            do {
+                _ = try await CallbackRoutes.cancel(callback, deps)
+            } catch is APIProblem {
+                return try statusPage(visit, callback: callback, message: layout.t(.cannotCancel))
+            }
             return PageLayout.redirect("/call/\(callback.id!)")
         }
         router.get("account") { request, context -> Response in

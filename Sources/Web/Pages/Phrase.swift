@@ -48,8 +48,8 @@ enum Phrase: CaseIterable {
         case .number: return ("Number", "Nummer")
         case .state: return ("State", "Status")
         case .cancel: return ("Cancel", "Abbrechen")
-        case .cannotCancel: return ("The call is already under way; hang up to end it.",
-                                    "Der Anruf läuft bereits; legen Sie auf, um ihn zu beenden.")
+        case .cannotCancel: return ("The request has ended: there is nothing to cancel.",
+                                    "Der Auftrag ist beendet: es gibt nichts abzubrechen.")
         case .requestState: return ("Request", "Auftrag")
         case .legUser: return ("You", "Sie")
         case .legDestination: return ("Callee", "Angerufener")

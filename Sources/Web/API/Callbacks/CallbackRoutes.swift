@@ -40,28 +40,9 @@ enum CallbackRoutes {
         group.delete("callbacks/:id") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
             let callback = try owned(try APIRouteSupport.id("id", context), by: account, deps)
-            let id = callback.id!
-            switch callback.state {
-            case .queued:
-                try deps.store.cancelCallback(id: id, at: deps.now())
-            case .completed, .failed, .cancelled:
-                throw APIProblem.conflict("request \(id) has ended (\(callback.state.rawValue)): there is nothing to cancel")
-            case .callingA:
-                // Cancelled first (the worker then neither retries nor advances it), then the
-                // ringing is CANCELled; a phone that answered in the race is hung up.
-                try deps.store.cancelCallback(id: id, at: deps.now())
-                _ = await deps.hangUpCallback?(id)
-            case .aAnswered, .callingB, .connected:
-                // The user's leg is up: hang it up, and with it whatever it dialled; the worker
-                // records the end as for a user who hung up.
-                guard let hangUp = deps.hangUpCallback, await hangUp(id) else {
-                    let now = try deps.store.callbackRequest(id: id)?.state ?? callback.state
-                    throw APIProblem.conflict("request \(id) is \(now.rawValue) but no leg of it is live here")
-                }
-                try await waitUntilEnded(id, deps)
-            }
-            let ended = try deps.store.callbackRequest(id: id) ?? callback
-            return try APIRouteSupport.json(CallbackResource(ended, events: try deps.store.callbackEvents(request: id, after: nil)))
+            let ended = try await cancel(callback, deps)
+            return try APIRouteSupport.json(CallbackResource(ended, events: try deps.store.callbackEvents(request: ended.id!,
+                                                                                                         after: nil)))
         }
         group.get("callbacks/:id/events") { request, context -> Response in
             let account = try authenticator.authenticate(request, remoteAddress: context.remoteAddress)
@@ -80,6 +61,31 @@ enum CallbackRoutes {
 
     /// Waits (at most `hangUpSettle`) until a hung-up request's end is recorded, so the
     /// answer to DELETE shows its legs ended.
+    /// Cancels `callback` (the API's DELETE and the page's cancel button): a queued one is
+    /// withdrawn; a ringing one is cancelled first (the worker then neither retries nor
+    /// advances it), then its ringing gets a CANCEL (a phone that answered in the race is
+    /// hung up); a live one is hung up, with whatever it dialled, as when the user hangs up.
+    /// Returns the request as it is now; a conflict once it has ended.
+    static func cancel(_ callback: CallbackRequest, _ deps: APIDependencies) async throws -> CallbackRequest {
+        let id = callback.id!
+        switch callback.state {
+        case .queued:
+            try deps.store.cancelCallback(id: id, at: deps.now())
+        case .completed, .failed, .cancelled:
+            throw APIProblem.conflict("request \(id) has ended (\(callback.state.rawValue)): there is nothing to cancel")
+        case .callingA:
+            try deps.store.cancelCallback(id: id, at: deps.now())
+            _ = await deps.hangUpCallback?(id)
+        case .aAnswered, .callingB, .connected:
+            guard let hangUp = deps.hangUpCallback, await hangUp(id) else {
+                let now = try deps.store.callbackRequest(id: id)?.state ?? callback.state
+                throw APIProblem.conflict("request \(id) is \(now.rawValue) but no leg of it is live here")
+            }
+            try await waitUntilEnded(id, deps)
+        }
+        return try deps.store.callbackRequest(id: id) ?? callback
+    }
+
     static func waitUntilEnded(_ id: Int64, _ deps: APIDependencies) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: hangUpSettle)
