@@ -16,6 +16,12 @@ final class ConferenceTests: XCTestCase {
     /// Sent at amplitude ≈ 8200 (sox `vol 0.25`); heard when above `present`, absent below `absent`.
     private static let present = 2000.0
     private static let absent = 300.0
+    /// Plan `card` of alice, who pays for every conference here (free IVR access).
+    private static let partyDeck = """
+        prefix,description,rate,connection fee,first increment,increment
+        4930,Berlin,0.1200,0.0100,1,1
+        4940,Hamburg,0.2400,0.0000,1,1
+        """
 
     private struct Party {
         let sipp: Sipp
@@ -44,11 +50,11 @@ final class ConferenceTests: XCTestCase {
         XCTAssertEqual(nodes, ["call", "after-call"], log)
         let prompts = server.events { $0["message"] == "prompt started" }.map { $0["prompts"] ?? "" }
         XCTAssertEqual(prompts.last, "en/goodbye", "the script went on after the conference")
-        // One CDR per party (a leg record of its own, unbilled: nobody is logged in).
+        // One CDR per party (a leg record of its own, billed to alice, whom free IVR access binds).
         let cdrs = try Self.bLegCDRs(server, count: 2)
         XCTAssertEqual(cdrs.map { $0["to"] ?? "" }.sorted(), ["4930777", "4940888"], "\(cdrs)")
         XCTAssertEqual(cdrs.map { $0["disposition"] ?? "" }, ["answered", "answered"], "\(cdrs)")
-        XCTAssertEqual(cdrs.map { $0["cost"] ?? "" }.filter { Decimal(string: $0) != 0 }, [], "unbilled legs cost nothing")
+        XCTAssertEqual(cdrs.map { $0["account"] ?? "" }, ["alice", "alice"], "\(cdrs)")
 
         // Each party hears the other two, never itself.
         let all = [Self.callerHertz, Self.firstHertz, Self.secondHertz]
@@ -127,11 +133,7 @@ final class ConferenceTests: XCTestCase {
     /// number and reserved before its INVITE, and leaves a rated CDR; alice's balance goes
     /// down by exactly the sum of the two (issue 11).
     func testEachPartyIsRatedReservedAndSettledOnItsOwn() throws {
-        let data = try OperatorCLI.cardPlanWithAlice(deck: """
-            prefix,description,rate,connection fee,first increment,increment
-            4930,Berlin,0.1200,0.0100,1,1
-            4940,Hamburg,0.2400,0.0000,1,1
-            """, name: "conference-billed-data")
+        let data = try OperatorCLI.cardPlanWithAlice(deck: Self.partyDeck, name: "conference-billed-data")
         let run = try conference(name: "conference-billed", secondLeavesEarly: false, billedTo: data)
         let server = run.server
         let log = "server log:\n\(server.rawLog.suffix(8000))"
@@ -217,6 +219,8 @@ final class ConferenceTests: XCTestCase {
         try makeTone(for: second, seconds: secondLeavesEarly ? 4 : 10, seed: 63)
         try caller.sipp.makeDTMFPcap("#11", named: "conference-end.pcap", seed: 64)
 
+        // A call no account is bound to reaches no trunk (issue 11): free IVR access binds alice.
+        let data = try data ?? OperatorCLI.cardPlanWithAlice(deck: Self.partyDeck, name: "\(name)-data")
         let script = InteropPaths.fixtures.appendingPathComponent("scripts/conference-call.yaml").path
         let server = try ServerProcess(accessNumbersYAML: #"  "200": { campaign: conference }"#,
                                        campaignsYAML: "  conference: { script: \(script) }",
@@ -228,10 +232,9 @@ final class ConferenceTests: XCTestCase {
                                          - name: pstn-b
                                            uri: sip:127.0.0.1:\(second.ports.sip)
                                            destinations: ["4940"]
-                                       """ + (data == nil ? "" : """
 
                                        callback: { free-ivr-access: true, free-access-user: alice }
-                                       """), name: name, dataDirectory: data)
+                                       """, name: name, dataDirectory: data)
         let heardByCaller = try RTPCapture(tshark: tshark, udpPort: caller.ports.media, directory: caller.sipp.work)
         let heardByFirst = try RTPCapture(tshark: tshark, udpPort: first.ports.media, directory: first.sipp.work)
         let heardBySecond = try RTPCapture(tshark: tshark, udpPort: second.ports.media, directory: second.sipp.work)

@@ -132,6 +132,45 @@ final class DialTests: XCTestCase {
         XCTAssertEqual(prompts.last, "en/callee-busy")
     }
 
+    /// No account is bound to the call (no `authenticate`, no free IVR access): the dial to
+    /// a trunk number is refused before any INVITE leaves (nobody would pay for it, issue 11),
+    /// the trunk's sipp gets nothing, and the script takes its `failed` branch: the caller
+    /// hears "call failed" and is hung up.
+    func testAnUnboundCallsDialSendsNoInviteToTheTrunkAndFails() throws {
+        let caller = try Sipp(name: "dial-unbound-caller")
+        let trunk = try Sipp(name: "dial-unbound-trunk")
+        try caller.makeDTMFPcap("\(number)#", named: "dest.pcap", seed: 31)
+        let callerPorts = Sipp.ports()
+        let trunkPorts = (sip: callerPorts.sip + 1000, media: callerPorts.media + 2000)
+        let server = try ServerProcess.dialer(trunkPort: trunkPorts.sip, name: "dial-unbound", bound: false)
+        defer { server.stop() }
+        // The trunk waits 15 s for an INVITE that must not come (sipp then ends with an error).
+        let trunkRun = Background {
+            try ChildProcess.run(trunk.executable, [
+                "-sf", "dial_callee_busy.xml", "-i", "127.0.0.1", "-p", "\(trunkPorts.sip)", "-mp", "\(trunkPorts.media)",
+                "-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin", "-trace_msg",
+            ], in: trunk.work, timeout: 30)
+        }
+        let result = try caller.run(scenario: "dial_caller_keys_then_bye.xml", target: "127.0.0.1:\(server.udpPort)",
+                                    service: "200", mediaPort: callerPorts.media, sipPort: callerPorts.sip, timeout: 40)
+        let trunkResult = try trunkRun.wait(timeout: 35)
+        let log = "server log:\n\(server.rawLog.suffix(6000))"
+        XCTAssertEqual(result.status, 0, "caller sipp failed:\n\(result.output)\n\(log)")
+        XCTAssertNotEqual(trunkResult.status, 0, "the trunk's sipp timed out waiting:\n\(trunkResult.output)")
+        XCTAssertFalse(trunk.messageTrace().contains("INVITE"), "no INVITE reached the trunk:\n\(trunk.messageTrace())")
+        try server.waitForEvents(timeout: 5) { $0["message"] == "hangup" && $0["by"] == "server" }
+        let refused = server.events { $0["message"] == "dial refused" }
+        XCTAssertEqual(refused.map { $0["outcome"] ?? "" }, ["failed"], log)
+        XCTAssertEqual(refused.first?["reason"], "no account is bound to the call: the trunk leg is not placed", log)
+        XCTAssertTrue(server.events { $0["message"] == "dial" }.isEmpty, "no leg was started\n\(log)")
+        let nodes = server.events { $0["step"] == "node-entered" }.map { $0["node"] ?? "" }
+        XCTAssertEqual(nodes, ["ask-number", "call", "goodbye"], log)
+        let prompts = server.events { $0["message"] == "prompt started" }.map { $0["prompts"] ?? "" }
+        XCTAssertEqual(prompts.last, "en/call-failed", "the caller hears that the call failed\n\(log)")
+        XCTAssertTrue(try OperatorCLI.cdrRows(server.dataDirectory).filter { $0["leg"] == "b" }.isEmpty,
+                      "no B leg was recorded: none was placed")
+    }
+
     func testTheForwardIsCutAtItsTimeLimitAfterAWarningTone() throws {
         let tshark = try Peer.require("tshark", package: "tshark")
         let caller = try Sipp(name: "dial-limit-caller")

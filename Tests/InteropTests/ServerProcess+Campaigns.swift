@@ -2,13 +2,25 @@ import Foundation
 
 /// Servers configured for the campaigns several interop tests share.
 extension ServerProcess {
+    /// What the dialer's payer pays (plan `card`): every number its tests dial is rated.
+    static let dialerRateDeck = """
+        prefix,description,rate,connection fee,first increment,increment
+        49,Germany,0.0200,0.0000,1,1
+        1,North America,0.0100,0.0000,1,1
+        """
+
     /// A server with campaign `dialer` on access number 200 running fixture script
     /// `scripts/<script>.yaml`; trunk `pstn` (49…) points at `trunkPort`, trunk `elsewhere`
     /// (everything else) at port 9, where nothing listens.
-    /// - Parameter campaignSettings: more of the campaign's settings, e.g. `, caller-id: "49891234"`.
+    /// - Parameters:
+    ///   - campaignSettings: more of the campaign's settings, e.g. `, caller-id: "49891234"`.
+    ///   - bound: callers run the script bound to account alice (10 EUR on plan `card`,
+    ///     `dialerRateDeck`) through free IVR access, so its dials to the trunks are rated and
+    ///     paid for; false: nobody is bound, and no dial reaches a trunk (issue 11).
     static func dialer(trunkPort: Int, name: String, script scriptName: String = "dial",
-                       campaignSettings: String = "") throws -> ServerProcess {
+                       campaignSettings: String = "", bound: Bool = true) throws -> ServerProcess {
         let script = InteropPaths.fixtures.appendingPathComponent("scripts/\(scriptName).yaml").path
+        let data = bound ? try OperatorCLI.cardPlanWithAlice(deck: dialerRateDeck, name: "\(name)-data") : nil
         return try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
                                  campaignsYAML: "  dialer: { script: \(script)\(campaignSettings) }",
                                  extraYAML: """
@@ -19,7 +31,8 @@ extension ServerProcess {
                                    - name: elsewhere
                                      uri: sip:127.0.0.1:9
                                      destinations: ["*"]
-                                 """, name: name)
+                                 """ + (bound ? "\ncallback: { free-ivr-access: true, free-access-user: alice }" : ""),
+                                 name: name, dataDirectory: data)
     }
 
     /// A server with the shipped calling-card script (`scripts/calling-card.yaml`, no

@@ -77,12 +77,13 @@ final class CallBillingLegGrantsTests: XCTestCase {
         XCTAssertEqual(poor, .outOfCredit)
     }
 
-    func testACallNobodyPaysForIsPlacedUnbilled() async throws {
+    func testACallNobodyPaysForPlacesNoTrunkLeg() async throws {
         let billing = CallBilling(call: CallBilling.Call(caller: "5551234", accessNumber: "1000", campaign: "card",
                                                          startedAt: answered, answeredAt: answered),
                                   store: store, log: log, cut: { _ in })
-        guard case .unbilled = await grant(CallBillingLegGrants(billing: billing), "4930777") else {
-            return XCTFail("no account bound: unbilled")
+        guard case .refused(.failed, let reason) = await grant(CallBillingLegGrants(billing: billing), "4930777") else {
+            return XCTFail("no account bound: a trunk number is not placed")
         }
+        XCTAssertEqual(reason, TrunkLegAdmission.unboundTrunkLegRefusal)
     }
 }

@@ -331,11 +331,15 @@ final class CallBillingForwardTests: XCTestCase {
         await billing.callEnded(at: answered.addingTimeInterval(3))
     }
 
-    func testADestinationThePlanLacksFailsAndNoAccountMeansUnbilled() async throws {
+    func testADestinationThePlanLacksFailsAndNoAccountReachesOnlyOurUsers() async throws {
         _ = try account("dave", balance: "5", plan: "card")
         let billing = billing(FakeBillingClock(answered.addingTimeInterval(2)))
+        // No account bound: a trunk number is refused (nobody pays), a user's login is not.
         let unbound = await billing.forwardWillDial(number: number, callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30)
-        XCTAssertEqual(unbound, .unbilled)
+        XCTAssertEqual(unbound, .refused(.failed, reason: TrunkLegAdmission.unboundTrunkLegRefusal))
+        let user = await billing.forwardWillDial(number: "dave", callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30)
+        XCTAssertEqual(user, .unbilled)
+        XCTAssertTrue(try store.callLegs(since: nil, account: nil).isEmpty, "nothing is opened for a refused leg")
         await billing.accountAuthenticated(login: "dave")
         let grant = await billing.forwardWillDial(number: "1212555", callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30)
         guard case .refused(.failed, _) = grant else { return XCTFail("\(grant)") }

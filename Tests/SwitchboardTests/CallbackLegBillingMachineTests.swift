@@ -103,10 +103,18 @@ final class CallbackLegBillingMachineTests: XCTestCase {
         XCTAssertNil(machine.accessLeg)
     }
 
-    func testAnUnboundCallsDialIsPlacedUnbilledAndAnUnratedOneRefused() throws {
+    func testAnUnboundCallsDialReachesOnlyUsersAndAnUnratedOneIsRefused() throws {
         var unbound = CallBillingMachine(call: call, heartbeat: 5)
-        let free = unbound.forwardWillDial(number: "4930777", callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30,
-                                           pricing: nil, ending: false, at: answered)
+        let trunk = unbound.forwardWillDial(number: "4930777", callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30,
+                                            pricing: nil, ending: false, at: answered)
+        XCTAssertTrue(trunk.contains {
+            if case .forwardDecided(.refused(.failed, TrunkLegAdmission.unboundTrunkLegRefusal)) = $0 { true } else { false }
+        }, "\(trunk)")
+        XCTAssertTrue(trunk.contains {
+            if case .log("forward refused", let fields) = $0 { fields["reason"] == TrunkLegAdmission.unboundTrunkLegRefusal } else { false }
+        }, "the refusal is logged with its reason: \(trunk)")
+        let free = unbound.forwardWillDial(number: "bob", callerID: "", limitSeconds: nil, ringTimeoutSeconds: 30,
+                                           pricing: .user, ending: false, at: answered)
         XCTAssertTrue(free.contains { if case .forwardDecided(.unbilled) = $0 { true } else { false } }, "\(free)")
         var bound = CallBillingMachine(call: call, heartbeat: 5)
         _ = bound.authenticated(.init(accountID: 1, login: "alice", plan: try plan()))

@@ -96,6 +96,8 @@ final class InCallControlsTests: XCTestCase {
             Row(maxDuration: 60, billed: nil, credit: 600, expected: .ended, line: #line),
             Row(maxDuration: 600, billed: 90, credit: nil, expected: .outOfCredit, line: #line),
             Row(maxDuration: 60, billed: 90, credit: nil, expected: .ended, line: #line),
+            // The reservation granted exactly the script's cap (it is granted at most that): the cap's.
+            Row(maxDuration: 60, billed: 60, credit: nil, expected: .ended, line: #line),
             Row(maxDuration: nil, billed: 90, credit: nil, expected: .outOfCredit, line: #line),
         ]
         for row in rows {

@@ -49,11 +49,12 @@ final class TrunkLegAdmissionTests: XCTestCase {
                                 XCTAssertEqual(rating, .rated, row)
                                 XCTAssertEqual(reservation, .notAsked, row)
                             case .placeUnrated:
-                                // Without money: an unbound script dial, a dialled user, a free A leg with credit.
+                                // Without money: a dialled user (bound or not), a free A leg with credit.
                                 if case .callbackALeg = kind {
                                     XCTAssertEqual(reservation, .freeLeg(freeBalancePositive: true), row)
                                     XCTAssertEqual(rating, .rated, row)
-                                } else if payer != .unboundCall {
+                                    XCTAssertNotEqual(payer, .unboundCall, row)
+                                } else {
                                     XCTAssertEqual(rating, .user, row)
                                 }
                             case .refuse(let outcome, let reason):
@@ -65,6 +66,12 @@ final class TrunkLegAdmissionTests: XCTestCase {
                             }
                             if case .callbackALeg = kind, payer == .unboundCall {
                                 guard case .refuse = verdict else { return XCTFail("a callback leg with no account: \(row)") }
+                            }
+                            // No account bound: a trunk leg to anything but our own user never leaves.
+                            if payer == .unboundCall, rating != .user {
+                                guard case .refuse(.failed, _) = verdict else {
+                                    return XCTFail("a trunk leg of an unbound call placed: \(row)")
+                                }
                             }
                         }
                     }
@@ -110,8 +117,21 @@ final class TrunkLegAdmissionTests: XCTestCase {
                reservation: .freeLeg(freeBalancePositive: false)), .refuse(.outOfCredit, reason: "no credit left")),
             (A(kind: .callbackALeg(.sms), route: .trunk, payer: alice, rating: .rated,
                reservation: .freeLeg(freeBalancePositive: true)), .placeUnrated),
-            // An unbound script dial (no authenticate) is recorded at no charge.
-            (A(kind: .bridge, route: .trunk, payer: .unboundCall, rating: .rated), .placeUnrated),
+            // A call no account is bound to (no authenticate, no free IVR access) places no
+            // trunk leg, whatever the number's rate: nobody would pay for it.
+            (A(kind: .bridge, route: .trunk, payer: .unboundCall, rating: .rated),
+             .refuse(.failed, reason: "no account is bound to the call: the trunk leg is not placed")),
+            (A(kind: .forkAttempt, route: .trunk, payer: .unboundCall, rating: .unpriceable(reason: "no account")),
+             .refuse(.failed, reason: "no account is bound to the call: the trunk leg is not placed")),
+            (A(kind: .dialledLoginForward, route: .trunk, payer: .unboundCall, rating: .rated),
+             .refuse(.failed, reason: "no account is bound to the call: the trunk leg is not placed")),
+            (A(kind: .conferenceParty, route: .trunk, payer: .unboundCall, rating: .noRate(reason: "no rate")),
+             .refuse(.failed, reason: "no account is bound to the call: the trunk leg is not placed")),
+            // ...but it may still reach our own users: a dialled login, a registered phone (recorded, unbilled).
+            (A(kind: .bridge, route: .trunk, payer: .unboundCall, rating: .user), .placeUnrated),
+            (A(kind: .conferenceParty, route: .trunk, payer: .unboundCall, rating: .user), .placeUnrated),
+            (A(kind: .forkAttempt, route: .registeredContact, payer: .unboundCall, rating: .unpriceable(reason: "x")),
+             .placeUnrated),
         ]
         for (admission, expected) in table {
             XCTAssertEqual(admission.verdict, expected, "\(admission)")

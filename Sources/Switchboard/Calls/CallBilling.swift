@@ -42,7 +42,7 @@ actor CallBilling {
 
     /// What `forwardWillDial` decided about a forward's B leg.
     enum ForwardGrant: Sendable, Equatable {
-        /// No account is bound to the call: the forward is placed and nobody is billed.
+        /// Place the call, billed to nobody: a user of this service (its phones cost nothing).
         case unbilled
         /// Money is set aside: place the call, as billed leg `legID`, for at most
         /// `maxDurationSeconds` of talk.
@@ -137,7 +137,9 @@ actor CallBilling {
     // ("Found ownership error"): kept out of the optimizer until the compiler is fixed.
     @_optimize(none)
     func forwardWillDial(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int) -> ForwardGrant {
-        let forwardPricing = machine.payerAccountID.map { price(number: number, account: $0) }
+        // With nobody bound only a user of this service may be reached (`.user`); nil leaves
+        // any other number unpriced, which the admission refuses.
+        let forwardPricing = machine.payerAccountID.map { price(number: number, account: $0) } ?? unboundPricing(number: number)
         let actions = machine.forwardWillDial(number: number, callerID: callerID, limitSeconds: limitSeconds,
                                               ringTimeoutSeconds: ringTimeoutSeconds, pricing: forwardPricing,
                                               ending: ending.isSet, at: clock.now())
@@ -165,11 +167,11 @@ actor CallBilling {
     /// share of the free balance, so every party called can be paid for.
     func partyWillDial(number: String, callerID: String, limitSeconds: Int?, share: Int) -> ForwardGrant {
         let payer = machine.payerAccountID
-        let pricing = payer.map { price(number: number, account: $0) }
+        let pricing = payer.map { price(number: number, account: $0) } ?? unboundPricing(number: number)
         let rating: TrunkLegAdmission.Rating
         var ratedPlan: RatePlan?
         switch pricing {
-        case nil: rating = .rated   // unbound: the payer decides below
+        case nil: rating = .unpriceable(reason: "no account is bound to the call")
         case .user?: rating = .user
         case let .unpriceable(reason)?: rating = .unpriceable(reason: reason)
         case let .rated(plan)?:
@@ -261,6 +263,16 @@ actor CallBilling {
 
     private func heartbeatDue() {
         perform(machine.heartbeatDue(at: clock.now()))
+    }
+
+    /// How a call no account is bound to may reach `number`: `.user` for a login of this
+    /// service (its phones, unbilled), nil (not priceable) for anything else.
+    private func unboundPricing(number: String) -> CallBillingMachine.ForwardPricing? {
+        do {
+            return try store.account(login: number) != nil ? .user : nil
+        } catch {
+            return .unpriceable(reason: "store error: \(error)")
+        }
     }
 
     /// How the payer's plan prices `number` (reads only).

@@ -219,8 +219,7 @@ struct CallBillingMachine: Sendable {
                                           payer: payer.map { .account(login: $0.login) } ?? .unboundCall, rating: rating)
         switch admission.verdict {
         case .placeUnrated:
-            return [.log("forward not billed", ["to": number,
-                                                "reason": payer == nil ? "no account is bound to the call" : "a user of this service"]),
+            return [.log("forward not billed", ["to": number, "reason": "a user of this service"]),
                     .forwardDecided(.unbilled)]
         case let .refuse(outcome, reason):
             return refuseForward(outcome, reason, number: number)

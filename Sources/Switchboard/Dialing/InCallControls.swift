@@ -79,7 +79,8 @@ struct InCallControls: Sendable {
     /// money's (the reservation's, or the credit the interpreter put in
     /// `$credit.max-duration`), `ended` when the script's own, shorter cap ended it.
     var limitOutcome: DialOutcome {
-        if let billedSeconds, billedSeconds <= (maxDurationSeconds ?? Int.max) { return .outOfCredit }
+        // A reservation is granted for at most the script's cap: equal to it, the cap set it.
+        if let billedSeconds, billedSeconds < (maxDurationSeconds ?? Int.max) { return .outOfCredit }
         guard let creditSeconds, let limit = maxDurationSeconds else { return .ended }
         return creditSeconds <= limit ? .outOfCredit : .ended
     }

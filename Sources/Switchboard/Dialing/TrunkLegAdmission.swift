@@ -12,7 +12,8 @@ import Store
 ///
 /// Two steps, because the reservation is a store write: first `decide` with
 /// `reservation: .notAsked` says whether to ask the store (`.reserve`), refuse, or place
-/// without money (a user's own registered phone, or a dial of a call nobody is bound to);
+/// without money (a user's own registered phone, or a user of this service dialled by
+/// login, even on a call nobody is bound to);
 /// then `decide` with the store's answer says place (for at most the granted seconds) or refuse.
 struct TrunkLegAdmission: Sendable, Hashable {
     /// What kind of leg is being placed (the paths of the table).
@@ -43,8 +44,9 @@ struct TrunkLegAdmission: Sendable, Hashable {
         case account(login: String)
         /// The house account `callback.free-access-user` (an unauthenticated PIN callback).
         case houseAccount(login: String)
-        /// A script's dial on a call no account is bound to (a demo or a test IVR with no
-        /// `authenticate`): recorded at no charge. Only script dials may have it.
+        /// A script's dial on a call no account is bound to (no `authenticate`, no free IVR
+        /// access): it may reach our own users (recorded at no charge), never a trunk
+        /// destination, which nobody would pay for (a toll-fraud relay).
         case unboundCall
         /// Nobody: the leg must not be placed.
         case nobody(reason: String)
@@ -77,8 +79,8 @@ struct TrunkLegAdmission: Sendable, Hashable {
         case reserve
         /// Place it, billed, cut after `grantSeconds` of talk.
         case place(grantSeconds: Int)
-        /// Place it at no charge, recorded (a registered contact, a user, an unbound call's dial,
-        /// a callback's A leg a plan does not charge).
+        /// Place it at no charge, recorded (a registered contact, a user, a callback's A leg
+        /// a plan does not charge).
         case placeUnrated
         /// Do not place it: no INVITE leaves; the dial (or the callback request) ends with `outcome`.
         case refuse(DialOutcome, reason: String)
@@ -108,6 +110,11 @@ struct TrunkLegAdmission: Sendable, Hashable {
             // Only a script's own dial of an unbound call; a callback never places a leg nobody pays for.
             if case .callbackALeg(let trigger) = kind {
                 return .refuse(.failed, reason: "nobody pays for the \(trigger) callback's leg: no account")
+            }
+            // A user of this service dialled by login costs nothing; anything else goes to a
+            // destination nobody pays for (`failed`: the caller hears the call could not be made).
+            guard rating == .user else {
+                return .refuse(.failed, reason: Self.unboundTrunkLegRefusal)
             }
             return .placeUnrated
         case .houseAccount:
@@ -143,6 +150,9 @@ struct TrunkLegAdmission: Sendable, Hashable {
             return .refuse(.outOfCredit, reason: reason)
         }
     }
+
+    /// Why a trunk leg of a call no account is bound to is not placed (logged with the refusal).
+    static let unboundTrunkLegRefusal = "no account is bound to the call: the trunk leg is not placed"
 
     /// Who pays for a callback's A leg: the account the trigger bound; for a PIN callback,
     /// whose caller is not authenticated yet, the house account, or nobody when none is

@@ -8,7 +8,8 @@ import SIPStack
 /// the leg's billing reserves for the forward (jointly with a billed access leg) and opens
 /// its B leg, or refuses (`out-of-credit`, or `failed` for a destination the plan lacks).
 /// A conference's parties are each rated and reserved by `ConferencePartyGrants` as they
-/// are placed. Legs of a call no account is bound to are placed unbilled (recorded).
+/// are placed. A call no account is bound to reaches only this service's users (recorded,
+/// unbilled): its dial to any other number is refused before an INVITE (`TrunkLegAdmission`).
 ///
 /// Confined to the SIP event loop.
 final class DialStarter: ForwardStarter {
