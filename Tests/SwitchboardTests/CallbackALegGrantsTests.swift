@@ -144,6 +144,25 @@ final class CallbackALegGrantsTests: XCTestCase {
         XCTAssertEqual(leg.costMinorUnits, 0)
     }
 
+    /// Two callbacks of one account may be up at once: each A leg sets aside half of what is
+    /// free then, so the second is placed too (one leg alone would hold the whole balance).
+    func testEachALegHoldsItsShareSoTheNextCallbackIsPlacedToo() throws {
+        var placed: [CallBillingMachine.PlacedAccessLeg] = []
+        for number in ["4930111", "4930112"] {
+            let request = try store.enqueueCallback(NewCallbackRequest(
+                accountID: ids["alice"], campaign: "cb", trigger: .web, originNumber: number, destinations: [],
+                notBefore: now), at: now)
+            var grants = CallbackALegGrants(store: store, request: request, houseAccount: nil, log: log)
+            grants.shares = .init(account: 2, house: 1)
+            guard case .place(let billing) = grants.decide(try route(number), callerID: "1001", at: now),
+                  let leg = (billing as? CallbackALegBilling)?.placed else { return XCTFail("\(number) not placed") }
+            placed.append(leg)
+        }
+        // 5.0000 free at 0.48/min: the first holds 2.5000 (312 s), the second half of the rest.
+        XCTAssertEqual(placed.map(\.amount), [try eur("2.4960"), try eur("1.2480")])
+        XCTAssertEqual(placed.map(\.grantedSeconds), [312, 156])
+    }
+
     private func openReservations() throws -> Int {
         try ids.values.reduce(0) { $0 + (try store.openReservations(account: $1).count) }
     }

@@ -26,6 +26,8 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
         /// `callback.free-access-user`: the house account that pays for an unauthenticated
         /// PIN callback's first leg; nil: such callbacks are refused (no INVITE).
         var houseAccount: String?
+        /// Each A leg's share of its payer's free balance (`CallbackALegGrants.Shares`).
+        var shares = CallbackALegGrants.Shares()
     }
 
     private unowned let router: CallRouter
@@ -146,7 +148,7 @@ final class OutboundScriptedCall: CallbackDialer, @unchecked Sendable {
                 })
             // Every attempt is rated, reserved and recorded before its INVITE, or not placed.
             let grants = self.billing.map { CallbackALegGrants(store: $0, request: request, houseAccount: self.settings.houseAccount,
-                                                               log: log) }
+                                                               log: log, shares: self.settings.shares) }
             let loop = self.loop
             dialer.admit = { route, presented, decided in
                 guard let grants else {

@@ -19,6 +19,17 @@ struct CallbackALegGrants: Sendable {
     /// `callback.free-access-user`: who pays for an unauthenticated PIN callback's first leg.
     let houseAccount: String?
     let log: CallLogger
+    /// How many callbacks one payer may have up at once: each A leg sets aside at most that
+    /// share of the free balance (a leg alone would otherwise hold all of it for the
+    /// longest call, and the payer's next callback would be refused for want of credit).
+    var shares = Shares()
+
+    struct Shares: Sendable {
+        /// `callback.limits.concurrent-per-account` (0: no limit, counted as 1).
+        var account = 1
+        /// `callback.limits.concurrent-unauthenticated`: the house account's PIN callbacks.
+        var house = 1
+    }
 
     /// What a decision needs of the payer.
     struct Payer: Sendable {
@@ -48,9 +59,12 @@ struct CallbackALegGrants: Sendable {
         if admission.verdict == .reserve, let payer, let plan = payer.plan {
             if plan.chargesALeg {
                 do {
+                    let parts: Int
+                    if case .houseAccount = payerChoice { parts = shares.house } else { parts = shares.account }
                     let outcome = try store.openAccessLeg(AccessLegRequest(
                         accountID: payer.accountID, plan: plan, caller: callerID, accessNumber: route.number,
-                        startedAt: now, answeredAt: nil, call: context), at: now)
+                        startedAt: now, answeredAt: nil, call: context,
+                        limit: try shareLimit(parts: parts, payer: payer.accountID, plan: plan, number: route.number)), at: now)
                     switch outcome {
                     case let .opened(grant):
                         placed = CallBillingMachine.PlacedAccessLeg(
@@ -87,6 +101,17 @@ struct CallbackALegGrants: Sendable {
                                                "trigger": request.trigger.rawValue])
             return .refuse(outcome, reason: reason)
         }
+    }
+
+    /// The longest A leg that `1/parts` of the payer's free balance pays for; the longest
+    /// call when that share does not buy a minute (then the store's own check decides).
+    private func shareLimit(parts: Int, payer: Int64, plan: RatePlan, number: String) throws -> Int {
+        guard parts > 1 else { return MaximumDuration.defaultLimit }
+        let free = try store.freeBalance(account: payer)
+        let part = Money(minorUnits: max(0, free.minorUnits) / Int64(parts), currency: free.currency)
+        guard let seconds = try? MaximumDuration.compute(freeBalance: part, aLeg: nil, bLeg: plan.rate(for: number)).seconds,
+              seconds >= 60 else { return MaximumDuration.defaultLimit }
+        return seconds
     }
 
     /// The request's account; for a PIN callback without one, the house account.

@@ -146,7 +146,10 @@ public final class SwitchbackServer: @unchecked Sendable {
             let dialer = OutboundScriptedCall(router: router, services: services, catalog: catalog, accounts: store,
                                               settings: .init(callerNumber: settings.callerNumber,
                                                               ringTimeout: settings.ringTimeout,
-                                                              houseAccount: configuration.callback.freeAccessUser))
+                                                              houseAccount: configuration.callback.freeAccessUser,
+                                                              shares: .init(
+                                                                account: max(1, configuration.callback.limits.concurrentPerAccount),
+                                                                house: max(1, configuration.callback.limits.concurrentUnauthenticated))))
             callbackDialer = dialer
             let worker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
                                         name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
