@@ -17,13 +17,7 @@ final class APICallbackEndToEndTests: XCTestCase {
         let destination = try Sipp(name: "api-e2e-callee")
         let userPorts = CallbackEndToEndTests.freePorts()
         let calleePorts = CallbackEndToEndTests.freePorts(avoiding: [userPorts])
-        let server = try ServerProcess.callbacks(
-            campaignsYAML: """
-              ani-callback: { script: \(InteropPaths.packageRoot.path)/scripts/ani-callback.yaml }
-              web-callback: { script: \(InteropPaths.packageRoot.path)/scripts/web-callback.yaml }
-            """,
-            userPort: userPorts.sip, calleePort: calleePorts.sip, callerNumber: "7001",
-            callbackYAML: "  web-campaign: web-callback", name: "api-e2e", data: data)
+        let server = try Self.webCallbackServer(userPorts: userPorts, calleePorts: calleePorts, name: "api-e2e", data: data)
         defer { server.stop() }
         let userRun = Background { try CallbackEndToEndTests.runUAS(user, scenario: "web-callback-user.xml", ports: userPorts) }
         let calleeRun = Background { try CallbackEndToEndTests.runUAS(destination, scenario: "dial_callee.xml", ports: calleePorts) }
@@ -215,6 +209,19 @@ final class APICallbackEndToEndTests: XCTestCase {
               + "balance \(account.balance)")
     }
 
+    /// The server for web callbacks: alice's plan, the users' phones and the callees behind
+    /// their trunks, `web-callback.yaml` as the web campaign.
+    private static func webCallbackServer(userPorts: (sip: Int, media: Int), calleePorts: (sip: Int, media: Int),
+                                          name: String, data: URL) throws -> ServerProcess {
+        try ServerProcess.callbacks(
+            campaignsYAML: """
+              ani-callback: { script: \(InteropPaths.packageRoot.path)/scripts/ani-callback.yaml }
+              web-callback: { script: \(InteropPaths.packageRoot.path)/scripts/web-callback.yaml }
+            """,
+            userPort: userPorts.sip, calleePort: calleePorts.sip, callerNumber: "7001",
+            callbackYAML: "  web-campaign: web-callback", name: name, data: data)
+    }
+
     private static let userHertz = 500.0
     private static let firstHertz = 900.0
     private static let secondHertz = 1300.0
@@ -250,13 +257,7 @@ final class APICallbackEndToEndTests: XCTestCase {
         let user = try Sipp(name: "api-ringing-user")
         let userPorts = CallbackEndToEndTests.freePorts()
         let calleePorts = CallbackEndToEndTests.freePorts(avoiding: [userPorts])
-        let server = try ServerProcess.callbacks(
-            campaignsYAML: """
-              ani-callback: { script: \(InteropPaths.packageRoot.path)/scripts/ani-callback.yaml }
-              web-callback: { script: \(InteropPaths.packageRoot.path)/scripts/web-callback.yaml }
-            """,
-            userPort: userPorts.sip, calleePort: calleePorts.sip, callerNumber: "7001",
-            callbackYAML: "  web-campaign: web-callback", name: "api-ringing", data: data)
+        let server = try Self.webCallbackServer(userPorts: userPorts, calleePorts: calleePorts, name: "api-ringing", data: data)
         defer { server.stop() }
         // The phone rings until it is cancelled; -m 2 would accept a second INVITE (a retry):
         // with -m 1 a retry finds nobody and the count below shows it.
@@ -307,13 +308,7 @@ final class APICallbackEndToEndTests: XCTestCase {
         let calleePorts = CallbackEndToEndTests.freePorts(avoiding: [userPorts])
         try Self.makeTone(user, hertz: Self.userHertz, codec: "pcmu", seed: 74)
         try Self.makeTone(destination, hertz: Self.firstHertz, codec: "pcmu", seed: 75)
-        let server = try ServerProcess.callbacks(
-            campaignsYAML: """
-              ani-callback: { script: \(InteropPaths.packageRoot.path)/scripts/ani-callback.yaml }
-              web-callback: { script: \(InteropPaths.packageRoot.path)/scripts/web-callback.yaml }
-            """,
-            userPort: userPorts.sip, calleePort: calleePorts.sip, callerNumber: "7001",
-            callbackYAML: "  web-campaign: web-callback", name: "api-delete", data: data)
+        let server = try Self.webCallbackServer(userPorts: userPorts, calleePorts: calleePorts, name: "api-delete", data: data)
         defer { server.stop() }
         // Both phones answer and stay until the server hangs up (a BYE each or they fail).
         let userRun = Background { try Self.runCallee(user, ports: userPorts, payloadType: 0) }
