@@ -37,9 +37,18 @@ public final class MediaSession: @unchecked Sendable {
     /// The synchronisation source of the stream this session sends (random, §8.1).
     public let ssrc: UInt32
 
-    /// Called on the loop for each digit received (sources `.rfc4733`, `.inband`).
+    /// Called on the loop for each digit received (sources `.rfc4733`, `.inband`). In-band
+    /// tones are listened for only while it is set: decoding and the tone detector were a
+    /// fifth of an IVR call's instructions and a third of a relayed packet's (callgrind,
+    /// issue 19), spent mostly on bridge legs nobody takes keys from.
     public var onDigit: ((Character, DTMFSource) -> Void)? {
-        didSet { eventLoop.preconditionInEventLoop() }
+        didSet {
+            eventLoop.preconditionInEventLoop()
+            if var configuration = rtpHandler.receiver.configuration, configuration.inbandDetection != (onDigit != nil) {
+                configuration.inbandDetection = onDigit != nil
+                rtpHandler.receiver.configure(configuration)
+            }
+        }
     }
     /// Called on the loop after the last frame of a `play` was sent, with its token.
     /// Not called for a playback that `play` replaced or `stopPlayback` stopped.
@@ -183,7 +192,7 @@ public final class MediaSession: @unchecked Sendable {
             // Same SDP address as before (a re-INVITE): keep what symmetric RTP learned.
             rtpHandler.receiver.configure(MediaReceiver.Configuration(
                 law: law, payloadType: payloadType, telephoneEventPayloadType: telephoneEventPayloadType,
-                inbandDetection: true, expectedRemote: self.remote, symmetricRTP: symmetricRTP))
+                inbandDetection: onDigit != nil, expectedRemote: self.remote, symmetricRTP: symmetricRTP))
             if state == .idle {
                 state = .started
                 clock.register(self)
