@@ -35,6 +35,7 @@ BENCH = os.environ.get("SHARED_BENCH", os.path.abspath(os.path.join(ROOT, "..", 
 sys.path.insert(0, LOAD)
 from loadstats import sipp_counts  # noqa: E402
 from run_bridge import make_pcap  # noqa: E402
+import payer  # noqa: E402
 
 SERVER_SIP, HTTP = 5173, 18173
 RTP_PORTS = (51000, 51999)
@@ -101,7 +102,7 @@ campaigns:
 access-numbers:
   "ivr": {{ campaign: bench-ivr }}
   "200": {{ campaign: bridge }}
-""")
+""" + (payer.CONFIG if shape == "bridge" else ""))
     return config
 
 
@@ -252,6 +253,8 @@ def annotate(out, top, spine):
 def measure(a, shape):
     work = tempfile.mkdtemp(prefix=f"switchback-callgrind-{shape}-")
     config = write_config(work, shape)
+    if shape == "bridge":
+        payer.fund(a.binary, os.path.join(work, "data"))
     server, cmd, out = start_server(a, work, config)
     load, calls = (ivr_load, a.ivr_calls) if shape == "ivr" else (bridge_load, a.bridge_calls)
     try:

@@ -31,6 +31,7 @@ import argparse, csv, glob, json, os, re, resource, shutil, signal, subprocess, 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from loadstats import percentile, cpu_seconds, peak_rss_kb, sipp_counts, sipp_rtts  # noqa: E402
+import payer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -125,7 +126,8 @@ campaigns:
   bridge: {{ script: {HERE}/bridge.yaml }}
 access-numbers:
   "200": {{ campaign: bridge }}
-""")
+""" + payer.CONFIG)
+    payer.fund(a.binary, os.path.join(work, "data"))
 
     def more_files():
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
