@@ -23,10 +23,16 @@ TARGETS=(SIPMessageFuzz SIPStreamFuzz SDPFuzz DigestFuzz RTPFuzz IVRLoaderFuzz C
 usage() { echo "usage: Fuzz/run.sh TARGET|all SECONDS [libFuzzer flags...] | build | list  (targets: ${TARGETS[*]})" >&2; exit 2; }
 
 build() {
+    local log status=0
+    log=$(mktemp "${TMPDIR:-/tmp}/switchback-fuzz-build.XXXXXX")
     swift build -c release \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing \
-        2>&1 | grep -v -e "^\[[0-9]*/[0-9]*\]" -e "unhandled; explicitly declare" -e "CMakeLists.txt" \
-                     -e "__asan_extra_spill_area" || true
+        >"$log" 2>&1 || status=$?
+    grep -v -e "^\[[0-9]*/[0-9]*\]" -e "unhandled; explicitly declare" -e "CMakeLists.txt" \
+            -e "__asan_extra_spill_area" "$log" || true
+    rm -f "$log"
+    # A failed build must not leave an older binary to be fuzzed in its place.
+    [[ $status -eq 0 ]] || { echo "Fuzz/run.sh: the fuzz targets did not build (swift build exit $status)" >&2; exit 1; }
     for target in "${TARGETS[@]}"; do
         [[ -x .build/release/$target ]] || { echo "Fuzz/run.sh: $target did not build" >&2; exit 1; }
     done

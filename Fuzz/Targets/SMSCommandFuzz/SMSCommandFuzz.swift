@@ -15,8 +15,10 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let words = text.split(whereSeparator: { $0.isWhitespace || $0.isNewline }).map(String.init)
     func checkNumber(_ number: String) {
-        require(!number.isEmpty && number.count <= SMSCommandParser.maximumNumberLength,
-                     "number \(number) accepted")
+        // The limit counts digits: a leading + is not one (crash-fee69e64…: 20 digits after +).
+        let digits = number.first == "+" ? number.dropFirst() : Substring(number)
+        require(!digits.isEmpty && digits.count <= SMSCommandParser.maximumNumberLength
+                    && digits.allSatisfy { ("0"..."9").contains($0) }, "number \(number) accepted")
     }
     switch SMSCommandParser.parse(text) {
     case .success(let command):
