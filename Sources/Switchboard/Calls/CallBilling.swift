@@ -168,16 +168,9 @@ actor CallBilling {
     func partyWillDial(number: String, callerID: String, limitSeconds: Int?, share: Int) -> ForwardGrant {
         let payer = machine.payerAccountID
         let pricing = payer.map { price(number: number, account: $0) } ?? unboundPricing(number: number)
-        let rating: TrunkLegAdmission.Rating
+        let rating = TrunkLegAdmission.Rating(pricing, unpriced: "no account is bound to the call")
         var ratedPlan: RatePlan?
-        switch pricing {
-        case nil: rating = .unpriceable(reason: "no account is bound to the call")
-        case .user?: rating = .user
-        case let .unpriceable(reason)?: rating = .unpriceable(reason: reason)
-        case let .rated(plan)?:
-            rating = .rated
-            ratedPlan = plan
-        }
+        if case let .rated(plan)? = pricing { ratedPlan = plan }
         var admission = TrunkLegAdmission(kind: .conferenceParty, route: .trunk,
                                           payer: payer.map { .account(login: "#\($0)") } ?? .unboundCall, rating: rating)
         var grant: LegGrant?

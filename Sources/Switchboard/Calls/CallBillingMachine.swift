@@ -208,13 +208,7 @@ struct CallBillingMachine: Sendable {
             return [.forwardDecided(.refused(.failed, reason: "a forward of this call is already up"))]
         }
         // The admission table decides (TrunkLegAdmission): who pays, how the number is rated.
-        let rating: TrunkLegAdmission.Rating
-        switch pricing {
-        case nil: rating = .unpriceable(reason: "account \(payer?.login ?? "-") could not be priced")
-        case .user: rating = .user
-        case let .unpriceable(reason): rating = .unpriceable(reason: reason)
-        case .rated: rating = .rated
-        }
+        let rating = TrunkLegAdmission.Rating(pricing, unpriced: "account \(payer?.login ?? "-") could not be priced")
         let admission = TrunkLegAdmission(kind: .bridge, route: .trunk,
                                           payer: payer.map { .account(login: $0.login) } ?? .unboundCall, rating: rating)
         switch admission.verdict {
@@ -523,5 +517,17 @@ struct CallBillingMachine: Sendable {
         }
         return LegEnding(legID: forward.legID, endedAt: endedAt, disposition: outOfCredit ? .outOfCredit : .answered,
                          sipCause: 200)
+    }
+}
+
+extension TrunkLegAdmission.Rating {
+    /// How the admission table sees a leg's pricing; `unpriced`: the reason when there is none.
+    init(_ pricing: CallBillingMachine.ForwardPricing?, unpriced: @autoclosure () -> String) {
+        switch pricing {
+        case nil: self = .unpriceable(reason: unpriced())
+        case .user?: self = .user
+        case let .unpriceable(reason)?: self = .unpriceable(reason: reason)
+        case .rated?: self = .rated
+        }
     }
 }
