@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(libsndfile1-dev libsqlite3-dev pkg-config)
 if [ "${1:-run}" = "test" ]; then
-  want+=(sip-tester baresip-core sipsak espeak-ng sox libsox-fmt-all tshark python3 sipvicious kannel kannel-extras
+  want+=(sip-tester baresip-core sipsak espeak-ng sox libsox-fmt-all tshark python3 sipvicious kannel kannel-extras kamailio
          chromium chromium-driver)
 fi
 missing=()

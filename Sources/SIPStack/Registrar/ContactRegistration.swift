@@ -10,12 +10,16 @@ public struct ContactRegistration: Sendable, Hashable {
     public var q: QValue?
     public var source: SIPDestination?
     public var userAgent: String?
+    /// The REGISTER's Path (RFC 3327), first hop first.
+    public var path: [SIPURI]
 
-    public init(contact: SIPURI, expiresIn: Int, q: QValue? = nil, source: SIPDestination? = nil, userAgent: String? = nil) {
+    public init(contact: SIPURI, expiresIn: Int, q: QValue? = nil, source: SIPDestination? = nil, userAgent: String? = nil,
+                path: [SIPURI] = []) {
         self.contact = contact
         self.expiresIn = expiresIn
         self.q = q
         self.source = source
         self.userAgent = userAgent
+        self.path = path
     }
 }

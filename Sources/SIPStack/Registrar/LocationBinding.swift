@@ -17,9 +17,14 @@ public struct LocationBinding: Sendable, Hashable {
     /// reach a phone behind NAT whose Contact names a private address.
     public var source: SIPDestination?
     public var userAgent: String?
+    /// The Path of the REGISTER (RFC 3327): the proxies between us and the phone, first
+    /// hop first. A request to the phone carries them as its route set (Route headers)
+    /// and goes to the first of them — through the edge (Kamailio) that reached us,
+    /// which is the only way to a phone behind it, and on any node of a cluster.
+    public var path: [SIPURI]
 
     public init(contact: SIPURI, expires: Date, q: QValue? = nil, callID: String, cseq: UInt32, registeredAt: Date,
-                source: SIPDestination? = nil, userAgent: String? = nil) {
+                source: SIPDestination? = nil, userAgent: String? = nil, path: [SIPURI] = []) {
         self.contact = contact
         self.expires = expires
         self.q = q
@@ -28,19 +33,30 @@ public struct LocationBinding: Sendable, Hashable {
         self.registeredAt = registeredAt
         self.source = source
         self.userAgent = userAgent
+        self.path = path
     }
 
     public func isLive(at now: Date) -> Bool { expires > now }
 
     /// Where to send a request for this contact (the Request-URI stays `contact`): the
-    /// address the REGISTER came from when known — a phone behind NAT is reachable
+    /// first hop of its Path when it has one (RFC 3327 §5.4: the route set is the Path);
+    /// else the address the REGISTER came from when known — a phone behind NAT is reachable
     /// there, not at the private address of its Contact, and over TCP that address is
     /// its open connection — else the contact's host, port and transport.
     public var destination: SIPDestination {
+        if let hop = path.first { return Self.destination(of: hop) }
         if let source { return source }
-        let transport: SIPTransportKind = contact.parameter("transport")?.value?.lowercased() == "tcp" ? .tcp : .udp
-        return SIPDestination(transport: transport, host: contact.host,
-                              port: contact.port ?? (contact.scheme == "sips" ? 5061 : 5060))
+        return Self.destination(of: contact)
+    }
+
+    /// The Route header values a request to this contact carries: its Path, in order.
+    public var routeSet: [String] { path.map { "<\($0)>" } }
+
+    /// Host, port and transport of a URI (RFC 3263 without DNS: the URI's own port or
+    /// the scheme's default, `transport=tcp` or UDP).
+    static func destination(of uri: SIPURI) -> SIPDestination {
+        let transport: SIPTransportKind = uri.parameter("transport")?.value?.lowercased() == "tcp" ? .tcp : .udp
+        return SIPDestination(transport: transport, host: uri.host, port: uri.port ?? (uri.scheme == "sips" ? 5061 : 5060))
     }
 
     /// Whole seconds left at `now`, rounded up so a live binding never shows 0.

@@ -15,4 +15,15 @@ public protocol LocationBindingPersistence: Sendable {
     func saveBindings(_ bindings: [LocationBinding], of aor: AddressOfRecord) throws
     /// Deletes the bindings expired at `now`; returns how many.
     func deleteExpiredBindings(now: Date) throws -> Int
+    /// The bindings of one address-of-record live at `now`, as stored: with a store
+    /// shared by several nodes, those a phone registered through any of them.
+    func loadBindings(of aor: AddressOfRecord, now: Date) throws -> [LocationBinding]
+}
+
+extension LocationBindingPersistence {
+    /// Every live binding, filtered: correct for any store; a store with an index on the
+    /// address-of-record answers it with a query of its own.
+    public func loadBindings(of aor: AddressOfRecord, now: Date) throws -> [LocationBinding] {
+        try loadBindings(now: now)[aor] ?? []
+    }
 }

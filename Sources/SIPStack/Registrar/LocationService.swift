@@ -19,11 +19,33 @@ public struct LocationService: Sendable {
     /// The live bindings of `aor`, best first: highest q (no q counts as 1), then the
     /// most recently refreshed — the order to try them in.
     public func bindings(for aor: AddressOfRecord, now: Date) -> [LocationBinding] {
-        (table[aor] ?? []).filter { $0.isLive(at: now) }.sorted { a, b in
+        Self.preferred(table[aor] ?? [], now: now)
+    }
+
+    /// The live ones of `bindings`, best first: highest q (no q counts as 1), then the
+    /// most recently refreshed.
+    public static func preferred(_ bindings: [LocationBinding], now: Date) -> [LocationBinding] {
+        bindings.filter { $0.isLive(at: now) }.sorted { a, b in
             let qa = a.q ?? .highest, qb = b.q ?? .highest
             if qa != qb { return qa > qb }
             return a.registeredAt > b.registeredAt
         }
+    }
+
+    /// This service's live bindings of `aor` together with `stored` ones (read from a
+    /// store other nodes write too), best first: of two bindings of one contact the
+    /// more recently registered wins, so a phone that re-registered through another node
+    /// is reached as it last said.
+    public func bindings(for aor: AddressOfRecord, adding stored: [LocationBinding], now: Date) -> [LocationBinding] {
+        var merged = table[aor] ?? []
+        for binding in stored {
+            if let index = merged.firstIndex(where: { LocationBinding.sameContact($0.contact, binding.contact) }) {
+                if binding.registeredAt > merged[index].registeredAt { merged[index] = binding }
+            } else {
+                merged.append(binding)
+            }
+        }
+        return Self.preferred(merged, now: now)
     }
 
     public func isRegistered(_ aor: AddressOfRecord, now: Date) -> Bool {
@@ -108,6 +130,7 @@ public struct LocationService: Sendable {
     private static func binding(_ registration: ContactRegistration, callID: String, cseq: UInt32, now: Date) -> LocationBinding {
         LocationBinding(contact: registration.contact, expires: now.addingTimeInterval(TimeInterval(registration.expiresIn)),
                         q: registration.q, callID: callID, cseq: cseq, registeredAt: now,
-                        source: registration.source, userAgent: registration.userAgent)
+                        source: registration.source, userAgent: registration.userAgent,
+                        path: registration.path)
     }
 }

@@ -12,7 +12,8 @@ import SIP
 /// Expires 0, else 400; an interval below the minimum 423 with Min-Expires; above the
 /// maximum it is shortened), then all bindings or none (§10.3 step 7: a same-Call-ID
 /// CSeq not higher than the binding's is 400). The 200 lists every current binding
-/// with its remaining `expires` (step 8).
+/// with its remaining `expires` (step 8). A Path (RFC 3327) is kept with the bindings
+/// (the route to the phone through the edge proxy) and returned in the 200.
 public struct Registrar: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// The Digest realm of our challenges (the HA1s are computed with it).
@@ -124,6 +125,16 @@ public struct Registrar: Sendable {
         guard let callID = request.callID, let cseq = request.cseq else { return refuse(400, "missing Call-ID or CSeq") }
         let contactValues = request.headers.values("Contact")
 
+        // RFC 3327 §5.3: the Path the proxies (Kamailio's add_path) put on the way in is
+        // kept with the bindings and becomes the route set of requests to the phone.
+        var path = [SIPURI]()
+        for value in request.headers.values("Path") {
+            guard let hop = try? SIPNameAddress(parsing: value, header: "Path") else {
+                return refuse(400, "Path \"\(value)\" is not a valid name-addr")
+            }
+            path.append(hop.uri)
+        }
+
         // A query: no Contact, nothing changes (§10.2.3).
         if contactValues.isEmpty {
             return accepted(request, aor: aor, bindings: location.bindings(for: aor, now: now), now: now, toTag: toTag)
@@ -172,7 +183,7 @@ public struct Registrar: Sendable {
                 q = parsed
             }
             registrations.append(ContactRegistration(contact: contact.uri, expiresIn: interval, q: q, source: source,
-                                                     userAgent: request.headers["User-Agent"]))
+                                                     userAgent: request.headers["User-Agent"], path: path))
         }
         do throws(LocationServiceError) {
             let bindings = try location.register(aor, contacts: registrations, callID: callID, cseq: cseq.sequence, now: now)
@@ -195,6 +206,9 @@ public struct Registrar: Sendable {
             response.headers.add("Contact", value)
         }
         response.headers.add("Date", Self.httpDate(now))
+        // RFC 3327 §5.3: the registrar returns the Path it stored, so the phone (and the
+        // edge) see which route its incoming requests will take.
+        for value in request.headers.values("Path") { response.headers.add("Path", value) }
         return RegistrarResult(response: response, outcome: .accepted(aor, bindings: bindings))
     }
 

@@ -21,10 +21,13 @@ public struct RegistrationBinding: Codable, Sendable, Hashable, Identifiable {
     public var sourceHost: String?
     public var sourcePort: Int?
     public var userAgent: String?
+    /// The REGISTER's Path (RFC 3327) as Route values, comma-separated, first hop first
+    /// (`<sip:edge.example;lr>, <sip:...>`); nil: none (the phone is reached directly).
+    public var path: String?
 
     public init(id: Int64? = nil, user: String, domain: String, contact: String, expiresAt: Date, qThousandths: Int? = nil,
                 callID: String, cseq: Int64, registeredAt: Date, sourceTransport: String? = nil, sourceHost: String? = nil,
-                sourcePort: Int? = nil, userAgent: String? = nil) {
+                sourcePort: Int? = nil, userAgent: String? = nil, path: String? = nil) {
         self.id = id
         self.user = user
         self.domain = domain
@@ -38,5 +41,6 @@ public struct RegistrationBinding: Codable, Sendable, Hashable, Identifiable {
         self.sourceHost = sourceHost
         self.sourcePort = sourcePort
         self.userAgent = userAgent
+        self.path = path
     }
 }

@@ -348,6 +348,11 @@ enum StoreMigrations {
                 CREATE INDEX registrationBinding_expiry ON registrationBinding(expiresAt);
                 """)
         }
+        migrator.registerMigration("v12 registration path") { db in
+            // The Path of a REGISTER (RFC 3327, issue 17): behind an edge proxy (Kamailio)
+            // a phone is reached only through it, from whichever node calls it.
+            try db.execute(sql: "ALTER TABLE registrationBinding ADD COLUMN path TEXT")
+        }
         return migrator
     }
 }

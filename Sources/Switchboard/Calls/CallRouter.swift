@@ -29,6 +29,8 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     /// (issue 6); nil (no store): every call runs its script, and modes that call back
     /// refuse with 503.
     var callbackTriggers: CallbackTriggerDesk?
+    /// The edge proxies whose `X-Switchback-Source` is believed (`sip.edge-proxies`).
+    var edgeProxies = EdgeProxies.none
     /// INVITEs waiting for their store lookups (off the loop), so a CANCEL meanwhile is answered.
     /// The To tag is the one of our 180, if one went out.
     private var pendingAdmissions: [ObjectIdentifier: (transaction: ServerTransaction, toTag: String?)] = [:]
@@ -65,7 +67,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                 ("Allow", Self.allowedMethods), ("Accept", "application/sdp"), ("Accept-Language", "en"),
             ])
         case .register where registrations != nil:
-            registrations?.handle(transaction)
+            registrations?.handle(transaction, source: origin(of: transaction))
         case .register, .subscribe, .notify, .refer, .message, .publish, .prack, .update:
             transaction.respond(status: 405, headers: [("Allow", Self.allowedMethods)])
         default:
@@ -98,8 +100,9 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
         let router = LoopWeakReference(self)
         let loop = endpoint.eventLoop
         let policy = entry?.policy
-        // Caller-ID trust is decided here, once, from the transport source (issue 11).
-        let source = transaction.flow.remoteHost
+        // Caller-ID trust is decided here, once, from the transport source (issue 11), or
+        // the source an edge proxy vouches for (issue 17).
+        let source = origin(of: transaction).host
         Task {
             let admission: CallbackTriggerDesk.Admission?
             if let policy {
@@ -120,6 +123,21 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
                 self.admitted(transaction, entry: resolved, admission: admission, triggers: triggers)
             }
         }
+    }
+
+    /// Where a request came from: the transport source, or behind an edge proxy the
+    /// source it names (`EdgeProxies`). A header from anyone else is logged and ignored.
+    private func origin(of transaction: ServerTransaction) -> SIPDestination {
+        let flow = transaction.flow
+        let origin = edgeProxies.origin(of: transaction.request, transport: SIPDestination(
+            transport: flow.transport, host: flow.remoteHost, port: flow.remotePort))
+        if case .forgedHeaderIgnored(let source, let claimed) = origin {
+            logger.warning("edge source header ignored", metadata: [
+                "call-id": "\(transaction.request.callID ?? "")", "from": "\(source)", "claimed": "\(claimed)",
+                "reason": "the sender is not in sip.edge-proxies",
+            ])
+        }
+        return origin.source
     }
 
     private func notFound(_ transaction: ServerTransaction, _ number: String) {

@@ -137,7 +137,7 @@ struct NodeReader {
             switch key {
             case "sip":
                 let sipKeys: Set<String> = ["listen", "domain", "advertise", "digest-lockout", "tcp-max-connections",
-                                            "tcp-max-connections-per-source", "tcp-idle-timeout"]
+                                            "tcp-max-connections-per-source", "tcp-idle-timeout", "edge-proxies"]
                 for (k, v) in try mapping(node, "sip", allowed: sipKeys) {
                     switch k {
                     case "listen": c.sip.listen = try strings(v, "sip.listen")
@@ -146,6 +146,7 @@ struct NodeReader {
                     case "tcp-max-connections": c.sip.tcpMaxConnections = try count(v, "sip.tcp-max-connections", within: 1...1_000_000)
                     case "tcp-max-connections-per-source":
                         c.sip.tcpMaxConnectionsPerSource = try count(v, "sip.tcp-max-connections-per-source", within: 1...1_000_000)
+                    case "edge-proxies": c.sip.edgeProxies = try networks(v, "sip.edge-proxies")
                     case "tcp-idle-timeout":
                         c.sip.tcpIdleTimeout = try period(v, "sip.tcp-idle-timeout", within: .seconds(1) ... .seconds(86_400))
                     default: c.sip.advertise = try string(v, "sip.advertise")

@@ -23,6 +23,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// A TCP connection with no SIP message for this long, and no call or registration
         /// depending on it, is closed (`tcp-idle-timeout`).
         public var tcpIdleTimeout = SIPConnectionTable.Limits.default.idleTimeout
+        /// The SIP edge proxies in front of this node (`edge-proxies`, CIDRs): only from
+        /// them is `X-Switchback-Source` believed (`EdgeProxies`). Empty: from nobody.
+        public var edgeProxies: [SourceNetwork] = []
     }
 
     /// How many failures within a period lock a guesser out.

@@ -1,4 +1,5 @@
 import NIOCore
+import SIPStack
 
 extension DialPlan {
     /// Who a call to `number` rings (`ForwardPlan`): its registered contacts, and the
@@ -11,14 +12,18 @@ extension DialPlan {
                      _ found: @escaping (ForwardPlan, ForwardPlan.Settings?) -> Void) {
         let registrations = self.registrations
         let bound = NIOLoopBound(found, eventLoop: loop)
-        let decide: @Sendable (ForwardPlan.Settings?) -> Void = { settings in
-            let contacts = registrations?.contacts(of: number) ?? []
+        let decide: @Sendable (ForwardPlan.Settings?, [LocationBinding]) -> Void = { settings, stored in
+            let contacts = registrations?.contacts(of: number, adding: stored) ?? []
             bound.value(ForwardPlan(number: number, contacts: contacts, settings: settings), settings)
         }
-        guard let forwarding else { return loop.execute { decide(nil) } }
+        // The store's bindings too: a phone may have registered through another node.
+        let storedContacts = registrations?.storedContactsLookup(of: number)
+        let forwarding = self.forwarding
+        guard forwarding != nil || storedContacts != nil else { return loop.execute { decide(nil, []) } }
         Task {
-            let settings = await forwarding.forwardSettings(login: number)
-            loop.execute { decide(settings) }
+            let settings = await forwarding?.forwardSettings(login: number)
+            let stored = storedContacts?() ?? []
+            loop.execute { decide(settings, stored) }
         }
     }
 }

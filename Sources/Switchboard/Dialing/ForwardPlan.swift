@@ -99,12 +99,14 @@ extension ForwardPlan {
     static let registeredTrunk = "registered-contact"
 
     /// Where one target goes: a registered contact is called on its contact (the
-    /// `dialled` number is the user's login); a number goes through the trunk that carries it.
+    /// `dialled` number is the user's login), through its Path if it registered through
+    /// an edge proxy; a number goes through the trunk that carries it.
     static func route(for target: Target, dialled: String, trunks: TrunkSelector) throws -> TrunkSelector.Route {
         switch target {
         case .contact(let binding):
             return TrunkSelector.Route(trunk: registeredTrunk, dialled: dialled, number: dialled,
-                                       requestURI: binding.contact, destination: binding.destination)
+                                       requestURI: binding.contact, destination: binding.destination,
+                                       routeSet: binding.routeSet)
         case .number(let number):
             return try trunks.route(for: number)
         }

@@ -45,11 +45,14 @@ struct OutboundLegLauncher: Sendable {
     }
 
     /// The INVITE of the leg: `sip:<caller-id>@<domain>` as From (anonymous without a
-    /// caller ID), the route's Request-URI, destination and credentials, at least 1 s of ringing.
+    /// caller ID), the route's Request-URI, destination, Route set and credentials, at least 1 s of ringing.
     static func parameters(route: TrunkSelector.Route, callerID: String, domain: String, offer: SessionDescription,
                            ringTimeout: Duration) -> OutboundCall.Parameters {
         let from = SIPNameAddress(uri: SIPURI(scheme: "sip", user: callerID.isEmpty ? "anonymous" : callerID, host: domain))
+        // A phone behind an edge proxy: the INVITE is loose-routed through its Path (RFC
+        // 3261 §8.1.2, RFC 3327 §5.4); in-dialog requests then follow the Record-Route.
         return OutboundCall.Parameters(requestURI: route.requestURI, from: from, destination: route.destination,
-                                       offer: offer, login: route.login, ringTimeout: max(.seconds(1), ringTimeout))
+                                       offer: offer, login: route.login, ringTimeout: max(.seconds(1), ringTimeout),
+                                       extraHeaders: route.routeSet.map { SIPHeaderField(name: "Route", value: $0) })
     }
 }

@@ -35,9 +35,12 @@ public struct TrunkSelector: Sendable {
         public var login: DigestLogin?
         /// The trunk's default caller ID, if it has one.
         public var callerID: String?
+        /// Route header values of the INVITE (a registered phone's Path, RFC 3327): the
+        /// proxies it passes, `destination` being the first of them. Empty for trunks.
+        public var routeSet: [String]
 
         public init(trunk: String, dialled: String, number: String, requestURI: SIPURI, destination: SIPDestination,
-                    login: DigestLogin? = nil, callerID: String? = nil) {
+                    login: DigestLogin? = nil, callerID: String? = nil, routeSet: [String] = []) {
             self.trunk = trunk
             self.dialled = dialled
             self.number = number
@@ -45,6 +48,7 @@ public struct TrunkSelector: Sendable {
             self.destination = destination
             self.login = login
             self.callerID = callerID
+            self.routeSet = routeSet
         }
     }
 

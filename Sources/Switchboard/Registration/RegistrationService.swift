@@ -66,11 +66,13 @@ final class RegistrationService: @unchecked Sendable {
         (registrar.authority.lockoutRefusals, registrar.authority.failuresCounted)
     }
 
-    /// Handles one REGISTER; responds once, possibly after the HA1 lookup.
-    func handle(_ transaction: ServerTransaction) {
+    /// Handles one REGISTER; responds once, possibly after the HA1 lookup. `source` is
+    /// where it came from (behind an edge proxy, the phone's address the edge names):
+    /// nonces are bound to it and failures counted per it. Nil: the transport source.
+    func handle(_ transaction: ServerTransaction, source: SIPDestination? = nil) {
         eventLoop.preconditionInEventLoop()
         guard let identity = registrar.credentialsIdentity(of: transaction.request) else {
-            finish(transaction, ha1: nil)   // no credentials for our realm: the registrar challenges
+            finish(transaction, ha1: nil, source: source)   // no credentials for our realm: the registrar challenges
             return
         }
         let credentials = self.credentials
@@ -78,13 +80,35 @@ final class RegistrationService: @unchecked Sendable {
         let eventLoop = self.eventLoop
         Task {
             let ha1 = await credentials.ha1(username: identity.username, realm: identity.realm)
-            eventLoop.execute { service.value?.finish(transaction, ha1: ha1) }
+            eventLoop.execute { service.value?.finish(transaction, ha1: ha1, source: source) }
         }
     }
 
-    /// The current bindings of `user` (most preferred first), expired ones left out.
-    func contacts(of user: String, now: Date = Date()) -> [LocationBinding] {
-        registrar.location.bindings(for: AddressOfRecord(user: user, domain: registrar.configuration.domain), now: now)
+    /// The current bindings of `user` (most preferred first), expired ones left out; with
+    /// `stored` (what `storedContactsLookup(of:)` read), those of the store as well.
+    func contacts(of user: String, adding stored: [LocationBinding] = [], now: Date = Date()) -> [LocationBinding] {
+        registrar.location.bindings(for: address(of: user), adding: stored, now: now)
+    }
+
+    /// Reads `user`'s bindings from the store, to run off the event loop: with a store
+    /// that several nodes share, a phone registered through another node is callable
+    /// from this one (the node's memory knows only its own REGISTERs). Nil without a store.
+    func storedContactsLookup(of user: String) -> (@Sendable () -> [LocationBinding])? {
+        guard let persistence else { return nil }
+        let aor = address(of: user)
+        let logger = self.logger
+        return {
+            do {
+                return try persistence.loadBindings(of: aor, now: Date())
+            } catch {
+                logger.error("registrations not read from the store", metadata: ["aor": "\(aor)", "error": "\(error)"])
+                return []
+            }
+        }
+    }
+
+    private func address(of user: String) -> AddressOfRecord {
+        AddressOfRecord(user: user, domain: registrar.configuration.domain)
     }
 
     /// Expired bindings are already invisible; this keeps the table from growing.
@@ -100,7 +124,7 @@ final class RegistrationService: @unchecked Sendable {
         }
     }
 
-    private func finish(_ transaction: ServerTransaction, ha1: String?) {
+    private func finish(_ transaction: ServerTransaction, ha1: String?, source: SIPDestination?) {
         let request = transaction.request
         let now = Date()
         _ = registrar.location.sweep(now: now)
@@ -109,8 +133,8 @@ final class RegistrationService: @unchecked Sendable {
             lastPrune = now
             deleteExpiredBindings(now: now)
         }
-        let source = SIPDestination(transport: transaction.flow.transport, host: transaction.flow.remoteHost,
-                                    port: transaction.flow.remotePort)
+        let source = source ?? SIPDestination(transport: transaction.flow.transport, host: transaction.flow.remoteHost,
+                                              port: transaction.flow.remotePort)
         let result = registrar.handle(request, now: now, source: source) { _, _ in ha1 }
         if case .accepted(let aor, let bindings) = result.outcome, !request.headers.values("Contact").isEmpty,
            let persistence {
@@ -139,6 +163,8 @@ final class RegistrationService: @unchecked Sendable {
             logger.info("register refused", metadata: metadata)
         case .accepted(let aor, let bindings):
             metadata["aor"] = "\(aor)"
+            metadata["source"] = "\(source)"
+            if let path = bindings.first?.routeSet, !path.isEmpty { metadata["path"] = "\(path.joined(separator: ", "))" }
             metadata["contacts"] = "\(bindings.map { $0.contact.description }.joined(separator: " "))"
             logger.info(bindings.isEmpty ? "unregistered" : "registered", metadata: metadata)
         }

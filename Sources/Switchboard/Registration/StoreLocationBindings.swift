@@ -28,6 +28,15 @@ struct StoreLocationBindings: LocationBindingPersistence {
         return bindings
     }
 
+    func loadBindings(of aor: AddressOfRecord, now: Date) throws -> [LocationBinding] {
+        try store.registrationBindings(liveAt: now).filter { $0.user == aor.user && $0.domain == aor.domain }.compactMap { row in
+            do throws(StoredBindingError) { return try Self.binding(row) } catch {
+                unreadable(error)
+                return nil
+            }
+        }
+    }
+
     func saveBindings(_ bindings: [LocationBinding], of aor: AddressOfRecord) throws {
         try store.replaceRegistrationBindings(user: aor.user, domain: aor.domain,
                                               with: bindings.map { Self.row($0, of: aor) })
@@ -43,7 +52,8 @@ struct StoreLocationBindings: LocationBindingPersistence {
                                    expiresAt: binding.expires, qThousandths: binding.q?.thousandths, callID: binding.callID,
                                    cseq: Int64(binding.cseq), registeredAt: binding.registeredAt,
                                    sourceTransport: source?.transport.rawValue, sourceHost: source?.host,
-                                   sourcePort: source?.port, userAgent: binding.userAgent)
+                                   sourcePort: source?.port, userAgent: binding.userAgent,
+                                   path: binding.path.isEmpty ? nil : binding.routeSet.joined(separator: ", "))
     }
 
     static func binding(_ row: RegistrationBinding) throws(StoredBindingError) -> LocationBinding {
@@ -68,8 +78,19 @@ struct StoreLocationBindings: LocationBindingPersistence {
             }
             source = SIPDestination(transport: kind, host: host, port: port)
         }
+        var path = [SIPURI]()
+        if let stored = row.path {
+            var headers = SIPHeaders()
+            headers.add("Path", stored)
+            for value in headers.values("Path") {
+                guard let hop = try? SIPNameAddress(parsing: value, header: "Path") else {
+                    throw StoredBindingError(row: row, problem: "path \"\(value)\" is not a name-addr")
+                }
+                path.append(hop.uri)
+            }
+        }
         return LocationBinding(contact: contact, expires: row.expiresAt, q: q, callID: row.callID, cseq: cseq,
-                               registeredAt: row.registeredAt, source: source, userAgent: row.userAgent)
+                               registeredAt: row.registeredAt, source: source, userAgent: row.userAgent, path: path)
     }
 }
 

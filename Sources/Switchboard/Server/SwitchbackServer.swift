@@ -93,6 +93,7 @@ public final class SwitchbackServer: @unchecked Sendable {
                                     } ?? UnavailableServiceDesk(),
                                     billingStore: store)
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
+        router.edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
         if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
