@@ -196,4 +196,29 @@ final class LocationServiceTests: XCTestCase {
         XCTAssertEqual(small.restore(bob, bindings: [], now: later), 0)
         XCTAssertEqual(small.registeredAddresses(now: later), [alice])
     }
+
+    /// Issue 17: this node's bindings together with those read from a shared store; of
+    /// two bindings of one contact the more recently registered wins.
+    func testStoredBindingsJoinTheNodesOwnTheFreshestWinning() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let aor = AddressOfRecord(user: "alice", domain: "switchback.local")
+        var service = LocationService()
+        let desk = try SIPURI(parsing: "sip:alice@192.0.2.10:5060")
+        let mobile = try SIPURI(parsing: "sip:alice@192.0.2.11:5060")
+        try service.register(aor, contacts: [ContactRegistration(contact: desk, expiresIn: 600)], callID: "a", cseq: 1,
+                             now: now.addingTimeInterval(-100))
+        let refreshedElsewhere = LocationBinding(contact: desk, expires: now.addingTimeInterval(900), callID: "b", cseq: 7,
+                                                 registeredAt: now.addingTimeInterval(-10),
+                                                 path: [try SIPURI(parsing: "sip:192.0.2.200;lr")])
+        let staleElsewhere = LocationBinding(contact: desk, expires: now.addingTimeInterval(900), callID: "c", cseq: 1,
+                                             registeredAt: now.addingTimeInterval(-500))
+        let other = LocationBinding(contact: mobile, expires: now.addingTimeInterval(300), callID: "d", cseq: 1,
+                                    registeredAt: now.addingTimeInterval(-50))
+        let expired = LocationBinding(contact: try SIPURI(parsing: "sip:alice@192.0.2.12"), expires: now, callID: "e", cseq: 1,
+                                      registeredAt: now.addingTimeInterval(-3600))
+        let merged = service.bindings(for: aor, adding: [refreshedElsewhere, other, expired], now: now)
+        XCTAssertEqual(merged, [refreshedElsewhere, other], "the fresher binding of the desk phone, the mobile, no expired one")
+        let mine = service.bindings(for: aor, adding: [staleElsewhere], now: now)
+        XCTAssertEqual(mine.map(\.callID), ["a"], "an older stored copy does not replace this node's own")
+    }
 }

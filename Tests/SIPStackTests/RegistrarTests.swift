@@ -63,6 +63,40 @@ final class RegistrarTests: XCTestCase {
         return handle(&r, try authorized(request, challengeFrom: challenge.response, username: username, password: password), at: now)
     }
 
+    // MARK: - Path (RFC 3327)
+
+    /// Issue 17: a REGISTER through an edge proxy carries its Path; the bindings keep it,
+    /// the 200 returns it, and a request to the phone goes to its first hop with the
+    /// whole Path as Route set. A malformed Path is refused and nothing is bound.
+    func testAPathIsKeptWithTheBindingsAndReturnedInThe200() throws {
+        var r = registrar()
+        var request = register()
+        request.headers.add("Path", "<sip:192.0.2.200:5060;lr>, <sip:edge2.example;lr;transport=tcp>")
+        let result = try registerWithCredentials(&r, request)
+        XCTAssertEqual(result.response.statusCode, 200)
+        XCTAssertEqual(result.response.headers.values("Path"), ["<sip:192.0.2.200:5060;lr>", "<sip:edge2.example;lr;transport=tcp>"])
+        let binding = try XCTUnwrap(r.location.bindings(for: AddressOfRecord(user: "alice", domain: realm), now: t0).first)
+        XCTAssertEqual(binding.path.map(\.description), ["sip:192.0.2.200:5060;lr", "sip:edge2.example;lr;transport=tcp"])
+        XCTAssertEqual(binding.routeSet, ["<sip:192.0.2.200:5060;lr>", "<sip:edge2.example;lr;transport=tcp>"])
+        XCTAssertEqual(binding.destination, SIPDestination(transport: .udp, host: "192.0.2.200", port: 5060),
+                       "the first hop of the Path, not the source the REGISTER came from")
+
+        var plain = registrar()
+        let direct = try registerWithCredentials(&plain, register())
+        XCTAssertTrue(direct.response.headers.values("Path").isEmpty, "no Path asked, none returned")
+        let reached = try XCTUnwrap(plain.location.bindings(for: AddressOfRecord(user: "alice", domain: realm), now: t0).first)
+        XCTAssertEqual(reached.destination, source, "without a Path: the source")
+        XCTAssertEqual(reached.routeSet, [])
+
+        var strict = registrar()
+        var broken = register()
+        broken.headers.add("Path", "not a name-addr")
+        let refused = try registerWithCredentials(&strict, broken)
+        XCTAssertEqual(refused.response.statusCode, 400)
+        XCTAssertTrue(refused.response.reasonPhrase.contains("Path"), refused.response.reasonPhrase)
+        XCTAssertFalse(strict.location.isRegistered(AddressOfRecord(user: "alice", domain: realm), now: t0))
+    }
+
     // MARK: - Authentication
 
     /// Issue 11: a captured REGISTER sent again (same nonce and nc), or from another

@@ -171,6 +171,30 @@ final class ForwardPlanTests: XCTestCase {
         }
     }
 
+    /// Issue 17: a phone that registered through an edge proxy is called through it: the
+    /// INVITE goes to the Path's first hop and carries the Path as Route headers, the
+    /// Request-URI still the phone's contact. A trunk route carries no Route.
+    func testARegisteredPhoneBehindTheEdgeIsCalledThroughItsPath() throws {
+        var phone = try binding("sip:5001@10.0.0.5:5062")
+        phone.source = SIPDestination(transport: .udp, host: "203.0.113.9", port: 40123)
+        phone.path = [try SIPURI(parsing: "sip:192.0.2.200:5070;lr")]
+        let trunks = try trunks()
+        let route = try ForwardPlan.route(for: .contact(phone), dialled: "5001", trunks: trunks)
+        XCTAssertEqual(route.requestURI.description, "sip:5001@10.0.0.5:5062")
+        XCTAssertEqual(route.destination, SIPDestination(transport: .udp, host: "192.0.2.200", port: 5070))
+        XCTAssertEqual(route.routeSet, ["<sip:192.0.2.200:5070;lr>"])
+        let offer = OutboundLegLauncher.offer(port: 40000, address: "127.0.0.1", sessionID: 1)
+        let parameters = OutboundLegLauncher.parameters(route: route, callerID: "4930111", domain: "switchback.local",
+                                                        offer: offer, ringTimeout: .seconds(30))
+        XCTAssertEqual(parameters.extraHeaders, [SIPHeaderField(name: "Route", value: "<sip:192.0.2.200:5070;lr>")])
+        XCTAssertEqual(parameters.destination, route.destination)
+
+        let trunk = try ForwardPlan.route(for: .number("4930777"), dialled: "4930777", trunks: trunks)
+        XCTAssertEqual(trunk.routeSet, [])
+        XCTAssertEqual(OutboundLegLauncher.parameters(route: trunk, callerID: "", domain: "switchback.local", offer: offer,
+                                                      ringTimeout: .seconds(30)).extraHeaders, [])
+    }
+
     /// The plan a callback or a dial gets from the dial plan: the account's forwarding read
     /// through the lookup, handed back on the loop; a plain number goes to its trunk.
     func testTheDialPlanFindsTheForwardingOfTheNumberCalled() throws {

@@ -47,6 +47,45 @@ final class StoreLocationBindingsTests: XCTestCase {
         XCTAssertEqual(try store.registrationBindings(liveAt: t0).count, 2, "the expired one was deleted at restore")
     }
 
+    /// Issue 17: the Path goes into the store and back; a phone registered through
+    /// another node (another writer of a shared store) is found by this node's service,
+    /// which knows only its own REGISTERs in memory, and is reached through the Path.
+    func testAPhoneRegisteredThroughAnotherNodeIsFoundWithItsPath() throws {
+        let store = try SQLiteStore.inMemory(passwordHasher: PasswordHasher(rounds: 1))
+        let edge = try SIPURI(parsing: "sip:192.0.2.200:5060;lr")
+        let elsewhere = LocationBinding(contact: try SIPURI(parsing: "sip:alice@10.0.0.5:5062"), expires: t0.addingTimeInterval(600),
+                                        callID: "reg-b", cseq: 2, registeredAt: t0,
+                                        source: SIPDestination(transport: .udp, host: "203.0.113.9", port: 40123), path: [edge])
+        // Node B's registrar wrote it.
+        try StoreLocationBindings(store: store).saveBindings([elsewhere], of: alice)
+        XCTAssertEqual(try store.registrationBindings(liveAt: t0).first?.path, "<sip:192.0.2.200:5060;lr>")
+
+        // Node A: its memory is empty; the lookup reads the store.
+        let service = RegistrationService(domain: "switchback.local",
+                                          credentials: SIPCredentialsTable(realm: "switchback.local", ha1ByUsername: [:]),
+                                          eventLoop: EmbeddedEventLoop(), logger: Logger(label: "test"),
+                                          persistence: StoreLocationBindings(store: store))
+        let now = t0.addingTimeInterval(5)
+        XCTAssertEqual(service.contacts(of: "alice", now: now), [], "not in this node's memory")
+        let stored = try XCTUnwrap(service.storedContactsLookup(of: "alice"))()
+        XCTAssertEqual(stored, [elsewhere], "everything comes back, the Path too")
+        XCTAssertEqual(try XCTUnwrap(service.storedContactsLookup(of: "bob"))(), [])
+        let found = service.contacts(of: "alice", adding: stored, now: now)
+        XCTAssertEqual(found, [elsewhere])
+        XCTAssertEqual(found.first?.destination, SIPDestination(transport: .udp, host: "192.0.2.200", port: 5060))
+        XCTAssertEqual(found.first?.routeSet, ["<sip:192.0.2.200:5060;lr>"])
+
+        // A stored path that is no list of name-addrs is reported, the row skipped.
+        try store.replaceRegistrationBindings(user: "bob", domain: "switchback.local", with: [
+            RegistrationBinding(user: "bob", domain: "switchback.local", contact: "sip:bob@192.0.2.1",
+                                expiresAt: t0.addingTimeInterval(60), callID: "z", cseq: 1, registeredAt: t0, path: "<broken"),
+        ])
+        let problems = ProblemList()
+        let loaded = try StoreLocationBindings(store: store) { problems.append($0.description) }.loadBindings(of: bob, now: t0)
+        XCTAssertEqual(loaded, [])
+        XCTAssertTrue(problems.all.first?.contains("path") ?? false, "\(problems.all)")
+    }
+
     func testAnUnreadableRowIsReportedAndTheOthersLoad() throws {
         let store = try SQLiteStore.inMemory(passwordHasher: PasswordHasher(rounds: 1))
         try store.replaceRegistrationBindings(user: "alice", domain: "switchback.local", with: [

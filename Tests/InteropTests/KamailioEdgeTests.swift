@@ -1,0 +1,208 @@
+import Foundation
+import XCTest
+
+/// Several nodes behind Kamailio (issue 17), on loopback: the shipped
+/// `deploy/kamailio/kamailio.cfg` dispatching over two `switchback serve` nodes, each
+/// on its own SQLite data directory (until the nodes share PostgreSQL), both declaring
+/// the edge in `sip.edge-proxies`. sipp plays callers and phones.
+///
+/// - calling-card calls through the edge are answered and hung up, spread over both
+///   nodes, and every BYE reaches the node that holds its call (record-route);
+/// - a REGISTER through the edge carries Path, the node stores it and returns it;
+/// - trust is judged by the source the edge vouches for; an attacker's forged
+///   `X-Switchback-Source` sent straight to a node is ignored;
+/// - a node killed with -9 is marked down by the OPTIONS probes and new calls all go
+///   to the survivor.
+final class KamailioEdgeTests: XCTestCase {
+    /// alice's authorised caller ID: trusted (ANI login) only from the trunk's address.
+    static let aliceCallerID = "5551234"
+
+    func testCallsThroughTheEdgeSpreadOverBothNodesAndEndOnTheNodeThatHoldsThem() throws {
+        let (nodes, edge) = try startCluster("spread")
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+        let calls = 10
+        let result = try Self.runCallers(named: "spread-callers", scenario: "edge-caller.xml", target: "127.0.0.1:\(edge.port)",
+                                    from: "127.0.0.1", calls: calls, rate: 5, callIDs: "edge-%u@sipp")
+        try waitForHangups(calls, on: nodes)
+        let log = describe(nodes, edge)
+        XCTAssertEqual(result.status, 0, "every call answered and its BYE answered 200:\n\(result.output.suffix(4000))\n\(log)")
+
+        var total = 0
+        for (index, node) in nodes.enumerated() {
+            let answered = Set(node.events { $0["message"] == "answered" }.compactMap { $0["call-id"] })
+            let hungUp = Set(node.events { $0["message"] == "hangup" && $0["by"] == "caller" }.compactMap { $0["call-id"] })
+            XCTAssertFalse(answered.isEmpty, "node \(index + 1) took calls (the dispatcher spreads them)\n\(log)")
+            // Record-route: each caller's BYE came back to the node that answered the call.
+            XCTAssertEqual(hungUp, answered, "node \(index + 1): every call it answered was hung up there by the caller\n\(log)")
+            XCTAssertTrue(node.events { $0["message"] == "edge source header ignored" }.isEmpty,
+                          "the edge is in sip.edge-proxies: its header is believed\n\(log)")
+            total += answered.count
+        }
+        XCTAssertEqual(total, calls, "every call answered once, by one node\n\(log)")
+        print("edge spread: node 1 \(nodes[0].events { $0["message"] == "answered" }.count), "
+            + "node 2 \(nodes[1].events { $0["message"] == "answered" }.count) of \(calls) calls")
+    }
+
+    func testTrustIsJudgedByTheSourceTheEdgeVouchesForAndAForgedHeaderIsIgnored() throws {
+        let (nodes, edge) = try startCluster("trust")
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+
+        // Through the edge from 127.0.0.1, the trunk's trusted address: ANI logs alice in.
+        let trusted = try Self.runCallers(named: "trust-trusted", scenario: "edge-caller.xml", target: "127.0.0.1:\(edge.port)",
+                                     from: "127.0.0.1", calls: 1, rate: 1, callIDs: "trusted-%u@sipp")
+        // Through the edge from 127.0.0.3: the edge itself is 127.0.0.1 (trusted), but the
+        // node judges the caller by the source the edge names, which no trunk declares.
+        let relayed = try Self.runCallers(named: "trust-relayed", scenario: "edge-caller.xml", target: "127.0.0.1:\(edge.port)",
+                                     from: "127.0.0.3", calls: 1, rate: 1, callIDs: "relayed-%u@sipp")
+        // Straight to a node from 127.0.0.2, claiming to come from the trusted 127.0.0.1.
+        let forged = try Self.runCallers(named: "trust-forged", scenario: "edge-forged-caller.xml",
+                                    target: "127.0.0.1:\(nodes[0].udpPort)", from: "127.0.0.2", calls: 1, rate: 1,
+                                    callIDs: "forged-%u@sipp", keys: ["claimed": "127.0.0.1:5060"])
+        try waitForHangups(3, on: nodes)
+        let log = describe(nodes, edge)
+        for (name, result) in [("trusted", trusted), ("relayed", relayed), ("forged", forged)] {
+            XCTAssertEqual(result.status, 0, "\(name) caller:\n\(result.output.suffix(3000))\n\(log)")
+        }
+
+        func answers(_ prefix: String) -> [String] {
+            nodes.flatMap { $0.events { $0["step"] == "service-answered" && ($0["call-id"] ?? "").hasPrefix(prefix) } }
+                .map { $0["result"] ?? "" }
+        }
+        func askedForPIN(_ prefix: String) -> Bool {
+            nodes.contains { node in
+                node.events { ($0["call-id"] ?? "").hasPrefix(prefix) && $0["step"] == "prompt-requested" }
+                    .contains { ($0["prompts"] ?? "").contains("enter-pin") }
+            }
+        }
+        XCTAssertTrue(answers("trusted-").contains { $0.hasPrefix("authenticated") },
+                      "from the trusted address through the edge, ANI logs in: \(answers("trusted-"))\n\(log)")
+        XCTAssertFalse(answers("relayed-").contains { $0.hasPrefix("authenticated") },
+                       "the relayed caller is judged by 127.0.0.3, not by the edge's address: \(answers("relayed-"))\n\(log)")
+        XCTAssertTrue(askedForPIN("relayed-"), "the relayed caller is asked for the PIN\n\(log)")
+        XCTAssertFalse(answers("forged-").contains { $0.hasPrefix("authenticated") },
+                       "the forged header logged nobody in: \(answers("forged-"))\n\(log)")
+        XCTAssertTrue(askedForPIN("forged-"), "the forger is asked for the PIN\n\(log)")
+        let ignored = nodes[0].events { $0["message"] == "edge source header ignored" }
+        XCTAssertEqual(ignored.map { $0["claimed"] ?? "" }, ["127.0.0.1:5060"], "the node saw and ignored the forgery\n\(log)")
+        XCTAssertTrue(ignored.allSatisfy { ($0["from"] ?? "").contains("127.0.0.2") }, "\(ignored)")
+    }
+
+    func testARegisterThroughTheEdgeCarriesPathAndTheNodeStoresIt() throws {
+        let (nodes, edge) = try startCluster("register")
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+        let sipp = try Sipp(name: "edge-phone")
+        let ports = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0)])
+        let result = try ChildProcess.run(sipp.executable, [
+            "127.0.0.1:\(edge.port)", "-sf", "edge-register.xml", "-s", "alice", "-au", "alice", "-ap", "2468",
+            "-i", "127.0.0.1", "-p", "\(ports.sip)", "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin",
+            "-trace_err", "-trace_msg", "-trace_logs",
+        ], in: sipp.work, timeout: 30)
+        let log = describe(nodes, edge)
+        XCTAssertEqual(result.status, 0, "registered, and the 200 returned a Path:\n\(result.output)\n\(sipp.messageTrace())\n\(log)")
+
+        let registered = nodes.flatMap { $0.events { $0["message"] == "registered" } }
+        XCTAssertEqual(registered.count, 1, "one node took the registration\n\(log)")
+        let edgeHop = "127.0.0.1:\(edge.port)"
+        XCTAssertTrue((registered.first?["path"] ?? "").contains(edgeHop), "the binding's path names the edge: \(registered)")
+        // The phone's own address, as the edge vouched for it (not the edge's).
+        XCTAssertTrue((registered.first?["source"] ?? "").contains(":\(ports.sip)"), "\(registered)")
+        // Stored with the binding: any node reading the store routes through the edge.
+        let node = try XCTUnwrap(nodes.first { !$0.events { $0["message"] == "registered" }.isEmpty })
+        let sqlite = try Peer.require("sqlite3", package: "sqlite3")
+        let stored = try ChildProcess.run(sqlite, [node.dataDirectory.appendingPathComponent("switchback.sqlite").path,
+                                                   "SELECT user || ' ' || path FROM registrationBinding"], timeout: 20)
+        XCTAssertTrue(stored.output.contains("alice <sip:\(edgeHop);lr>"), "stored path: \(stored.output)")
+        let trace = try CallingCardTests.fullMessageTrace(sipp)
+        XCTAssertTrue(trace.contains("Path: <sip:\(edgeHop);lr>"), "the 200 returned the Path:\n\(trace.suffix(3000))")
+    }
+
+    func testANodeKilledWithSIGKILLIsProbedDownAndNewCallsGoToTheSurvivor() throws {
+        let (nodes, edge) = try startCluster("kill")
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+        let (survivor, victim) = (nodes[0], nodes[1])
+
+        // Load on both nodes; the victim dies with -9 in the middle of it.
+        let edgePort = edge.port
+        let load = Background {
+            try Self.runCallers(named: "kill-load", scenario: "edge-caller.xml", target: "127.0.0.1:\(edgePort)",
+                                from: "127.0.0.1", calls: 8, rate: 4, callIDs: "load-%u@sipp")
+        }
+        try victim.waitForEvents(timeout: 20) { $0["message"] == "answered" }
+        victim.killHard()
+        let loadResult = try load.wait(timeout: 90)
+
+        // The probes notice: the dispatcher marks the dead node down.
+        try edge.waitForLog(timeout: 15) { $0.contains("node down: sip:127.0.0.1:\(victim.udpPort)") }
+        let before = survivor.events { $0["message"] == "answered" }.count
+
+        // New calls, whatever their Call-ID hashes to, all reach the survivor and end there.
+        let calls = 8
+        let after = try Self.runCallers(named: "kill-after", scenario: "edge-caller.xml", target: "127.0.0.1:\(edge.port)",
+                                   from: "127.0.0.1", calls: calls, rate: 4, callIDs: "after-%u@sipp")
+        try survivor.waitForEvents(count: calls, timeout: 30) {
+            $0["message"] == "hangup" && ($0["call-id"] ?? "").hasPrefix("after-")
+        }
+        let log = describe(nodes, edge)
+        XCTAssertEqual(after.status, 0, "every new call answered and ended:\n\(after.output.suffix(4000))\n\(log)")
+        let answeredAfter = survivor.events { $0["message"] == "answered" && ($0["call-id"] ?? "").hasPrefix("after-") }
+        XCTAssertEqual(answeredAfter.count, calls, "the survivor answered every new call\n\(log)")
+        XCTAssertEqual(survivor.events { $0["message"] == "answered" }.count, before + calls)
+        print("edge kill: load run status \(loadResult.status); survivor answered \(before) before, \(calls) after")
+    }
+
+    // MARK: - Set-up
+
+    static let rateDeck = CallingCardTests.rateDeck
+
+    /// Two nodes (calling card on 700, alice with caller ID 5551234, the trunk trusting
+    /// 127.0.0.1, the edge 127.0.0.1 in `sip.edge-proxies`) and Kamailio over them.
+    private func startCluster(_ name: String) throws -> (nodes: [ServerProcess], edge: KamailioProcess) {
+        let root = InteropPaths.packageRoot.path
+        var nodes: [ServerProcess] = []
+        for index in 1...2 {
+            let data = try OperatorCLI.cardPlanWithAlice(deck: Self.rateDeck, name: "\(name)-data\(index)")
+            try OperatorCLI.run(["callers", "add", "alice", Self.aliceCallerID], data: data)
+            nodes.append(try ServerProcess(
+                accessNumbersYAML: #"  "700": { campaign: calling-card, callback: none }"#,
+                campaignsYAML: "  calling-card: { script: \(root)/scripts/calling-card.yaml }",
+                extraYAML: """
+                trunks:
+                  - name: pstn
+                    uri: sip:127.0.0.1:9
+                    destinations: ["49"]
+                    trusted-sources: [127.0.0.1/32]
+                """, name: "\(name)-node\(index)", dataDirectory: data,
+                rtpPorts: index == 1 ? "42000-42499" : "42500-42999", sipYAML: "edge-proxies: [127.0.0.1/32]"))
+        }
+        let edge = try KamailioProcess(nodes: nodes.map(\.udpPort), name: "\(name)-kamailio")
+        return (nodes, edge)
+    }
+
+    /// sipp callers from `address` (any 127.x address: loopback is all local), `calls` at
+    /// `rate` per second, Call-IDs from the pattern (`%u`: the call number).
+    private static func runCallers(named name: String, scenario: String, target: String, from address: String, calls: Int,
+                            rate: Int, callIDs: String, keys: [String: String] = [:]) throws -> ProcessResult {
+        let sipp = try Sipp(name: name)
+        let ports = CallbackEndToEndTests.freePorts()
+        var arguments = [target, "-sf", scenario, "-s", "700", "-i", address, "-p", "\(ports.sip)", "-mp", "\(ports.media)",
+                         "-m", "\(calls)", "-r", "\(rate)", "-l", "\(calls)", "-cid_str", callIDs,
+                         "-key", "caller", Self.aliceCallerID, "-timeout", "60s", "-timeout_error", "-nostdin",
+                         "-trace_err", "-trace_msg"]
+        for (key, value) in keys { arguments += ["-key", key, value] }
+        let result = try ChildProcess.run(sipp.executable, arguments, in: sipp.work, timeout: 70)
+        return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
+    }
+
+    private func waitForHangups(_ count: Int, on nodes: [ServerProcess]) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if nodes.reduce(0, { $0 + $1.events { $0["message"] == "hangup" }.count }) >= count { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
+    private func describe(_ nodes: [ServerProcess], _ edge: KamailioProcess) -> String {
+        nodes.enumerated().map { "node \($0.offset + 1) log:\n\($0.element.rawLog.suffix(3000))" }.joined(separator: "\n")
+            + "\nkamailio log:\n\(edge.rawLog.suffix(3000))"
+    }
+}
