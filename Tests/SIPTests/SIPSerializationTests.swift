@@ -73,6 +73,19 @@ final class SIPSerializationTests: XCTestCase {
         request.headers.set("To", "<sip:bob@example.com>;tag=existing")
         XCTAssertEqual(SIPResponse(replyingTo: request, statusCode: 200, toTag: "new").to?.tag, "existing")
 
+        // RFC 3261 §12.1.1: responses that make a dialog copy Record-Route, in order; others do not.
+        var routed = makeInvite()
+        routed.headers.add("Record-Route", "<sip:edge1.example;lr>")
+        routed.headers.add("Record-Route", "<sip:192.0.2.7:5070;lr;ftag=x>, <sip:edge3.example;lr>")
+        for status in [180, 183, 200] {
+            XCTAssertEqual(SIPResponse(replyingTo: routed, statusCode: status, toTag: "t").headers.values("Record-Route"),
+                           ["<sip:edge1.example;lr>", "<sip:192.0.2.7:5070;lr;ftag=x>", "<sip:edge3.example;lr>"], "\(status)")
+        }
+        for status in [100, 486, 503] {
+            XCTAssertEqual(SIPResponse(replyingTo: routed, statusCode: status, toTag: "t").headers.values("Record-Route"), [],
+                           "\(status)")
+        }
+
         let wire = String(decoding: SIPResponse(statusCode: 486).serialized(), as: UTF8.self)
         XCTAssertEqual(wire, "SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n")
         XCTAssertEqual(SIPResponse(statusCode: 299).reasonPhrase, "OK")

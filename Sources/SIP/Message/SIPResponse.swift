@@ -32,11 +32,20 @@ public struct SIPResponse: Sendable, Hashable, SIPMessageHeaders {
         }
         if let callID = request.headers["Call-ID"] { headers.add("Call-ID", callID) }
         if let cseq = request.headers["CSeq"] { headers.add("CSeq", cseq) }
+        // RFC 3261 §12.1.1: a response that creates a dialog (early or confirmed) carries
+        // the request's Record-Route, in order, so the caller's in-dialog requests come
+        // back through the proxies that asked (an edge in front of several nodes).
+        if (101...299).contains(statusCode), request.method == .invite || request.method == .subscribe {
+            for field in request.headers.fields where SIPResponse.recordRouteKey.matches(field.name) {
+                headers.add("Record-Route", field.value)
+            }
+        }
         if statusCode == 100, let timestamp = request.headers["Timestamp"] { headers.add("Timestamp", timestamp) }
         self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, headers: headers)
     }
 
     private static let viaKey = SIPHeaderKey("Via")
+    private static let recordRouteKey = SIPHeaderKey("Record-Route")
 
     /// The wire form; Content-Length is set from `body`.
     public func serialized() -> [UInt8] {
