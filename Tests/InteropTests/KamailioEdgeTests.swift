@@ -160,7 +160,11 @@ final class KamailioEdgeTests: XCTestCase {
         let root = InteropPaths.packageRoot.path
         var nodes: [ServerProcess] = []
         for index in 1...2 {
-            let data = try OperatorCLI.cardPlanWithAlice(deck: Self.rateDeck, name: "\(name)-data\(index)")
+            // Enough credit for every concurrent call's access-leg reservation.
+            let data = try InteropPaths.temporaryDirectory("\(name)-data\(index)").appendingPathComponent("data")
+            try OperatorCLI.importRateDeck(Self.rateDeck, plan: "card", data: data)
+            try OperatorCLI.run(["accounts", "add", "alice", "--password", "2468", "--pin", "123456", "--balance", "1000",
+                                 "--plan", "card"], data: data)
             try OperatorCLI.run(["callers", "add", "alice", Self.aliceCallerID], data: data)
             nodes.append(try ServerProcess(
                 accessNumbersYAML: #"  "700": { campaign: calling-card, callback: none }"#,
