@@ -94,7 +94,7 @@ final class KamailioEdgeTests: XCTestCase {
         let ports = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0)])
         let result = try ChildProcess.run(sipp.executable, [
             "127.0.0.1:\(edge.port)", "-sf", "edge-register.xml", "-s", "alice", "-au", "alice", "-ap", "2468",
-            "-i", "127.0.0.1", "-p", "\(ports.sip)", "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin",
+            "-key", "contact_port", "\(ports.sip)", "-i", "127.0.0.1", "-p", "\(ports.sip)", "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin",
             "-trace_err", "-trace_msg", "-trace_logs",
         ], in: sipp.work, timeout: 30)
         let log = describe(nodes, edge)
@@ -114,6 +114,73 @@ final class KamailioEdgeTests: XCTestCase {
         XCTAssertTrue(stored.output.contains("alice <sip:\(edgeHop);lr>"), "stored path: \(stored.output)")
         let trace = try CallingCardTests.fullMessageTrace(sipp)
         XCTAssertTrue(trace.contains("Path: <sip:\(edgeHop);lr>"), "the 200 returned the Path:\n\(trace.suffix(3000))")
+    }
+
+    /// The way back: a phone registered through the edge is called by the node through
+    /// it. The caller keys the phone's login on the dialler; the node sends the INVITE to
+    /// the edge with the stored Path as Route, the edge relays it to the phone and
+    /// record-routes, and the node's ACK and BYE come back through the edge too.
+    func testAPhoneRegisteredThroughTheEdgeIsCalledThroughIt() throws {
+        let script = InteropPaths.fixtures.appendingPathComponent("scripts/dial.yaml").path
+        let data = try OperatorCLI.cardPlanWithAlice(deck: ServerProcess.dialerRateDeck, name: "path-call-data")
+        try OperatorCLI.run(["accounts", "add", "5001", "--password", "phone-5001", "--balance", "1"], data: data)
+        let node = try ServerProcess(accessNumbersYAML: #"  "200": { campaign: dialer }"#,
+                                     campaignsYAML: "  dialer: { script: \(script) }",
+                                     extraYAML: """
+                                     trunks:
+                                       - { name: elsewhere, uri: "sip:127.0.0.1:9", destinations: ["*"] }
+                                     callback: { free-ivr-access: true, free-access-user: alice }
+                                     """, name: "path-call-node", dataDirectory: data,
+                                     sipYAML: "edge-proxies: [127.0.0.1/32]")
+        defer { node.stop() }
+        let edge = try KamailioProcess(nodes: [node.udpPort], name: "path-call-kamailio")
+        defer { edge.stop() }
+
+        // The phone: one sipp answers calls on `phonePorts.sip`, another registers that port.
+        let phone = try Sipp(name: "path-call-phone")
+        let phonePorts = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0)])
+        let phoneRun = Background {
+            let result = try ChildProcess.run(phone.executable, [
+                "-sf", "edge-phone.xml", "-i", "127.0.0.1", "-p", "\(phonePorts.sip)", "-mp", "\(phonePorts.media)", "-m", "1",
+                "-timeout", "50s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg",
+            ], in: phone.work, timeout: 60)
+            return ProcessResult(status: result.status, output: result.output + "\n" + phone.messageTrace())
+        }
+        let registrar = try Sipp(name: "path-call-register")
+        let registerPorts = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0), phonePorts])
+        let registered = try ChildProcess.run(registrar.executable, [
+            "127.0.0.1:\(edge.port)", "-sf", "edge-register.xml", "-s", "5001", "-au", "5001", "-ap", "phone-5001",
+            "-key", "contact_port", "\(phonePorts.sip)", "-i", "127.0.0.1", "-p", "\(registerPorts.sip)", "-m", "1",
+            "-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err",
+        ], in: registrar.work, timeout: 30)
+        XCTAssertEqual(registered.status, 0, "registered through the edge:\n\(registered.output)\n\(node.rawLog.suffix(3000))")
+
+        // The caller, through the edge too, keys 5001 and hangs up after 4 s on the bridge.
+        let caller = try Sipp(name: "path-call-caller")
+        try caller.makeDTMFPcap("5001#", named: "dest.pcap", seed: 91)
+        let callerPorts = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0), phonePorts, registerPorts])
+        let called = try caller.run(scenario: "forward-caller.xml", target: "127.0.0.1:\(edge.port)", service: "200",
+                                    mediaPort: callerPorts.media, sipPort: callerPorts.sip, extraArguments: ["-d", "4000"],
+                                    timeout: 40)
+        let phoneResult = try phoneRun.wait(timeout: 60)
+        let log = "node log:\n\(node.rawLog.suffix(5000))\nkamailio log:\n\(edge.rawLog.suffix(2000))"
+        XCTAssertEqual(called.status, 0, "caller:\n\(called.output.suffix(3000))\n\(log)")
+        XCTAssertEqual(phoneResult.status, 0, "phone:\n\(phoneResult.output.suffix(4000))\n\(log)")
+
+        let edgeHop = "127.0.0.1:\(edge.port)"
+        let dialing = node.events { $0["message"] == "dialing" }
+        XCTAssertEqual(dialing.map { $0["trunk"] ?? "" }, ["registered-contact"], log)
+        XCTAssertEqual(dialing.first?["destination"], "udp:\(edgeHop)", "the INVITE went to the Path's first hop\n\(log)")
+        XCTAssertEqual(node.events { $0["message"] == "bridged" }.count, 1, log)
+        // What the phone received came through the edge: the edge's Via on top, its
+        // Record-Route in the INVITE, and the node's BYE relayed by it.
+        let trace = try CallingCardTests.fullMessageTrace(phone)
+        let invite = try XCTUnwrap(Self.message(in: trace, startingWith: "INVITE sip:5001@"), trace)
+        XCTAssertTrue(invite.contains("Record-Route: <sip:\(edgeHop);lr"), invite)
+        XCTAssertTrue(invite.contains("Via: SIP/2.0/UDP \(edgeHop)"), invite)
+        XCTAssertFalse(invite.contains("\nRoute:"), "the edge consumed its own Route header: \(invite)")
+        let bye = try XCTUnwrap(Self.message(in: trace, startingWith: "BYE sip:"), trace)
+        XCTAssertTrue(bye.contains("Via: SIP/2.0/UDP \(edgeHop)"), "the node's BYE came through the edge: \(bye)")
     }
 
     func testANodeKilledWithSIGKILLIsProbedDownAndNewCallsGoToTheSurvivor() throws {
@@ -195,6 +262,15 @@ final class KamailioEdgeTests: XCTestCase {
         for (key, value) in keys { arguments += ["-key", key, value] }
         let result = try ChildProcess.run(sipp.executable, arguments, in: sipp.work, timeout: 70)
         return ProcessResult(status: result.status, output: result.output + "\n" + sipp.messageTrace())
+    }
+
+    /// The first SIP message in a sipp trace whose start line begins with `prefix`, up to
+    /// the trace's next separator line.
+    static func message(in trace: String, startingWith prefix: String) -> String? {
+        guard let start = trace.range(of: "\n" + prefix) else { return nil }
+        let rest = trace[start.lowerBound...]
+        let end = rest.range(of: "\n-----")?.lowerBound ?? rest.endIndex
+        return String(rest[..<end]).replacingOccurrences(of: "\r", with: "")
     }
 
     private func waitForHangups(_ count: Int, on nodes: [ServerProcess]) throws {
