@@ -217,13 +217,35 @@ final class KamailioEdgeTests: XCTestCase {
         print("edge kill: load run status \(loadResult.status); survivor answered \(before) before, \(calls) after")
     }
 
+    /// Failover without the probes' help (they run every 30 s here): a node killed with -9
+    /// gets the INVITEs its Call-IDs hash to, does not answer, and after the edge's
+    /// FR_TIMER each goes to the next node; every call is answered by the survivor.
+    func testAnINVITEANodeDoesNotAnswerFailsOverToTheNextNode() throws {
+        let (nodes, edge) = try startCluster("failover", pingInterval: 30)
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+        let (survivor, victim) = (nodes[0], nodes[1])
+        victim.killHard()
+        let calls = 6
+        // The same Call-IDs as the spread test, which sends some of them to the second node.
+        let result = try Self.runCallers(named: "failover-callers", scenario: "edge-caller.xml",
+                                         target: "127.0.0.1:\(edge.port)", from: "127.0.0.1", calls: calls, rate: 2,
+                                         callIDs: "edge-%u@sipp")
+        try waitForHangups(calls, on: [survivor])
+        let log = describe(nodes, edge)
+        XCTAssertEqual(result.status, 0, "every call answered (late, for the failed-over ones) and ended:\n\(result.output.suffix(3000))\n\(log)")
+        XCTAssertEqual(survivor.events { $0["message"] == "answered" }.count, calls, log)
+        let failovers = edge.lines.filter { $0.contains("node sip:127.0.0.1:\(victim.udpPort) failed") }
+        XCTAssertFalse(failovers.isEmpty, "the edge tried the dead node, then the next\n\(log)")
+        print("edge failover: \(failovers.count) INVITE(s) failed over from the dead node")
+    }
+
     // MARK: - Set-up
 
     static let rateDeck = CallingCardTests.rateDeck
 
     /// Two nodes (calling card on 700, alice with caller ID 5551234, the trunk trusting
     /// 127.0.0.1, the edge 127.0.0.1 in `sip.edge-proxies`) and Kamailio over them.
-    private func startCluster(_ name: String) throws -> (nodes: [ServerProcess], edge: KamailioProcess) {
+    private func startCluster(_ name: String, pingInterval: Int = 1) throws -> (nodes: [ServerProcess], edge: KamailioProcess) {
         let root = InteropPaths.packageRoot.path
         var nodes: [ServerProcess] = []
         for index in 1...2 {
@@ -245,7 +267,7 @@ final class KamailioEdgeTests: XCTestCase {
                 """, name: "\(name)-node\(index)", dataDirectory: data,
                 rtpPorts: index == 1 ? "42000-42499" : "42500-42999", sipYAML: "edge-proxies: [127.0.0.1/32]"))
         }
-        let edge = try KamailioProcess(nodes: nodes.map(\.udpPort), name: "\(name)-kamailio")
+        let edge = try KamailioProcess(nodes: nodes.map(\.udpPort), name: "\(name)-kamailio", pingInterval: pingInterval)
         return (nodes, edge)
     }
 
