@@ -16,7 +16,7 @@ final class MigrationTests: XCTestCase {
                                                        "v5 blocked prefixes", "v6 call leg granted seconds",
                                                        "v7 trigger names", "v8 PIN salt and source",
                                                        "v9 SMS outbox and activity", "v10 callback events",
-                                                       "v11 registration bindings"])
+                                                       "v11 registration bindings", "v12 registration path"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in
