@@ -220,12 +220,15 @@ public final class SwitchbackServer: @unchecked Sendable {
         Self.log(warnings: catalog.warnings, logger: logger)
         let rules = Self.callerIDRules(configuration)
         let trusted = TrustedSources(configuration: configuration)
+        let edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
         try await endpoint.eventLoop.submit {
             self.router.replaceCatalog(catalog)
             // Campaigns' caller-ID settings follow the reload, as their scripts do.
             self.router.dialPlan?.callerIDRules = rules
             // So do the trusted sources: whose caller ID a call from now on may carry.
             self.router.callbackTriggers?.trustedSources = trusted
+            // And the edge proxies whose X-Switchback-Source is believed.
+            self.router.edgeProxies = edgeProxies
         }.get()
         callbackDialer?.replaceCatalog(catalog)
         callbackScheduler?.replaceCatalog(catalog)
