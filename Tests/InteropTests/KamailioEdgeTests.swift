@@ -239,6 +239,31 @@ final class KamailioEdgeTests: XCTestCase {
         print("edge failover: \(failovers.count) INVITE(s) failed over from the dead node")
     }
 
+    /// pike: one address flooding the edge is blocked there (the nodes stop seeing its
+    /// requests) while a caller from another address still gets through.
+    func testAFloodFromOneAddressIsDroppedAtTheEdgeAndOthersStillCall() throws {
+        let (nodes, edge) = try startCluster("flood")
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+        let flooder = try Sipp(name: "flood-options")
+        let ports = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0)])
+        let sent = 300
+        let flood = try ChildProcess.run(flooder.executable, [
+            "127.0.0.1:\(edge.port)", "-sf", "edge-options-flood.xml", "-s", "700", "-i", "127.0.0.4", "-p", "\(ports.sip)",
+            "-m", "\(sent)", "-r", "150", "-l", "\(sent)", "-timeout", "30s", "-nostdin", "-trace_msg",
+        ], in: flooder.work, timeout: 40)
+        let trace = try CallingCardTests.fullMessageTrace(flooder)
+        let answered = trace.components(separatedBy: "SIP/2.0 200 OK").count - 1
+        let log = describe(nodes, edge)
+        XCTAssertTrue(edge.lines.contains { $0.contains("pike: flood from 127.0.0.4") }, "pike blocked the flooder\n\(flood.output.suffix(2000))\n\(log)")
+        XCTAssertGreaterThan(answered, 0, "the first requests got through")
+        XCTAssertLessThan(answered, sent / 2, "most of the flood never reached a node (\(answered) of \(sent) answered)")
+
+        let caller = try Self.runCallers(named: "flood-caller", scenario: "edge-caller.xml", target: "127.0.0.1:\(edge.port)",
+                                         from: "127.0.0.1", calls: 1, rate: 1, callIDs: "after-flood-%u@sipp")
+        XCTAssertEqual(caller.status, 0, "another address still calls:\n\(caller.output.suffix(3000))\n\(describe(nodes, edge))")
+        print("edge flood: \(answered) of \(sent) OPTIONS answered before pike blocked 127.0.0.4")
+    }
+
     // MARK: - Set-up
 
     static let rateDeck = CallingCardTests.rateDeck
