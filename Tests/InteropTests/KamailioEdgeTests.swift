@@ -264,13 +264,39 @@ final class KamailioEdgeTests: XCTestCase {
         print("edge flood: \(answered) of \(sent) OPTIONS answered before pike blocked 127.0.0.4")
     }
 
+    /// ratelimit: new INVITEs over the edge's rate (here 5 a second, pike set aside) are
+    /// refused 503 by the edge itself; those within it reach a node (404: no such number).
+    func testINVITEsOverTheEdgesRateAreRefusedThere() throws {
+        let (nodes, edge) = try startCluster("ratelimit", defines: ["INVITE_PIPE": "\"1:TAILDROP:5\"", "PIKE_DENSITY": "10000"])
+        defer { edge.stop(); nodes.forEach { $0.stop() } }
+        let burst = try Sipp(name: "ratelimit-burst")
+        let ports = CallbackEndToEndTests.freePorts(avoiding: [(sip: edge.port, media: 0)])
+        let sent = 40
+        let result = try ChildProcess.run(burst.executable, [
+            "127.0.0.1:\(edge.port)", "-sf", "edge-invite-burst.xml", "-s", "999", "-i", "127.0.0.1", "-p", "\(ports.sip)",
+            "-mp", "\(ports.media)", "-m", "\(sent)", "-r", "40", "-l", "\(sent)", "-timeout", "30s", "-timeout_error",
+            "-nostdin", "-trace_msg", "-trace_err",
+        ], in: burst.work, timeout: 40)
+        let trace = try CallingCardTests.fullMessageTrace(burst)
+        let limited = trace.components(separatedBy: "SIP/2.0 503 Service Unavailable (rate limit)").count - 1
+        let reached = nodes.reduce(0) { $0 + $1.events { $0["message"] == "call to unknown number" }.count }
+        let log = describe(nodes, edge)
+        XCTAssertEqual(result.status, 0, "every INVITE answered, 404 or 503:\n\(result.output.suffix(3000))\n\(log)")
+        XCTAssertGreaterThan(limited, sent / 2, "most of the burst refused at the edge (\(limited) of \(sent))\n\(log)")
+        XCTAssertGreaterThan(reached, 0, "those within the rate reached a node\n\(log)")
+        XCTAssertEqual(limited + reached, sent, "each INVITE either refused at the edge or answered by a node\n\(log)")
+        XCTAssertTrue(edge.lines.contains { $0.contains("ratelimit: INVITE from 127.0.0.1 over the rate") }, log)
+        print("edge ratelimit: \(limited) of \(sent) INVITEs refused at the edge, \(reached) reached a node")
+    }
+
     // MARK: - Set-up
 
     static let rateDeck = CallingCardTests.rateDeck
 
     /// Two nodes (calling card on 700, alice with caller ID 5551234, the trunk trusting
     /// 127.0.0.1, the edge 127.0.0.1 in `sip.edge-proxies`) and Kamailio over them.
-    private func startCluster(_ name: String, pingInterval: Int = 1) throws -> (nodes: [ServerProcess], edge: KamailioProcess) {
+    private func startCluster(_ name: String, pingInterval: Int = 1,
+                              defines: [String: String] = [:]) throws -> (nodes: [ServerProcess], edge: KamailioProcess) {
         let root = InteropPaths.packageRoot.path
         var nodes: [ServerProcess] = []
         for index in 1...2 {
@@ -292,7 +318,8 @@ final class KamailioEdgeTests: XCTestCase {
                 """, name: "\(name)-node\(index)", dataDirectory: data,
                 rtpPorts: index == 1 ? "42000-42499" : "42500-42999", sipYAML: "edge-proxies: [127.0.0.1/32]"))
         }
-        let edge = try KamailioProcess(nodes: nodes.map(\.udpPort), name: "\(name)-kamailio", pingInterval: pingInterval)
+        let edge = try KamailioProcess(nodes: nodes.map(\.udpPort), name: "\(name)-kamailio", pingInterval: pingInterval,
+                                       defines: defines)
         return (nodes, edge)
     }
 

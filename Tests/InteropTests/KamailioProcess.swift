@@ -17,7 +17,8 @@ final class KamailioProcess {
     /// - Parameters:
     ///   - nodes: the `switchback serve` nodes' UDP ports (dispatcher set 1).
     ///   - pingInterval: seconds between OPTIONS probes of the nodes.
-    init(nodes: [Int], name: String = "kamailio", pingInterval: Int = 1) throws {
+    ///   - defines: more `-A NAME=VALUE` defines of the configuration (PIKE_DENSITY, INVITE_PIPE...).
+    init(nodes: [Int], name: String = "kamailio", pingInterval: Int = 1, defines: [String: String] = [:]) throws {
         let executable = try Peer.require("kamailio", package: "kamailio")
         directory = try InteropPaths.temporaryDirectory(name)
         port = CallbackEndToEndTests.freePorts().sip
@@ -32,6 +33,7 @@ final class KamailioProcess {
                              "-A", "DISPATCHER_LIST=\"\(list.path)\"",
                              "-A", "CTL_SOCKET=\"unix:\(directory.appendingPathComponent("kamailio_ctl").path)\"",
                              "-A", "PING_INTERVAL=\(pingInterval)", "-A", "FR_TIMER=2000"]
+            + defines.sorted { $0.key < $1.key }.flatMap { ["-A", "\($0.key)=\($0.value)"] }
         process.currentDirectoryURL = directory
         let pipe = Pipe()
         process.standardOutput = pipe
