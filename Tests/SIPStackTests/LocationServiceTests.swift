@@ -197,28 +197,18 @@ final class LocationServiceTests: XCTestCase {
         XCTAssertEqual(small.registeredAddresses(now: later), [alice])
     }
 
-    /// Issue 17: this node's bindings together with those read from a shared store; of
-    /// two bindings of one contact the more recently registered wins.
-    func testStoredBindingsJoinTheNodesOwnTheFreshestWinning() throws {
+    /// Issue 17: bindings read from a shared store, ordered as the node's own are: live
+    /// ones only, highest q first, then the most recently refreshed.
+    func testStoredBindingsAreOrderedLikeTheNodesOwn() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let aor = AddressOfRecord(user: "alice", domain: "switchback.local")
-        var service = LocationService()
-        let desk = try SIPURI(parsing: "sip:alice@192.0.2.10:5060")
-        let mobile = try SIPURI(parsing: "sip:alice@192.0.2.11:5060")
-        try service.register(aor, contacts: [ContactRegistration(contact: desk, expiresIn: 600)], callID: "a", cseq: 1,
-                             now: now.addingTimeInterval(-100))
-        let refreshedElsewhere = LocationBinding(contact: desk, expires: now.addingTimeInterval(900), callID: "b", cseq: 7,
-                                                 registeredAt: now.addingTimeInterval(-10),
-                                                 path: [try SIPURI(parsing: "sip:192.0.2.200;lr")])
-        let staleElsewhere = LocationBinding(contact: desk, expires: now.addingTimeInterval(900), callID: "c", cseq: 1,
-                                             registeredAt: now.addingTimeInterval(-500))
-        let other = LocationBinding(contact: mobile, expires: now.addingTimeInterval(300), callID: "d", cseq: 1,
-                                    registeredAt: now.addingTimeInterval(-50))
-        let expired = LocationBinding(contact: try SIPURI(parsing: "sip:alice@192.0.2.12"), expires: now, callID: "e", cseq: 1,
-                                      registeredAt: now.addingTimeInterval(-3600))
-        let merged = service.bindings(for: aor, adding: [refreshedElsewhere, other, expired], now: now)
-        XCTAssertEqual(merged, [refreshedElsewhere, other], "the fresher binding of the desk phone, the mobile, no expired one")
-        let mine = service.bindings(for: aor, adding: [staleElsewhere], now: now)
-        XCTAssertEqual(mine.map(\.callID), ["a"], "an older stored copy does not replace this node's own")
+        func binding(_ host: String, q: String?, registered: TimeInterval, expires: TimeInterval) throws -> LocationBinding {
+            LocationBinding(contact: try SIPURI(parsing: "sip:alice@\(host)"), expires: now.addingTimeInterval(expires),
+                            q: q.flatMap(QValue.init(parsing:)), callID: host, cseq: 1, registeredAt: now.addingTimeInterval(registered))
+        }
+        let stale = try binding("192.0.2.1", q: nil, registered: -500, expires: 100)
+        let fresh = try binding("192.0.2.2", q: nil, registered: -10, expires: 100)
+        let low = try binding("192.0.2.3", q: "0.5", registered: -1, expires: 100)
+        let expired = try binding("192.0.2.4", q: "1.0", registered: -3600, expires: 0)
+        XCTAssertEqual(LocationService.preferred([low, stale, expired, fresh], now: now), [fresh, stale, low])
     }
 }

@@ -70,7 +70,9 @@ final class StoreLocationBindingsTests: XCTestCase {
         let stored = try XCTUnwrap(service.storedContactsLookup(of: "alice"))()
         XCTAssertEqual(stored, [elsewhere], "everything comes back, the Path too")
         XCTAssertEqual(try XCTUnwrap(service.storedContactsLookup(of: "bob"))(), [])
-        let found = service.contacts(of: "alice", adding: stored, now: now)
+        // Unregistered through another node meanwhile: the store is the truth.
+        XCTAssertEqual(service.contacts(of: "alice", stored: [], now: now), [])
+        let found = service.contacts(of: "alice", stored: stored, now: now)
         XCTAssertEqual(found, [elsewhere])
         XCTAssertEqual(found.first?.destination, SIPDestination(transport: .udp, host: "192.0.2.200", port: 5060))
         XCTAssertEqual(found.first?.routeSet, ["<sip:192.0.2.200:5060;lr>"])

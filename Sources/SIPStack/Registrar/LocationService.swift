@@ -32,21 +32,6 @@ public struct LocationService: Sendable {
         }
     }
 
-    /// This service's live bindings of `aor` together with `stored` ones (read from a
-    /// store other nodes write too), best first: of two bindings of one contact the
-    /// more recently registered wins, so a phone that re-registered through another node
-    /// is reached as it last said.
-    public func bindings(for aor: AddressOfRecord, adding stored: [LocationBinding], now: Date) -> [LocationBinding] {
-        var merged = table[aor] ?? []
-        for binding in stored {
-            if let index = merged.firstIndex(where: { LocationBinding.sameContact($0.contact, binding.contact) }) {
-                if binding.registeredAt > merged[index].registeredAt { merged[index] = binding }
-            } else {
-                merged.append(binding)
-            }
-        }
-        return Self.preferred(merged, now: now)
-    }
 
     public func isRegistered(_ aor: AddressOfRecord, now: Date) -> Bool {
         (table[aor] ?? []).contains { $0.isLive(at: now) }

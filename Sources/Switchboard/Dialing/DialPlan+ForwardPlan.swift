@@ -12,17 +12,17 @@ extension DialPlan {
                      _ found: @escaping (ForwardPlan, ForwardPlan.Settings?) -> Void) {
         let registrations = self.registrations
         let bound = NIOLoopBound(found, eventLoop: loop)
-        let decide: @Sendable (ForwardPlan.Settings?, [LocationBinding]) -> Void = { settings, stored in
-            let contacts = registrations?.contacts(of: number, adding: stored) ?? []
+        let decide: @Sendable (ForwardPlan.Settings?, [LocationBinding]?) -> Void = { settings, stored in
+            let contacts = registrations?.contacts(of: number, stored: stored) ?? []
             bound.value(ForwardPlan(number: number, contacts: contacts, settings: settings), settings)
         }
-        // The store's bindings too: a phone may have registered through another node.
+        // The store's bindings: a phone may have registered through another node.
         let storedContacts = registrations?.storedContactsLookup(of: number)
         let forwarding = self.forwarding
-        guard forwarding != nil || storedContacts != nil else { return loop.execute { decide(nil, []) } }
+        guard forwarding != nil || storedContacts != nil else { return loop.execute { decide(nil, nil) } }
         Task {
             let settings = await forwarding?.forwardSettings(login: number)
-            let stored = storedContacts?() ?? []
+            let stored = storedContacts?() ?? nil
             loop.execute { decide(settings, stored) }
         }
     }

@@ -84,16 +84,21 @@ final class RegistrationService: @unchecked Sendable {
         }
     }
 
-    /// The current bindings of `user` (most preferred first), expired ones left out; with
-    /// `stored` (what `storedContactsLookup(of:)` read), those of the store as well.
-    func contacts(of user: String, adding stored: [LocationBinding] = [], now: Date = Date()) -> [LocationBinding] {
-        registrar.location.bindings(for: address(of: user), adding: stored, now: now)
+    /// The current bindings of `user` (most preferred first), expired ones left out. With
+    /// `stored` (what `storedContactsLookup(of:)` read) those are the truth: every accepted
+    /// REGISTER is written to the store before its 200, so the store has this node's
+    /// bindings and those of every node sharing it, and none another node removed since.
+    /// Nil (no store, or it could not be read): this node's own memory.
+    func contacts(of user: String, stored: [LocationBinding]? = nil, now: Date = Date()) -> [LocationBinding] {
+        if let stored { return LocationService.preferred(stored, now: now) }
+        return registrar.location.bindings(for: address(of: user), now: now)
     }
 
     /// Reads `user`'s bindings from the store, to run off the event loop: with a store
     /// that several nodes share, a phone registered through another node is callable
-    /// from this one (the node's memory knows only its own REGISTERs). Nil without a store.
-    func storedContactsLookup(of user: String) -> (@Sendable () -> [LocationBinding])? {
+    /// from this one (the node's memory knows only its own REGISTERs). The lookup gives
+    /// nil when the store cannot be read (logged). Nil without a store.
+    func storedContactsLookup(of user: String) -> (@Sendable () -> [LocationBinding]?)? {
         guard let persistence else { return nil }
         let aor = address(of: user)
         let logger = self.logger
@@ -101,8 +106,9 @@ final class RegistrationService: @unchecked Sendable {
             do {
                 return try persistence.loadBindings(of: aor, now: Date())
             } catch {
-                logger.error("registrations not read from the store", metadata: ["aor": "\(aor)", "error": "\(error)"])
-                return []
+                logger.error("registrations not read from the store, using this node's own",
+                             metadata: ["aor": "\(aor)", "error": "\(error)"])
+                return nil
             }
         }
     }
