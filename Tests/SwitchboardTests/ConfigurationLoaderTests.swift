@@ -34,6 +34,18 @@ final class ConfigurationLoaderTests: XCTestCase {
         }
     }
 
+    func testRTPTimeoutDefaultsToAMinuteAndCanBeOff() throws {
+        XCTAssertEqual(SwitchbackConfiguration.embeddedDefaults().media.rtpTimeout, .seconds(60))
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "media: { rtp-timeout: 90s }", file: "t.yaml").media.rtpTimeout,
+                       .seconds(90))
+        XCTAssertNil(try ConfigurationLoader.parse(yaml: "media: { rtp-timeout: off }", file: "t.yaml").media.rtpTimeout)
+        for bad in ["1s", "soon", "2h"] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "media: { rtp-timeout: \(bad) }", file: "t.yaml")) {
+                XCTAssertTrue("\($0)".contains("media.rtp-timeout"), "\($0)")
+            }
+        }
+    }
+
     func testSpoolAndWebCampaign() throws {
         let short = try ConfigurationLoader.parse(yaml: "spool: data/WebCallBackData.txt", file: "t.yaml")
         XCTAssertEqual(short.spool, .init(file: "data/WebCallBackData.txt"))

@@ -156,8 +156,13 @@ struct NodeReader {
                                "\(c.sip.tcpMaxConnectionsPerSource) exceeds sip.tcp-max-connections (\(c.sip.tcpMaxConnections))")
                 }
             case "media":
-                for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind", "symmetric-rtp"]) {
+                for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind", "symmetric-rtp", "rtp-timeout"]) {
                     if k == "bind" { c.media.bind = try string(v, "media.bind"); continue }
+                    if k == "rtp-timeout" {
+                        c.media.rtpTimeout = try (v.scalar?.string == "off") ? nil
+                            : period(v, "media.rtp-timeout", within: .seconds(5) ... .seconds(3_600))
+                        continue
+                    }
                     if k == "symmetric-rtp" {
                         let text = try string(v, "media.symmetric-rtp")
                         guard let policy = SymmetricRTP(parsing: text) else {

@@ -64,6 +64,10 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// `off`: send to the SDP address; `learn`: follow a peer's NAT after several
         /// consecutive packets from its new address, never on the first packet.
         public var symmetricRTP: SymmetricRTP = .default
+        /// `rtp-timeout`: a leg whose peer sends no RTP or RTCP for this long (while not on
+        /// hold) is hung up; nil (`off`): never. A vanished phone must not hold a prepaid
+        /// call until its grant runs out.
+        public var rtpTimeout: Duration? = .seconds(60)
     }
 
     public struct HTTP: Sendable, Equatable {

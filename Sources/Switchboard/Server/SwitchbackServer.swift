@@ -91,7 +91,8 @@ public final class SwitchbackServer: @unchecked Sendable {
                                                          anumberhandling: configuration.callback.anumberhandling,
                                                          counters: securityCounters)
                                     } ?? UnavailableServiceDesk(),
-                                    billingStore: store)
+                                    billingStore: store,
+                                    mediaTimeout: configuration.media.rtpTimeout.map(TimeAmount.init))
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
         if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
