@@ -41,6 +41,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
+SYSCALLS = ("recvmsg", "recvmmsg", "sendmsg", "sendmmsg", "sendto", "epoll_wait", "timerfd_settime", "write")
+
 UAS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <!-- bridge shape, the trunk's far end: answers at once with @CODEC@ at 127.0.0.1:@SINK@
@@ -256,6 +258,8 @@ def main():
     ap.add_argument("--results", default="/tmp/switchback-bridge-results")
     ap.add_argument("--uas-port", type=int, default=5064, help="trunk UAS SIP port (restart.sh's trunk pstn)")
     ap.add_argument("--quiet-wait", type=int, default=60)
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count the DUT's syscalls over the plateau with perf tracepoints: per relayed packet")
     a = ap.parse_args()
 
     m = re.match(r"^(127\.\d+\.\d+\.\d+):(\d+)$", a.target)
@@ -383,6 +387,12 @@ def main():
                         "-max_log_size", "5000000"], cwd=out, stdout=open(os.path.join(out, "sipp.stdout"), "w"))
         with open(os.path.join(out, "sipp.pid"), "w") as f:
             f.write(str(caller.pid))
+        # syscalls over the middle of the plateau (exact counts, unlike CPU times on a busy box)
+        sc_from, sc_secs = secs + 2.5, max(1, a.plateau - 5)
+        if a.syscalls:
+            events = ",".join(f"syscalls:sys_enter_{n}" for n in SYSCALLS)
+            start(["sh", "-c", f"sleep {sc_from}; exec perf stat -x, -e {events} -p {dut} -- sleep {sc_secs} "
+                   f"2> {os.path.join(out, 'perf_syscalls.csv')}"])
         try:
             rc = caller.wait(sipp_timeout + 15)
         except subprocess.TimeoutExpired:
@@ -452,6 +462,20 @@ def main():
              f"loss_b2a={f3(R['rtp_loss_pct'])}% loss_a2b={f3(b_loss)}% gaps100_b2a={R['gaps100']} gaps100_a2b={b_gaps} "
              f"max_gap_ms_a2b={B.get('max_gap_ms', 0.0)} coverage_b2a={R.get('media_coverage')} coverage_a2b={b_cover} "
              f"rss_per_call_kb={R.get('rss_per_call_kb')} valid={R['valid']} core0={R['core0_busy_avg']}%")
+    if a.syscalls:
+        pa, pb = t_start + sc_from + 1, t_start + sc_from + sc_secs
+        pk = sum(sink_pps(os.path.join(out, "rtpsink.csv"), sinks["rtpsink"][1], pa, pb)) + \
+            sum(sink_pps(os.path.join(out, "rtpsink_uas.csv"), sinks["rtpsink_uas"][1], pa, pb))
+        counts = {}
+        try:
+            for row in open(os.path.join(out, "perf_syscalls.csv")):
+                v = row.strip().split(",")
+                if len(v) > 2 and v[2].startswith("syscalls:sys_enter_") and v[0].replace(".", "").isdigit():
+                    counts[v[2].replace("syscalls:sys_enter_", "")] = int(float(v[0]))
+        except OSError:
+            pass
+        extra += f"\n  syscalls over {sc_secs}s of the plateau, {pk} relayed packets: " + " ".join(
+            f"{n}={c} ({c / pk:.3f}/pkt)" if pk else f"{n}={c}" for n, c in counts.items())
     with open(os.path.join(out, "summary_bridge.txt"), "w") as f:
         f.write(line + "\n" + extra + "\n" + f"fail_reasons={'; '.join(reasons) or '-'}\n"
                 f"invalid_reasons={R['invalid_reasons']}\n")

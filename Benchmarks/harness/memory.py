@@ -51,12 +51,13 @@ def active_calls():
         return -1
 
 
-def settle(limit=60):
-    """Waits (bounded) until the server has no active call, then a little for the loops to free."""
+def settle(linger=2, limit=60):
+    """Waits (bounded) until the server has no active call, then `linger` seconds: completed
+    transactions stay for Timer J/K (32 s over UDP) before they are freed."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and active_calls() != 0:
         time.sleep(0.5)
-    time.sleep(2)
+    time.sleep(linger)
 
 
 def scenario(bench, name, work):
@@ -98,6 +99,7 @@ def main():
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--calls", type=int, default=3000)
     ap.add_argument("--rate", type=int, default=150)
+    ap.add_argument("--linger", type=int, default=35, help="seconds after a batch before RSS is read (Timer J is 32 s)")
     ap.add_argument("--bench-dir", default=os.path.join(ROOT, "..", "shared", "bench"))
     a = ap.parse_args()
     bench = os.path.abspath(a.bench_dir)
@@ -116,7 +118,7 @@ def main():
     try:
         print(f"server pid {pid}, work dir {work}")
         sipp(work, sig_scen, "hold", 50, 200, 100)  # warm-up: first calls' one-time costs
-        settle()
+        settle(a.linger)
         # 1. held calls
         ramp = max(25, min(100, a.held // 10))
         hold_ms = (a.held // ramp + a.plateau + 2) * 1000
@@ -125,7 +127,7 @@ def main():
         time.sleep(a.held / ramp + 2 + a.plateau / 2)
         held, plateau = active_calls(), rss_kb(pid)
         p.wait()
-        settle()
+        settle(a.linger)
         after_hold = rss_kb(pid)
         ok, failed = counts(work, hold_scen)
         per_call = (plateau - before) / held if held > 0 else float("nan")
@@ -140,7 +142,7 @@ def main():
                 if f.startswith("uac_sig_") and f.endswith(".csv"):
                     os.remove(os.path.join(work, f))
             sipp(work, sig_scen, "hold", a.rate, a.calls, a.rate * 5)
-            settle()
+            settle(a.linger)
             rss.append(rss_kb(pid))
             ok, failed = counts(work, sig_scen)
             done_ok += ok
