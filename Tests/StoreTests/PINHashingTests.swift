@@ -6,7 +6,7 @@ import XCTest
 /// Issue 11, PINs: a salt per account and a pepper outside the database; PIN lookup
 /// through a 16-bit bucket, never every account; pre-v6 hashes stay verifiable and are
 /// rehashed at the next login (migration "v6-pin-salt (h-trust)").
-final class PINHashingTests: XCTestCase {
+final class PINHashingTests: StoreBackendTestCase {
     func testEachAccountHasItsOwnSaltAndTheHashNeedsThePepper() throws {
         let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
         let alice = try store.makeAccount("alice", balance: "1", pin: "24681357")
@@ -83,14 +83,15 @@ final class PINHashingTests: XCTestCase {
     }
 
     func testPINFailuresCountPerSourceAndGloballyAndOldRowsArePruned() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        for index in 0..<5 {
-            try store.recordPINFailure(callerID: "49\(index)", account: nil, source: "198.51.100.7", at: at(Double(index)))
+        try onEachBackend { store in
+            for index in 0..<5 {
+                try store.recordPINFailure(callerID: "49\(index)", account: nil, source: "198.51.100.7", at: at(Double(index)))
+            }
+            try store.recordPINFailure(callerID: "anonymous", account: nil, source: "203.0.113.1", at: at(10))
+            let counts = try store.pinFailureCounts(callerID: "anonymous", account: nil, source: "198.51.100.7", since: at(0))
+            XCTAssertEqual(counts, PINFailureCounts(callerID: 1, account: 0, source: 5, global: 6))
+            XCTAssertEqual(try store.prunePINFailures(before: at(3)), 3)
+            XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: nil, source: nil, since: at(0)).global, 3)
         }
-        try store.recordPINFailure(callerID: "anonymous", account: nil, source: "203.0.113.1", at: at(10))
-        let counts = try store.pinFailureCounts(callerID: "anonymous", account: nil, source: "198.51.100.7", since: at(0))
-        XCTAssertEqual(counts, PINFailureCounts(callerID: 1, account: 0, source: 5, global: 6))
-        XCTAssertEqual(try store.prunePINFailures(before: at(3)), 3)
-        XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: nil, source: nil, since: at(0)).global, 3)
     }
 }
