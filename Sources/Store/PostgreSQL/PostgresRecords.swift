@@ -151,12 +151,13 @@ extension CallbackRequest {
         guard let trigger = CallTrigger(rawValue: triggerText) ?? CallTrigger(rawValue: "sip-" + triggerText) else {
             throw StoreError.corruptRow("callbackRequest #\(id): unknown trigger \"\(triggerText)\"")
         }
+        let originNumber = try reader.next(String?.self)
         let destinationsText = try reader.next(String.self)
         guard let destinations = try? JSONDecoder().decode([String].self, from: Data(destinationsText.utf8)) else {
             throw StoreError.corruptRow("callbackRequest #\(id): destinations \"\(destinationsText)\" are not a JSON list")
         }
         self.init(id: id, sourceKey: sourceKey, accountID: accountID, campaign: campaign, trigger: trigger,
-                  originNumber: try reader.next(String?.self), destinations: destinations,
+                  originNumber: originNumber, destinations: destinations,
                   callerID: try reader.next(String?.self), accessNumber: try reader.next(String?.self),
                   script: try reader.next(String?.self), node: try reader.next(String?.self), notBefore: try reader.next(),
                   state: try reader.next(State.self), attempts: try reader.next(), claimedBy: try reader.next(String?.self),

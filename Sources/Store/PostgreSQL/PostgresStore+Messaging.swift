@@ -28,7 +28,7 @@ extension PostgresStore: SMSOutboxStore {
     public func nextSMSDue() throws -> Date? {
         try read { db in
             try db.scalar("SELECT min(nextAttemptAt) FROM smsOutbox WHERE state = \(OutboundSMS.State.pending.rawValue)",
-                          as: Date?.self) ?? nil
+                          as: PostgresStoredDate?.self)??.date
         }
     }
 
