@@ -109,4 +109,54 @@ final class PostgresStoreTests: StoreBackendTestCase {
         XCTAssertEqual(ledger.count, 40)
         XCTAssertEqual(ledger.map(\.balanceAfterMinorUnits).sorted(), (1...40).map { Int64($0) * 100 })
     }
+
+    /// Two nodes opening the same login, or authorising the same caller ID, at once: one
+    /// wins and the other gets the error it would get one after the other.
+    func testRacingNodesGetTheSameErrorsAsOneAfterTheOther() throws {
+        let first = try makePostgresStore()
+        let second = try reopen(first)
+        let outcomes = LoginOutcomes()
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let store = index.isMultiple(of: 2) ? first : second
+            do {
+                _ = try store.makeAccount("racer", balance: "1")
+                outcomes.record("created")
+            } catch {
+                outcomes.record((error as? StoreError) == .loginTaken("racer") ? "taken" : "\(error)")
+            }
+        }
+        XCTAssertEqual(outcomes.values.sorted(), ["created"] + Array(repeating: "taken", count: 7))
+        XCTAssertEqual(try first.accounts(lot: nil).map(\.login), ["racer"])
+
+        let racer = try XCTUnwrap(first.account(login: "racer")?.id)
+        DispatchQueue.concurrentPerform(iterations: 6) { index in
+            let store = index.isMultiple(of: 2) ? first : second
+            do {
+                _ = try store.authoriseCallerID("4930999", account: racer, at: at(0))
+                outcomes.record("authorised")
+            } catch {
+                outcomes.record("\(error)")
+            }
+        }
+        XCTAssertEqual(outcomes.values.filter { $0 != "created" && $0 != "taken" }, Array(repeating: "authorised", count: 6),
+                       "authorising a number again for its own account is idempotent, even racing")
+        XCTAssertEqual(try first.callerIDs(account: racer).map(\.number), ["4930999"])
+    }
+}
+
+private final class LoginOutcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+
+    func record(_ outcome: String) {
+        lock.lock()
+        stored.append(outcome)
+        lock.unlock()
+    }
+
+    var values: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
 }

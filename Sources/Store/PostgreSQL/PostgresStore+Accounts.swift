@@ -296,7 +296,9 @@ extension PostgresStore: AccountStore {
                     \(account.forwardMode.rawValue), \(account.forwardAfterSeconds), \(account.maxConcurrentCalls),
                     \(account.dailySpendLimitMinorUnits), \(account.state.rawValue), \(account.lotID), \(account.createdAt))
             RETURNING id
-            """, uniqueViolation: StoreError.loginTaken(account.login))
+            """, uniqueViolation: account.personalDID.map { did in
+                { (message: String) in message.contains("personaldid") ? .personalDIDTaken(did) : .loginTaken(prepared.login) }
+            } ?? { _ in .loginTaken(prepared.login) })
         if initialBalance != 0 {
             _ = try Self.applyBalanceChange(db: db, account: account, delta: initialBalance, kind: .initial,
                                             reservationID: nil, note: nil, at: now)
@@ -307,13 +309,21 @@ extension PostgresStore: AccountStore {
 
     /// Runs an `INSERT … RETURNING id`; a UNIQUE violation becomes `uniqueViolation`.
     func insertedID(_ db: PostgresSession, _ query: PostgresQuery, uniqueViolation: StoreError) throws -> Int64 {
+        try insertedID(db, query, uniqueViolation: { _ in uniqueViolation })
+    }
+
+    /// Runs an `INSERT … RETURNING id`; a UNIQUE violation (another node inserted the same
+    /// key between the check and the insert) becomes the error `uniqueViolation` makes of
+    /// the server's message, which names the constraint.
+    func insertedID(_ db: PostgresSession, _ query: PostgresQuery, uniqueViolation: (String) -> StoreError) throws -> Int64 {
         do {
             guard let id = try db.scalar(query, as: Int64.self) else {
                 throw StoreError.corruptRow("INSERT returned no id: \(query.sql)")
             }
             return id
         } catch let error as StoreError where error.isUniqueViolation {
-            throw uniqueViolation
+            if case .databaseFailed(_, let message) = error { throw uniqueViolation(message) }
+            throw error
         }
     }
 }

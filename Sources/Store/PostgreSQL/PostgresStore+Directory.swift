@@ -5,6 +5,16 @@ import PostgresNIO
 
 extension PostgresStore: CallerIDStore {
     public func authoriseCallerID(_ number: String, account id: Int64, at now: Date) throws -> AuthorisedCallerID {
+        do {
+            return try insertCallerID(number, account: id, at: now)
+        } catch let error as StoreError where error.isUniqueViolation {
+            // Another node authorised the number between the check and the insert: answer
+            // as if it had come first.
+            return try insertCallerID(number, account: id, at: now)
+        }
+    }
+
+    private func insertCallerID(_ number: String, account id: Int64, at now: Date) throws -> AuthorisedCallerID {
         try transaction { db in
             guard try Self.account(db, id: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
             if let existing = try db.fetchOne("""

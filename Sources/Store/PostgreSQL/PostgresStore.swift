@@ -92,6 +92,7 @@ public final class PostgresStore: Sendable {
     /// throws. A serialization failure (40001) or deadlock (40P01) runs the whole body
     /// again, at most `transactionAttempts` times, after a short random pause, so two
     /// nodes colliding on a row both finish. `body` must therefore only touch the database.
+    @discardableResult
     func transaction<T>(_ isolation: Isolation = .readCommitted, _ body: (PostgresSession) throws -> T) throws -> T {
         var attempt = 1
         while true {
@@ -118,6 +119,7 @@ public final class PostgresStore: Sendable {
 
     /// Runs `body` on a connection outside an explicit transaction: each statement commits
     /// on its own (reads, and single-statement writes).
+    @discardableResult
     func read<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         try pool.withConnection { connection in
             try body(PostgresSession(connection: connection, url: url, logger: pool.logger))
