@@ -176,3 +176,19 @@ private final class AttemptCounter: @unchecked Sendable {
         return count
     }
 }
+
+/// A server that stops answering does not hold the caller forever.
+final class PostgresAnswerTimeoutTests: XCTestCase {
+    func testAStatementWithoutAnswerGivesUpAndTheNextCallWorks() throws {
+        let store = try PostgresStore(url: try PostgresTestDatabases.freshDatabase(), passwordHasher: fastHasher,
+                                      pinPepper: randomPepper(), poolSize: 1, answerTimeout: 1)
+        defer { store.close() }
+        let started = Date()
+        XCTAssertThrowsError(try store.read { db in try db.query("SELECT pg_sleep(5)") }) { error in
+            XCTAssertEqual(error as? StoreError,
+                           .databaseUnavailable(url: store.url.redacted, reason: "no answer within 1.0 s"))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4)
+        XCTAssertEqual(try store.appliedMigrations().count, 11, "a new connection replaces the abandoned one")
+    }
+}

@@ -16,6 +16,8 @@ final class PostgresConnectionPool: @unchecked Sendable {
     let size: Int
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
+    /// How long a statement may go unanswered (`PostgresSession.answerTimeout`).
+    let answerTimeout: TimeAmount
     private let configuration: PostgresConnection.Configuration
     /// How long a checkout waits for a lent connection to come back before giving up.
     private let checkoutTimeout: TimeInterval
@@ -27,7 +29,9 @@ final class PostgresConnectionPool: @unchecked Sendable {
     private var isClosed = false
     private var nextID = 0
 
-    init(url: PostgresURL, size: Int, connectTimeout: TimeInterval, checkoutTimeout: TimeInterval, logger: Logger) {
+    init(url: PostgresURL, size: Int, connectTimeout: TimeInterval, checkoutTimeout: TimeInterval,
+         answerTimeout: TimeInterval, logger: Logger) {
+        self.answerTimeout = .milliseconds(Int64(answerTimeout * 1000))
         self.url = url
         self.size = max(1, size)
         self.checkoutTimeout = checkoutTimeout
@@ -46,6 +50,13 @@ final class PostgresConnectionPool: @unchecked Sendable {
         let connection = try checkout()
         defer { checkin(connection) }
         return try body(connection)
+    }
+
+    /// Lends a connection, as a session, to `body`.
+    func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try withConnection { connection in
+            try body(PostgresSession(connection: connection, url: url, logger: logger, answerTimeout: answerTimeout))
+        }
     }
 
     private func checkout() throws -> PostgresConnection {

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import NIOCore
 import PostgresNIO
 
 /// One borrowed connection, with synchronous queries: what the PostgreSQL store's code
@@ -10,6 +12,9 @@ struct PostgresSession {
     let connection: PostgresConnection
     let url: PostgresURL
     let logger: Logger
+    /// How long a statement may go unanswered before its connection is closed: a server
+    /// that stops answering (a network cut without a reset) must not hold a caller forever.
+    var answerTimeout: TimeAmount = PostgresSession.defaultAnswerTimeout
 
     /// Runs `query` and returns its rows.
     @discardableResult
@@ -43,10 +48,25 @@ struct PostgresSession {
         }
     }
 
+    /// Long enough for a row lock or another node's migrations.
+    static let defaultAnswerTimeout: TimeAmount = .seconds(60)
+
     private func run(_ query: PostgresQuery, file: String, line: Int) throws -> PostgresQueryResult {
+        let connection = self.connection
+        let timedOut = NIOLockedValueBox(false)
+        let timeout = connection.eventLoop.scheduleTask(in: answerTimeout) {
+            timedOut.withLockedValue { $0 = true }
+            let closing: EventLoopFuture<Void> = connection.close()
+            _ = closing
+        }
+        defer { timeout.cancel() }
         do {
             return try connection.query(query, logger: logger, file: file, line: line).wait()
         } catch {
+            if timedOut.withLockedValue({ $0 }) {
+                throw StoreError.databaseUnavailable(
+                    url: url.redacted, reason: "no answer within \(Double(answerTimeout.nanoseconds) / 1e9) s")
+            }
             throw Self.storeError(error, url: url)
         }
     }

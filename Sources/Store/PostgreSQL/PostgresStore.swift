@@ -17,6 +17,8 @@ public final class PostgresStore: Sendable {
     public static let defaultPoolSize = 8
     /// How long a connection attempt may take before the database counts as down.
     public static let defaultConnectTimeout: TimeInterval = 5
+    /// How long a statement may go unanswered before its connection is given up.
+    public static let defaultAnswerTimeout: TimeInterval = 60
     /// Attempts of a transaction that keeps meeting serialization failures or deadlocks.
     static let transactionAttempts = 5
 
@@ -39,15 +41,15 @@ public final class PostgresStore: Sendable {
     /// together apply each migration once).
     public init(url: PostgresURL, passwordHasher: PasswordHasher = .standard, pinPepper: [UInt8],
                 poolSize: Int = PostgresStore.defaultPoolSize,
-                connectTimeout: TimeInterval = PostgresStore.defaultConnectTimeout) throws {
+                connectTimeout: TimeInterval = PostgresStore.defaultConnectTimeout,
+                answerTimeout: TimeInterval = PostgresStore.defaultAnswerTimeout) throws {
         var logger = Logger(label: "switchback.store.postgresql")
         logger.logLevel = .warning
         let pool = PostgresConnectionPool(url: url, size: poolSize, connectTimeout: connectTimeout,
-                                          checkoutTimeout: 30, logger: logger)
+                                          checkoutTimeout: 30, answerTimeout: answerTimeout, logger: logger)
         let salt: String?
         do {
-            salt = try pool.withConnection { connection in
-                let session = PostgresSession(connection: connection, url: url, logger: logger)
+            salt = try pool.withSession { session in
                 try PostgresMigrations.migrate(session)
                 return try session.scalar("SELECT value FROM setting WHERE key = 'pinSalt'", as: String.self)
             }
@@ -97,8 +99,7 @@ public final class PostgresStore: Sendable {
         var attempt = 1
         while true {
             do {
-                return try pool.withConnection { connection in
-                    let session = PostgresSession(connection: connection, url: url, logger: pool.logger)
+                return try pool.withSession { session in
                     try session.execute(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
                     do {
                         let result = try body(session)
@@ -121,9 +122,7 @@ public final class PostgresStore: Sendable {
     /// on its own (reads, and single-statement writes).
     @discardableResult
     func read<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        try pool.withConnection { connection in
-            try body(PostgresSession(connection: connection, url: url, logger: pool.logger))
-        }
+        try pool.withSession(body)
     }
 }
 
