@@ -124,6 +124,16 @@ final class PostgresConnectionPool: @unchecked Sendable {
         live -= connections.count
         condition.broadcast()
         condition.unlock()
+        // On an event-loop thread (the last reference dropped in a callback) nothing may be
+        // waited for: close and shut down in the background instead.
+        if MultiThreadedEventLoopGroup.currentEventLoop != nil {
+            for connection in connections {
+                let closing: EventLoopFuture<Void> = connection.close()
+                _ = closing
+            }
+            group.shutdownGracefully { _ in }
+            return
+        }
         for connection in connections {
             let closing: EventLoopFuture<Void> = connection.close()
             try? closing.wait()
