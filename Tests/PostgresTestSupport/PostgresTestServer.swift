@@ -133,7 +133,16 @@ public final class PostgresTestServer: @unchecked Sendable {
                                 ["-D", data.path, "-m", "immediate", "-w", "-t", "30", "stop"],
                                 asPostgres: geteuid() == 0, scratch: nil)
         }
-        try? FileManager.default.removeItem(at: directory)
+        // The server's last children may still be writing as they exit: try a few times.
+        for _ in 0..<20 {
+            do {
+                try FileManager.default.removeItem(at: directory)
+                return
+            } catch {
+                if !FileManager.default.fileExists(atPath: directory.path) { return }
+                usleep(100_000)
+            }
+        }
     }
 
     /// Servers left by test processes that died (a crash skips the exit hook).
