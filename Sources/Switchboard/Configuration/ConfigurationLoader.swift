@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Store
 import Yams
 
 /// A configuration problem, naming the file, the line when known, and the key path.
@@ -192,7 +193,11 @@ struct NodeReader {
                     }
                 }
             case "database":
-                c.database = try string(node, "database")
+                do {
+                    c.database = try StoreDatabase(parsing: try string(node, "database"))
+                } catch {
+                    throw fail(node, "database", "\(error)")
+                }
             case "sounds":
                 c.sounds = try string(node, "sounds")
             case "trunks":

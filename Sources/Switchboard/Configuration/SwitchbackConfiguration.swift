@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Store
 import SIPStack
 import Yams
 
@@ -269,7 +270,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public var sip = SIP()
     public var media = Media()
     public var http = HTTP()
-    public var database: String = "sqlite:data/switchback.sqlite"
+    /// Where the store is (`database:`): absent, the embedded SQLite in the data directory;
+    /// `postgresql://user[:password]@host[:port]/dbname`, a PostgreSQL shared by several nodes.
+    public var database: StoreDatabase = .embeddedSQLite
     /// Root of the prompt files: `<sounds>/<language>/<name>.wav`.
     public var sounds: String = "sounds"
     public var trunks: [Trunk] = []
@@ -298,7 +301,6 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
       domain: switchback.local
     media: { rtp-ports: 20000-29999 }
     http: { listen: 0.0.0.0:8080 }
-    database: sqlite:data/switchback.sqlite
     sounds: sounds
     campaigns:
       demo: { script: scripts/demo.yaml }
