@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure: SIP messages, URIs, typed headers, SDP, digest auth.
@@ -69,10 +70,16 @@ let package = Package(
         .target(name: "Billing"),
         // Pure: the SMS command language (a function of the text, no I/O).
         .target(name: "SMSCommand"),
-        // Persistence behind protocols; SQLite via GRDB.
+        // Persistence behind protocols; SQLite via GRDB (the embedded default) and
+        // PostgreSQL via postgres-nio (several nodes sharing one database).
         .target(name: "Store", dependencies: [
             "Billing",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
@@ -132,7 +139,10 @@ let package = Package(
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing"]),
         .testTarget(name: "SMSCommandTests", dependencies: ["SMSCommand"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Billing"]),
+        // A throwaway PostgreSQL server (initdb/pg_ctl in a temporary directory) for the
+        // Store tests on PostgreSQL and the multi-node interop tests.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Billing", "PostgresTestSupport"]),
         .testTarget(name: "SwitchboardTests", dependencies: [
             "Switchboard", "SIP", "SIPStack", "Media", "IVR",
             .product(name: "Logging", package: "swift-log"),

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Switchback need on Debian bookworm.
 #   tools/install-deps.sh run    -> build/run dependencies (libsndfile, libsqlite3)
-#   tools/install-deps.sh test   -> plus the real peers and tools the tests drive
+#   tools/install-deps.sh test   -> plus the real peers and tools the tests drive (and PostgreSQL,
+#                                   which the Store tests start in a temporary directory)
 set -euo pipefail
 want=(libsndfile1-dev libsqlite3-dev pkg-config)
 if [ "${1:-run}" = "test" ]; then
   want+=(sip-tester baresip-core sipsak espeak-ng sox libsox-fmt-all tshark python3 sipvicious kannel kannel-extras kamailio
-         chromium chromium-driver)
+         chromium chromium-driver postgresql)
 fi
 missing=()
 for p in "${want[@]}"; do

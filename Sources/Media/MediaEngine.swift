@@ -84,6 +84,11 @@ public final class MediaEngine: Sendable {
         on loop: any EventLoop, port: Int, handler makeHandler: @escaping @Sendable () -> Handler
     ) -> EventLoopFuture<any Channel> {
         DatagramBootstrap(group: loop)
+            // One read per readable event: a call's socket gets one packet per 20 ms, so
+            // NIO's default (read up to 4) costs a second recvmsg that only says EAGAIN,
+            // per packet. The loop's epoll is level-triggered: a packet still queued is
+            // reported again on the next turn, so nothing is left behind.
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(makeHandler())

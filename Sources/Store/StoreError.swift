@@ -29,6 +29,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case debitExceedsFreeBalance(requested: Money, balance: Money, reserved: Money)
     /// A registration binding handed to replace the bindings of another address-of-record.
     case bindingOfAnotherAddress(binding: String, expected: String)
+    /// The PostgreSQL database cannot be reached (`url` is shown without its password).
+    case databaseUnavailable(url: String, reason: String)
+    /// The PostgreSQL server refused a statement (SQLSTATE and its message).
+    case databaseFailed(sqlState: String, message: String)
 
     public var description: String {
         switch self {
@@ -56,6 +60,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .corruptRow(what): return "corrupt row: \(what)"
         case let .bindingOfAnotherAddress(binding, expected):
             return "registration binding of \(binding) given to replace the bindings of \(expected)"
+        case let .databaseUnavailable(url, reason): return "database \(url) is unavailable: \(reason)"
+        case let .databaseFailed(sqlState, message): return "database error \(sqlState): \(message)"
         case let .debitExceedsFreeBalance(requested, balance, reserved):
             let free = Money(minorUnits: balance.minorUnits - reserved.minorUnits, currency: balance.currency)
             return "cannot debit \(requested): the balance is \(balance), of which \(reserved) is reserved by calls in "

@@ -17,6 +17,7 @@ final class ServerProcess {
     /// `media.rtp-ports` and more `sip:` lines of every config written.
     private var rtpPorts = "42000-42999"
     private var sipYAML = ""
+    private var mediaYAML = ""
 
     /// - Parameters:
     ///   - accessNumbersYAML: extra YAML under `access-numbers:` (the demo's 100 is always there).
@@ -27,10 +28,13 @@ final class ServerProcess {
     ///   - logLevel: `--log-level`; debug (the default here) logs every call step the tests read.
     ///   - rtpPorts: `media.rtp-ports`.
     ///   - sipYAML: more `sip:` settings, one per line (e.g. `tcp-max-connections: 10`).
+    ///   - mediaYAML: more `media:` settings, flow style (e.g. `rtp-timeout: 5s`).
     init(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "",
          httpListen: String = "127.0.0.1:0", name: String = "server", dataDirectory: URL? = nil,
-         logLevel: String = "debug", rtpPorts: String = "42000-42999", sipYAML: String = "") throws {
+         logLevel: String = "debug", rtpPorts: String = "42000-42999", sipYAML: String = "",
+         mediaYAML: String = "") throws {
         self.rtpPorts = rtpPorts
+        self.mediaYAML = mediaYAML
         self.sipYAML = sipYAML
         directory = try InteropPaths.temporaryDirectory(name)
         configURL = directory.appendingPathComponent("switchback.yaml")
@@ -85,7 +89,7 @@ final class ServerProcess {
         sip:
           listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]
         \(sipYAML.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
-        media: { rtp-ports: \(rtpPorts), bind: 127.0.0.1 }
+        media: { rtp-ports: \(rtpPorts), bind: 127.0.0.1\(mediaYAML.isEmpty ? "" : ", " + mediaYAML) }
         sounds: \(root)/sounds
         \(extraYAML)
         campaigns:

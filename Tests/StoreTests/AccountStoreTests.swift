@@ -4,28 +4,29 @@ import GRDB
 import XCTest
 @testable import Store
 
-final class AccountStoreTests: XCTestCase {
+final class AccountStoreTests: StoreBackendTestCase {
     func testCreatesAccountsWithHashedSecretsAndAnInitialLedgerEntry() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let alice = try store.makeAccount("alice", balance: "12.5", pin: "4321")
-        XCTAssertEqual(alice.balance, eur("12.5"))
-        XCTAssertFalse(alice.passwordHash.contains("secret-alice"))
-        XCTAssertTrue(alice.passwordHash.hasPrefix("pbkdf2-sha256$1000$"))
-        XCTAssertNotEqual(alice.pinHash, "4321")
-        XCTAssertEqual(alice.sipHA1, SIPDigestHA1.md5(login: "alice", realm: "switchback.local", password: "secret-alice"))
-        let ledger = try store.ledger(account: alice.id!)
-        XCTAssertEqual(ledger.map(\.kind), [.initial])
-        XCTAssertEqual(ledger.first?.amount, eur("12.5"))
-        XCTAssertThrowsError(try store.makeAccount("alice", balance: "1")) {
-            XCTAssertEqual($0 as? StoreError, .loginTaken("alice"))
-        }
-        XCTAssertThrowsError(try store.makeAccount("bob", balance: "1", pin: "4321")) {
-            XCTAssertEqual($0 as? StoreError, .pinTaken)
-        }
-        XCTAssertThrowsError(try store.makeAccount("bad login", balance: "1"))
-        XCTAssertThrowsError(try store.makeAccount("carol", balance: "1", pin: "12a4"))
-        XCTAssertThrowsError(try store.makeAccount("dave", balance: "1", plan: "missing")) {
-            XCTAssertEqual($0 as? StoreError, .unknownRatePlan("missing"))
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "12.5", pin: "4321")
+            XCTAssertEqual(alice.balance, eur("12.5"))
+            XCTAssertFalse(alice.passwordHash.contains("secret-alice"))
+            XCTAssertTrue(alice.passwordHash.hasPrefix("pbkdf2-sha256$1000$"))
+            XCTAssertNotEqual(alice.pinHash, "4321")
+            XCTAssertEqual(alice.sipHA1, SIPDigestHA1.md5(login: "alice", realm: "switchback.local", password: "secret-alice"))
+            let ledger = try store.ledger(account: alice.id!)
+            XCTAssertEqual(ledger.map(\.kind), [.initial])
+            XCTAssertEqual(ledger.first?.amount, eur("12.5"))
+            XCTAssertThrowsError(try store.makeAccount("alice", balance: "1")) {
+                XCTAssertEqual($0 as? StoreError, .loginTaken("alice"))
+            }
+            XCTAssertThrowsError(try store.makeAccount("bob", balance: "1", pin: "4321")) {
+                XCTAssertEqual($0 as? StoreError, .pinTaken)
+            }
+            XCTAssertThrowsError(try store.makeAccount("bad login", balance: "1"))
+            XCTAssertThrowsError(try store.makeAccount("carol", balance: "1", pin: "12a4"))
+            XCTAssertThrowsError(try store.makeAccount("dave", balance: "1", plan: "missing")) {
+                XCTAssertEqual($0 as? StoreError, .unknownRatePlan("missing"))
+            }
         }
     }
 
@@ -39,21 +40,22 @@ final class AccountStoreTests: XCTestCase {
     }
 
     func testAuthenticatesByPasswordPINAndRefusesLockedAccounts() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let alice = try store.makeAccount("alice", balance: "1", pin: "13579")
-        guard case .authenticated = try store.authenticate(login: "alice", password: "secret-alice") else {
-            return XCTFail("right password")
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "1", pin: "13579")
+            guard case .authenticated = try store.authenticate(login: "alice", password: "secret-alice") else {
+                return XCTFail("right password")
+            }
+            XCTAssertEqual(try store.authenticate(login: "alice", password: "wrong"), .rejected)
+            XCTAssertEqual(try store.authenticate(login: "nobody", password: "secret-alice"), .rejected)
+            guard case let .authenticated(byPIN) = try store.authenticate(pin: "13579") else { return XCTFail("right PIN") }
+            XCTAssertEqual(byPIN.id, alice.id)
+            XCTAssertEqual(try store.authenticate(pin: "13578"), .rejected)
+            XCTAssertTrue(try store.verifyPIN("13579", account: alice.id!))
+            XCTAssertFalse(try store.verifyPIN("00000", account: alice.id!))
+            try store.setState(.locked, account: alice.id!)
+            guard case .locked = try store.authenticate(login: "alice", password: "secret-alice") else { return XCTFail("locked") }
+            guard case .locked = try store.authenticate(pin: "13579") else { return XCTFail("locked") }
         }
-        XCTAssertEqual(try store.authenticate(login: "alice", password: "wrong"), .rejected)
-        XCTAssertEqual(try store.authenticate(login: "nobody", password: "secret-alice"), .rejected)
-        guard case let .authenticated(byPIN) = try store.authenticate(pin: "13579") else { return XCTFail("right PIN") }
-        XCTAssertEqual(byPIN.id, alice.id)
-        XCTAssertEqual(try store.authenticate(pin: "13578"), .rejected)
-        XCTAssertTrue(try store.verifyPIN("13579", account: alice.id!))
-        XCTAssertFalse(try store.verifyPIN("00000", account: alice.id!))
-        try store.setState(.locked, account: alice.id!)
-        guard case .locked = try store.authenticate(login: "alice", password: "secret-alice") else { return XCTFail("locked") }
-        guard case .locked = try store.authenticate(pin: "13579") else { return XCTFail("locked") }
     }
 
     func testStandardPasswordHashUsesTheFullRoundCount() throws {
@@ -66,88 +68,92 @@ final class AccountStoreTests: XCTestCase {
     }
 
     func testCreditAndDebitWriteTheLedger() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let id = try store.makeAccount("alice", balance: "10").id!
-        let credit = try store.credit(account: id, amount: eur("2.5"), note: "top-up", at: at(10))
-        XCTAssertEqual(credit.balanceAfter, eur("12.5"))
-        let debit = try store.debit(account: id, amount: eur("0.0001"), note: nil, at: at(20))
-        XCTAssertEqual(debit.amount, eur("-0.0001"))
-        XCTAssertEqual(try store.account(id: id)?.balance, eur("12.4999"))
-        XCTAssertEqual(try store.ledger(account: id).map(\.kind), [.initial, .credit, .debit])
-        XCTAssertThrowsError(try store.credit(account: id, amount: eur("0"), note: nil, at: at(30)))
-        XCTAssertThrowsError(try store.credit(account: id, amount: try Money.parse("1", currency: "USD"), note: nil, at: at(30))) {
-            XCTAssertEqual($0 as? StoreError, .currencyMismatch(expected: "EUR", found: "USD"))
+        try onEachBackend { store in
+            let id = try store.makeAccount("alice", balance: "10").id!
+            let credit = try store.credit(account: id, amount: eur("2.5"), note: "top-up", at: at(10))
+            XCTAssertEqual(credit.balanceAfter, eur("12.5"))
+            let debit = try store.debit(account: id, amount: eur("0.0001"), note: nil, at: at(20))
+            XCTAssertEqual(debit.amount, eur("-0.0001"))
+            XCTAssertEqual(try store.account(id: id)?.balance, eur("12.4999"))
+            XCTAssertEqual(try store.ledger(account: id).map(\.kind), [.initial, .credit, .debit])
+            XCTAssertThrowsError(try store.credit(account: id, amount: eur("0"), note: nil, at: at(30)))
+            XCTAssertThrowsError(try store.credit(account: id, amount: try Money.parse("1", currency: "USD"), note: nil, at: at(30))) {
+                XCTAssertEqual($0 as? StoreError, .currencyMismatch(expected: "EUR", found: "USD"))
+            }
+            XCTAssertThrowsError(try store.credit(account: 999, amount: eur("1"), note: nil, at: at(30)))
         }
-        XCTAssertThrowsError(try store.credit(account: 999, amount: eur("1"), note: nil, at: at(30)))
     }
 
     func testALotIsCreatedWhollyOrNotAtAll() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        _ = try store.makeAccount("card-taken", balance: "0")
-        let batch = ["card-1", "card-2", "card-taken"].map {
-            NewAccount(login: $0, password: "pw", sipRealm: "r", initialBalance: eur("5"))
+        try onEachBackend { store in
+            _ = try store.makeAccount("card-taken", balance: "0")
+            let batch = ["card-1", "card-2", "card-taken"].map {
+                NewAccount(login: $0, password: "pw", sipRealm: "r", initialBalance: eur("5"))
+            }
+            XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: batch, at: at(0))) {
+                XCTAssertEqual($0 as? StoreError, .loginTaken("card-taken"))
+            }
+            XCTAssertNil(try store.account(login: "card-1"))
+            XCTAssertEqual(try store.lots(), [])
+            let (lot, accounts) = try store.createLot(named: "lot-1", accounts: Array(batch.prefix(2)), at: at(0))
+            XCTAssertEqual(lot.size, 2)
+            XCTAssertEqual(accounts.map(\.lotID), [lot.id, lot.id])
+            XCTAssertEqual(try store.accounts(lot: "lot-1").map(\.login), ["card-1", "card-2"])
+            XCTAssertEqual(try store.accounts(lot: nil).count, 3)
+            XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: [], at: at(0)))
         }
-        XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: batch, at: at(0))) {
-            XCTAssertEqual($0 as? StoreError, .loginTaken("card-taken"))
-        }
-        XCTAssertNil(try store.account(login: "card-1"))
-        XCTAssertEqual(try store.lots(), [])
-        let (lot, accounts) = try store.createLot(named: "lot-1", accounts: Array(batch.prefix(2)), at: at(0))
-        XCTAssertEqual(lot.size, 2)
-        XCTAssertEqual(accounts.map(\.lotID), [lot.id, lot.id])
-        XCTAssertEqual(try store.accounts(lot: "lot-1").map(\.login), ["card-1", "card-2"])
-        XCTAssertEqual(try store.accounts(lot: nil).count, 3)
-        XCTAssertThrowsError(try store.createLot(named: "lot-1", accounts: [], at: at(0)))
     }
 
     // MARK: - Forwarding (issue 5, forward and fork)
 
     func testNewAccountsForwardOnNoAnswerAfterTwentySecondsUnlessTold() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let plain = try store.createAccount(NewAccount(login: "plain", password: "pw", sipRealm: "r", initialBalance: eur("1")),
-                                            at: at(0))
-        XCTAssertEqual(plain.forwardMode, .noAnswer)
-        XCTAssertEqual(plain.forwardAfterSeconds, 20)
-        let forked = try store.createAccount(NewAccount(login: "forked", password: "pw", sipRealm: "r", initialBalance: eur("1"),
-                                                        forwardNumber: "+4930123", forwardMode: .fork, forwardAfterSeconds: 7),
-                                             at: at(0))
-        let read = try XCTUnwrap(try store.account(login: "forked"))
-        XCTAssertEqual(read, forked)
-        XCTAssertEqual(read.forwardNumber, "+4930123")
-        XCTAssertEqual(read.forwardMode, .fork)
-        XCTAssertEqual(read.forwardAfterSeconds, 7)
+        try onEachBackend { store in
+            let plain = try store.createAccount(NewAccount(login: "plain", password: "pw", sipRealm: "r", initialBalance: eur("1")),
+                                                at: at(0))
+            XCTAssertEqual(plain.forwardMode, .noAnswer)
+            XCTAssertEqual(plain.forwardAfterSeconds, 20)
+            let forked = try store.createAccount(NewAccount(login: "forked", password: "pw", sipRealm: "r", initialBalance: eur("1"),
+                                                            forwardNumber: "+4930123", forwardMode: .fork, forwardAfterSeconds: 7),
+                                                 at: at(0))
+            let read = try XCTUnwrap(try store.account(login: "forked"))
+            XCTAssertEqual(read, forked)
+            XCTAssertEqual(read.forwardNumber, "+4930123")
+            XCTAssertEqual(read.forwardMode, .fork)
+            XCTAssertEqual(read.forwardAfterSeconds, 7)
+        }
     }
 
     func testSetForwardingChangesOnlyTheForwardingAndRefusesBadValues() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let alice = try store.makeAccount("alice", balance: "3")
-        let updated = try store.setForwarding(number: "4930777", mode: .unregistered, afterSeconds: 12, account: alice.id!)
-        XCTAssertEqual(updated.forwardNumber, "4930777")
-        XCTAssertEqual(updated.forwardMode, .unregistered)
-        XCTAssertEqual(updated.forwardAfterSeconds, 12)
-        var expected = alice
-        expected.forwardNumber = "4930777"
-        expected.forwardMode = .unregistered
-        expected.forwardAfterSeconds = 12
-        XCTAssertEqual(try store.account(id: alice.id!), expected, "balance, secrets and the rest are untouched")
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "3")
+            let updated = try store.setForwarding(number: "4930777", mode: .unregistered, afterSeconds: 12, account: alice.id!)
+            XCTAssertEqual(updated.forwardNumber, "4930777")
+            XCTAssertEqual(updated.forwardMode, .unregistered)
+            XCTAssertEqual(updated.forwardAfterSeconds, 12)
+            var expected = alice
+            expected.forwardNumber = "4930777"
+            expected.forwardMode = .unregistered
+            expected.forwardAfterSeconds = 12
+            XCTAssertEqual(try store.account(id: alice.id!), expected, "balance, secrets and the rest are untouched")
 
-        let cleared = try store.setForwarding(number: nil, mode: .none, afterSeconds: 20, account: alice.id!)
-        XCTAssertNil(cleared.forwardNumber)
-        XCTAssertEqual(cleared.forwardMode, ForwardMode.none)
+            let cleared = try store.setForwarding(number: nil, mode: .none, afterSeconds: 20, account: alice.id!)
+            XCTAssertNil(cleared.forwardNumber)
+            XCTAssertEqual(cleared.forwardMode, ForwardMode.none)
 
-        XCTAssertThrowsError(try store.setForwarding(number: "49 30", mode: .fork, afterSeconds: 20, account: alice.id!)) {
-            XCTAssertTrue("\($0)".contains("49 30"), "the error names the value: \($0)")
+            XCTAssertThrowsError(try store.setForwarding(number: "49 30", mode: .fork, afterSeconds: 20, account: alice.id!)) {
+                XCTAssertTrue("\($0)".contains("49 30"), "the error names the value: \($0)")
+            }
+            XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 0, account: alice.id!)) {
+                XCTAssertTrue("\($0)".contains("forward-after 0"), "\($0)")
+            }
+            XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 601, account: alice.id!))
+            XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 5, account: 9999)) {
+                XCTAssertEqual($0 as? StoreError, .unknownAccount("#9999"))
+            }
+            XCTAssertThrowsError(try store.createAccount(NewAccount(login: "bob", password: "pw", sipRealm: "r", initialBalance: eur("1"),
+                                                                    forwardNumber: "abc"), at: at(0)))
+            XCTAssertEqual(try store.account(id: alice.id!)?.forwardMode, ForwardMode.none, "a refused change leaves the row as it was")
         }
-        XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 0, account: alice.id!)) {
-            XCTAssertTrue("\($0)".contains("forward-after 0"), "\($0)")
-        }
-        XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 601, account: alice.id!))
-        XCTAssertThrowsError(try store.setForwarding(number: "4930", mode: .fork, afterSeconds: 5, account: 9999)) {
-            XCTAssertEqual($0 as? StoreError, .unknownAccount("#9999"))
-        }
-        XCTAssertThrowsError(try store.createAccount(NewAccount(login: "bob", password: "pw", sipRealm: "r", initialBalance: eur("1"),
-                                                                forwardNumber: "abc"), at: at(0)))
-        XCTAssertEqual(try store.account(id: alice.id!)?.forwardMode, ForwardMode.none, "a refused change leaves the row as it was")
     }
 
     /// A database made before "v2 forward mode" keeps its accounts: they get the default

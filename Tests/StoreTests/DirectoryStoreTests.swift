@@ -3,58 +3,61 @@ import Foundation
 import XCTest
 @testable import Store
 
-final class DirectoryStoreTests: XCTestCase {
+final class DirectoryStoreTests: StoreBackendTestCase {
     func testCallerIDsBelongToOneAccount() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let alice = try store.makeAccount("alice", balance: "0").id!
-        let bob = try store.makeAccount("bob", balance: "0").id!
-        _ = try store.authoriseCallerID("33612345678", account: alice, at: at(0))
-        _ = try store.authoriseCallerID("33612345678", account: alice, at: at(1))  // idempotent
-        XCTAssertThrowsError(try store.authoriseCallerID("33612345678", account: bob, at: at(0))) {
-            XCTAssertEqual($0 as? StoreError, .callerIDTaken(number: "33612345678", login: "alice"))
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "0").id!
+            let bob = try store.makeAccount("bob", balance: "0").id!
+            _ = try store.authoriseCallerID("33612345678", account: alice, at: at(0))
+            _ = try store.authoriseCallerID("33612345678", account: alice, at: at(1))  // idempotent
+            XCTAssertThrowsError(try store.authoriseCallerID("33612345678", account: bob, at: at(0))) {
+                XCTAssertEqual($0 as? StoreError, .callerIDTaken(number: "33612345678", login: "alice"))
+            }
+            XCTAssertEqual(try store.account(callerID: "33612345678")?.login, "alice")
+            XCTAssertNil(try store.account(callerID: "999"))
+            XCTAssertEqual(try store.callerIDs(account: alice).map(\.number), ["33612345678"])
+            XCTAssertThrowsError(try store.revokeCallerID("33612345678", account: bob))
+            try store.revokeCallerID("33612345678", account: alice)
+            XCTAssertNil(try store.account(callerID: "33612345678"))
         }
-        XCTAssertEqual(try store.account(callerID: "33612345678")?.login, "alice")
-        XCTAssertNil(try store.account(callerID: "999"))
-        XCTAssertEqual(try store.callerIDs(account: alice).map(\.number), ["33612345678"])
-        XCTAssertThrowsError(try store.revokeCallerID("33612345678", account: bob))
-        try store.revokeCallerID("33612345678", account: alice)
-        XCTAssertNil(try store.account(callerID: "33612345678"))
     }
 
     func testAddressBookSlotsAndNames() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let alice = try store.makeAccount("alice", balance: "0").id!
-        XCTAssertEqual(try store.addAddressBookEntry(account: alice, slot: nil, name: "Mum", number: "331").slot, 1)
-        XCTAssertEqual(try store.addAddressBookEntry(account: alice, slot: 5, name: "Office", number: "332").slot, 5)
-        XCTAssertEqual(try store.addAddressBookEntry(account: alice, slot: nil, name: "Bob", number: "333").slot, 2)
-        XCTAssertThrowsError(try store.addAddressBookEntry(account: alice, slot: nil, name: "mum", number: "1")) {
-            XCTAssertEqual($0 as? StoreError, .addressBookNameTaken("mum"))
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "0").id!
+            XCTAssertEqual(try store.addAddressBookEntry(account: alice, slot: nil, name: "Mum", number: "331").slot, 1)
+            XCTAssertEqual(try store.addAddressBookEntry(account: alice, slot: 5, name: "Office", number: "332").slot, 5)
+            XCTAssertEqual(try store.addAddressBookEntry(account: alice, slot: nil, name: "Bob", number: "333").slot, 2)
+            XCTAssertThrowsError(try store.addAddressBookEntry(account: alice, slot: nil, name: "mum", number: "1")) {
+                XCTAssertEqual($0 as? StoreError, .addressBookNameTaken("mum"))
+            }
+            XCTAssertThrowsError(try store.addAddressBookEntry(account: alice, slot: 5, name: "X", number: "1")) {
+                XCTAssertEqual($0 as? StoreError, .addressBookSlotTaken(5))
+            }
+            XCTAssertEqual(try store.addressBookEntry(account: alice, name: "OFFICE")?.number, "332")
+            XCTAssertEqual(try store.addressBookEntry(account: alice, slot: 2)?.name, "Bob")
+            try store.removeAddressBookEntry(account: alice, slotOrName: "mum")
+            try store.removeAddressBookEntry(account: alice, slotOrName: "5")
+            XCTAssertThrowsError(try store.removeAddressBookEntry(account: alice, slotOrName: "5"))
+            XCTAssertEqual(try store.addressBook(account: alice).map(\.name), ["Bob"])
         }
-        XCTAssertThrowsError(try store.addAddressBookEntry(account: alice, slot: 5, name: "X", number: "1")) {
-            XCTAssertEqual($0 as? StoreError, .addressBookSlotTaken(5))
-        }
-        XCTAssertEqual(try store.addressBookEntry(account: alice, name: "OFFICE")?.number, "332")
-        XCTAssertEqual(try store.addressBookEntry(account: alice, slot: 2)?.name, "Bob")
-        try store.removeAddressBookEntry(account: alice, slotOrName: "mum")
-        try store.removeAddressBookEntry(account: alice, slotOrName: "5")
-        XCTAssertThrowsError(try store.removeAddressBookEntry(account: alice, slotOrName: "5"))
-        XCTAssertEqual(try store.addressBook(account: alice).map(\.name), ["Bob"])
     }
 
     func testRateImportReplacesThePlanAndIsAllOrNothing() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        try store.importRates(plan: "p", currency: "EUR", chargesALeg: false, rates: [rate("33", "0.1"), rate("44", "0.2")], at: at(0))
-        XCTAssertEqual(try store.ratePlan(named: "p")?.table.rate(for: "441")?.perMinute, eur("0.2"))
-        XCTAssertThrowsError(try store.importRates(plan: "p", currency: "EUR", chargesALeg: false,
-                                                   rates: [rate("49", "0.3"), rate("49", "0.4")], at: at(1)))
-        XCTAssertEqual(try store.ratePlan(named: "p")?.table.count, 2, "a failed import changes nothing")
-        try store.importRates(plan: "p", currency: "EUR", chargesALeg: true, rates: [rate("49", "0.3")], at: at(2))
-        let plan = try XCTUnwrap(store.ratePlan(named: "p"))
-        XCTAssertEqual(plan.table.count, 1)
-        XCTAssertTrue(plan.chargesALeg)
-        XCTAssertNil(plan.table.rate(for: "441"))
-        XCTAssertNil(try store.ratePlan(named: "nope"))
-        XCTAssertEqual(try store.ratePlans().map(\.name), ["p"])
+        try onEachBackend { store in
+            try store.importRates(plan: "p", currency: "EUR", chargesALeg: false, rates: [rate("33", "0.1"), rate("44", "0.2")], at: at(0))
+            XCTAssertEqual(try store.ratePlan(named: "p")?.table.rate(for: "441")?.perMinute, eur("0.2"))
+            XCTAssertThrowsError(try store.importRates(plan: "p", currency: "EUR", chargesALeg: false,
+                                                       rates: [rate("49", "0.3"), rate("49", "0.4")], at: at(1)))
+            XCTAssertEqual(try store.ratePlan(named: "p")?.table.count, 2, "a failed import changes nothing")
+            try store.importRates(plan: "p", currency: "EUR", chargesALeg: true, rates: [rate("49", "0.3")], at: at(2))
+            let plan = try XCTUnwrap(store.ratePlan(named: "p"))
+            XCTAssertEqual(plan.table.count, 1)
+            XCTAssertTrue(plan.chargesALeg)
+            XCTAssertNil(plan.table.rate(for: "441"))
+            XCTAssertNil(try store.ratePlan(named: "nope"))
+            XCTAssertEqual(try store.ratePlans().map(\.name), ["p"])
+        }
     }
 
     func testRatePlanSeenByAnotherConnectionAfterImport() throws {
@@ -108,21 +111,24 @@ final class DirectoryStoreTests: XCTestCase {
     }
 }
 
-final class UnbilledLegTests: XCTestCase {
+final class UnbilledLegTests: StoreBackendTestCase {
     func testUnbilledLegsAppearInCDRsWithoutMovingMoney() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let id = try store.makeAccount("alice", balance: "3").id!
-        let leg = try store.recordUnbilledLeg(UnbilledCallLeg(
-            accountID: id, campaign: "ani-callback", trigger: "sip-ani", leg: .a, fromNumber: "33612345678", toNumber: "1001",
-            startedAt: at(0), endedAt: at(2), disposition: .busy, sipCause: 486))
-        XCTAssertFalse(leg.isOpen)
-        XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.sipCause), [486])
-        XCTAssertEqual(try store.account(id: id)?.balance, eur("3"))
-        XCTAssertEqual(try store.recoverOpenLegs(at: at(10)), [])
-        let anonymous = try store.recordUnbilledLeg(UnbilledCallLeg(
-            accountID: nil, campaign: nil, trigger: "sip-ani", leg: .a, fromNumber: "999", toNumber: "1001",
-            startedAt: at(5), endedAt: at(6), disposition: .failed, sipCause: 403))
-        XCTAssertNil(anonymous.accountID)
-        XCTAssertEqual(try store.callLegs(since: at(3), account: nil).count, 1)
+        try onEachBackend { store in
+            let id = try store.makeAccount("alice", balance: "3").id!
+            let leg = try store.recordUnbilledLeg(UnbilledCallLeg(
+                accountID: id, campaign: "ani-callback", trigger: "sip-ani", leg: .a, fromNumber: "33612345678", toNumber: "1001",
+                startedAt: at(0), endedAt: at(2), disposition: .busy, sipCause: 486))
+            XCTAssertFalse(leg.isOpen)
+            XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.sipCause), [486])
+            XCTAssertEqual(try store.account(id: id)?.balance, eur("3"))
+            if let billing = store as? any BillingStore {
+                XCTAssertEqual(try billing.recoverOpenLegs(at: at(10)), [])
+            }
+            let anonymous = try store.recordUnbilledLeg(UnbilledCallLeg(
+                accountID: nil, campaign: nil, trigger: "sip-ani", leg: .a, fromNumber: "999", toNumber: "1001",
+                startedAt: at(5), endedAt: at(6), disposition: .failed, sipCause: 403))
+            XCTAssertNil(anonymous.accountID)
+            XCTAssertEqual(try store.callLegs(since: at(3), account: nil).count, 1)
+        }
     }
 }

@@ -6,24 +6,26 @@ import XCTest
 /// Issue 11, PINs: a salt per account and a pepper outside the database; PIN lookup
 /// through a 16-bit bucket, never every account; pre-v6 hashes stay verifiable and are
 /// rehashed at the next login (migration "v6-pin-salt (h-trust)").
-final class PINHashingTests: XCTestCase {
+final class PINHashingTests: StoreBackendTestCase {
     func testEachAccountHasItsOwnSaltAndTheHashNeedsThePepper() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        let alice = try store.makeAccount("alice", balance: "1", pin: "24681357")
-        let bob = try store.makeAccount("bob", balance: "1", pin: "24681358")
-        XCTAssertNotNil(alice.pinSalt)
-        XCTAssertNotEqual(alice.pinSalt, bob.pinSalt, "a salt per account")
-        XCTAssertEqual(alice.pinBucket?.count, PINHasher.bucketDigits)
-        // The same PIN under another pepper gives another hash: the database alone is not enough.
-        let otherPepper = PINHasher(salt: store.pinHasher.legacySalt, pepper: Array(repeating: 7, count: 32))
-        XCTAssertNotEqual(try otherPepper.hash("24681357", accountSalt: alice.pinSalt!), alice.pinHash)
-        XCTAssertEqual(try store.pinHasher.hash("24681357", accountSalt: alice.pinSalt!), alice.pinHash)
-        guard case .authenticated(let found) = try store.authenticate(pin: "24681357") else { return XCTFail("right PIN") }
-        XCTAssertEqual(found.login, "alice")
-        XCTAssertTrue(try store.verifyPIN("24681358", account: bob.id!))
-        XCTAssertFalse(try store.verifyPIN("24681357", account: bob.id!))
-        XCTAssertThrowsError(try store.makeAccount("carol", balance: "1", pin: "24681357")) {
-            XCTAssertEqual($0 as? StoreError, .pinTaken, "PINs identify accounts: still unique")
+        try onEachBackend { store in
+            let pinHasher = try XCTUnwrap(Self.pinHasher(of: store))
+            let alice = try store.makeAccount("alice", balance: "1", pin: "24681357")
+            let bob = try store.makeAccount("bob", balance: "1", pin: "24681358")
+            XCTAssertNotNil(alice.pinSalt)
+            XCTAssertNotEqual(alice.pinSalt, bob.pinSalt, "a salt per account")
+            XCTAssertEqual(alice.pinBucket?.count, PINHasher.bucketDigits)
+            // The same PIN under another pepper gives another hash: the database alone is not enough.
+            let otherPepper = PINHasher(salt: pinHasher.legacySalt, pepper: Array(repeating: 7, count: 32))
+            XCTAssertNotEqual(try otherPepper.hash("24681357", accountSalt: alice.pinSalt!), alice.pinHash)
+            XCTAssertEqual(try pinHasher.hash("24681357", accountSalt: alice.pinSalt!), alice.pinHash)
+            guard case .authenticated(let found) = try store.authenticate(pin: "24681357") else { return XCTFail("right PIN") }
+            XCTAssertEqual(found.login, "alice")
+            XCTAssertTrue(try store.verifyPIN("24681358", account: bob.id!))
+            XCTAssertFalse(try store.verifyPIN("24681357", account: bob.id!))
+            XCTAssertThrowsError(try store.makeAccount("carol", balance: "1", pin: "24681357")) {
+                XCTAssertEqual($0 as? StoreError, .pinTaken, "PINs identify accounts: still unique")
+            }
         }
     }
 
@@ -83,14 +85,24 @@ final class PINHashingTests: XCTestCase {
     }
 
     func testPINFailuresCountPerSourceAndGloballyAndOldRowsArePruned() throws {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
-        for index in 0..<5 {
-            try store.recordPINFailure(callerID: "49\(index)", account: nil, source: "198.51.100.7", at: at(Double(index)))
+        try onEachBackend { store in
+            for index in 0..<5 {
+                try store.recordPINFailure(callerID: "49\(index)", account: nil, source: "198.51.100.7", at: at(Double(index)))
+            }
+            try store.recordPINFailure(callerID: "anonymous", account: nil, source: "203.0.113.1", at: at(10))
+            let counts = try store.pinFailureCounts(callerID: "anonymous", account: nil, source: "198.51.100.7", since: at(0))
+            XCTAssertEqual(counts, PINFailureCounts(callerID: 1, account: 0, source: 5, global: 6))
+            XCTAssertEqual(try store.prunePINFailures(before: at(3)), 3)
+            XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: nil, source: nil, since: at(0)).global, 3)
         }
-        try store.recordPINFailure(callerID: "anonymous", account: nil, source: "203.0.113.1", at: at(10))
-        let counts = try store.pinFailureCounts(callerID: "anonymous", account: nil, source: "198.51.100.7", since: at(0))
-        XCTAssertEqual(counts, PINFailureCounts(callerID: 1, account: 0, source: 5, global: 6))
-        XCTAssertEqual(try store.prunePINFailures(before: at(3)), 3)
-        XCTAssertEqual(try store.pinFailureCounts(callerID: nil, account: nil, source: nil, since: at(0)).global, 3)
+    }
+
+    /// The store's keyed PIN hasher, whichever backend it is.
+    static func pinHasher(of store: any TestedStore) -> PINHasher? {
+        switch store {
+        case let sqlite as SQLiteStore: return sqlite.pinHasher
+        case let postgres as PostgresStore: return postgres.pinHasher
+        default: return nil
+        }
     }
 }

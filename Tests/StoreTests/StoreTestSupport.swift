@@ -23,7 +23,7 @@ func rate(_ prefix: String, _ perMinute: String, fee: String = "0", _ first: Int
               increments: BillingIncrements(first: first, following: following))
 }
 
-extension SQLiteStore {
+extension AccountStore {
     /// An account with a known password and PIN, for tests.
     func makeAccount(_ login: String, balance: String, pin: String? = nil, plan: String? = nil,
                      maxConcurrentCalls: Int = 0, dailySpendLimit: String? = nil) throws -> Account {

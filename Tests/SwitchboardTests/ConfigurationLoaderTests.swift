@@ -1,4 +1,5 @@
 import Foundation
+import Store
 @testable import Switchboard
 import XCTest
 
@@ -12,7 +13,7 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(c.media.rtpPorts, 20000...29999)
         XCTAssertEqual(c.accessNumbers["100"]?.campaign, "demo")
         XCTAssertEqual(c.campaigns["demo"]?.script, "scripts/demo.yaml")
-        XCTAssertEqual(c.database, "sqlite:data/switchback.sqlite")
+        XCTAssertEqual(c.database, .embeddedSQLite)
         XCTAssertEqual(c.callback.anumberhandling, .addAndAccept)
         XCTAssertEqual(c.accessNumbers["1000"]?.callback, CallbackMode.none)
         XCTAssertEqual(c.accessNumbers["1001"]?.callback, .always)
@@ -31,6 +32,18 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertTrue(try ConfigurationLoader.parse(yaml: "http: { secure-cookies: true }", file: "t.yaml").http.secureCookies)
         XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "http: { secure-cookies: maybe }", file: "t.yaml")) {
             XCTAssertTrue("\($0)".contains("http.secure-cookies"), "\($0)")
+        }
+    }
+
+    func testRTPTimeoutDefaultsToAMinuteAndCanBeOff() throws {
+        XCTAssertEqual(SwitchbackConfiguration.embeddedDefaults().media.rtpTimeout, .seconds(60))
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "media: { rtp-timeout: 90s }", file: "t.yaml").media.rtpTimeout,
+                       .seconds(90))
+        XCTAssertNil(try ConfigurationLoader.parse(yaml: "media: { rtp-timeout: off }", file: "t.yaml").media.rtpTimeout)
+        for bad in ["1s", "soon", "2h"] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "media: { rtp-timeout: \(bad) }", file: "t.yaml")) {
+                XCTAssertTrue("\($0)".contains("media.rtp-timeout"), "\($0)")
+            }
         }
     }
 
@@ -268,5 +281,24 @@ final class ConfigurationLoaderTests: XCTestCase {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).yaml")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url
+    }
+
+    /// `database:` absent is the embedded SQLite; a PostgreSQL URL is parsed, its password
+    /// kept for connecting but never shown; anything else is an error naming the key.
+    func testDatabaseIsTheEmbeddedSQLiteUnlessAPostgreSQLURLIsGiven() throws {
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "http: { listen: 127.0.0.1:8080 }", file: "t.yaml").database,
+                       .embeddedSQLite)
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "database: sqlite:data/switchback.sqlite", file: "t.yaml").database,
+                       .embeddedSQLite, "the value the shipped defaults used to spell out")
+        let shared = try ConfigurationLoader.parse(yaml: "database: postgresql://sb:pw@10.0.0.5:5433/switchback", file: "t.yaml")
+        XCTAssertEqual(shared.database,
+                       .postgreSQL(PostgresURL(user: "sb", password: "pw", host: "10.0.0.5", port: 5433, database: "switchback")))
+        XCTAssertEqual("\(shared.database)", "postgresql://sb@10.0.0.5:5433/switchback")
+        XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "sip: { domain: x }\ndatabase: mysql://u@h/db", file: "t.yaml")) {
+            let error = $0 as? ConfigurationError
+            XCTAssertEqual(error?.path, "database")
+            XCTAssertEqual(error?.line, 2)
+            XCTAssertTrue(error?.message.contains("the scheme must be postgresql://") == true, "\($0)")
+        }
     }
 }

@@ -19,7 +19,7 @@ public struct AccountsCommand: ParsableCommand {
     static let defaultCurrency = "EUR"
 
     /// The currency of a new account: the plan's, else `--currency`, else EUR.
-    static func currency(plan: String?, option: String?, store: SQLiteStore) throws -> String {
+    static func currency(plan: String?, option: String?, store: any RateStore) throws -> String {
         if let plan {
             guard let record = try store.ratePlans().first(where: { $0.name == plan }) else {
                 throw StoreError.unknownRatePlan(plan)

@@ -76,6 +76,27 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Opens the shared PostgreSQL store, migrated, as the server's store.
+    static func openPostgreSQL(_ url: PostgresURL, dataDirectory: URL, pinPepperFile: URL?, logger: Logger) throws
+        -> any SwitchbackStore {
+        let postgres: PostgresStore
+        do {
+            postgres = try PostgresStore(url: url, dataDirectory: dataDirectory, pinPepperFile: pinPepperFile)
+            let migrations = try postgres.appliedMigrations().count
+            logger.info("store opened", metadata: ["database": "\(url.redacted)", "migrations": "\(migrations)"])
+        } catch {
+            throw ValidationError("cannot open the database \(url.redacted): \(error)")
+        }
+        // The server needs every Store protocol; the cast holds once PostgresStore has the
+        // billing intents and the callback queue (issue 17's money and queue parts).
+        guard let complete = postgres as Any as? any SwitchbackStore else {
+            postgres.close()
+            throw ValidationError("database \(url.redacted): the PostgreSQL store does not implement billing and the "
+                                  + "callback queue yet; leave `database:` out to run on the embedded SQLite")
+        }
+        return complete
+    }
+
     static func splitHostPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
               (0...65535).contains(port) else { return nil }
@@ -116,26 +137,36 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let baseDirectory = config.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        // Creates data/switchback.sqlite and migrates it on first start (DESIGN.md, Persistence).
         let dataDirectory = URL(fileURLWithPath: dataDir, isDirectory: true)
-        // One server per data directory, held until this process ends (a second one would
-        // recover and settle the first one's calls as crashed).
-        let lock = try Self.lock(dataDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        let store: SQLiteStore
-        do {
-            // The PIN pepper: `secrets.pin-pepper-file` (relative to the configuration), else beside the data directory.
-            store = try SQLiteStore(dataDirectory: dataDirectory, pinPepperFile: configuration.secrets.pinPepperFile.map {
-                URL(fileURLWithPath: $0, relativeTo: baseDirectory).standardizedFileURL
-            })
-        } catch {
-            throw ValidationError("cannot open the database in \(dataDirectory.path): \(error)")
+        // The PIN pepper: `secrets.pin-pepper-file` (relative to the configuration), else beside the data directory.
+        let pinPepperFile = configuration.secrets.pinPepperFile.map {
+            URL(fileURLWithPath: $0, relativeTo: baseDirectory).standardizedFileURL
         }
-        let migrations = try store.appliedMigrations().count
-        logger.info("store opened", metadata: [
-            "path": "\(dataDirectory.appendingPathComponent(SQLiteStore.fileName).path)",
-            "migrations": "\(migrations)",
-        ])
+        let lock: DataDirectoryLock?
+        let store: any SwitchbackStore
+        switch configuration.database {
+        case .embeddedSQLite:
+            // Creates data/switchback.sqlite and migrates it on first start (DESIGN.md, Persistence).
+            // One server per data directory, held until this process ends (a second one would
+            // recover and settle the first one's calls as crashed).
+            lock = try Self.lock(dataDirectory)
+            do {
+                let sqlite = try SQLiteStore(dataDirectory: dataDirectory, pinPepperFile: pinPepperFile)
+                let migrations = try sqlite.appliedMigrations().count
+                logger.info("store opened", metadata: [
+                    "path": "\(dataDirectory.appendingPathComponent(SQLiteStore.fileName).path)",
+                    "migrations": "\(migrations)",
+                ])
+                store = sqlite
+            } catch {
+                throw ValidationError("cannot open the database in \(dataDirectory.path): \(error)")
+            }
+        case .postgreSQL(let url):
+            // Shared by several nodes: no data-directory lock; migrations take an advisory lock.
+            lock = nil
+            store = try Self.openPostgreSQL(url, dataDirectory: dataDirectory, pinPepperFile: pinPepperFile, logger: logger)
+        }
+        defer { withExtendedLifetime(lock) {} }
 
         let group = MultiThreadedEventLoopGroup.singleton
         let server: SwitchbackServer

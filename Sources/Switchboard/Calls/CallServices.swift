@@ -14,6 +14,8 @@ final class CallServices: @unchecked Sendable {
     /// Which prompt files exist per language, for the interpreter's language fallback.
     let promptCatalog: PromptCatalog
     let mediaAddress: String
+    /// `media.rtp-timeout`: how long a peer may send nothing before its leg ends; nil: never.
+    let mediaTimeout: TimeAmount?
     private let mediaLoops: [any EventLoop]
     private var nextLoop = 0
     private let serviceDesk: any ServiceDesk
@@ -24,8 +26,9 @@ final class CallServices: @unchecked Sendable {
 
     init(logger: Logger, mediaEngine: MediaEngine, mediaLoops: [any EventLoop], prompts: PromptLibrary,
          promptCatalog: PromptCatalog, mediaAddress: String, serviceDesk: any ServiceDesk,
-         billingStore: (any SwitchbackStore)? = nil) {
+         billingStore: (any SwitchbackStore)? = nil, mediaTimeout: TimeAmount? = nil) {
         self.billingStore = billingStore
+        self.mediaTimeout = mediaTimeout
         self.promptCatalog = promptCatalog
         self.logger = logger
         self.mediaEngine = mediaEngine

@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Store
 import Yams
 
 /// A configuration problem, naming the file, the line when known, and the key path.
@@ -157,8 +158,13 @@ struct NodeReader {
                                "\(c.sip.tcpMaxConnectionsPerSource) exceeds sip.tcp-max-connections (\(c.sip.tcpMaxConnections))")
                 }
             case "media":
-                for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind", "symmetric-rtp"]) {
+                for (k, v) in try mapping(node, "media", allowed: ["rtp-ports", "bind", "symmetric-rtp", "rtp-timeout"]) {
                     if k == "bind" { c.media.bind = try string(v, "media.bind"); continue }
+                    if k == "rtp-timeout" {
+                        c.media.rtpTimeout = try (v.scalar?.string == "off") ? nil
+                            : period(v, "media.rtp-timeout", within: .seconds(5) ... .seconds(3_600))
+                        continue
+                    }
                     if k == "symmetric-rtp" {
                         let text = try string(v, "media.symmetric-rtp")
                         guard let policy = SymmetricRTP(parsing: text) else {
@@ -188,7 +194,11 @@ struct NodeReader {
                     }
                 }
             case "database":
-                c.database = try string(node, "database")
+                do {
+                    c.database = try StoreDatabase(parsing: try string(node, "database"))
+                } catch {
+                    throw fail(node, "database", "\(error)")
+                }
             case "sounds":
                 c.sounds = try string(node, "sounds")
             case "trunks":

@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Store
 import SIPStack
 import Yams
 
@@ -67,6 +68,10 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// `off`: send to the SDP address; `learn`: follow a peer's NAT after several
         /// consecutive packets from its new address, never on the first packet.
         public var symmetricRTP: SymmetricRTP = .default
+        /// `rtp-timeout`: a leg whose peer sends no RTP or RTCP for this long (while not on
+        /// hold) is hung up; nil (`off`): never. A vanished phone must not hold a prepaid
+        /// call until its grant runs out.
+        public var rtpTimeout: Duration? = .seconds(60)
     }
 
     public struct HTTP: Sendable, Equatable {
@@ -268,7 +273,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     public var sip = SIP()
     public var media = Media()
     public var http = HTTP()
-    public var database: String = "sqlite:data/switchback.sqlite"
+    /// Where the store is (`database:`): absent, the embedded SQLite in the data directory;
+    /// `postgresql://user[:password]@host[:port]/dbname`, a PostgreSQL shared by several nodes.
+    public var database: StoreDatabase = .embeddedSQLite
     /// Root of the prompt files: `<sounds>/<language>/<name>.wav`.
     public var sounds: String = "sounds"
     public var trunks: [Trunk] = []
@@ -297,7 +304,6 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
       domain: switchback.local
     media: { rtp-ports: 20000-29999 }
     http: { listen: 0.0.0.0:8080 }
-    database: sqlite:data/switchback.sqlite
     sounds: sounds
     campaigns:
       demo: { script: scripts/demo.yaml }

@@ -1,6 +1,7 @@
 import Foundation
 import IVR
 import Media
+import NIOCore
 
 /// One party's side of a call that a script runs on, whatever placed it: an INVITE we
 /// answer (`InboundCallLeg` over `InboundSession`) or a call we placed that was answered
@@ -51,4 +52,13 @@ struct CallLegEnding: Equatable {
     var reason: String?
 
     static let remoteHangup = CallLegEnding(by: .caller, cause: "normal", reason: nil)
+
+    /// `media.rtp-timeout` ran out: the server ends the leg.
+    static func mediaTimeout(after silence: TimeAmount) -> CallLegEnding {
+        CallLegEnding(by: .server, cause: "media-timeout",
+                      reason: "no RTP or RTCP for \(silence.nanoseconds / 1_000_000_000) s")
+    }
+
+    /// The BYE's Reason for it: Q.850 102, recovery on timer expiry.
+    static let mediaTimeoutQ850 = 102
 }

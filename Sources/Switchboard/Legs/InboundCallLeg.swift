@@ -41,6 +41,9 @@ final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
         session.onConfirmed = { [weak self] audio in
             guard let self else { return }
             legMedia?.start(audio)
+            if let timeout = services.mediaTimeout {
+                legMedia?.watchInactivity(timeout: timeout) { [weak self] silence in self?.mediaTimedOut(after: silence) }
+            }
             delegate?.legReady()
         }
         session.onMediaChanged = { [weak self] audio in
@@ -93,6 +96,18 @@ final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
         hungUp = true
         session.hangup(status: Self.refusalStatus(for: cause), q850: cause.q850)
         // The session's end (at once, or once the ACK came, §15) closes the media.
+    }
+
+    /// `media.rtp-timeout`: the caller sent nothing for that long while we expected audio.
+    /// A BYE (the caller may still hear it) and the script ends as if it hung up, so the
+    /// call's billing settles now rather than at the end of its grant.
+    private func mediaTimedOut(after silence: TimeAmount) {
+        guard !hungUp, legMedia != nil else { return }
+        hungUp = true
+        let ending = CallLegEnding.mediaTimeout(after: silence)
+        log.problem("no media from the caller", ["reason": ending.reason ?? ""])
+        session.hangup(q850: CallLegEnding.mediaTimeoutQ850)
+        delegate?.legEnded(ending)
     }
 
     private func ended(_ sessionEnding: InboundSessionStateMachine.Ending) {

@@ -36,6 +36,12 @@ final class LegMedia {
 
     /// Sends RTP to the negotiated address (RFC 3264 §5), or re-targets it (re-INVITE).
     func start(_ negotiated: NegotiatedAudio) {
+        // Put on hold (we only send, or nothing flows), the peer owes us no packets.
+        let expecting = negotiated.direction == .sendrecv || negotiated.direction == .recvonly
+        expectingMedia = expecting
+        if let probe = inactivityProbe {
+            session.eventLoop.execute { probe.expectingMedia = expecting }
+        }
         let law: G711Law = negotiated.codec == .pcma ? .alaw : .ulaw
         guard let remote = try? SocketAddress(ipAddress: negotiated.remoteAddress, port: negotiated.remotePort) else {
             log.problem("unusable media address", ["address": negotiated.remoteAddress, "port": "\(negotiated.remotePort)"])
@@ -60,13 +66,63 @@ final class LegMedia {
         session.eventLoop.execute { session.stopPlayback() }
     }
 
+    /// Tells `onTimeout` (on the SIP loop, once) when the peer sent no RTP or RTCP for
+    /// `timeout` while media was expected (`media.rtp-timeout`): a phone that vanished
+    /// without a BYE must not hold the call and its reservation until the grant runs out.
+    func watchInactivity(timeout: TimeAmount, onTimeout: @escaping (TimeAmount) -> Void) {
+        guard inactivityProbe == nil else { return }
+        let probe = InactivityProbe(watch: MediaInactivityWatch(timeout: timeout), expectingMedia: expectingMedia)
+        inactivityProbe = probe
+        let session = self.session
+        let report = LoopConfinedReport(loop: loop, body: onTimeout)
+        session.eventLoop.execute {
+            let interval = probe.watch.sampleInterval
+            probe.task = session.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
+                let stats = session.stats
+                let verdict = probe.watch.observe(received: stats.packetsReceived + stats.rtcpPacketsReceived,
+                                                  expectingMedia: probe.expectingMedia, at: .now())
+                if case .timedOut(let silence) = verdict {
+                    task.cancel()
+                    report.send(silence)
+                }
+            }
+        }
+    }
+
+    private var inactivityProbe: InactivityProbe?
+    /// Whether the last negotiated direction has the peer sending to us.
+    private var expectingMedia = true
+
     func close() {
         box = nil
         let session = self.session
+        let probe = inactivityProbe
+        inactivityProbe = nil
         session.eventLoop.execute {
+            probe?.task?.cancel()
             session.onDigit = nil
             session.onPlaybackFinished = nil
             _ = session.close()
+        }
+    }
+
+    /// The watch's state, touched only on the media session's loop.
+    private final class InactivityProbe: @unchecked Sendable {
+        var watch: MediaInactivityWatch
+        var expectingMedia: Bool
+        var task: RepeatedTask?
+        init(watch: MediaInactivityWatch, expectingMedia: Bool) {
+            self.watch = watch
+            self.expectingMedia = expectingMedia
+        }
+    }
+
+    /// A closure made on the SIP loop, sent back to run there from the media loop.
+    private struct LoopConfinedReport: @unchecked Sendable {
+        let loop: any EventLoop
+        let body: (TimeAmount) -> Void
+        func send(_ silence: TimeAmount) {
+            loop.execute { body(silence) }
         }
     }
 

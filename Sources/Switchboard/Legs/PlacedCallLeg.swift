@@ -17,11 +17,15 @@ final class PlacedCallLeg: CallLegProtocol {
     weak var delegate: (any CallLegDelegate)?
     private let legMedia: LegMedia
     private let negotiated: NegotiatedAudio
+    private let mediaTimeout: TimeAmount?
+    private let log: CallLogger
     private var over = false
 
-    init(call: OutboundCall, media: MediaSession, negotiated: NegotiatedAudio, log: CallLogger) {
+    init(call: OutboundCall, media: MediaSession, negotiated: NegotiatedAudio, mediaTimeout: TimeAmount?, log: CallLogger) {
         self.call = call
         self.negotiated = negotiated
+        self.mediaTimeout = mediaTimeout
+        self.log = log
         legMedia = LegMedia(session: media, loop: call.endpoint.eventLoop, log: log)
     }
 
@@ -31,6 +35,9 @@ final class PlacedCallLeg: CallLegProtocol {
     func begin() {
         legMedia.connect(to: delegate)
         legMedia.start(negotiated)
+        if let mediaTimeout {
+            legMedia.watchInactivity(timeout: mediaTimeout) { [weak self] silence in self?.mediaTimedOut(after: silence) }
+        }
         // The leg holds the call and the call these closures until the leg ends.
         call.onEnd = { [weak self] _ in self?.ended() }
         call.onRequest = { [weak self] transaction in
@@ -60,6 +67,17 @@ final class PlacedCallLeg: CallLegProtocol {
         call.onEnd = nil   // our own BYE is not the far end's hang-up
         call.hangup()
         finish()
+    }
+
+    /// `media.rtp-timeout`, as on an inbound leg: BYE, and the script ends as if the far end hung up.
+    private func mediaTimedOut(after silence: TimeAmount) {
+        guard !over else { return }
+        let ending = CallLegEnding.mediaTimeout(after: silence)
+        log.problem("no media from the called party", ["reason": ending.reason ?? ""])
+        call.onEnd = nil
+        call.hangup()
+        finish()
+        delegate?.legEnded(ending)
     }
 
     private func ended() {

@@ -78,7 +78,8 @@ final class ScriptedLegFactory {
                 }
             }
         }
-        self.start(PlacedCallLeg(call: start.call, media: start.media, negotiated: start.negotiated, log: log),
+        self.start(PlacedCallLeg(call: start.call, media: start.media, negotiated: start.negotiated,
+                                 mediaTimeout: services.mediaTimeout, log: log),
                    script: start.script, library: start.library, context: context, node: start.node,
                    billing: billing, observer: observer, log: log,
                    callbackRequest: Self.requestID(start.request))

@@ -91,7 +91,8 @@ public final class SwitchbackServer: @unchecked Sendable {
                                                          anumberhandling: configuration.callback.anumberhandling,
                                                          counters: securityCounters)
                                     } ?? UnavailableServiceDesk(),
-                                    billingStore: store)
+                                    billingStore: store,
+                                    mediaTimeout: configuration.media.rtpTimeout.map(TimeAmount.init))
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         router.edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).

@@ -135,4 +135,18 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(report.errors.contains { $0.hasPrefix("\(path): error: sip.listen: 'udp:nonsense'") }, "\(report.errors)")
         XCTAssertTrue(report.errors.contains { $0.hasPrefix("\(path): error: sounds: no such directory") }, "\(report.errors)")
     }
+
+    /// `database:` names a PostgreSQL by URL; a malformed one is reported with its line and
+    /// key path, and what form is expected.
+    func testAMalformedDatabaseURLIsReportedWithItsKey() throws {
+        let directory = try TemporaryDataDirectory()
+        let (path, report) = try check("""
+            http: { listen: 127.0.0.1:8080 }
+            database: postgresql://db.example/switchback
+            """, in: directory)
+        XCTAssertTrue(report.errors.contains { $0.hasPrefix("\(path):2: error: database: no user name") }, "\(report.errors)")
+        XCTAssertTrue(report.errors.contains { $0.contains("postgresql://user[:password]@host[:port]/dbname") }, "\(report.errors)")
+        let (_, good) = try check("database: postgresql://switchback:secret@db.example:5432/switchback", in: directory)
+        XCTAssertEqual(good.errors, [])
+    }
 }
