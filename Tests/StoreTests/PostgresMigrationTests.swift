@@ -26,11 +26,11 @@ final class PostgresMigrationTests: XCTestCase {
         let store = try open(url)
         let sqliteNames = try SQLiteStore.inMemory(passwordHasher: fastHasher).appliedMigrations()
         XCTAssertEqual(try store.appliedMigrations(), sqliteNames, "same names, same order")
-        XCTAssertEqual(sqliteNames.count, 11)
+        XCTAssertEqual(sqliteNames.count, PostgresMigrations.all().count)
         let reopened = try open(url)
         XCTAssertEqual(try reopened.appliedMigrations(), sqliteNames, "opening again applies nothing new")
         let rows = try reopened.read { db in try db.scalar("SELECT count(*) FROM schemaMigration", as: Int64.self) }
-        XCTAssertEqual(rows, 11, "each migration recorded once")
+        XCTAssertEqual(rows, Int64(PostgresMigrations.all().count), "each migration recorded once")
         let salts = try reopened.read { db in try db.scalar("SELECT count(*) FROM setting WHERE key = 'pinSalt'", as: Int64.self) }
         XCTAssertEqual(salts, 1, "the PIN salt is made once")
         XCTAssertEqual(store.pinHasher.legacySalt, reopened.pinHasher.legacySalt)
@@ -52,13 +52,13 @@ final class PostgresMigrationTests: XCTestCase {
         XCTAssertEqual(outcomes.count, 4)
         for outcome in outcomes {
             switch outcome {
-            case .success(let names): XCTAssertEqual(names.count, 11)
+            case .success(let names): XCTAssertEqual(names.count, PostgresMigrations.all().count)
             case .failure(let error): XCTFail("a node failed to start: \(error)")
             }
         }
         let store = try open(url)
         let rows = try store.read { db in try db.scalar("SELECT count(*) FROM schemaMigration", as: Int64.self) }
-        XCTAssertEqual(rows, 11)
+        XCTAssertEqual(rows, Int64(PostgresMigrations.all().count))
     }
 
     func testADownDatabaseIsAClearErrorWithoutThePassword() throws {
@@ -189,6 +189,6 @@ final class PostgresAnswerTimeoutTests: XCTestCase {
                            .databaseUnavailable(url: store.url.redacted, reason: "no answer within 1.0 s"))
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 4)
-        XCTAssertEqual(try store.appliedMigrations().count, 11, "a new connection replaces the abandoned one")
+        XCTAssertEqual(try store.appliedMigrations().count, PostgresMigrations.all().count, "a new connection replaces the abandoned one")
     }
 }

@@ -6,10 +6,11 @@ import XCTest
 /// replaced as a set per address-of-record, read back live only, expired ones deleted.
 final class RegistrationBindingStoreTests: StoreBackendTestCase {
     private func binding(_ user: String, _ contact: String, expires: TimeInterval, cseq: Int64 = 1,
-                         q: Int? = nil) -> RegistrationBinding {
+                         q: Int? = nil, path: String? = nil) -> RegistrationBinding {
         RegistrationBinding(user: user, domain: "switchback.local", contact: contact, expiresAt: at(expires),
                             qThousandths: q, callID: "call-\(user)", cseq: cseq, registeredAt: at(0),
-                            sourceTransport: "UDP", sourceHost: "192.0.2.7", sourcePort: 5062, userAgent: "phone/1.0")
+                            sourceTransport: "UDP", sourceHost: "192.0.2.7", sourcePort: 5062, userAgent: "phone/1.0",
+                            path: path)
     }
 
     func testReplacingKeepsOnlyTheNewSetOfThatAddress() throws {
@@ -26,7 +27,8 @@ final class RegistrationBindingStoreTests: StoreBackendTestCase {
 
             // A refresh of alice's that drops one contact and raises the CSeq of the other.
             try store.replaceRegistrationBindings(user: "alice", domain: "switchback.local", with: [
-                binding("alice", "sip:alice@192.0.2.7:5062", expires: 7200, cseq: 2, q: 500),
+                binding("alice", "sip:alice@192.0.2.7:5062", expires: 7200, cseq: 2, q: 500,
+                        path: "<sip:edge.example;lr>,<sip:10.0.0.5:5070;lr>"),
             ])
             let live = try store.registrationBindings(liveAt: at(1))
             XCTAssertEqual(live.map(\.contact), ["sip:alice@192.0.2.7:5062", "sip:bob@192.0.2.8"])
@@ -38,6 +40,7 @@ final class RegistrationBindingStoreTests: StoreBackendTestCase {
             XCTAssertEqual(alice.sourceTransport, "UDP")
             XCTAssertEqual(alice.sourceHost, "192.0.2.7")
             XCTAssertEqual(alice.sourcePort, 5062)
+            XCTAssertEqual(alice.path, "<sip:edge.example;lr>,<sip:10.0.0.5:5070;lr>", "the edge's Path (v12)")
             XCTAssertEqual(alice.userAgent, "phone/1.0")
 
             // An un-REGISTER leaves none.

@@ -427,6 +427,10 @@ enum PostgresMigrations {
                 "CREATE INDEX registrationBinding_address ON registrationBinding(\"user\", domain)",
                 "CREATE INDEX registrationBinding_expiry ON registrationBinding(expiresAt)",
             ]),
+            // RFC 3327 Path of a binding registered through an edge proxy: the route to the phone.
+            Migration(name: "v12 registration path", statements: [
+                "ALTER TABLE registrationBinding ADD COLUMN path TEXT",
+            ]),
         ]
     }
 }

@@ -199,7 +199,7 @@ extension OutboundSMS {
 extension RegistrationBinding {
     static let pgColumns = """
         id, "user", domain, contact, expiresAt, qThousandths, callID, cseq, registeredAt, sourceTransport, sourceHost,
-        sourcePort, userAgent
+        sourcePort, userAgent, path
         """
 
     init(pgRow row: PostgresRow) throws {
@@ -208,7 +208,8 @@ extension RegistrationBinding {
                   contact: try reader.next(), expiresAt: try reader.next(), qThousandths: try reader.next(Int?.self),
                   callID: try reader.next(), cseq: try reader.next(), registeredAt: try reader.next(),
                   sourceTransport: try reader.next(String?.self), sourceHost: try reader.next(String?.self),
-                  sourcePort: try reader.next(Int?.self), userAgent: try reader.next(String?.self))
+                  sourcePort: try reader.next(Int?.self), userAgent: try reader.next(String?.self),
+                  path: try reader.next(String?.self))
     }
 }
 

@@ -152,10 +152,10 @@ extension PostgresStore: RegistrationBindingStore {
             for binding in bindings {
                 try db.execute("""
                     INSERT INTO registrationBinding ("user", domain, contact, expiresAt, qThousandths, callID, cseq,
-                                                     registeredAt, sourceTransport, sourceHost, sourcePort, userAgent)
+                                                     registeredAt, sourceTransport, sourceHost, sourcePort, userAgent, path)
                     VALUES (\(binding.user), \(binding.domain), \(binding.contact), \(binding.expiresAt), \(binding.qThousandths),
                             \(binding.callID), \(binding.cseq), \(binding.registeredAt), \(binding.sourceTransport),
-                            \(binding.sourceHost), \(binding.sourcePort), \(binding.userAgent))
+                            \(binding.sourceHost), \(binding.sourcePort), \(binding.userAgent), \(binding.path))
                     """)
             }
         }
