@@ -147,12 +147,14 @@ final class PostgresConnectionPool: @unchecked Sendable {
             if let message = psql.serverInfo?[.message] {
                 return message
             }
+            if let nested = psql.underlying as? PSQLError { return describe(nested) }
             if let underlying = psql.underlying {
                 if case ChannelError.connectTimeout(let amount) = underlying {
                     return "no connection within \(amount.nanoseconds / 1_000_000_000) s"
                 }
                 return "\(underlying)"
             }
+            // PSQLError's own description is deliberately generic; its code names the failure.
             return "\(psql.code)"
         }
         if case ChannelError.connectTimeout(let amount) = error {

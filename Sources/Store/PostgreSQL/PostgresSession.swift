@@ -64,6 +64,9 @@ struct PostgresSession {
             return try connection.query(query, logger: logger, file: file, line: line).wait()
         } catch {
             if timedOut.withLockedValue({ $0 }) {
+                // Closed by the timer: wait until it is, so the pool sees it closed when it
+                // comes back and connects anew (otherwise the next caller gets the dying one).
+                try? connection.closeFuture.wait()
                 throw StoreError.databaseUnavailable(
                     url: url.redacted, reason: "no answer within \(Double(answerTimeout.nanoseconds) / 1e9) s")
             }
