@@ -134,10 +134,11 @@ final class MultiNodeStoreTests: StoreBackendTestCase {
     func testASourceKeyQueuesOneRequestAcrossNodes() throws {
         let (nodeA, nodeB) = try twoNodes(poolSize: 4)
         let ids = ClaimsBox()
+        let trigger = request("331", key: "api:42")
         runOnThreads(20) { index in
             let store = index.isMultiple(of: 2) ? nodeA : nodeB
             do {
-                let queued = try store.enqueueCallback(self.request("331", key: "api:42"), idempotencyWindow: 60, at: at(0))
+                let queued = try store.enqueueCallback(trigger, idempotencyWindow: 60, at: at(0))
                 ids.add(node: store.node, [queued.id!])
             } catch {
                 ids.failed("\(error)")

@@ -26,11 +26,11 @@ final class PostgresMigrationTests: XCTestCase {
         let store = try open(url)
         let sqliteNames = try SQLiteStore.inMemory(passwordHasher: fastHasher).appliedMigrations()
         XCTAssertEqual(try store.appliedMigrations(), sqliteNames, "same names, same order")
-        XCTAssertEqual(sqliteNames.count, 11)
+        XCTAssertEqual(sqliteNames.count, 13)
         let reopened = try open(url)
         XCTAssertEqual(try reopened.appliedMigrations(), sqliteNames, "opening again applies nothing new")
         let rows = try reopened.read { db in try db.scalar("SELECT count(*) FROM schemaMigration", as: Int64.self) }
-        XCTAssertEqual(rows, 11, "each migration recorded once")
+        XCTAssertEqual(rows, 13, "each migration recorded once")
         let salts = try reopened.read { db in try db.scalar("SELECT count(*) FROM setting WHERE key = 'pinSalt'", as: Int64.self) }
         XCTAssertEqual(salts, 1, "the PIN salt is made once")
         XCTAssertEqual(store.pinHasher.legacySalt, reopened.pinHasher.legacySalt)
@@ -52,13 +52,13 @@ final class PostgresMigrationTests: XCTestCase {
         XCTAssertEqual(outcomes.count, 4)
         for outcome in outcomes {
             switch outcome {
-            case .success(let names): XCTAssertEqual(names.count, 11)
+            case .success(let names): XCTAssertEqual(names.count, 13)
             case .failure(let error): XCTFail("a node failed to start: \(error)")
             }
         }
         let store = try open(url)
         let rows = try store.read { db in try db.scalar("SELECT count(*) FROM schemaMigration", as: Int64.self) }
-        XCTAssertEqual(rows, 11)
+        XCTAssertEqual(rows, 13)
     }
 
     func testADownDatabaseIsAClearErrorWithoutThePassword() throws {

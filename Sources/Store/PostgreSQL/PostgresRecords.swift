@@ -136,7 +136,7 @@ extension CallLeg {
 
 extension CallbackRequest {
     static let pgColumns = """
-        id, sourceKey, accountID, campaign, trigger, originNumber, destinations, callerID, accessNumber, script, node,
+        id, sourceKey, accountID, campaign, trigger, destinations, originNumber, callerID, accessNumber, script, node,
         notBefore, state, attempts, claimedBy, claimedAt, lastError, createdAt, updatedAt
         """
 
