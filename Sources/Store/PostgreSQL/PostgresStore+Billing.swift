@@ -90,7 +90,9 @@ extension PostgresStore: BillingStore {
 
     public func recordProgress(legs ids: [Int64], at time: Date) throws {
         guard !ids.isEmpty else { return }
-        try read { db in
+        // A transaction, not a lone statement: a deadlock with a settlement on another
+        // connection is then retried.
+        try transaction { db in
             try db.execute("""
                 UPDATE callLeg SET lastProgressAt = \(time)
                 WHERE id = ANY(\(ids)) AND isOpen AND answeredAt IS NOT NULL
