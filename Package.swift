@@ -142,6 +142,9 @@ let package = Package(
         // A throwaway PostgreSQL server (initdb/pg_ctl in a temporary directory) for the
         // Store tests on PostgreSQL and the multi-node interop tests.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        // Billed calls per second on SQLite and PostgreSQL (Benchmarks/ReservationRate/main.swift).
+        .executableTarget(name: "reservation-rate-benchmark", dependencies: ["Store", "Billing", "PostgresTestSupport"],
+                          path: "Benchmarks/ReservationRate"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Billing", "PostgresTestSupport"]),
         .testTarget(name: "SwitchboardTests", dependencies: [
             "Switchboard", "SIP", "SIPStack", "Media", "IVR",

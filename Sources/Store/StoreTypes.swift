@@ -1,5 +1,5 @@
-/// Everything the embedded store offers, for code that takes one object for all of it
-/// (`SQLiteStore` today; a PostgreSQL store later).
+/// Everything a store offers, for code that takes one object for all of it (`SQLiteStore`,
+/// the embedded default, or `PostgresStore`, shared by several nodes).
 public typealias SwitchbackStore = AccountStore & AddressBookStore & BillingStore & CallbackQueueStore
     & CallerIDStore & CDRStore & PINLockoutStore & RateStore & SpoolOffsetStore
-    & CallbackEventStore & RegistrationBindingStore
+    & CallbackEventStore & RegistrationBindingStore & NodeLeaseStore

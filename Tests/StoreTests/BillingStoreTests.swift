@@ -3,153 +3,164 @@ import Foundation
 import XCTest
 @testable import Store
 
-final class BillingStoreTests: XCTestCase {
-    private func planStore() throws -> (SQLiteStore, RatePlan) {
-        let store = try SQLiteStore.inMemory(passwordHasher: fastHasher)
+final class BillingStoreTests: StoreBackendTestCase {
+    private func planStore(_ store: any TestedStore) throws -> RatePlan {
         try store.importRates(plan: "standard", currency: "EUR", chargesALeg: false,
                               rates: [rate("33", "0.1200", 1, 1), rate("44", "0.6000", fee: "0.1000", 30, 6)], at: at(0))
-        return (store, try XCTUnwrap(store.ratePlan(named: "standard")))
+        return try XCTUnwrap(store.ratePlan(named: "standard"))
     }
 
     func testReserveRefusesMoreThanTheFreeBalance() throws {
-        let (store, _) = try planStore()
-        let id = try store.makeAccount("alice", balance: "1.0000").id!
-        let first = try XCTUnwrap(store.reserve(account: id, amount: eur("0.6"), maxDurationSeconds: nil,
-                                                call: CallContext(), at: at(0)).reservation)
-        XCTAssertEqual(first.amount, eur("0.6"))
-        XCTAssertEqual(try store.freeBalance(account: id), eur("0.4"))
-        XCTAssertEqual(try store.reserve(account: id, amount: eur("0.4001"), maxDurationSeconds: nil, call: CallContext(), at: at(0)),
-                       .refused(.insufficientFunds(free: eur("0.4"), requested: eur("0.4001"))))
-        XCTAssertNotNil(try store.reserve(account: id, amount: eur("0.4"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
-        XCTAssertEqual(try store.freeBalance(account: id), eur("0"))
-        XCTAssertEqual(try store.account(id: id)?.balance, eur("1"), "reserving does not touch the booked balance")
+        try onEachBackend { store in
+            _ = try planStore(store)
+            let id = try store.makeAccount("alice", balance: "1.0000").id!
+            let first = try XCTUnwrap(store.reserve(account: id, amount: eur("0.6"), maxDurationSeconds: nil,
+                                                    call: CallContext(), at: at(0)).reservation)
+            XCTAssertEqual(first.amount, eur("0.6"))
+            XCTAssertEqual(try store.freeBalance(account: id), eur("0.4"))
+            XCTAssertEqual(try store.reserve(account: id, amount: eur("0.4001"), maxDurationSeconds: nil, call: CallContext(), at: at(0)),
+                           .refused(.insufficientFunds(free: eur("0.4"), requested: eur("0.4001"))))
+            XCTAssertNotNil(try store.reserve(account: id, amount: eur("0.4"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
+            XCTAssertEqual(try store.freeBalance(account: id), eur("0"))
+            XCTAssertEqual(try store.account(id: id)?.balance, eur("1"), "reserving does not touch the booked balance")
+        }
     }
 
     func testReserveHonoursConcurrencyDailyLimitAndLock() throws {
-        let (store, _) = try planStore()
-        let id = try store.makeAccount("alice", balance: "100", maxConcurrentCalls: 2, dailySpendLimit: "5").id!
-        let r1 = try XCTUnwrap(store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
-        _ = try XCTUnwrap(store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
-        XCTAssertEqual(try store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(0)),
-                       .refused(.concurrencyLimitReached(limit: 2)))
-        // Settle r1 at a real cost of 3.00 (a leg of 5 minutes at 0.60/min on prefix 44).
-        let plan = try XCTUnwrap(store.ratePlan(named: "standard"))
-        let leg = try store.openLeg(reservation: r1.id!, NewCallLeg(leg: .b, fromNumber: "331", toNumber: "4420",
-                                                                    startedAt: at(0), rate: try plan.rate(for: "4420"), charged: true))
-        try store.recordAnswer(leg: leg.id!, at: at(10))
-        _ = try store.settle(reservation: r1.id!, endings: [LegEnding(legID: leg.id!, endedAt: at(310), disposition: .answered)], at: at(310))
-        // Spent today 3.10 (0.10 fee + 3.00), 1.00 still reserved: 0.90 left under the 5.00 limit.
-        XCTAssertEqual(try store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(400)),
-                       .refused(.dailySpendLimitReached(limit: eur("5"), spentAndReserved: eur("4.1"))))
-        XCTAssertNotNil(try store.reserve(account: id, amount: eur("0.9"), maxDurationSeconds: nil, call: CallContext(), at: at(400)).reservation)
-        // The next UTC day the spending starts again from zero (reservations still count).
-        XCTAssertEqual(try store.reserve(account: id, amount: eur("3.1"), maxDurationSeconds: nil, call: CallContext(), at: at(86_400)),
-                       .refused(.concurrencyLimitReached(limit: 2)))
-        try store.setState(.locked, account: id)
-        XCTAssertEqual(try store.reserve(account: id, amount: eur("0"), maxDurationSeconds: nil, call: CallContext(), at: at(0)),
-                       .refused(.accountLocked))
+        try onEachBackend { store in
+            _ = try planStore(store)
+            let id = try store.makeAccount("alice", balance: "100", maxConcurrentCalls: 2, dailySpendLimit: "5").id!
+            let r1 = try XCTUnwrap(store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
+            _ = try XCTUnwrap(store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
+            XCTAssertEqual(try store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(0)),
+                           .refused(.concurrencyLimitReached(limit: 2)))
+            // Settle r1 at a real cost of 3.00 (a leg of 5 minutes at 0.60/min on prefix 44).
+            let plan = try XCTUnwrap(store.ratePlan(named: "standard"))
+            let leg = try store.openLeg(reservation: r1.id!, NewCallLeg(leg: .b, fromNumber: "331", toNumber: "4420",
+                                                                        startedAt: at(0), rate: try plan.rate(for: "4420"), charged: true))
+            try store.recordAnswer(leg: leg.id!, at: at(10))
+            _ = try store.settle(reservation: r1.id!, endings: [LegEnding(legID: leg.id!, endedAt: at(310), disposition: .answered)], at: at(310))
+            // Spent today 3.10 (0.10 fee + 3.00), 1.00 still reserved: 0.90 left under the 5.00 limit.
+            XCTAssertEqual(try store.reserve(account: id, amount: eur("1"), maxDurationSeconds: nil, call: CallContext(), at: at(400)),
+                           .refused(.dailySpendLimitReached(limit: eur("5"), spentAndReserved: eur("4.1"))))
+            XCTAssertNotNil(try store.reserve(account: id, amount: eur("0.9"), maxDurationSeconds: nil, call: CallContext(), at: at(400)).reservation)
+            // The next UTC day the spending starts again from zero (reservations still count).
+            XCTAssertEqual(try store.reserve(account: id, amount: eur("3.1"), maxDurationSeconds: nil, call: CallContext(), at: at(86_400)),
+                           .refused(.concurrencyLimitReached(limit: 2)))
+            try store.setState(.locked, account: id)
+            XCTAssertEqual(try store.reserve(account: id, amount: eur("0"), maxDurationSeconds: nil, call: CallContext(), at: at(0)),
+                           .refused(.accountLocked))
+        }
     }
 
     func testSettlementWritesCDRsLedgerAndBalanceTogether() throws {
-        let (store, plan) = try planStore()
-        let id = try store.makeAccount("alice", balance: "10").id!
-        let max = try plan.maximumDuration(freeBalance: try store.freeBalance(account: id), aNumber: "33612345678",
-                                           bNumber: "447700900123", limit: 600)
-        XCTAssertEqual(max.seconds, 600)
-        let reservation = try XCTUnwrap(store.reserve(account: id, amount: max.totalCost, maxDurationSeconds: max.seconds,
-                                                      call: CallContext(campaign: "web-callback", trigger: "web"), at: at(0)).reservation)
-        let aLeg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
-            leg: .a, fromNumber: "1001", toNumber: "33612345678", startedAt: at(0),
-            rate: try plan.rate(for: "33612345678"), charged: plan.chargesALeg))
-        try store.recordAnswer(leg: aLeg.id!, at: at(5))
-        let bLeg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
-            leg: .b, fromNumber: "33612345678", toNumber: "447700900123", startedAt: at(6),
-            rate: try plan.rate(for: "447700900123"), charged: true))
-        try store.recordAnswer(leg: bLeg.id!, at: at(10))
-        let settlement = try store.settle(reservation: reservation.id!, endings: [
-            LegEnding(legID: bLeg.id!, endedAt: at(105), disposition: .answered, sipCause: 200),
-            LegEnding(legID: aLeg.id!, endedAt: at(106), disposition: .answered, sipCause: 200),
-        ], at: at(106))
-        // B: 95 s on 30/6 → 96 s; 0.10 + 0.60 × 96/60 = 1.06. A: not charged on this plan.
-        XCTAssertEqual(settlement.charged, eur("1.06"))
-        XCTAssertEqual(settlement.balanceAfter, eur("8.94"))
-        XCTAssertEqual(try store.account(id: id)?.balance, eur("8.94"))
-        XCTAssertEqual(try store.freeBalance(account: id), eur("8.94"))
-        let cdrs = try store.callLegs(since: nil, account: id)
-        XCTAssertEqual(cdrs.map(\.leg), [.a, .b])
-        XCTAssertEqual(cdrs.map(\.billedSeconds), [101, 96])
-        XCTAssertEqual(cdrs.map(\.cost), [eur("0"), eur("1.06")])
-        XCTAssertEqual(cdrs.map(\.isOpen), [false, false])
-        XCTAssertEqual(cdrs[1].campaign, "web-callback")
-        XCTAssertEqual(cdrs[1].sipCause, 200)
-        let ledger = try store.ledger(account: id)
-        XCTAssertEqual(ledger.last?.kind, .call)
-        XCTAssertEqual(ledger.last?.amount, eur("-1.06"))
-        XCTAssertEqual(ledger.last?.reservationID, reservation.id)
-        XCTAssertThrowsError(try store.settle(reservation: reservation.id!, endings: [], at: at(200))) {
-            XCTAssertEqual($0 as? StoreError, .reservationAlreadySettled(reservation.id!))
+        try onEachBackend { store in
+            let plan = try planStore(store)
+            let id = try store.makeAccount("alice", balance: "10").id!
+            let max = try plan.maximumDuration(freeBalance: try store.freeBalance(account: id), aNumber: "33612345678",
+                                               bNumber: "447700900123", limit: 600)
+            XCTAssertEqual(max.seconds, 600)
+            let reservation = try XCTUnwrap(store.reserve(account: id, amount: max.totalCost, maxDurationSeconds: max.seconds,
+                                                          call: CallContext(campaign: "web-callback", trigger: "web"), at: at(0)).reservation)
+            let aLeg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
+                leg: .a, fromNumber: "1001", toNumber: "33612345678", startedAt: at(0),
+                rate: try plan.rate(for: "33612345678"), charged: plan.chargesALeg))
+            try store.recordAnswer(leg: aLeg.id!, at: at(5))
+            let bLeg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
+                leg: .b, fromNumber: "33612345678", toNumber: "447700900123", startedAt: at(6),
+                rate: try plan.rate(for: "447700900123"), charged: true))
+            try store.recordAnswer(leg: bLeg.id!, at: at(10))
+            let settlement = try store.settle(reservation: reservation.id!, endings: [
+                LegEnding(legID: bLeg.id!, endedAt: at(105), disposition: .answered, sipCause: 200),
+                LegEnding(legID: aLeg.id!, endedAt: at(106), disposition: .answered, sipCause: 200),
+            ], at: at(106))
+            // B: 95 s on 30/6 → 96 s; 0.10 + 0.60 × 96/60 = 1.06. A: not charged on this plan.
+            XCTAssertEqual(settlement.charged, eur("1.06"))
+            XCTAssertEqual(settlement.balanceAfter, eur("8.94"))
+            XCTAssertEqual(try store.account(id: id)?.balance, eur("8.94"))
+            XCTAssertEqual(try store.freeBalance(account: id), eur("8.94"))
+            let cdrs = try store.callLegs(since: nil, account: id)
+            XCTAssertEqual(cdrs.map(\.leg), [.a, .b])
+            XCTAssertEqual(cdrs.map(\.billedSeconds), [101, 96])
+            XCTAssertEqual(cdrs.map(\.cost), [eur("0"), eur("1.06")])
+            XCTAssertEqual(cdrs.map(\.isOpen), [false, false])
+            XCTAssertEqual(cdrs[1].campaign, "web-callback")
+            XCTAssertEqual(cdrs[1].sipCause, 200)
+            let ledger = try store.ledger(account: id)
+            XCTAssertEqual(ledger.last?.kind, .call)
+            XCTAssertEqual(ledger.last?.amount, eur("-1.06"))
+            XCTAssertEqual(ledger.last?.reservationID, reservation.id)
+            XCTAssertThrowsError(try store.settle(reservation: reservation.id!, endings: [], at: at(200))) {
+                XCTAssertEqual($0 as? StoreError, .reservationAlreadySettled(reservation.id!))
+            }
+            XCTAssertEqual(try store.account(id: id)?.balance, eur("8.94"), "never charged twice")
         }
-        XCTAssertEqual(try store.account(id: id)?.balance, eur("8.94"), "never charged twice")
     }
 
     func testAFailedSettlementChangesNothing() throws {
-        let (store, plan) = try planStore()
-        let id = try store.makeAccount("alice", balance: "10").id!
-        let other = try store.makeAccount("bob", balance: "10").id!
-        let reservation = try XCTUnwrap(store.reserve(account: id, amount: eur("5"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
-        let otherReservation = try XCTUnwrap(store.reserve(account: other, amount: eur("5"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
-        let leg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
-            leg: .b, fromNumber: "1", toNumber: "331", startedAt: at(0), rate: try plan.rate(for: "331"), charged: true))
-        let foreignLeg = try store.openLeg(reservation: otherReservation.id!, NewCallLeg(
-            leg: .b, fromNumber: "1", toNumber: "331", startedAt: at(0), rate: try plan.rate(for: "331"), charged: true))
-        try store.recordAnswer(leg: leg.id!, at: at(0))
-        // The second ending names a leg of another reservation: the whole settlement is refused.
-        XCTAssertThrowsError(try store.settle(reservation: reservation.id!, endings: [
-            LegEnding(legID: leg.id!, endedAt: at(60), disposition: .answered),
-            LegEnding(legID: foreignLeg.id!, endedAt: at(60), disposition: .answered),
-        ], at: at(60))) {
-            XCTAssertEqual($0 as? StoreError, .legNotInReservation(leg: foreignLeg.id!, reservation: reservation.id!))
+        try onEachBackend { store in
+            let plan = try planStore(store)
+            let id = try store.makeAccount("alice", balance: "10").id!
+            let other = try store.makeAccount("bob", balance: "10").id!
+            let reservation = try XCTUnwrap(store.reserve(account: id, amount: eur("5"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
+            let otherReservation = try XCTUnwrap(store.reserve(account: other, amount: eur("5"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
+            let leg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
+                leg: .b, fromNumber: "1", toNumber: "331", startedAt: at(0), rate: try plan.rate(for: "331"), charged: true))
+            let foreignLeg = try store.openLeg(reservation: otherReservation.id!, NewCallLeg(
+                leg: .b, fromNumber: "1", toNumber: "331", startedAt: at(0), rate: try plan.rate(for: "331"), charged: true))
+            try store.recordAnswer(leg: leg.id!, at: at(0))
+            // The second ending names a leg of another reservation: the whole settlement is refused.
+            XCTAssertThrowsError(try store.settle(reservation: reservation.id!, endings: [
+                LegEnding(legID: leg.id!, endedAt: at(60), disposition: .answered),
+                LegEnding(legID: foreignLeg.id!, endedAt: at(60), disposition: .answered),
+            ], at: at(60))) {
+                XCTAssertEqual($0 as? StoreError, .legNotInReservation(leg: foreignLeg.id!, reservation: reservation.id!))
+            }
+            XCTAssertEqual(try store.account(id: id)?.balance, eur("10"))
+            XCTAssertEqual(try store.openReservations(account: id).count, 1)
+            XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.isOpen), [true])
+            XCTAssertEqual(try store.ledger(account: id).count, 1)
+            // Done right, it goes through: 60 s at 0.12/min = 0.12.
+            let settlement = try store.settle(reservation: reservation.id!, endings: [
+                LegEnding(legID: leg.id!, endedAt: at(60), disposition: .answered)], at: at(60))
+            XCTAssertEqual(settlement.charged, eur("0.12"))
         }
-        XCTAssertEqual(try store.account(id: id)?.balance, eur("10"))
-        XCTAssertEqual(try store.openReservations(account: id).count, 1)
-        XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.isOpen), [true])
-        XCTAssertEqual(try store.ledger(account: id).count, 1)
-        // Done right, it goes through: 60 s at 0.12/min = 0.12.
-        let settlement = try store.settle(reservation: reservation.id!, endings: [
-            LegEnding(legID: leg.id!, endedAt: at(60), disposition: .answered)], at: at(60))
-        XCTAssertEqual(settlement.charged, eur("0.12"))
     }
 
     func testSettlementNeverBillsBeyondTheReservedDuration() throws {
-        let (store, plan) = try planStore()
-        let id = try store.makeAccount("alice", balance: "1").id!
-        let max = try plan.maximumDuration(freeBalance: eur("1"), aNumber: nil, bNumber: "4420")
-        XCTAssertEqual(max.seconds, 90)  // 0.10 + 0.01 × 90 = 1.00
-        let reservation = try XCTUnwrap(store.reserve(account: id, amount: max.totalCost, maxDurationSeconds: max.seconds,
-                                                      call: CallContext(), at: at(0)).reservation)
-        let leg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
-            leg: .b, fromNumber: "1", toNumber: "4420", startedAt: at(0), rate: try plan.rate(for: "4420"), charged: true))
-        try store.recordAnswer(leg: leg.id!, at: at(1))
-        // The cut came 1.4 s late.
-        let settlement = try store.settle(reservation: reservation.id!, endings: [
-            LegEnding(legID: leg.id!, endedAt: at(92.4), disposition: .outOfCredit)], at: at(93))
-        XCTAssertEqual(settlement.legs.first?.billedSeconds, 90)
-        XCTAssertEqual(settlement.charged, eur("1"))
-        XCTAssertEqual(settlement.balanceAfter, eur("0"))
+        try onEachBackend { store in
+            let plan = try planStore(store)
+            let id = try store.makeAccount("alice", balance: "1").id!
+            let max = try plan.maximumDuration(freeBalance: eur("1"), aNumber: nil, bNumber: "4420")
+            XCTAssertEqual(max.seconds, 90)  // 0.10 + 0.01 × 90 = 1.00
+            let reservation = try XCTUnwrap(store.reserve(account: id, amount: max.totalCost, maxDurationSeconds: max.seconds,
+                                                          call: CallContext(), at: at(0)).reservation)
+            let leg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
+                leg: .b, fromNumber: "1", toNumber: "4420", startedAt: at(0), rate: try plan.rate(for: "4420"), charged: true))
+            try store.recordAnswer(leg: leg.id!, at: at(1))
+            // The cut came 1.4 s late.
+            let settlement = try store.settle(reservation: reservation.id!, endings: [
+                LegEnding(legID: leg.id!, endedAt: at(92.4), disposition: .outOfCredit)], at: at(93))
+            XCTAssertEqual(settlement.legs.first?.billedSeconds, 90)
+            XCTAssertEqual(settlement.charged, eur("1"))
+            XCTAssertEqual(settlement.balanceAfter, eur("0"))
+        }
     }
 
     func testUnansweredLegsCostNothingAndReleaseTheReservation() throws {
-        let (store, plan) = try planStore()
-        let id = try store.makeAccount("alice", balance: "2").id!
-        let reservation = try XCTUnwrap(store.reserve(account: id, amount: eur("2"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
-        let leg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
-            leg: .b, fromNumber: "1", toNumber: "4420", startedAt: at(0), rate: try plan.rate(for: "4420"), charged: true))
-        let settlement = try store.settle(reservation: reservation.id!, endings: [
-            LegEnding(legID: leg.id!, endedAt: at(30), disposition: .busy, sipCause: 486)], at: at(30))
-        XCTAssertEqual(settlement.charged, eur("0"))
-        XCTAssertEqual(settlement.legs.first?.disposition, .busy)
-        XCTAssertEqual(try store.freeBalance(account: id), eur("2"))
-        XCTAssertEqual(try store.ledger(account: id).count, 1, "no ledger entry for a zero charge")
+        try onEachBackend { store in
+            let plan = try planStore(store)
+            let id = try store.makeAccount("alice", balance: "2").id!
+            let reservation = try XCTUnwrap(store.reserve(account: id, amount: eur("2"), maxDurationSeconds: nil, call: CallContext(), at: at(0)).reservation)
+            let leg = try store.openLeg(reservation: reservation.id!, NewCallLeg(
+                leg: .b, fromNumber: "1", toNumber: "4420", startedAt: at(0), rate: try plan.rate(for: "4420"), charged: true))
+            let settlement = try store.settle(reservation: reservation.id!, endings: [
+                LegEnding(legID: leg.id!, endedAt: at(30), disposition: .busy, sipCause: 486)], at: at(30))
+            XCTAssertEqual(settlement.charged, eur("0"))
+            XCTAssertEqual(settlement.legs.first?.disposition, .busy)
+            XCTAssertEqual(try store.freeBalance(account: id), eur("2"))
+            XCTAssertEqual(try store.ledger(account: id).count, 1, "no ledger entry for a zero charge")
+        }
     }
 
     /// 50 threads reserve 1.00 at once from 20.00 on a file-backed pool: exactly 20 win,

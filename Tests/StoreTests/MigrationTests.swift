@@ -16,14 +16,15 @@ final class MigrationTests: XCTestCase {
                                                        "v5 blocked prefixes", "v6 call leg granted seconds",
                                                        "v7 trigger names", "v8 PIN salt and source",
                                                        "v9 SMS outbox and activity", "v10 callback events",
-                                                       "v11 registration bindings", "v12 registration path"])
+                                                       "v11 registration bindings", "v12 registration path",
+                                                       "v13 nodes and leases"])
         let journalMode = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journalMode, "wal")
         let tables = try store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
         }
         XCTAssertEqual(tables, ["account", "accountLot", "addressBookEntry", "authorisedCallerID", "callLeg",
-                                "callbackEvent", "callbackRequest", "ledgerEntry", "pinFailure", "rate", "ratePlan",
+                                "callbackEvent", "callbackRequest", "ledgerEntry", "node", "pinFailure", "rate", "ratePlan",
                                 "registrationBinding", "reservation", "setting", "smsActivity", "smsOutbox",
                                 "spoolOffset"])
     }

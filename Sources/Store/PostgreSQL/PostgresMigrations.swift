@@ -427,9 +427,26 @@ enum PostgresMigrations {
                 "CREATE INDEX registrationBinding_address ON registrationBinding(\"user\", domain)",
                 "CREATE INDEX registrationBinding_expiry ON registrationBinding(expiresAt)",
             ]),
-            // RFC 3327 Path of a binding registered through an edge proxy: the route to the phone.
+            // The Path of a REGISTER (RFC 3327, issue 17): behind an edge proxy (Kamailio)
+            // a phone is reached only through it, from whichever node calls it.
             Migration(name: "v12 registration path", statements: [
                 "ALTER TABLE registrationBinding ADD COLUMN path TEXT",
+            ]),
+            // Issue 17, several nodes on one database: each node holds a lease it renews;
+            // reservations and callback claims record the node they belong to, so a node
+            // recovers its own after a restart and a survivor takes over those of a node
+            // whose lease ran out.
+            Migration(name: "v13 nodes and leases", statements: [
+                """
+                CREATE TABLE node (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    leaseUntil TIMESTAMPTZ(3) NOT NULL
+                )
+                """,
+                "ALTER TABLE reservation ADD COLUMN node TEXT",
+                "CREATE INDEX reservation_node ON reservation(node) WHERE state = 'open'",
+                "ALTER TABLE callbackRequest ADD COLUMN claimedNode TEXT",
+                "CREATE INDEX callbackRequest_claimedNode ON callbackRequest(claimedNode) WHERE claimedNode IS NOT NULL",
             ]),
         ]
     }

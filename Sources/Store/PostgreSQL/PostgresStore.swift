@@ -21,8 +21,13 @@ public final class PostgresStore: Sendable {
     public static let defaultAnswerTimeout: TimeInterval = 60
     /// Attempts of a transaction that keeps meeting serialization failures or deadlocks.
     static let transactionAttempts = 5
+    /// The node id when none is configured: the host's name.
+    public static var defaultNode: String { ProcessInfo.processInfo.hostName }
 
     public let url: PostgresURL
+    /// The node this store serves: recorded on its reservations and callback claims
+    /// (`NodeLeaseStore`). Nodes sharing a database must have different ids.
+    public let node: String
     let pool: PostgresConnectionPool
     let passwordHasher: PasswordHasher
     let pinHasher: PINHasher
@@ -32,9 +37,10 @@ public final class PostgresStore: Sendable {
     /// `pinPepperFile`, by default `<data directory>.pin-pepper` (created 0600 when
     /// missing; `PINPepper`). Nodes sharing a database must share the pepper file's content.
     public convenience init(url: PostgresURL, dataDirectory: URL, passwordHasher: PasswordHasher = .standard,
-                            pinPepperFile: URL? = nil, poolSize: Int = PostgresStore.defaultPoolSize) throws {
+                            pinPepperFile: URL? = nil, poolSize: Int = PostgresStore.defaultPoolSize,
+                            node: String = PostgresStore.defaultNode) throws {
         let pepper = try PINPepper.loadOrCreate(at: pinPepperFile ?? PINPepper.defaultFile(forDataDirectory: dataDirectory))
-        try self.init(url: url, passwordHasher: passwordHasher, pinPepper: pepper, poolSize: poolSize)
+        try self.init(url: url, passwordHasher: passwordHasher, pinPepper: pepper, poolSize: poolSize, node: node)
     }
 
     /// Connects to `url` and migrates the database (under an advisory lock: nodes starting
@@ -42,7 +48,8 @@ public final class PostgresStore: Sendable {
     public init(url: PostgresURL, passwordHasher: PasswordHasher = .standard, pinPepper: [UInt8],
                 poolSize: Int = PostgresStore.defaultPoolSize,
                 connectTimeout: TimeInterval = PostgresStore.defaultConnectTimeout,
-                answerTimeout: TimeInterval = PostgresStore.defaultAnswerTimeout) throws {
+                answerTimeout: TimeInterval = PostgresStore.defaultAnswerTimeout,
+                node: String = PostgresStore.defaultNode) throws {
         var logger = Logger(label: "switchback.store.postgresql")
         logger.logLevel = .warning
         let pool = PostgresConnectionPool(url: url, size: poolSize, connectTimeout: connectTimeout,
@@ -62,6 +69,7 @@ public final class PostgresStore: Sendable {
             throw StoreError.corruptRow("setting pinSalt is missing")
         }
         self.url = url
+        self.node = node
         self.pool = pool
         self.passwordHasher = passwordHasher
         self.pinHasher = PINHasher(salt: salt, pepper: pinPepper)

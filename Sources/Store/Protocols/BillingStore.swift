@@ -77,7 +77,9 @@ public protocol BillingStore: Sendable {
     /// leg and `LegSettlementError.legAlreadyClosed` for a leg closed before.
     func settleLeg(reservation id: Int64, _ ending: LegEnding, at now: Date) throws -> Settlement
     /// At start-up: settles every open reservation, closing its open legs as
-    /// `interrupted` at their last recorded progress (or answer) time.
+    /// `interrupted` at their last recorded progress (or answer) time. With several nodes
+    /// (`PostgresStore`), only the reservations of this node and of nodes whose lease ran
+    /// out (`NodeLeaseStore`): a live node's calls are left alone.
     func recoverOpenLegs(at now: Date) throws -> [Settlement]
 }
 

@@ -33,7 +33,9 @@ public protocol CallbackQueueStore: Sendable {
     /// Returns requests in calling-a claimed before `claimedBefore` (their worker died) to the queue.
     func requeueStaleCallbacks(claimedBefore: Date, at now: Date) throws -> Int
     /// Start-up recovery of the requests `worker` (nil: any worker) had claimed: see
-    /// `SQLiteStore.recoverInterruptedCallbacks` for the rule.
+    /// `SQLiteStore.recoverInterruptedCallbacks` for the rule. With several nodes
+    /// (`PostgresStore`), only the requests claimed by this node or by a node whose lease
+    /// ran out (`NodeLeaseStore`): a live node's claims are its own.
     func recoverInterruptedCallbacks(worker: String?, at now: Date) throws -> CallbackRecovery
     /// An account's requests in progress, and those created since `since`.
     func callbackCounts(account: Int64, since: Date) throws -> CallbackCounts

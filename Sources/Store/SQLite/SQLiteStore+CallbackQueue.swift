@@ -37,12 +37,10 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
                 .limit(limit)
                 .fetchAll(db)
             for index in claimed.indices {
-                claimed[index].state = .callingA
-                claimed[index].claimedBy = worker
-                claimed[index].claimedAt = now
-                claimed[index].attempts += 1
-                claimed[index].updatedAt = now
+                CallbackQueueRules.claim(&claimed[index], worker: worker, at: now)
                 try claimed[index].update(db)
+                try db.execute(sql: "UPDATE callbackRequest SET claimedNode = ? WHERE id = ?",
+                               arguments: [node, claimed[index].id])
             }
             return claimed
         }
@@ -51,45 +49,23 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     @discardableResult
     public func advanceCallback(id: Int64, to state: CallbackRequest.State, error: String?,
                                 at now: Date) throws -> CallbackRequest {
-        try transition(id, to: state, at: now) { request in
-            if let error { request.lastError = error }
-            if state == .queued {
-                request.claimedBy = nil
-                request.claimedAt = nil
-            }
-        }
+        try move(id, .advance(to: state, error: error), at: now)
     }
 
     public func postponeCallback(id: Int64, until: Date, reason: String, at now: Date) throws {
-        try transition(id, from: [.callingA], to: .queued, at: now) { request in
-            request.attempts = max(0, request.attempts - 1)
-            request.notBefore = until
-            request.lastError = reason
-            request.claimedBy = nil
-            request.claimedAt = nil
-        }
+        try move(id, .postpone(until: until, reason: reason), at: now)
     }
 
     public func completeCallback(id: Int64, at now: Date) throws {
-        try transition(id, to: .completed, at: now) { _ in }
+        try move(id, .complete, at: now)
     }
 
     public func failCallback(id: Int64, error: String, retryAt: Date?, at now: Date) throws {
-        if retryAt != nil {
-            // Only a leg never answered may be called again.
-            try transition(id, from: [.callingA], to: .queued, at: now) { request in
-                request.lastError = error
-                if let retryAt { request.notBefore = retryAt }
-                request.claimedBy = nil
-                request.claimedAt = nil
-            }
-        } else {
-            try transition(id, to: .failed, at: now) { request in request.lastError = error }
-        }
+        try move(id, .fail(error: error, retryAt: retryAt), at: now)
     }
 
     public func cancelCallback(id: Int64, at now: Date) throws {
-        try transition(id, from: [.queued, .callingA], to: .cancelled, at: now) { _ in }
+        try move(id, .cancel, at: now)
     }
 
     public func requeueStaleCallbacks(claimedBefore: Date, at now: Date) throws -> Int {
@@ -120,19 +96,11 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
             if let worker { claimed = claimed.filter(CallbackRequest.SQLColumns.claimedBy == worker) }
             var recovery = CallbackRecovery(requeued: [], interrupted: [])
             for var request in try claimed.order(Column("id")).fetchAll(db) {
-                if request.state == .callingA {
-                    request.state = .queued
-                    request.notBefore = min(request.notBefore, now)
-                    request.claimedBy = nil
-                    request.claimedAt = nil
-                    request.lastError = "requeued after restart: the A leg was not answered"
+                if CallbackQueueRules.recover(&request, at: now) {
                     recovery.requeued.append(request.id!)
                 } else {
-                    request.lastError = "interrupted: the server stopped while the callback was \(request.state.rawValue)"
-                    request.state = .failed
                     recovery.interrupted.append(request.id!)
                 }
-                request.updatedAt = now
                 try request.update(db)
             }
             return recovery
@@ -192,38 +160,23 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
                                 at now: Date) throws -> CallbackRequest {
         if let key = new.sourceKey,
            var existing = try CallbackRequest.filter(CallbackRequest.SQLColumns.sourceKey == key).fetchOne(db) {
-            guard let window, CallbackRequest.State.terminal.contains(existing.state),
-                  existing.createdAt < now.addingTimeInterval(-window) else {
-                return existing
-            }
-            existing.sourceKey = "\(key)#\(existing.id!)"
+            guard CallbackQueueRules.supersedes(existing, window: window, at: now) else { return existing }
+            existing.sourceKey = CallbackQueueRules.supersededKey(key, id: existing.id!)
             try existing.update(db)
         }
-        var request = CallbackRequest(
-            id: nil, sourceKey: new.sourceKey, accountID: new.accountID, campaign: new.campaign, trigger: new.trigger,
-            originNumber: new.originNumber, destinations: new.destinations, callerID: new.callerID,
-            accessNumber: new.accessNumber, script: new.script, node: new.node,
-            notBefore: new.notBefore, state: .queued, attempts: 0, claimedBy: nil, claimedAt: nil, lastError: nil,
-            createdAt: now, updatedAt: now)
+        var request = CallbackQueueRules.newRequest(new, at: now)
         try request.insert(db)
         return request
     }
 
-    /// Moves request `id` to `state` if the state table allows it from where it is (and,
-    /// with `allowed`, only from those states), applying `change` in the same transaction.
+    /// Applies `move` to request `id` in one transaction (refused as the state table says).
     @discardableResult
-    private func transition(_ id: Int64, from allowed: Set<CallbackRequest.State>? = nil, to state: CallbackRequest.State,
-                            at now: Date, _ change: @escaping @Sendable (inout CallbackRequest) -> Void) throws -> CallbackRequest {
+    private func move(_ id: Int64, _ move: CallbackQueueRules.Move, at now: Date) throws -> CallbackRequest {
         try writer.write { db in
             guard var request = try CallbackRequest.fetchOne(db, key: id) else {
                 throw StoreError.unknownCallbackRequest(id)
             }
-            guard request.state.successors.contains(state), allowed?.contains(request.state) ?? true else {
-                throw StoreError.invalidCallbackTransition(id: id, from: request.state, to: state)
-            }
-            change(&request)
-            request.state = state
-            request.updatedAt = now
+            try CallbackQueueRules.apply(move, to: &request, at: now)
             try request.update(db)
             return request
         }

@@ -12,7 +12,12 @@ public final class SQLiteStore: Sendable {
     /// Default file name inside the data directory.
     public static let fileName = "switchback.sqlite"
 
+    /// The embedded store's default node id: one process serves the database.
+    public static let localNode = "local"
+
     let writer: any DatabaseWriter
+    /// The node this store serves (recorded on reservations and callback claims).
+    public let node: String
     let passwordHasher: PasswordHasher
     let pinHasher: PINHasher
     let ratePlanCache = RatePlanCache()
@@ -20,23 +25,25 @@ public final class SQLiteStore: Sendable {
     /// Opens (creating if needed) `<dataDirectory>/switchback.sqlite` and migrates it. The
     /// PIN pepper is read from `pinPepperFile`, by default the data directory's sibling
     /// `<data directory>.pin-pepper` (created 0600 when missing; `PINPepper`).
-    public convenience init(dataDirectory: URL, passwordHasher: PasswordHasher = .standard, pinPepperFile: URL? = nil) throws {
+    public convenience init(dataDirectory: URL, passwordHasher: PasswordHasher = .standard, pinPepperFile: URL? = nil,
+                            node: String = SQLiteStore.localNode) throws {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let pepper = try PINPepper.loadOrCreate(at: pinPepperFile ?? PINPepper.defaultFile(forDataDirectory: dataDirectory))
         try self.init(path: dataDirectory.appendingPathComponent(Self.fileName).path, passwordHasher: passwordHasher,
-                      pinPepper: pepper)
+                      pinPepper: pepper, node: node)
     }
 
     /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
     /// Without `pinPepper`, the pepper file next to the database's directory.
-    public convenience init(path: String, passwordHasher: PasswordHasher = .standard, pinPepper: [UInt8]? = nil) throws {
+    public convenience init(path: String, passwordHasher: PasswordHasher = .standard, pinPepper: [UInt8]? = nil,
+                            node: String = SQLiteStore.localNode) throws {
         var configuration = Configuration()
         // Wait for a writer in another process (e.g. the CLI while the server runs).
         configuration.busyMode = .timeout(10)
         let pepper = try pinPepper ?? PINPepper.loadOrCreate(
             at: PINPepper.defaultFile(forDataDirectory: URL(fileURLWithPath: path).deletingLastPathComponent()))
         let pool = try DatabasePool(path: path, configuration: configuration)
-        try self.init(writer: pool, passwordHasher: passwordHasher, pinPepper: pepper)
+        try self.init(writer: pool, passwordHasher: passwordHasher, pinPepper: pepper, node: node)
     }
 
     /// A fresh in-memory database, for tests, with a random pepper of its own.
@@ -46,13 +53,15 @@ public final class SQLiteStore: Sendable {
         return try SQLiteStore(writer: DatabaseQueue(), passwordHasher: passwordHasher, pinPepper: pepper)
     }
 
-    init(writer: any DatabaseWriter, passwordHasher: PasswordHasher, pinPepper: [UInt8] = []) throws {
+    init(writer: any DatabaseWriter, passwordHasher: PasswordHasher, pinPepper: [UInt8] = [],
+         node: String = SQLiteStore.localNode) throws {
         try StoreMigrations.migrator.migrate(writer)
         let salt = try writer.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'pinSalt'")
         }
         guard let salt else { throw StoreError.corruptRow("setting pinSalt is missing") }
         self.writer = writer
+        self.node = node
         self.passwordHasher = passwordHasher
         self.pinHasher = PINHasher(salt: salt, pepper: pinPepper)
     }

@@ -353,6 +353,22 @@ enum StoreMigrations {
             // a phone is reached only through it, from whichever node calls it.
             try db.execute(sql: "ALTER TABLE registrationBinding ADD COLUMN path TEXT")
         }
+        migrator.registerMigration("v13 nodes and leases") { db in
+            // Issue 17, several nodes on one database: each node holds a lease it renews;
+            // reservations and callback claims record the node they belong to, so a node
+            // recovers its own after a restart and a survivor takes over those of a node
+            // whose lease ran out. (The embedded store is one node, "local".)
+            try db.execute(sql: """
+                CREATE TABLE node (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    leaseUntil DATETIME NOT NULL
+                );
+                ALTER TABLE reservation ADD COLUMN node TEXT;
+                CREATE INDEX reservation_node ON reservation(node) WHERE state = 'open';
+                ALTER TABLE callbackRequest ADD COLUMN claimedNode TEXT;
+                CREATE INDEX callbackRequest_claimedNode ON callbackRequest(claimedNode) WHERE claimedNode IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }
