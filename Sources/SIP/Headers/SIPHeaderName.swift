@@ -56,10 +56,20 @@ enum SIPHeaderName {
 struct SIPHeaderKey {
     let canonical: String
     let compact: UInt8?
+    let known: SIPKnownHeader
 
     init(_ name: String) {
         canonical = SIPHeaderName.canonical(name)
         compact = SIPHeaderName.compactLetter(of: canonical)
+        known = SIPKnownHeader(canonical)
+    }
+
+    /// Compares the recognised header when this key is a common one (one byte), the
+    /// name's text otherwise.
+    @inline(__always)
+    func matches(_ field: SIPHeaderField) -> Bool {
+        if known != .other { return field.known == known }
+        return field.known == .other && matches(field.name)
     }
 
     @inline(__always)

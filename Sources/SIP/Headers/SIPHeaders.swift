@@ -26,7 +26,7 @@ public struct SIPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public subscript(_ name: String) -> String? { self[SIPHeaderKey(name)] }
 
     subscript(_ key: SIPHeaderKey) -> String? {
-        for field in fields where key.matches(field.name) { return field.value }
+        for field in fields where key.matches(field) { return field.value }
         return nil
     }
 
@@ -39,7 +39,7 @@ public struct SIPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     func values(_ key: SIPHeaderKey) -> [String] {
         var result = [String]()
         let split = key.isList
-        for field in fields where key.matches(field.name) {
+        for field in fields where key.matches(field) {
             if split {
                 for element in SIPSyntax.splitList(field.value) where !element.isEmpty { result.append(element) }
             } else {
@@ -53,7 +53,7 @@ public struct SIPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public func fieldCount(_ name: String) -> Int { fieldCount(SIPHeaderKey(name)) }
 
     func fieldCount(_ key: SIPHeaderKey) -> Int {
-        fields.reduce(0) { $0 + (key.matches($1.name) ? 1 : 0) }
+        fields.reduce(0) { $0 + (key.matches($1) ? 1 : 0) }
     }
 
     public mutating func add(_ name: String, _ value: String) {
@@ -64,11 +64,11 @@ public struct SIPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// first old one (or goes last).
     public mutating func set(_ name: String, _ value: String) {
         let key = SIPHeaderKey(name)
-        if let first = fields.firstIndex(where: { key.matches($0.name) }) {
+        if let first = fields.firstIndex(where: { key.matches($0) }) {
             fields[first] = SIPHeaderField(name: name, value: value)
             var i = fields.count - 1
             while i > first {
-                if key.matches(fields[i].name) { fields.remove(at: i) }
+                if key.matches(fields[i]) { fields.remove(at: i) }
                 i -= 1
             }
         } else {
@@ -78,12 +78,12 @@ public struct SIPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     public mutating func remove(_ name: String) {
         let key = SIPHeaderKey(name)
-        fields.removeAll { key.matches($0.name) }
+        fields.removeAll { key.matches($0) }
     }
 
     public func contains(_ name: String) -> Bool { contains(SIPHeaderKey(name)) }
 
-    func contains(_ key: SIPHeaderKey) -> Bool { fields.contains { key.matches($0.name) } }
+    func contains(_ key: SIPHeaderKey) -> Bool { fields.contains { key.matches($0) } }
 
     /// Inserts a field before all others (a proxy or UAC adding its Via).
     public mutating func prepend(_ name: String, _ value: String) {

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Parses one SIP message from bytes (RFC 3261 §7, §25), as received in a UDP
 /// datagram or framed out of a stream by `SIPStreamFraming`.
 ///
@@ -23,20 +31,30 @@ public enum SIPMessageParser {
     /// Parses `bytes[range]`. With `stream: true` (TCP/TLS), Content-Length is
     /// mandatory (§18.3) and must not exceed the range.
     public static func parse(_ bytes: [UInt8], in range: Range<Int>, stream: Bool) throws(SIPParseError) -> SIPMessage {
-        var p = Parser(bytes: bytes, start: range.lowerBound, end: range.upperBound)
-        return try p.run(stream: stream)
+        let result: Result<SIPMessage, SIPParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var p = Parser(bytes: bytes, buffer: buffer, start: range.lowerBound, end: range.upperBound)
+            do throws(SIPParseError) {
+                return .success(try p.run(stream: stream))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }
 
 private struct Parser {
     let bytes: [UInt8]
+    /// `bytes` for the scanning loops (valid during `parse`), without bounds checks.
+    let buf: UnsafeBufferPointer<UInt8>
     var index: Int
     let end: Int
     var lineNumber = 0
 
-    init(bytes: [UInt8], start: Int, end: Int) {
+    init(bytes: [UInt8], buffer: UnsafeBufferPointer<UInt8>, start: Int, end: Int) {
         self.bytes = bytes
-        self.index = start
+        self.buf = buffer
+        self.index = max(0, start)
         self.end = min(end, bytes.count)
     }
 
@@ -45,28 +63,28 @@ private struct Parser {
         case response(code: Int, reason: String, version: String)
     }
 
-    static let viaKey = SIPHeaderKey("Via")
-    static let contentLengthKey = SIPHeaderKey("Content-Length")
 
     /// The next line without its terminator, or nil at the end.
     mutating func nextLine() -> Range<Int>? {
         guard index < end else { return nil }
         let start = index
-        var i = index
-        while i < end, bytes[i] != SIPSyntax.lf { i += 1 }
+        var i = end
+        if let base = buf.baseAddress, let lf = memchr(base + start, Int32(SIPSyntax.lf), end - start) {
+            i = base.distance(to: lf.assumingMemoryBound(to: UInt8.self))
+        }
         var lineEnd = i
-        if lineEnd > start, bytes[lineEnd - 1] == SIPSyntax.cr { lineEnd -= 1 }
+        if lineEnd > start, buf[lineEnd - 1] == SIPSyntax.cr { lineEnd -= 1 }
         index = i < end ? i + 1 : end
         lineNumber += 1
         return start..<lineEnd
     }
 
-    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+    func string(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self) }
 
     mutating func run(stream: Bool) throws(SIPParseError) -> SIPMessage {
         // §7.5: ignore CRLFs before the start line.
-        while index < end, bytes[index] == SIPSyntax.cr || bytes[index] == SIPSyntax.lf {
-            if bytes[index] == SIPSyntax.lf { lineNumber += 1 }
+        while index < end, buf[index] == SIPSyntax.cr || buf[index] == SIPSyntax.lf {
+            if buf[index] == SIPSyntax.lf { lineNumber += 1 }
             index += 1
         }
         guard let first = nextLine(), !first.isEmpty else {
@@ -85,23 +103,27 @@ private struct Parser {
         // something is wrong; the first problem is remembered.
         var fields = [SIPHeaderField]()
         fields.reserveCapacity(16)
+        // Per field: its line, and where its value lies in `bytes` (nil once folded).
         var fieldLines = [Int]()
         fieldLines.reserveCapacity(16)
+        var fieldValueRanges = [Range<Int>?]()
+        fieldValueRanges.reserveCapacity(16)
         var headerError: SIPParseError?
         var sawBlankLine = false
         var pendingValue: [UInt8]?  // set while a field spans several lines
         while let line = nextLine() {
             if line.isEmpty { sawBlankLine = true; break }
-            if SIPSyntax.isWhitespace(bytes[line.lowerBound]) {
+            if SIPSyntax.isWhitespace(buf[line.lowerBound]) {
                 guard !fields.isEmpty else {
                     if headerError == nil { headerError = SIPParseError(line: lineNumber, reason: "continuation line before any header field") }
                     continue
                 }
                 // §7.3.1: a line starting with whitespace continues the previous value.
                 var lo = line.lowerBound, hi = line.upperBound
-                while lo < hi, SIPSyntax.isWhitespace(bytes[lo]) { lo += 1 }
-                while hi > lo, SIPSyntax.isWhitespace(bytes[hi - 1]) { hi -= 1 }
+                while lo < hi, SIPSyntax.isWhitespace(buf[lo]) { lo += 1 }
+                while hi > lo, SIPSyntax.isWhitespace(buf[hi - 1]) { hi -= 1 }
                 if lo < hi {
+                    fieldValueRanges[fieldValueRanges.count - 1] = nil
                     var v = pendingValue ?? Array(fields[fields.count - 1].value.utf8)
                     if !v.isEmpty { v.append(SIPSyntax.sp) }
                     v.append(contentsOf: bytes[lo..<hi])
@@ -114,11 +136,11 @@ private struct Parser {
                 pendingValue = nil
             }
             var colon = line.lowerBound
-            while colon < line.upperBound, bytes[colon] != SIPSyntax.colon { colon += 1 }
+            while colon < line.upperBound, buf[colon] != SIPSyntax.colon { colon += 1 }
             var nameEnd = colon
-            while nameEnd > line.lowerBound, SIPSyntax.isWhitespace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+            while nameEnd > line.lowerBound, SIPSyntax.isWhitespace(buf[nameEnd - 1]) { nameEnd -= 1 }
             let nameRange = line.lowerBound..<nameEnd
-            guard colon < line.upperBound, !nameRange.isEmpty, bytes[nameRange].allSatisfy(SIPSyntax.isToken) else {
+            guard colon < line.upperBound, !nameRange.isEmpty, UnsafeBufferPointer(rebasing: buf[nameRange]).allSatisfy(SIPSyntax.isToken) else {
                 if headerError == nil {
                     let what = colon < line.upperBound ? "invalid header name \"\(string(nameRange))\"" : "header line without ':' (\"\(string(line).prefix(40))\")"
                     headerError = SIPParseError(line: lineNumber, reason: what)
@@ -126,10 +148,12 @@ private struct Parser {
                 continue
             }
             var lo = colon + 1, hi = line.upperBound
-            while lo < hi, SIPSyntax.isWhitespace(bytes[lo]) { lo += 1 }
-            while hi > lo, SIPSyntax.isWhitespace(bytes[hi - 1]) { hi -= 1 }
-            fields.append(SIPHeaderField(name: string(nameRange), value: string(lo..<hi)))
+            while lo < hi, SIPSyntax.isWhitespace(buf[lo]) { lo += 1 }
+            while hi > lo, SIPSyntax.isWhitespace(buf[hi - 1]) { hi -= 1 }
+            fields.append(SIPHeaderField(name: string(nameRange), value: string(lo..<hi),
+                                         known: SIPKnownHeader(utf8: UnsafeBufferPointer(rebasing: buf[nameRange]))))
             fieldLines.append(lineNumber)
+            fieldValueRanges.append(lo..<hi)
         }
         if let v = pendingValue { fields[fields.count - 1].value = String(decoding: v, as: UTF8.self) }
         let headers = SIPHeaders(fields: fields)
@@ -148,7 +172,7 @@ private struct Parser {
 
         // Body by Content-Length (§18.3, §20.14).
         var contentLength: Int?
-        for (i, field) in fields.enumerated() where Self.contentLengthKey.matches(field.name) {
+        for (i, field) in fields.enumerated() where field.known == .contentLength {
             if contentLength != nil {
                 throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length appears more than once"))
             }
@@ -167,43 +191,12 @@ private struct Parser {
         let bodyEnd = contentLength.map { index + $0 } ?? end
         let body = index < bodyEnd ? Array(bytes[index..<bodyEnd]) : []
 
-        // Headers the lower layers rely on must be well-formed.
-        for (i, field) in fields.enumerated() {
-            // Key matching compares lengths first, so most fields are skipped cheaply.
+        // Headers the lower layers rely on must be well-formed. The common shapes are
+        // checked on the bytes without building typed headers (the accessors build them
+        // when asked); anything else goes through the typed parsers, which name the problem.
+        for (i, field) in fields.enumerated() where field.known != .other {
             do throws(SIPParseError) {
-                let name = field.name
-                switch name {
-                case _ where SIPHeaderKey.via.matches(name):
-                    for element in SIPSyntax.splitList(field.value) {
-                        guard !element.isEmpty else { throw SIPParseError(reason: "Via: empty value in list") }
-                        _ = try SIPVia(parsing: element)
-                    }
-                case _ where SIPHeaderKey.from.matches(name):
-                    _ = try SIPNameAddress(parsing: field.value, header: "From")
-                case _ where SIPHeaderKey.to.matches(name):
-                    _ = try SIPNameAddress(parsing: field.value, header: "To")
-                case _ where SIPHeaderKey.cseq.matches(name):
-                    _ = try SIPCSeq(parsing: field.value)
-                case _ where SIPHeaderKey.callID.matches(name):
-                    guard !field.value.isEmpty, !field.value.utf8.contains(where: SIPSyntax.isWhitespace) else {
-                        throw SIPParseError(reason: "Call-ID: must be one non-empty word")
-                    }
-                case _ where SIPHeaderKey.contact.matches(name):
-                    if field.value != "*" {
-                        for element in SIPSyntax.splitList(field.value) {
-                            guard !element.isEmpty else { throw SIPParseError(reason: "Contact: empty value in list") }
-                            _ = try SIPNameAddress(parsing: element, header: "Contact")
-                        }
-                    }
-                case _ where SIPHeaderKey.route.matches(name) || SIPHeaderKey.recordRoute.matches(name):
-                    let label = name.utf8.count == 5 ? "Route" : "Record-Route"
-                    for element in SIPSyntax.splitList(field.value) {
-                        guard !element.isEmpty else { throw SIPParseError(reason: "\(label): empty value in list") }
-                        _ = try SIPNameAddress(parsing: element, header: label)
-                    }
-                default:
-                    break
-                }
+                try Self.validate(field, valueRange: fieldValueRanges[i], in: buf)
             } catch {
                 throw failure(SIPParseError(line: fieldLines[i], reason: error.reason))
             }
@@ -218,6 +211,55 @@ private struct Parser {
             var response = SIPResponse(statusCode: code, reasonPhrase: reason, headers: headers, body: body)
             response.version = version
             return .response(response)
+        }
+    }
+
+    /// Throws the typed parser's error for a malformed Via, From, To, CSeq, Call-ID,
+    /// Contact, Route or Record-Route; `valueRange` (nil for a folded value) lets the
+    /// common shapes pass on a byte check alone.
+    static func validate(_ field: SIPHeaderField, valueRange: Range<Int>?, in buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
+        typealias Fast = SIPHeaderFastCheck
+        func noComma(_ r: Range<Int>) -> Bool {
+            for k in r where buffer[k] == SIPSyntax.comma { return false }
+            return true
+        }
+        let value = field.value
+        switch field.known {
+        case .via:
+            if let r = valueRange, Fast.isSimpleVia(buffer, r) { return }
+            for element in SIPSyntax.splitList(value) {
+                guard !element.isEmpty else { throw SIPParseError(reason: "Via: empty value in list") }
+                _ = try SIPVia(parsing: element)
+            }
+        case .from:
+            if let r = valueRange, Fast.isSimpleNameAddress(buffer, r) { return }
+            _ = try SIPNameAddress(parsing: value, header: "From")
+        case .to:
+            if let r = valueRange, Fast.isSimpleNameAddress(buffer, r) { return }
+            _ = try SIPNameAddress(parsing: value, header: "To")
+        case .cseq:
+            if let r = valueRange, Fast.isSimpleCSeq(buffer, r) { return }
+            _ = try SIPCSeq(parsing: value)
+        case .callID:
+            guard !value.isEmpty, !value.utf8.contains(where: SIPSyntax.isWhitespace) else {
+                throw SIPParseError(reason: "Call-ID: must be one non-empty word")
+            }
+        case .contact:
+            if value == "*" { return }
+            if let r = valueRange, noComma(r), Fast.isSimpleNameAddress(buffer, r) { return }
+            for element in SIPSyntax.splitList(value) {
+                guard !element.isEmpty else { throw SIPParseError(reason: "Contact: empty value in list") }
+                _ = try SIPNameAddress(parsing: element, header: "Contact")
+            }
+        case .route, .recordRoute:
+            if let r = valueRange, noComma(r), Fast.isSimpleNameAddress(buffer, r) { return }
+            let label = field.known == .route ? "Route" : "Record-Route"
+            for element in SIPSyntax.splitList(value) {
+                guard !element.isEmpty else { throw SIPParseError(reason: "\(label): empty value in list") }
+                _ = try SIPNameAddress(parsing: element, header: label)
+            }
+        default:
+            break
         }
     }
 
@@ -317,7 +359,7 @@ private struct Parser {
         let m = SIPMethod(method)
         guard m != .ack else { return nil }
         var h = SIPHeaders()
-        for field in headers.fields where viaKey.matches(field.name) { h.add("Via", field.value) }
+        for field in headers.fields where field.known == .via { h.add("Via", field.value) }
         guard h.count > 0,
               let from = headers["From"], let to = headers["To"], let callID = headers["Call-ID"], let cseq = headers["CSeq"],
               !callID.isEmpty, !cseq.isEmpty

@@ -19,7 +19,7 @@ public struct SIPResponse: Sendable, Hashable, SIPMessageHeaders {
     /// and copies Timestamp.
     public init(replyingTo request: SIPRequest, statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil) {
         var headers = SIPHeaders()
-        for field in request.headers.fields where SIPResponse.viaKey.matches(field.name) {
+        for field in request.headers.fields where SIPResponse.viaKey.matches(field) {
             headers.add("Via", field.value)
         }
         if let from = request.headers["From"] { headers.add("From", from) }
