@@ -32,9 +32,16 @@ enum SIPKnownHeader: UInt8, Sendable {
             }
             return
         }
+        // `long` is lowercase and as long as `name` (the switch below checks the count).
         func named(_ long: StaticString, _ header: SIPKnownHeader) -> SIPKnownHeader {
-            let lit = UnsafeBufferPointer(start: long.utf8Start, count: long.utf8CodeUnitCount)
-            return name.elementsEqualIgnoringASCIICase(lit) ? header : .other
+            let lit = long.utf8Start
+            var k = 0
+            for c in name {
+                let lower = c >= 65 && c <= 90 ? c | 0x20 : c
+                if lower != lit[k] { return .other }
+                k += 1
+            }
+            return header
         }
         // Length and first letter pick at most one candidate.
         switch (count, f) {

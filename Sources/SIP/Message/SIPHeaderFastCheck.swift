@@ -86,14 +86,14 @@ struct SIPHeaderFastCheck {
         if b[i] | 0x20 == UInt8(ascii: "s") { i += 1 }
         guard i < end, b[i] == SIPSyntax.colon else { return false }
         i += 1
+        // userinfo: up to the first '@' anywhere in the rest, as SIPURI does; no password.
+        var at: Int?
         for k in i..<end {
             let c = b[k]
             if c <= 32 || c >= 127 || c == SIPSyntax.lt || c == SIPSyntax.gt || c == SIPSyntax.quote
                 || c == SIPSyntax.percent || c == SIPSyntax.question || c == SIPSyntax.lbracket { return false }
+            if c == SIPSyntax.at, at == nil { at = k }
         }
-        // userinfo: up to the first '@' anywhere in the rest, as SIPURI does; no password.
-        var at: Int?
-        for k in i..<end where b[k] == SIPSyntax.at { at = k; break }
         if let at {
             guard at > i else { return false }
             for k in i..<at where b[k] == SIPSyntax.colon { return false }

@@ -59,7 +59,7 @@ private struct Parser {
     }
 
     enum StartLine {
-        case request(method: String, uri: SIPURI?, uriText: String, version: String)
+        case request(method: SIPMethod, uri: SIPURI?, uriText: String, version: String)
         case response(code: Int, reason: String, version: String)
     }
 
@@ -100,21 +100,20 @@ private struct Parser {
         }
 
         // Header fields, collected leniently so that a salvage can be built even when
-        // something is wrong; the first problem is remembered.
-        var fields = [SIPHeaderField]()
-        fields.reserveCapacity(16)
-        // Per field: its line, and where its value lies in `bytes` (nil once folded).
+        // something is wrong; the first problem is remembered. Fields are indexed
+        // (name and value ranges in `bytes`), not copied into Strings.
+        var spans = [SIPHeaderIndex.Span]()
+        spans.reserveCapacity(16)
         var fieldLines = [Int]()
         fieldLines.reserveCapacity(16)
-        var fieldValueRanges = [Range<Int>?]()
-        fieldValueRanges.reserveCapacity(16)
+        var foldedValues = [Int: String]()  // values that spanned several lines (§7.3.1)
         var headerError: SIPParseError?
         var sawBlankLine = false
         var pendingValue: [UInt8]?  // set while a field spans several lines
         while let line = nextLine() {
             if line.isEmpty { sawBlankLine = true; break }
             if SIPSyntax.isWhitespace(buf[line.lowerBound]) {
-                guard !fields.isEmpty else {
+                guard let last = spans.last else {
                     if headerError == nil { headerError = SIPParseError(line: lineNumber, reason: "continuation line before any header field") }
                     continue
                 }
@@ -123,16 +122,15 @@ private struct Parser {
                 while lo < hi, SIPSyntax.isWhitespace(buf[lo]) { lo += 1 }
                 while hi > lo, SIPSyntax.isWhitespace(buf[hi - 1]) { hi -= 1 }
                 if lo < hi {
-                    fieldValueRanges[fieldValueRanges.count - 1] = nil
-                    var v = pendingValue ?? Array(fields[fields.count - 1].value.utf8)
+                    var v = pendingValue ?? Array(buf[last.valueStart..<last.valueEnd])
                     if !v.isEmpty { v.append(SIPSyntax.sp) }
-                    v.append(contentsOf: bytes[lo..<hi])
+                    v.append(contentsOf: buf[lo..<hi])
                     pendingValue = v
                 }
                 continue
             }
             if let v = pendingValue {
-                fields[fields.count - 1].value = String(decoding: v, as: UTF8.self)
+                foldedValues[spans.count - 1] = String(decoding: v, as: UTF8.self)
                 pendingValue = nil
             }
             var colon = line.lowerBound
@@ -150,13 +148,31 @@ private struct Parser {
             var lo = colon + 1, hi = line.upperBound
             while lo < hi, SIPSyntax.isWhitespace(buf[lo]) { lo += 1 }
             while hi > lo, SIPSyntax.isWhitespace(buf[hi - 1]) { hi -= 1 }
-            fields.append(SIPHeaderField(name: string(nameRange), value: string(lo..<hi),
-                                         known: SIPKnownHeader(utf8: UnsafeBufferPointer(rebasing: buf[nameRange]))))
+            spans.append(SIPHeaderIndex.Span(nameStart: nameRange.lowerBound, nameEnd: nameRange.upperBound,
+                                             valueStart: lo, valueEnd: hi,
+                                             known: SIPKnownHeader(utf8: UnsafeBufferPointer(rebasing: buf[nameRange]))))
             fieldLines.append(lineNumber)
-            fieldValueRanges.append(lo..<hi)
         }
-        if let v = pendingValue { fields[fields.count - 1].value = String(decoding: v, as: UTF8.self) }
-        let headers = SIPHeaders(fields: fields)
+        if let v = pendingValue { foldedValues[spans.count - 1] = String(decoding: v, as: UTF8.self) }
+
+        /// Field `i`'s value, unfolded.
+        func value(_ i: Int) -> String {
+            if !foldedValues.isEmpty, let folded = foldedValues[i] { return folded }
+            return string(spans[i].valueStart..<spans[i].valueEnd)
+        }
+        /// Where field `i`'s value lies in `bytes`, unless it was folded.
+        func valueRange(_ i: Int) -> Range<Int>? {
+            if !foldedValues.isEmpty, foldedValues[i] != nil { return nil }
+            return spans[i].valueStart..<spans[i].valueEnd
+        }
+        let headers: SIPHeaders
+        if foldedValues.isEmpty {
+            headers = SIPHeaders(index: SIPHeaderIndex(bytes: bytes, spans: spans))
+        } else {
+            headers = SIPHeaders(fields: spans.indices.map {
+                SIPHeaderField(name: string(spans[$0].nameStart..<spans[$0].nameEnd), value: value($0), known: spans[$0].known)
+            })
+        }
 
         func failure(_ error: SIPParseError) -> SIPParseError {
             var e = error
@@ -172,12 +188,13 @@ private struct Parser {
 
         // Body by Content-Length (§18.3, §20.14).
         var contentLength: Int?
-        for (i, field) in fields.enumerated() where field.known == .contentLength {
+        for (i, span) in spans.enumerated() where span.known == .contentLength {
             if contentLength != nil {
                 throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length appears more than once"))
             }
-            guard !field.value.isEmpty, field.value.utf8.count <= 18, field.value.utf8.allSatisfy(SIPSyntax.isDigit), let n = Int(field.value) else {
-                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length \"\(field.value)\" is not a non-negative integer"))
+            let text = value(i)
+            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy(SIPSyntax.isDigit), let n = Int(text) else {
+                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length \"\(text)\" is not a non-negative integer"))
             }
             let available = end - index
             if n > available {
@@ -194,9 +211,9 @@ private struct Parser {
         // Headers the lower layers rely on must be well-formed. The common shapes are
         // checked on the bytes without building typed headers (the accessors build them
         // when asked); anything else goes through the typed parsers, which name the problem.
-        for (i, field) in fields.enumerated() where field.known != .other {
+        for (i, span) in spans.enumerated() where span.known != .other {
             do throws(SIPParseError) {
-                try Self.validate(field, valueRange: fieldValueRanges[i], in: buf)
+                try Self.validate(span.known, valueRange: valueRange(i), value: value(i), in: buf)
             } catch {
                 throw failure(SIPParseError(line: fieldLines[i], reason: error.reason))
             }
@@ -204,7 +221,7 @@ private struct Parser {
 
         switch start {
         case .request(let method, let uri, _, let version):
-            var request = SIPRequest(method: SIPMethod(method), uri: uri!, headers: headers, body: body)
+            var request = SIPRequest(method: method, uri: uri!, headers: headers, body: body)
             request.version = version
             return .request(request)
         case .response(let code, let reason, let version):
@@ -217,44 +234,47 @@ private struct Parser {
     /// Throws the typed parser's error for a malformed Via, From, To, CSeq, Call-ID,
     /// Contact, Route or Record-Route; `valueRange` (nil for a folded value) lets the
     /// common shapes pass on a byte check alone.
-    static func validate(_ field: SIPHeaderField, valueRange: Range<Int>?, in buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
+    static func validate(_ known: SIPKnownHeader, valueRange: Range<Int>?, value text: @autoclosure () -> String,
+                         in buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
         typealias Fast = SIPHeaderFastCheck
         func noComma(_ r: Range<Int>) -> Bool {
             for k in r where buffer[k] == SIPSyntax.comma { return false }
             return true
         }
-        let value = field.value
-        switch field.known {
+        switch known {
         case .via:
             if let r = valueRange, Fast.isSimpleVia(buffer, r) { return }
-            for element in SIPSyntax.splitList(value) {
+            for element in SIPSyntax.splitList(text()) {
                 guard !element.isEmpty else { throw SIPParseError(reason: "Via: empty value in list") }
                 _ = try SIPVia(parsing: element)
             }
         case .from:
             if let r = valueRange, Fast.isSimpleNameAddress(buffer, r) { return }
-            _ = try SIPNameAddress(parsing: value, header: "From")
+            _ = try SIPNameAddress(parsing: text(), header: "From")
         case .to:
             if let r = valueRange, Fast.isSimpleNameAddress(buffer, r) { return }
-            _ = try SIPNameAddress(parsing: value, header: "To")
+            _ = try SIPNameAddress(parsing: text(), header: "To")
         case .cseq:
             if let r = valueRange, Fast.isSimpleCSeq(buffer, r) { return }
-            _ = try SIPCSeq(parsing: value)
+            _ = try SIPCSeq(parsing: text())
         case .callID:
+            if let r = valueRange, !r.isEmpty, !r.contains(where: { SIPSyntax.isWhitespace(buffer[$0]) }) { return }
+            let value = text()
             guard !value.isEmpty, !value.utf8.contains(where: SIPSyntax.isWhitespace) else {
                 throw SIPParseError(reason: "Call-ID: must be one non-empty word")
             }
         case .contact:
-            if value == "*" { return }
             if let r = valueRange, noComma(r), Fast.isSimpleNameAddress(buffer, r) { return }
+            let value = text()
+            if value == "*" { return }
             for element in SIPSyntax.splitList(value) {
                 guard !element.isEmpty else { throw SIPParseError(reason: "Contact: empty value in list") }
                 _ = try SIPNameAddress(parsing: element, header: "Contact")
             }
         case .route, .recordRoute:
             if let r = valueRange, noComma(r), Fast.isSimpleNameAddress(buffer, r) { return }
-            let label = field.known == .route ? "Route" : "Record-Route"
-            for element in SIPSyntax.splitList(value) {
+            let label = known == .route ? "Route" : "Record-Route"
+            for element in SIPSyntax.splitList(text()) {
                 guard !element.isEmpty else { throw SIPParseError(reason: "\(label): empty value in list") }
                 _ = try SIPNameAddress(parsing: element, header: label)
             }
@@ -299,7 +319,6 @@ private struct Parser {
         guard !uriRange.isEmpty else {
             throw SIPParseError(line: n, reason: "Request-Line: more than one SP between method and Request-URI")
         }
-        let uriText = string(uriRange)
         if bytes[versionRange].contains(SIPSyntax.sp) || versionRange.isEmpty {
             let v = string(versionRange)
             if v.hasPrefix(" ") || v.isEmpty {
@@ -308,20 +327,22 @@ private struct Parser {
             if !v.trimmingTrailingSpaces.contains(" ") {
                 throw SIPParseError(line: n, reason: "Request-Line: whitespace after SIP-Version")
             }
-            throw SIPParseError(line: n, reason: "Request-Line: Request-URI \"\(uriText)\" is followed by \"\(v)\" (whitespace inside the Request-URI?)")
+            throw SIPParseError(line: n, reason: "Request-Line: Request-URI \"\(string(uriRange))\" is followed by \"\(v)\" (whitespace inside the Request-URI?)")
         }
         if bytes[uriRange.lowerBound] == SIPSyntax.lt {
             throw SIPParseError(line: n, reason: "Request-Line: Request-URI must not be enclosed in '<>'")
         }
-        let version = string(versionRange)
-        try checkVersion(version, line: n)
+        if !UnsafeBufferPointer(rebasing: buf[versionRange]).elementsEqualIgnoringASCIICase("SIP/2.0".utf8) {
+            try checkVersion(string(versionRange), line: n)
+        }
         let uri: SIPURI
         do {
             uri = try SIPURI(bytes: bytes[uriRange])
         } catch {
             throw SIPParseError(line: n, reason: "Request-Line: \(error.reason)")
         }
-        return .request(method: string(method), uri: uri, uriText: uriText, version: "SIP/2.0")
+        return .request(method: SIPMethod(utf8: UnsafeBufferPointer(rebasing: buf[method])) ?? SIPMethod(string(method)),
+                        uri: uri, uriText: "", version: "SIP/2.0")
     }
 
     /// SIP-Version is case-insensitive (§7.1); a well-formed version other than 2.0 is 505.
@@ -351,15 +372,14 @@ private struct Parser {
             if u.last == SIPSyntax.gt { u = u.dropLast() }
             uri = try? SIPURI(bytes: u)
         }
-        return .request(method: String(decoding: m, as: UTF8.self), uri: uri, uriText: "", version: "SIP/2.0")
+        return .request(method: SIPMethod(String(decoding: m, as: UTF8.self)), uri: uri, uriText: "", version: "SIP/2.0")
     }
 
     /// A request holding only Via, From, To, Call-ID and CSeq, when all are present.
-    static func salvage(method: String, uri: SIPURI?, headers: SIPHeaders) -> SIPRequest? {
-        let m = SIPMethod(method)
+    static func salvage(method m: SIPMethod, uri: SIPURI?, headers: SIPHeaders) -> SIPRequest? {
         guard m != .ack else { return nil }
         var h = SIPHeaders()
-        for field in headers.fields where field.known == .via { h.add("Via", field.value) }
+        for via in headers.fieldValues(.via) { h.add("Via", via) }
         guard h.count > 0,
               let from = headers["From"], let to = headers["To"], let callID = headers["Call-ID"], let cseq = headers["CSeq"],
               !callID.isEmpty, !cseq.isEmpty
