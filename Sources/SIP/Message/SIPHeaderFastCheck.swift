@@ -6,8 +6,13 @@
 /// value; `false` means "not sure": the parser then runs the typed parser, which
 /// either accepts the value or produces its specific error. So these checks decide
 /// nothing on their own; they only let well-formed messages skip building typed
-/// headers that nobody has asked for yet. Anything unusual (non-ASCII, escapes,
-/// quoted parameter values, IPv6, URI headers, lists) is left to the typed parser.
+/// headers that nobody has asked for yet. Anything unusual (escapes, quoted parameter
+/// values, IPv6, URI headers, lists, line breaks) is left to the typed parser.
+///
+/// Bytes are checked as received, the typed parsers see them after UTF-8 repair: the
+/// two agree because every byte these checks accept outside a quoted display name is
+/// printable ASCII (a token, URI or host character), and inside one the typed parser
+/// accepts anything but `"` and `\` too.
 struct SIPHeaderFastCheck {
     let b: UnsafeBufferPointer<UInt8>
     var i: Int
@@ -35,18 +40,6 @@ struct SIPHeaderFastCheck {
         let start = i
         while i < end, SIPSyntax.isToken(b[i]) { i += 1 }
         return i > start
-    }
-
-    /// No byte outside printable ASCII (tab and space allowed): the typed parsers see
-    /// the same bytes as this check (no UTF-8 repair in between).
-    static func isPlainASCII(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        var ok = true
-        for k in range {
-            let c = b[k]
-            // one compare per byte for the printable range 0x20...0x7E
-            if c &- 0x20 > 0x5E, c != SIPSyntax.tab { ok = false; break }
-        }
-        return ok
     }
 
     /// `*( SEMI token [ EQUAL (token / ':')+ ] )` then the end, as
@@ -123,7 +116,6 @@ struct SIPHeaderFastCheck {
     /// `[ "display" / token-display ] <sip-URI> *(;param)`: From, To, Contact, Route,
     /// Record-Route in the name-addr form.
     static func isSimpleNameAddress(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        guard isPlainASCII(b, range) else { return false }
         var s = SIPHeaderFastCheck(b, range)
         s.skipWhitespace()
         if s.peek == SIPSyntax.quote {
@@ -147,7 +139,7 @@ struct SIPHeaderFastCheck {
 
     /// One Via value `SIP / 2.0 / UDP host[:port] *(;param)` (no list, no IPv6).
     static func isSimpleVia(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        guard !range.isEmpty, isPlainASCII(b, range) else { return false }
+        guard !range.isEmpty else { return false }
         for k in range where b[k] == SIPSyntax.comma || b[k] == SIPSyntax.quote || b[k] == SIPSyntax.lt { return false }
         var s = SIPHeaderFastCheck(b, range)
         s.skipWhitespace()
@@ -175,7 +167,6 @@ struct SIPHeaderFastCheck {
 
     /// `1*DIGIT LWS token`, the number at most 2**32-1.
     static func isSimpleCSeq(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        guard isPlainASCII(b, range) else { return false }
         var s = SIPHeaderFastCheck(b, range)
         s.skipWhitespace()
         let start = s.i
