@@ -10,9 +10,9 @@ parses="${2:-20000}"
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-swiftc -O -wmo -module-name SIPParserBench -o "$work/sipparser" \
+(cd "$work" && swiftc -O -wmo -module-name SIPParserBench -o "$work/sipparser" \
   "$root"/Sources/SIP/Message/*.swift "$root"/Sources/SIP/Headers/*.swift \
-  "$root/Benchmarks/sipparser/main.swift"
+  "$root/Benchmarks/sipparser/main.swift")
 "$work/sipparser" time "$seconds"
 count() {  # instructions of a run parsing case $1 $2 times
   valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$work/sipparser" count "$1" "$2" 2>&1 \

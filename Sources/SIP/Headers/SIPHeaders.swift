@@ -78,6 +78,15 @@ public struct SIPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return result
     }
 
+    /// `values(key).first` without splitting the fields after the one it is in.
+    func firstValue(_ key: SIPHeaderKey) -> String? {
+        guard key.isList else { return self[key] }
+        for value in fieldValues(key) {
+            for element in SIPSyntax.splitList(value) where !element.isEmpty { return element }
+        }
+        return nil
+    }
+
     /// All values of all fields of that name. For list headers (Via, Contact, Route,
     /// Record-Route, Allow, Supported, Require, Accept...) comma-separated values are
     /// split, respecting quotes and `<...>`, and empty elements dropped; other headers

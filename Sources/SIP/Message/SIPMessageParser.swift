@@ -31,6 +31,13 @@ public enum SIPMessageParser {
     /// Parses `bytes[range]`. With `stream: true` (TCP/TLS), Content-Length is
     /// mandatory (§18.3) and must not exceed the range.
     public static func parse(_ bytes: [UInt8], in range: Range<Int>, stream: Bool) throws(SIPParseError) -> SIPMessage {
+        if range.lowerBound > 0 || range.upperBound < bytes.count {
+            // Parsed headers index into the bytes they keep: keep only this message's,
+            // not the whole stream buffer it came in.
+            let lo = max(0, min(range.lowerBound, bytes.count)), hi = max(lo, min(range.upperBound, bytes.count))
+            let own = Array(bytes[lo..<hi])
+            return try parse(own, in: 0..<own.count, stream: stream)
+        }
         let result: Result<SIPMessage, SIPParseError> = bytes.withUnsafeBufferPointer { buffer in
             var p = Parser(bytes: bytes, buffer: buffer, start: range.lowerBound, end: range.upperBound)
             do throws(SIPParseError) {
