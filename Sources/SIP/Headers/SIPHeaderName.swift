@@ -56,15 +56,28 @@ enum SIPHeaderName {
 struct SIPHeaderKey {
     let canonical: String
     let compact: UInt8?
+    let known: SIPKnownHeader
 
     init(_ name: String) {
         canonical = SIPHeaderName.canonical(name)
         compact = SIPHeaderName.compactLetter(of: canonical)
+        known = SIPKnownHeader(canonical)
+        isList = SIPHeaderName.listHeaders.contains(canonical)
+    }
+
+    /// Compares the recognised header when this key is a common one (one byte), the
+    /// name's text otherwise.
+    @inline(__always)
+    func matches(_ field: SIPHeaderField) -> Bool {
+        if known != .other { return field.known == known }
+        return field.known == .other && matches(field.name)
     }
 
     @inline(__always)
-    func matches(_ fieldName: String) -> Bool {
-        let utf8 = fieldName.utf8
+    func matches(_ fieldName: String) -> Bool { matches(utf8: fieldName.utf8) }
+
+    @inline(__always)
+    func matches<C: Collection>(utf8: C) -> Bool where C.Element == UInt8 {
         let count = utf8.count
         if count == 1 {
             guard let compact, let b = utf8.first else { return false }
@@ -75,7 +88,8 @@ struct SIPHeaderKey {
         return utf8.elementsEqualIgnoringASCIICase(canonical.utf8)
     }
 
-    var isList: Bool { SIPHeaderName.listHeaders.contains(canonical) }
+    /// Whether values are comma-separated lists (looked up once, at init).
+    let isList: Bool
 }
 
 extension SIPHeaderKey {

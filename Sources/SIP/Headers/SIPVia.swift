@@ -24,7 +24,7 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
     public init(transport: String = "UDP", host: String, port: Int? = nil, branch: String? = nil, parameters: [SIPParameter] = []) {
         self.protocolName = "SIP"
         self.protocolVersion = "2.0"
-        self.transport = transport.uppercased()
+        self.transport = SIPSyntax.asciiUppercased(transport)
         self.host = host
         self.port = port
         self.parameters = parameters
@@ -89,7 +89,7 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
         s.skipWhitespace()
         protocolName = name
         protocolVersion = version
-        self.transport = transport.uppercased()
+        self.transport = SIPSyntax.asciiUppercased(transport)
         // sent-by = host [ COLON port ]
         if s.peek == SIPSyntax.lbracket {
             let start = s.index + 1
@@ -110,7 +110,7 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
             s.skipWhitespace()
             let start = s.index
             while let b = s.peek, SIPSyntax.isDigit(b) { s.index += 1 }
-            guard s.index > start, s.index - start <= 5, let p = Int(String(decoding: s.bytes[start..<s.index], as: UTF8.self)), p <= 65535 else {
+            guard s.index > start, s.index - start <= 5, case let p = SIPSyntax.decimal(s.bytes[start..<s.index]), p <= 65535 else {
                 throw s.error("invalid sent-by port")
             }
             port = p

@@ -8,7 +8,7 @@ public protocol SIPMessageHeaders {
 
 extension SIPMessageHeaders {
     public var vias: [SIPVia] { headers.values(.via).compactMap { try? SIPVia(parsing: $0) } }
-    public var topVia: SIPVia? { headers.values(.via).first.flatMap { try? SIPVia(parsing: $0) } }
+    public var topVia: SIPVia? { headers.firstValue(.via).flatMap { try? SIPVia(parsing: $0) } }
     public var from: SIPNameAddress? { headers[.from].flatMap { try? SIPNameAddress(parsing: $0, header: "From") } }
     public var to: SIPNameAddress? { headers[.to].flatMap { try? SIPNameAddress(parsing: $0, header: "To") } }
     public var callID: String? { headers[.callID].flatMap { $0.isEmpty ? nil : $0 } }

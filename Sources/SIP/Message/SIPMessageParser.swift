@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Parses one SIP message from bytes (RFC 3261 §7, §25), as received in a UDP
 /// datagram or framed out of a stream by `SIPStreamFraming`.
 ///
@@ -23,50 +31,67 @@ public enum SIPMessageParser {
     /// Parses `bytes[range]`. With `stream: true` (TCP/TLS), Content-Length is
     /// mandatory (§18.3) and must not exceed the range.
     public static func parse(_ bytes: [UInt8], in range: Range<Int>, stream: Bool) throws(SIPParseError) -> SIPMessage {
-        var p = Parser(bytes: bytes, start: range.lowerBound, end: range.upperBound)
-        return try p.run(stream: stream)
+        if range.lowerBound > 0 || range.upperBound < bytes.count {
+            // Parsed headers index into the bytes they keep: keep only this message's,
+            // not the whole stream buffer it came in.
+            let lo = max(0, min(range.lowerBound, bytes.count)), hi = max(lo, min(range.upperBound, bytes.count))
+            let own = Array(bytes[lo..<hi])
+            return try parse(own, in: 0..<own.count, stream: stream)
+        }
+        let result: Result<SIPMessage, SIPParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var p = Parser(bytes: bytes, buffer: buffer, start: range.lowerBound, end: range.upperBound)
+            do throws(SIPParseError) {
+                return .success(try p.run(stream: stream))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }
 
 private struct Parser {
     let bytes: [UInt8]
+    /// `bytes` for the scanning loops (valid during `parse`), without bounds checks.
+    let buf: UnsafeBufferPointer<UInt8>
     var index: Int
     let end: Int
     var lineNumber = 0
 
-    init(bytes: [UInt8], start: Int, end: Int) {
+    init(bytes: [UInt8], buffer: UnsafeBufferPointer<UInt8>, start: Int, end: Int) {
         self.bytes = bytes
-        self.index = start
+        self.buf = buffer
+        self.index = max(0, start)
         self.end = min(end, bytes.count)
     }
 
     enum StartLine {
-        case request(method: String, uri: SIPURI?, uriText: String, version: String)
+        case request(method: SIPMethod, uri: SIPURI?, uriText: String, version: String)
         case response(code: Int, reason: String, version: String)
     }
 
-    static let viaKey = SIPHeaderKey("Via")
-    static let contentLengthKey = SIPHeaderKey("Content-Length")
 
     /// The next line without its terminator, or nil at the end.
     mutating func nextLine() -> Range<Int>? {
         guard index < end else { return nil }
         let start = index
-        var i = index
-        while i < end, bytes[i] != SIPSyntax.lf { i += 1 }
+        var i = end
+        if let base = buf.baseAddress, let lf = memchr(base + start, Int32(SIPSyntax.lf), end - start) {
+            i = base.distance(to: lf.assumingMemoryBound(to: UInt8.self))
+        }
         var lineEnd = i
-        if lineEnd > start, bytes[lineEnd - 1] == SIPSyntax.cr { lineEnd -= 1 }
+        if lineEnd > start, buf[lineEnd - 1] == SIPSyntax.cr { lineEnd -= 1 }
         index = i < end ? i + 1 : end
         lineNumber += 1
         return start..<lineEnd
     }
 
-    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+    func string(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self) }
 
     mutating func run(stream: Bool) throws(SIPParseError) -> SIPMessage {
         // §7.5: ignore CRLFs before the start line.
-        while index < end, bytes[index] == SIPSyntax.cr || bytes[index] == SIPSyntax.lf {
-            if bytes[index] == SIPSyntax.lf { lineNumber += 1 }
+        while index < end, buf[index] == SIPSyntax.cr || buf[index] == SIPSyntax.lf {
+            if buf[index] == SIPSyntax.lf { lineNumber += 1 }
             index += 1
         }
         guard let first = nextLine(), !first.isEmpty else {
@@ -82,43 +107,45 @@ private struct Parser {
         }
 
         // Header fields, collected leniently so that a salvage can be built even when
-        // something is wrong; the first problem is remembered.
-        var fields = [SIPHeaderField]()
-        fields.reserveCapacity(16)
+        // something is wrong; the first problem is remembered. Fields are indexed
+        // (name and value ranges in `bytes`), not copied into Strings.
+        var spans = [SIPHeaderIndex.Span]()
+        spans.reserveCapacity(16)
         var fieldLines = [Int]()
         fieldLines.reserveCapacity(16)
+        var foldedValues = [Int: String]()  // values that spanned several lines (§7.3.1)
         var headerError: SIPParseError?
         var sawBlankLine = false
         var pendingValue: [UInt8]?  // set while a field spans several lines
         while let line = nextLine() {
             if line.isEmpty { sawBlankLine = true; break }
-            if SIPSyntax.isWhitespace(bytes[line.lowerBound]) {
-                guard !fields.isEmpty else {
+            if SIPSyntax.isWhitespace(buf[line.lowerBound]) {
+                guard let last = spans.last else {
                     if headerError == nil { headerError = SIPParseError(line: lineNumber, reason: "continuation line before any header field") }
                     continue
                 }
                 // §7.3.1: a line starting with whitespace continues the previous value.
                 var lo = line.lowerBound, hi = line.upperBound
-                while lo < hi, SIPSyntax.isWhitespace(bytes[lo]) { lo += 1 }
-                while hi > lo, SIPSyntax.isWhitespace(bytes[hi - 1]) { hi -= 1 }
+                while lo < hi, SIPSyntax.isWhitespace(buf[lo]) { lo += 1 }
+                while hi > lo, SIPSyntax.isWhitespace(buf[hi - 1]) { hi -= 1 }
                 if lo < hi {
-                    var v = pendingValue ?? Array(fields[fields.count - 1].value.utf8)
+                    var v = pendingValue ?? Array(buf[last.valueStart..<last.valueEnd])
                     if !v.isEmpty { v.append(SIPSyntax.sp) }
-                    v.append(contentsOf: bytes[lo..<hi])
+                    v.append(contentsOf: buf[lo..<hi])
                     pendingValue = v
                 }
                 continue
             }
             if let v = pendingValue {
-                fields[fields.count - 1].value = String(decoding: v, as: UTF8.self)
+                foldedValues[spans.count - 1] = String(decoding: v, as: UTF8.self)
                 pendingValue = nil
             }
             var colon = line.lowerBound
-            while colon < line.upperBound, bytes[colon] != SIPSyntax.colon { colon += 1 }
+            while colon < line.upperBound, buf[colon] != SIPSyntax.colon { colon += 1 }
             var nameEnd = colon
-            while nameEnd > line.lowerBound, SIPSyntax.isWhitespace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+            while nameEnd > line.lowerBound, SIPSyntax.isWhitespace(buf[nameEnd - 1]) { nameEnd -= 1 }
             let nameRange = line.lowerBound..<nameEnd
-            guard colon < line.upperBound, !nameRange.isEmpty, bytes[nameRange].allSatisfy(SIPSyntax.isToken) else {
+            guard colon < line.upperBound, !nameRange.isEmpty, UnsafeBufferPointer(rebasing: buf[nameRange]).allSatisfy(SIPSyntax.isToken) else {
                 if headerError == nil {
                     let what = colon < line.upperBound ? "invalid header name \"\(string(nameRange))\"" : "header line without ':' (\"\(string(line).prefix(40))\")"
                     headerError = SIPParseError(line: lineNumber, reason: what)
@@ -126,13 +153,33 @@ private struct Parser {
                 continue
             }
             var lo = colon + 1, hi = line.upperBound
-            while lo < hi, SIPSyntax.isWhitespace(bytes[lo]) { lo += 1 }
-            while hi > lo, SIPSyntax.isWhitespace(bytes[hi - 1]) { hi -= 1 }
-            fields.append(SIPHeaderField(name: string(nameRange), value: string(lo..<hi)))
+            while lo < hi, SIPSyntax.isWhitespace(buf[lo]) { lo += 1 }
+            while hi > lo, SIPSyntax.isWhitespace(buf[hi - 1]) { hi -= 1 }
+            spans.append(SIPHeaderIndex.Span(nameStart: nameRange.lowerBound, nameEnd: nameRange.upperBound,
+                                             valueStart: lo, valueEnd: hi,
+                                             known: SIPKnownHeader(utf8: UnsafeBufferPointer(rebasing: buf[nameRange]))))
             fieldLines.append(lineNumber)
         }
-        if let v = pendingValue { fields[fields.count - 1].value = String(decoding: v, as: UTF8.self) }
-        let headers = SIPHeaders(fields: fields)
+        if let v = pendingValue { foldedValues[spans.count - 1] = String(decoding: v, as: UTF8.self) }
+
+        /// Field `i`'s value, unfolded.
+        func value(_ i: Int) -> String {
+            if !foldedValues.isEmpty, let folded = foldedValues[i] { return folded }
+            return string(spans[i].valueStart..<spans[i].valueEnd)
+        }
+        /// Where field `i`'s value lies in `bytes`, unless it was folded.
+        func valueRange(_ i: Int) -> Range<Int>? {
+            if !foldedValues.isEmpty, foldedValues[i] != nil { return nil }
+            return spans[i].valueStart..<spans[i].valueEnd
+        }
+        let headers: SIPHeaders
+        if foldedValues.isEmpty {
+            headers = SIPHeaders(index: SIPHeaderIndex(bytes: bytes, spans: spans))
+        } else {
+            headers = SIPHeaders(fields: spans.indices.map {
+                SIPHeaderField(name: string(spans[$0].nameStart..<spans[$0].nameEnd), value: value($0), known: spans[$0].known)
+            })
+        }
 
         func failure(_ error: SIPParseError) -> SIPParseError {
             var e = error
@@ -148,12 +195,13 @@ private struct Parser {
 
         // Body by Content-Length (§18.3, §20.14).
         var contentLength: Int?
-        for (i, field) in fields.enumerated() where Self.contentLengthKey.matches(field.name) {
+        for (i, span) in spans.enumerated() where span.known == .contentLength {
             if contentLength != nil {
                 throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length appears more than once"))
             }
-            guard !field.value.isEmpty, field.value.utf8.count <= 18, field.value.utf8.allSatisfy(SIPSyntax.isDigit), let n = Int(field.value) else {
-                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length \"\(field.value)\" is not a non-negative integer"))
+            let text = value(i)
+            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy(SIPSyntax.isDigit), let n = Int(text) else {
+                throw failure(SIPParseError(line: fieldLines[i], reason: "Content-Length \"\(text)\" is not a non-negative integer"))
             }
             let available = end - index
             if n > available {
@@ -167,43 +215,12 @@ private struct Parser {
         let bodyEnd = contentLength.map { index + $0 } ?? end
         let body = index < bodyEnd ? Array(bytes[index..<bodyEnd]) : []
 
-        // Headers the lower layers rely on must be well-formed.
-        for (i, field) in fields.enumerated() {
-            // Key matching compares lengths first, so most fields are skipped cheaply.
+        // Headers the lower layers rely on must be well-formed. The common shapes are
+        // checked on the bytes without building typed headers (the accessors build them
+        // when asked); anything else goes through the typed parsers, which name the problem.
+        for (i, span) in spans.enumerated() where span.known != .other {
             do throws(SIPParseError) {
-                let name = field.name
-                switch name {
-                case _ where SIPHeaderKey.via.matches(name):
-                    for element in SIPSyntax.splitList(field.value) {
-                        guard !element.isEmpty else { throw SIPParseError(reason: "Via: empty value in list") }
-                        _ = try SIPVia(parsing: element)
-                    }
-                case _ where SIPHeaderKey.from.matches(name):
-                    _ = try SIPNameAddress(parsing: field.value, header: "From")
-                case _ where SIPHeaderKey.to.matches(name):
-                    _ = try SIPNameAddress(parsing: field.value, header: "To")
-                case _ where SIPHeaderKey.cseq.matches(name):
-                    _ = try SIPCSeq(parsing: field.value)
-                case _ where SIPHeaderKey.callID.matches(name):
-                    guard !field.value.isEmpty, !field.value.utf8.contains(where: SIPSyntax.isWhitespace) else {
-                        throw SIPParseError(reason: "Call-ID: must be one non-empty word")
-                    }
-                case _ where SIPHeaderKey.contact.matches(name):
-                    if field.value != "*" {
-                        for element in SIPSyntax.splitList(field.value) {
-                            guard !element.isEmpty else { throw SIPParseError(reason: "Contact: empty value in list") }
-                            _ = try SIPNameAddress(parsing: element, header: "Contact")
-                        }
-                    }
-                case _ where SIPHeaderKey.route.matches(name) || SIPHeaderKey.recordRoute.matches(name):
-                    let label = name.utf8.count == 5 ? "Route" : "Record-Route"
-                    for element in SIPSyntax.splitList(field.value) {
-                        guard !element.isEmpty else { throw SIPParseError(reason: "\(label): empty value in list") }
-                        _ = try SIPNameAddress(parsing: element, header: label)
-                    }
-                default:
-                    break
-                }
+                try Self.validate(span.known, valueRange: valueRange(i), value: value(i), in: buf)
             } catch {
                 throw failure(SIPParseError(line: fieldLines[i], reason: error.reason))
             }
@@ -211,13 +228,65 @@ private struct Parser {
 
         switch start {
         case .request(let method, let uri, _, let version):
-            var request = SIPRequest(method: SIPMethod(method), uri: uri!, headers: headers, body: body)
+            var request = SIPRequest(method: method, uri: uri!, headers: headers, body: body)
             request.version = version
             return .request(request)
         case .response(let code, let reason, let version):
             var response = SIPResponse(statusCode: code, reasonPhrase: reason, headers: headers, body: body)
             response.version = version
             return .response(response)
+        }
+    }
+
+    /// Throws the typed parser's error for a malformed Via, From, To, CSeq, Call-ID,
+    /// Contact, Route or Record-Route; `valueRange` (nil for a folded value) lets the
+    /// common shapes pass on a byte check alone.
+    static func validate(_ known: SIPKnownHeader, valueRange: Range<Int>?, value text: @autoclosure () -> String,
+                         in buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
+        typealias Fast = SIPHeaderFastCheck
+        func noComma(_ r: Range<Int>) -> Bool {
+            for k in r where buffer[k] == SIPSyntax.comma { return false }
+            return true
+        }
+        switch known {
+        case .via:
+            if let r = valueRange, Fast.isSimpleVia(buffer, r) { return }
+            for element in SIPSyntax.splitList(text()) {
+                guard !element.isEmpty else { throw SIPParseError(reason: "Via: empty value in list") }
+                _ = try SIPVia(parsing: element)
+            }
+        case .from:
+            if let r = valueRange, Fast.isSimpleNameAddress(buffer, r) { return }
+            _ = try SIPNameAddress(parsing: text(), header: "From")
+        case .to:
+            if let r = valueRange, Fast.isSimpleNameAddress(buffer, r) { return }
+            _ = try SIPNameAddress(parsing: text(), header: "To")
+        case .cseq:
+            if let r = valueRange, Fast.isSimpleCSeq(buffer, r) { return }
+            _ = try SIPCSeq(parsing: text())
+        case .callID:
+            if let r = valueRange, !r.isEmpty, !r.contains(where: { SIPSyntax.isWhitespace(buffer[$0]) }) { return }
+            let value = text()
+            guard !value.isEmpty, !value.utf8.contains(where: SIPSyntax.isWhitespace) else {
+                throw SIPParseError(reason: "Call-ID: must be one non-empty word")
+            }
+        case .contact:
+            if let r = valueRange, noComma(r), Fast.isSimpleNameAddress(buffer, r) { return }
+            let value = text()
+            if value == "*" { return }
+            for element in SIPSyntax.splitList(value) {
+                guard !element.isEmpty else { throw SIPParseError(reason: "Contact: empty value in list") }
+                _ = try SIPNameAddress(parsing: element, header: "Contact")
+            }
+        case .route, .recordRoute:
+            if let r = valueRange, noComma(r), Fast.isSimpleNameAddress(buffer, r) { return }
+            let label = known == .route ? "Route" : "Record-Route"
+            for element in SIPSyntax.splitList(text()) {
+                guard !element.isEmpty else { throw SIPParseError(reason: "\(label): empty value in list") }
+                _ = try SIPNameAddress(parsing: element, header: label)
+            }
+        default:
+            break
         }
     }
 
@@ -257,7 +326,6 @@ private struct Parser {
         guard !uriRange.isEmpty else {
             throw SIPParseError(line: n, reason: "Request-Line: more than one SP between method and Request-URI")
         }
-        let uriText = string(uriRange)
         if bytes[versionRange].contains(SIPSyntax.sp) || versionRange.isEmpty {
             let v = string(versionRange)
             if v.hasPrefix(" ") || v.isEmpty {
@@ -266,20 +334,22 @@ private struct Parser {
             if !v.trimmingTrailingSpaces.contains(" ") {
                 throw SIPParseError(line: n, reason: "Request-Line: whitespace after SIP-Version")
             }
-            throw SIPParseError(line: n, reason: "Request-Line: Request-URI \"\(uriText)\" is followed by \"\(v)\" (whitespace inside the Request-URI?)")
+            throw SIPParseError(line: n, reason: "Request-Line: Request-URI \"\(string(uriRange))\" is followed by \"\(v)\" (whitespace inside the Request-URI?)")
         }
         if bytes[uriRange.lowerBound] == SIPSyntax.lt {
             throw SIPParseError(line: n, reason: "Request-Line: Request-URI must not be enclosed in '<>'")
         }
-        let version = string(versionRange)
-        try checkVersion(version, line: n)
+        if !UnsafeBufferPointer(rebasing: buf[versionRange]).elementsEqualIgnoringASCIICase("SIP/2.0".utf8) {
+            try checkVersion(string(versionRange), line: n)
+        }
         let uri: SIPURI
         do {
             uri = try SIPURI(bytes: bytes[uriRange])
         } catch {
             throw SIPParseError(line: n, reason: "Request-Line: \(error.reason)")
         }
-        return .request(method: string(method), uri: uri, uriText: uriText, version: "SIP/2.0")
+        return .request(method: SIPMethod(utf8: UnsafeBufferPointer(rebasing: buf[method])) ?? SIPMethod(string(method)),
+                        uri: uri, uriText: "", version: "SIP/2.0")
     }
 
     /// SIP-Version is case-insensitive (§7.1); a well-formed version other than 2.0 is 505.
@@ -309,15 +379,14 @@ private struct Parser {
             if u.last == SIPSyntax.gt { u = u.dropLast() }
             uri = try? SIPURI(bytes: u)
         }
-        return .request(method: String(decoding: m, as: UTF8.self), uri: uri, uriText: "", version: "SIP/2.0")
+        return .request(method: SIPMethod(String(decoding: m, as: UTF8.self)), uri: uri, uriText: "", version: "SIP/2.0")
     }
 
     /// A request holding only Via, From, To, Call-ID and CSeq, when all are present.
-    static func salvage(method: String, uri: SIPURI?, headers: SIPHeaders) -> SIPRequest? {
-        let m = SIPMethod(method)
+    static func salvage(method m: SIPMethod, uri: SIPURI?, headers: SIPHeaders) -> SIPRequest? {
         guard m != .ack else { return nil }
         var h = SIPHeaders()
-        for field in headers.fields where viaKey.matches(field.name) { h.add("Via", field.value) }
+        for via in headers.fieldValues(.via) { h.add("Via", via) }
         guard h.count > 0,
               let from = headers["From"], let to = headers["To"], let callID = headers["Call-ID"], let cseq = headers["CSeq"],
               !callID.isEmpty, !cseq.isEmpty

@@ -22,6 +22,7 @@ public struct SIPParameter: Hashable, Sendable, CustomStringConvertible {
 extension Array where Element == SIPParameter {
     /// The first parameter of that name (parameter names are case-insensitive).
     public func first(named name: String) -> SIPParameter? {
-        first { $0.name.utf8.elementsEqualIgnoringASCIICase(name.utf8) }
+        let count = name.utf8.count
+        return first { $0.name.utf8.count == count && $0.name.utf8.elementsEqualIgnoringASCIICase(name.utf8) }
     }
 }

@@ -19,8 +19,8 @@ public struct SIPResponse: Sendable, Hashable, SIPMessageHeaders {
     /// and copies Timestamp.
     public init(replyingTo request: SIPRequest, statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil) {
         var headers = SIPHeaders()
-        for field in request.headers.fields where SIPResponse.viaKey.matches(field.name) {
-            headers.add("Via", field.value)
+        for via in request.headers.fieldValues(SIPResponse.viaKey) {
+            headers.add("Via", via)
         }
         if let from = request.headers["From"] { headers.add("From", from) }
         if var to = request.headers["To"] {

@@ -5,12 +5,7 @@ enum SIPSerialization {
     /// CRLF, each header but Content-Length, Content-Length from the body, blank line, body.
     static func appendHeadersAndBody(_ headers: SIPHeaders, _ body: [UInt8], to out: inout [UInt8]) {
         out.append(SIPSyntax.cr); out.append(SIPSyntax.lf)
-        for field in headers.fields where !contentLengthKey.matches(field.name) {
-            out.append(contentsOf: field.name.utf8)
-            out.append(SIPSyntax.colon); out.append(SIPSyntax.sp)
-            out.append(contentsOf: field.value.utf8)
-            out.append(SIPSyntax.cr); out.append(SIPSyntax.lf)
-        }
+        headers.appendWire(to: &out, except: contentLengthKey)
         out.append(contentsOf: "Content-Length: ".utf8)
         out.append(contentsOf: String(body.count).utf8)
         out.append(contentsOf: [SIPSyntax.cr, SIPSyntax.lf, SIPSyntax.cr, SIPSyntax.lf])

@@ -91,7 +91,7 @@ enum SIPSyntax {
     /// elements are kept so strict callers can reject them.
     static func splitList(_ value: String) -> [String] {
         // Fast path: most values are a single element (already trimmed by the parser).
-        if !value.utf8.contains(comma) {
+        if !(value.utf8.withContiguousStorageIfAvailable { $0.contains(comma) } ?? value.utf8.contains(comma)) {
             if let f = value.utf8.first, let l = value.utf8.last, !isWhitespace(f), !isWhitespace(l) { return [value] }
         }
         let bytes = Array(value.utf8)
@@ -116,6 +116,21 @@ enum SIPSyntax {
         }
         result.append(trimmed(bytes[start..<bytes.count]))
         return result
+    }
+
+    /// The value of a short run of ASCII digits (the caller bounds its length).
+    static func decimal(_ digits: ArraySlice<UInt8>) -> Int {
+        var n = 0
+        for d in digits { n = n * 10 + Int(d &- 48) }
+        return n
+    }
+
+    /// ASCII-uppercased; the same String when it has no lowercase letter (tokens such
+    /// as a Via transport are ASCII).
+    static func asciiUppercased(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 >= 97 && $0 <= 122 }) else { return s }
+        guard s.utf8.allSatisfy({ $0 < 128 }) else { return s.uppercased() }
+        return String(decoding: s.utf8.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }, as: UTF8.self)
     }
 
     static func trimmed(_ slice: ArraySlice<UInt8>) -> String {

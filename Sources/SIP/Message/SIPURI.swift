@@ -104,7 +104,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
             i += 1
             let start = i
             while i < end, SIPSyntax.isDigit(rest[i]) { i += 1 }
-            guard i > start, i - start <= 5, let p = Int(String(decoding: rest[start..<i], as: UTF8.self)), p <= 65535 else {
+            guard i > start, i - start <= 5, case let p = SIPSyntax.decimal(rest[start..<i]), p <= 65535 else {
                 throw fail("invalid port")
             }
             self.port = p
