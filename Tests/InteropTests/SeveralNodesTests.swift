@@ -48,12 +48,12 @@ final class SeveralNodesTests: XCTestCase {
             try cli(["callers", "add", "cb\(index + 1)", number])
         }
 
-        // The phones the callbacks ring: answer, stay 5 s, hang up (as many calls as come).
+        // The phones the callbacks ring: ring 2.5 s, answer, stay 5 s, hang up (as many calls as come).
         let phones = try Sipp(name: "nodes-phones")
         let phonePorts = CallbackEndToEndTests.freePorts()
         let phoneProcess = Process()
         phoneProcess.executableURL = URL(fileURLWithPath: phones.executable)
-        phoneProcess.arguments = ["-sf", "callback-queue-user-short.xml", "-i", "127.0.0.1", "-p", "\(phonePorts.sip)",
+        phoneProcess.arguments = ["-sf", "callback-user-rings-then-answers.xml", "-i", "127.0.0.1", "-p", "\(phonePorts.sip)",
                                   "-mp", "\(phonePorts.media)", "-m", "50", "-d", "5000", "-nostdin", "-trace_err",
                                   "-trace_msg", "-default_behaviors", "all,-abortunexp"]
         phoneProcess.currentDirectoryURL = phones.work
