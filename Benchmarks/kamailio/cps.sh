@@ -10,11 +10,11 @@
 # calls over the time from the first INVITE to the last call's end, less the 4 s hold).
 #
 #   Benchmarks/kamailio/cps.sh [BINARY] [CALLS] [RATE]
-#   (default .build/release/switchback, 600 calls at 150/s; build it with
-#    swift build -c release --product switchback)
+#   (default .build-release/release/switchback, 600 calls at 150/s; build it with
+#    swift build -c release --scratch-path .build-release --product switchback)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-binary=${1:-$root/.build/release/switchback}
+binary=${1:-$root/.build-release/release/switchback}
 calls=${2:-600}
 rate=${3:-150}
 for tool in kamailio sipp; do
