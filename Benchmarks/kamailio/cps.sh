@@ -113,7 +113,7 @@ PY
 start_node a 5171 8171 20000-24999
 start_node b 5172 8172 25000-29999
 for n in a b; do
-    for _ in $(seq 150); do curl -fs "http://127.0.0.1:$([ $n = a ] && echo 8171 || echo 8172)/healthz" >/dev/null && break; sleep 0.2; done
+    for _ in $(seq 150); do curl -fs --max-time 2 "http://127.0.0.1:$([ $n = a ] && echo 8171 || echo 8172)/healthz" >/dev/null && break; sleep 0.2; done
 done
 start_edge one 5171
 run_calls "one node"
