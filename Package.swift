@@ -166,6 +166,6 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["SwitchbackCLI", "Store", "Billing", "SwitchbackLogging"]),
         // Drives the real binary with real peers (sipp, baresip).
-        .testTarget(name: "InteropTests", dependencies: ["SIP"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "InteropTests", dependencies: ["SIP", "PostgresTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

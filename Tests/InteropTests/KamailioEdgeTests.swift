@@ -327,7 +327,7 @@ final class KamailioEdgeTests: XCTestCase {
 
     /// sipp callers from `address` (any 127.x address: loopback is all local), `calls` at
     /// `rate` per second, Call-IDs from the pattern (`%u`: the call number).
-    private static func runCallers(named name: String, scenario: String, target: String, from address: String, calls: Int,
+    static func runCallers(named name: String, scenario: String, target: String, from address: String, calls: Int,
                             rate: Int, callIDs: String, keys: [String: String] = [:]) throws -> ProcessResult {
         let sipp = try Sipp(name: name)
         let ports = CallbackEndToEndTests.freePorts()

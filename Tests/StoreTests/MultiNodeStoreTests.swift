@@ -196,6 +196,24 @@ final class MultiNodeStoreTests: StoreBackendTestCase {
                                                  NodeLease(node: "node-b", leaseUntil: at(100))])
     }
 
+    /// `requeueStaleCallbacks` on a node requeues its own old claims and those of expired
+    /// nodes, never a live node's, however old the claim.
+    func testRequeueingStaleClaimsSparesALiveNodesClaims() throws {
+        let (nodeA, nodeB) = try twoNodes()
+        try nodeA.renewNodeLease(until: at(30))
+        try nodeB.renewNodeLease(until: at(100))
+        let ofA = try nodeA.enqueueCallback(request("341"), at: at(0)).id!
+        XCTAssertEqual(try nodeA.claimNextCallback(worker: "switchback@node-a", at: at(2))?.id, ofA)
+        let ofB = try nodeA.enqueueCallback(request("342"), at: at(0)).id!
+        XCTAssertEqual(try nodeB.claimNextCallback(worker: "switchback@node-b", at: at(2))?.id, ofB)
+
+        XCTAssertEqual(try nodeB.requeueStaleCallbacks(claimedBefore: at(10), at: at(10)), 1, "B's own stale claim only")
+        XCTAssertEqual(try nodeB.callbackRequest(id: ofA)?.state, .callingA, "A is alive: its claim is its own")
+        XCTAssertEqual(try nodeB.callbackRequest(id: ofB)?.state, .queued)
+        XCTAssertEqual(try nodeB.requeueStaleCallbacks(claimedBefore: at(40), at: at(40)), 1, "A's lease ran out at 30")
+        XCTAssertEqual(try nodeB.callbackRequest(id: ofA)?.state, .queued)
+    }
+
     /// A node restarting recovers its own open calls and claims (it died with them) and those
     /// of expired nodes, never those of a node within its lease.
     func testARestartRecoversOnlyTheNodesOwnAndExpiredNodesWork() throws {

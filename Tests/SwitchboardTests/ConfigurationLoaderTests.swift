@@ -301,4 +301,27 @@ final class ConfigurationLoaderTests: XCTestCase {
             XCTAssertTrue(error?.message.contains("the scheme must be postgresql://") == true, "\($0)")
         }
     }
+
+    /// `node:`: no id by default (the store picks the host name or "local"), a 30 s lease;
+    /// an id of letters, digits and -_.@, a lease within 5 s..10 m; anything else names the key.
+    func testNodeHasAnIdAndALeaseWithinBounds() throws {
+        let plain = try ConfigurationLoader.parse(yaml: "http: { listen: 127.0.0.1:8080 }", file: "t.yaml")
+        XCTAssertNil(plain.node.id)
+        XCTAssertEqual(plain.node.lease, .seconds(30))
+        let set = try ConfigurationLoader.parse(yaml: "node: { id: sb-1.eu, lease: 6s }", file: "t.yaml")
+        XCTAssertEqual(set.node.id, "sb-1.eu")
+        XCTAssertEqual(set.node.lease, .seconds(6))
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "node: { lease: 10m }", file: "t.yaml").node.lease, .seconds(600))
+        for (yaml, path, words) in [("node: { lease: 4s }", "node.lease", "between"),
+                                    ("node: { lease: 11m }", "node.lease", "between"),
+                                    ("node: { id: 'a b' }", "node.id", "letters, digits"),
+                                    ("node: { id: '' }", "node.id", ""),
+                                    ("node: { name: a }", "node", "")] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml"), yaml) {
+                let error = $0 as? ConfigurationError
+                XCTAssertEqual(error?.path.hasPrefix(path), true, "\(yaml): \($0)")
+                XCTAssertTrue(words.isEmpty || error?.message.contains(words) == true, "\(yaml): \($0)")
+            }
+        }
+    }
 }

@@ -89,7 +89,7 @@ final class PostgresConnectionPool: @unchecked Sendable {
         condition.unlock()
         do {
             return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger)
-                .wait()
+                .blockingResult()
         } catch {
             condition.lock()
             live -= 1
@@ -136,7 +136,7 @@ final class PostgresConnectionPool: @unchecked Sendable {
         }
         for connection in connections {
             let closing: EventLoopFuture<Void> = connection.close()
-            try? closing.wait()
+            try? closing.blockingResult()
         }
         try? group.syncShutdownGracefully()
     }

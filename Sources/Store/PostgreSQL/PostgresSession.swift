@@ -61,12 +61,12 @@ struct PostgresSession {
         }
         defer { timeout.cancel() }
         do {
-            return try connection.query(query, logger: logger, file: file, line: line).wait()
+            return try connection.query(query, logger: logger, file: file, line: line).blockingResult()
         } catch {
             if timedOut.withLockedValue({ $0 }) {
                 // Closed by the timer: wait until it is, so the pool sees it closed when it
                 // comes back and connects anew (otherwise the next caller gets the dying one).
-                try? connection.closeFuture.wait()
+                try? connection.closeFuture.blockingResult()
                 throw StoreError.databaseUnavailable(
                     url: url.redacted, reason: "no answer within \(Double(answerTimeout.nanoseconds) / 1e9) s")
             }

@@ -66,11 +66,15 @@ extension PostgresStore: CallbackQueueStore, SpoolOffsetStore {
         try move(id, .cancel, at: now)
     }
 
+    /// Only this node's stale claims and those of nodes whose lease ran out: a live node's
+    /// claim is its own however old.
     public func requeueStaleCallbacks(claimedBefore: Date, at now: Date) throws -> Int {
         try transaction { db in
             try db.execute("""
                 UPDATE callbackRequest SET state = 'queued', claimedBy = NULL, claimedAt = NULL, updatedAt = \(now)
                 WHERE state = 'calling-a' AND claimedAt < \(claimedBefore)
+                  AND (claimedNode IS NULL OR claimedNode = \(node)
+                       OR NOT EXISTS (SELECT 1 FROM node n WHERE n.id = callbackRequest.claimedNode AND n.leaseUntil > \(now)))
                 """)
         }
     }

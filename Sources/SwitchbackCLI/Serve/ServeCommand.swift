@@ -35,6 +35,10 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-listen"), help: "HOST:PORT for HTTP (overrides http.listen).")
     var httpListen: String?
 
+    @Option(name: .customLong("node-id"),
+            help: "This node's id among the nodes sharing a database (overrides node.id; letters, digits, -_.@).")
+    var nodeID: String?
+
     @Option(name: .customLong("data-dir"), help: "Directory for the SQLite database.")
     var dataDir: String = "data"
 
@@ -61,6 +65,10 @@ public struct ServeCommand: AsyncParsableCommand {
         if let httpListen, Self.splitHostPort(httpListen) == nil {
             throw ValidationError("--http-listen must be HOST:PORT, got '\(httpListen)'")
         }
+        if let nodeID, nodeID.isEmpty || nodeID.count > 64
+            || !nodeID.allSatisfy(Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@").contains) {
+            throw ValidationError("--node-id must be 1 to 64 letters, digits or -_.@, got '\(nodeID)'")
+        }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -77,13 +85,15 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Opens the shared PostgreSQL store, migrated, as the server's store.
-    static func openPostgreSQL(_ url: PostgresURL, dataDirectory: URL, pinPepperFile: URL?, logger: Logger) throws
-        -> any SwitchbackStore {
+    static func openPostgreSQL(_ url: PostgresURL, dataDirectory: URL, pinPepperFile: URL?, node: String?, logger: Logger)
+        throws -> any SwitchbackStore {
         let postgres: PostgresStore
         do {
-            postgres = try PostgresStore(url: url, dataDirectory: dataDirectory, pinPepperFile: pinPepperFile)
+            postgres = try PostgresStore(url: url, dataDirectory: dataDirectory, pinPepperFile: pinPepperFile,
+                                         node: node ?? PostgresStore.defaultNode)
             let migrations = try postgres.appliedMigrations().count
-            logger.info("store opened", metadata: ["database": "\(url.redacted)", "migrations": "\(migrations)"])
+            logger.info("store opened", metadata: ["database": "\(url.redacted)", "migrations": "\(migrations)",
+                                                  "node": "\(postgres.node)"])
         } catch {
             throw ValidationError("cannot open the database \(url.redacted): \(error)")
         }
@@ -108,7 +118,7 @@ public struct ServeCommand: AsyncParsableCommand {
     /// `POST /admin/reload`): the file or the embedded defaults, then the command line's
     /// overrides, so a reload never undoes an override.
     func configurationSource() -> ConfigurationReloader.Source {
-        let (config, sipListen, httpListen) = (config, sipListen, httpListen)
+        let (config, sipListen, httpListen, nodeID) = (config, sipListen, httpListen, nodeID)
         let share = ShareDirectory.locate(explicit: shareDir)
         return {
             var configuration = try config.map {
@@ -118,6 +128,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 configuration.sip.listen = ["udp:\(host):\(port)", "tcp:\(host):\(port)"]
             }
             if let httpListen { configuration.http.listen = httpListen }
+            if let nodeID { configuration.node.id = nodeID }
             return configuration
         }
     }
@@ -151,7 +162,8 @@ public struct ServeCommand: AsyncParsableCommand {
             // recover and settle the first one's calls as crashed).
             lock = try Self.lock(dataDirectory)
             do {
-                let sqlite = try SQLiteStore(dataDirectory: dataDirectory, pinPepperFile: pinPepperFile)
+                let sqlite = try SQLiteStore(dataDirectory: dataDirectory, pinPepperFile: pinPepperFile,
+                                             node: configuration.node.id ?? SQLiteStore.localNode)
                 let migrations = try sqlite.appliedMigrations().count
                 logger.info("store opened", metadata: [
                     "path": "\(dataDirectory.appendingPathComponent(SQLiteStore.fileName).path)",
@@ -164,7 +176,8 @@ public struct ServeCommand: AsyncParsableCommand {
         case .postgreSQL(let url):
             // Shared by several nodes: no data-directory lock; migrations take an advisory lock.
             lock = nil
-            store = try Self.openPostgreSQL(url, dataDirectory: dataDirectory, pinPepperFile: pinPepperFile, logger: logger)
+            store = try Self.openPostgreSQL(url, dataDirectory: dataDirectory, pinPepperFile: pinPepperFile,
+                                        node: configuration.node.id, logger: logger)
         }
         defer { withExtendedLifetime(lock) {} }
 

@@ -133,7 +133,7 @@ struct NodeReader {
 
     func read(_ root: Node, into c: inout SwitchbackConfiguration) throws(ConfigurationError) {
         let top: Set<String> = ["sip", "media", "http", "database", "sounds", "trunks", "campaigns", "access-numbers", "callback",
-                                 "did-providers", "secrets", "sms", "spool"]
+                                 "did-providers", "secrets", "sms", "spool", "node"]
         for (key, node) in try mapping(root, "", allowed: top) {
             switch key {
             case "sip":
@@ -198,6 +198,19 @@ struct NodeReader {
                     c.database = try StoreDatabase(parsing: try string(node, "database"))
                 } catch {
                     throw fail(node, "database", "\(error)")
+                }
+            case "node":
+                for (k, v) in try mapping(node, "node", allowed: ["id", "lease"]) {
+                    if k == "lease" {
+                        c.node.lease = try period(v, "node.lease", within: SwitchbackConfiguration.NodeSettings.leaseRange)
+                        continue
+                    }
+                    let id = try string(v, "node.id")
+                    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@")
+                    guard !id.isEmpty, id.count <= 64, id.allSatisfy(allowed.contains) else {
+                        throw fail(v, "node.id", "expected 1 to 64 letters, digits or -_.@, got '\(id)'")
+                    }
+                    c.node.id = id
                 }
             case "sounds":
                 c.sounds = try string(node, "sounds")

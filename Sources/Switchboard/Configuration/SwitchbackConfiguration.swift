@@ -56,6 +56,18 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         }
     }
 
+    /// This server as one of several nodes sharing a database (`node:`).
+    public struct NodeSettings: Sendable, Equatable {
+        /// The node's id, recorded on its reservations and callback claims; nil: the host
+        /// name on PostgreSQL, "local" on SQLite. Every node sharing a database needs its own.
+        public var id: String?
+        /// How long a heartbeat keeps the node alive (renewed every third of it); a node
+        /// silent for longer is taken over by the others.
+        public var lease: Duration = .seconds(30)
+
+        public static let leaseRange: ClosedRange<Duration> = .seconds(5) ... .seconds(600)
+    }
+
     /// Secrets kept outside the database (`secrets:`).
     public struct Secrets: Sendable, Equatable {
         /// The PIN pepper's file; nil: `pin-pepper` next to the data directory's database.
@@ -276,6 +288,7 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
     /// Where the store is (`database:`): absent, the embedded SQLite in the data directory;
     /// `postgresql://user[:password]@host[:port]/dbname`, a PostgreSQL shared by several nodes.
     public var database: StoreDatabase = .embeddedSQLite
+    public var node = NodeSettings()
     /// Root of the prompt files: `<sounds>/<language>/<name>.wav`.
     public var sounds: String = "sounds"
     public var trunks: [Trunk] = []

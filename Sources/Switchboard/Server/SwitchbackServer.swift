@@ -25,6 +25,8 @@ public final class SwitchbackServer: @unchecked Sendable {
     /// Accounts, money and CDRs; nil for a server that runs scripts without accounts.
     /// The HTTP API and the spool (Web) read and write it through its protocols.
     public let store: (any SwitchbackStore)?
+    /// This node's lease on the store, renewed before recovery and on a timer after.
+    public let heartbeat: NodeHeartbeat?
     /// Places queued callbacks (with a store only: the queue lives there).
     public let callbackWorker: CallbackWorker?
     /// PIN lockouts and failures, refused triggers (issue 11), for /metrics.
@@ -143,8 +145,11 @@ public final class SwitchbackServer: @unchecked Sendable {
                                    maxParticipants: configuration.callback.maxParticipants)
         endpoint.user = router
         // The callback queue: a worker places each due request's A leg and runs its script.
+        heartbeat = store.map { NodeHeartbeat(store: $0, lease: configuration.node.lease, logger: logger) }
         if let store {
-            let settings = callbackQueue ?? CallbackQueueSettings(configuration: configuration.callback)
+            var settings = callbackQueue ?? CallbackQueueSettings(configuration: configuration.callback)
+            // Claims show the worker's name: one per node, so two nodes on one host differ.
+            if callbackQueue == nil { settings.workerName = "switchback@\(store.node)" }
             let dialer = OutboundScriptedCall(router: router, services: services, catalog: catalog, accounts: store,
                                               settings: .init(callerNumber: settings.callerNumber,
                                                               ringTimeout: settings.ringTimeout,
@@ -169,6 +174,9 @@ public final class SwitchbackServer: @unchecked Sendable {
     }
 
     public func start() async throws {
+        // Alive before recovering: with several nodes, recovery takes this node's work and
+        // that of nodes whose lease ran out, and the others must not take this one for dead.
+        try heartbeat?.start()
         // Before any call can open a leg: whatever is still open was left by a previous process.
         if let store { try recoverOpenLegs(store) }
         // Before REGISTERs arrive: the phones registered with the previous process.
@@ -282,6 +290,7 @@ public final class SwitchbackServer: @unchecked Sendable {
             logger.info("every leg settled before the stop")
         }
         await callbackWorker?.stop()
+        await heartbeat?.stop()
         // The BYEs went out; their 200s (or retransmissions) need no one once we stop.
         try await endpoint.stop().get()
     }
