@@ -57,8 +57,9 @@ struct ScriptReader {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return ScriptError("invalid YAML: \(text)", at: at(mark))
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return ScriptError("duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping", at: at(context.mark))
+        case .duplicatedKeysInMapping:
+            let duplicates = YAMLDuplicateKeys(error)!
+            return ScriptError(duplicates.message, at: SourceLocation(file: file, line: duplicates.line ?? 1, column: duplicates.column ?? 1))
         case let .reader(problem, offset, _, _):
             return ScriptError("invalid text: \(problem)" + (offset.map { " at byte \($0)" } ?? ""), at: SourceLocation(file: file, line: 1, column: 1))
         default:

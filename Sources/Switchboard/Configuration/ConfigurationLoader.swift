@@ -1,4 +1,5 @@
 import Foundation
+import IVR
 import Media
 import Store
 import Yams
@@ -48,6 +49,9 @@ public enum ConfigurationLoader {
             guard let node = try Yams.compose(yaml: yaml) else { return }
             root = node
         } catch let error as YamlError {
+            if let duplicates = YAMLDuplicateKeys(error) {
+                throw ConfigurationError(file: file, line: duplicates.line, path: "", message: duplicates.message)
+            }
             throw ConfigurationError(file: file, line: Self.line(of: error), path: "", message: "invalid YAML: \(error)")
         } catch {
             throw ConfigurationError(file: file, line: nil, path: "", message: "invalid YAML: \(error)")
