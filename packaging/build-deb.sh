@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the Debian package: packaging/build-deb.sh [--binary PATH] [--out DIR]
+# Builds the Debian package: packaging/build-deb.sh [--binary PATH] [--out DIR] [--build-only]
 #
 #   (no options)    release build (static Swift runtime) into .build-release, then the .deb
 #   --binary PATH   package an existing release build instead of building one
 #   --out DIR       where the .deb goes (default: ./dist)
+#   --build-only    only the release build (test.sh makes it while the tests run)
 #
 # Prints the path of the .deb on its last line. The package holds:
 #   /usr/bin/switchback                        the server and operator tools
@@ -16,11 +17,13 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 binary=""
 out="$root/dist"
+build_only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --build-only) build_only=1; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "build-deb.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +39,7 @@ if [ -z "$binary" ]; then
       --scratch-path "${SWITCHBACK_RELEASE_SCRATCH:-$root/.build-release}" --product switchback >&2)
   binary="${SWITCHBACK_RELEASE_SCRATCH:-$root/.build-release}/release/switchback"
 fi
+if [ -n "$build_only" ]; then echo "$binary"; exit 0; fi
 [ -x "$binary" ] || { echo "build-deb.sh: no executable at $binary" >&2; exit 1; }
 
 # The version the binary reports (git describe), as a Debian version: digits first.
