@@ -79,8 +79,8 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private var conference: MediaConference?
     private var controls: InCallControlsRunner!
     private var phase = Phase.idle
-    /// Parties not yet asked for money: each is held to its share of the free balance.
-    private var partiesToReserve = 0
+    /// Parties asked for money one at a time, each held to its share of the free balance.
+    private var reservations = PartyReservationQueue<Leg>(parties: 0)
     private var localEnd: LocalEnd?
     /// Told the outcome once; nil once told, or when the A leg is gone.
     private var finish: ((DialOutcome) -> Void)?
@@ -165,7 +165,7 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     private func aLegJoined() {
         guard phase == .joiningALeg else { return }
         phase = .running
-        partiesToReserve = roster.legs.count
+        reservations = PartyReservationQueue(parties: roster.legs.count)
         for (index, entry) in roster.legs.enumerated() {
             let session = LoopWeakReference(self)
             environment.plan.forwardPlan(for: entry.number, answerOn: loop) { forward, _ in
@@ -197,13 +197,16 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
     /// (`TrunkLegAdmission` through the plan's `legGrants`); a registered phone of a user
     /// needs neither. Refused: the party is not called, and its seat ends with the refusal.
     private func admit(_ leg: Leg) {
-        guard leg.route.trunk != ForwardPlan.registeredTrunk, let grants = environment.plan.legGrants else {
+        guard leg.route.trunk != ForwardPlan.registeredTrunk, environment.plan.legGrants != nil else {
             return place(leg)
         }
+        if let (leg, share) = reservations.admit(leg) { askForReservation(leg, share: share) }
+    }
+
+    private func askForReservation(_ leg: Leg, share: Int) {
+        guard let grants = environment.plan.legGrants else { return place(leg) }
         let session = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
-        let share = max(1, partiesToReserve)
-        partiesToReserve -= 1
         grants.grant(number: leg.route.number, callerID: leg.callerID, limitSeconds: request.maxDurationSeconds,
                      ringTimeoutSeconds: request.ringTimeoutSeconds, share: share) { grant in
             loop.execute {
@@ -221,8 +224,17 @@ final class ConferenceSession: ForwardSession, @unchecked Sendable {
                     session.roster.ended(leg.index, outcome: outcome)
                     session.endIfNobodyLeft()
                 }
+                session.askForNextReservation()
             }
         }
+    }
+
+    private func askForNextReservation() {
+        guard phase == .running else {
+            for leg in reservations.abandon() { legOver(leg, outcome: .ended, sipStatus: nil) }
+            return
+        }
+        if let (leg, share) = reservations.answered() { askForReservation(leg, share: share) }
     }
 
     private func place(_ leg: Leg) {
