@@ -7,7 +7,7 @@ import GRDB
 extension SQLiteStore: NodeLeaseStore {
     public func renewNodeLease(until: Date) throws {
         try writer.write { db in
-            try db.execute(sql: """
+            try db.execute(cachedSQL: """
                 INSERT INTO node (id, leaseUntil) VALUES (?, ?)
                 ON CONFLICT (id) DO UPDATE SET leaseUntil = excluded.leaseUntil
                 """, arguments: [node, until])
