@@ -38,6 +38,11 @@ extension DatabaseValueConvertible {
     static func fetchOne(_ db: Database, cachedSQL sql: String, arguments: StatementArguments = []) throws -> Self? {
         try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
+
+    /// The first column of every row of `sql`, through the cached statement for `sql`.
+    static func fetchAll(_ db: Database, cachedSQL sql: String, arguments: StatementArguments = []) throws -> [Self] {
+        try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+    }
 }
 
 extension Database {
