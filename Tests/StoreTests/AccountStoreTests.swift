@@ -30,6 +30,31 @@ final class AccountStoreTests: StoreBackendTestCase {
         }
     }
 
+    /// The SQLite store runs these lookups through statements prepared once per connection
+    /// and rebound on every call (issue 19): each call must see its own arguments, also
+    /// right after a call that found nothing.
+    func testRepeatedLookupsEachFindTheirOwnAccount() throws {
+        try onEachBackend { store in
+            func make(_ login: String, did: String) throws -> Account {
+                try store.createAccount(NewAccount(login: login, password: "secret-\(login)", sipRealm: "switchback.local",
+                                                   initialBalance: eur("1"), personalDID: did), at: at(0))
+            }
+            let alice = try make("alice", did: "4930111")
+            let bob = try make("bob", did: "4930222")
+            for _ in 0..<2 {
+                XCTAssertEqual(try store.account(login: "alice")?.id, alice.id)
+                XCTAssertNil(try store.account(login: "nobody"))
+                XCTAssertEqual(try store.account(login: "bob")?.id, bob.id)
+                XCTAssertEqual(try store.account(personalDID: "4930222")?.login, "bob")
+                XCTAssertNil(try store.account(personalDID: "4930333"))
+                XCTAssertEqual(try store.account(personalDID: "4930111")?.login, "alice")
+                XCTAssertEqual(try store.account(id: bob.id!)?.login, "bob")
+                XCTAssertEqual(try store.account(id: alice.id!)?.login, "alice")
+                XCTAssertNil(try store.account(id: 9_999))
+            }
+        }
+    }
+
     func testHA1MatchesTheRFC2617Example() {
         // RFC 2617 §3.5: Mufasa / testrealm@host.com / "Circle Of Life".
         XCTAssertEqual(SIPDigestHA1.md5(login: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life"),

@@ -2,30 +2,30 @@ import Foundation
 import GRDB
 
 /// `BillingRows` over a GRDB write transaction. SQLite serialises writers, so the account
-/// is "locked" by the transaction itself: `lockAccount` is a read.
+/// is "locked" by the transaction itself: `lockAccount` is a read. Every call of a billed
+/// call runs these, so they go through cached statements (`Database+CachedStatements`).
 struct SQLiteBillingRows: BillingRows {
     let db: Database
     let node: String
 
     func lockAccount(_ id: Int64) throws -> Account? {
-        try Account.fetchOne(db, key: id)
+        try Account.fetchOne(db, cachedKey: id)
     }
 
     func reservation(_ id: Int64) throws -> Reservation? {
-        try Reservation.fetchOne(db, key: id)
+        try Reservation.fetchOne(db, cachedKey: id)
     }
 
     func openReservations(account id: Int64) throws -> [Reservation] {
-        try Reservation
-            .filter(Reservation.SQLColumns.accountID == id && Reservation.SQLColumns.state == Reservation.State.open.rawValue)
-            .order(Column("id")).fetchAll(db)
+        try Reservation.fetchAll(db, cachedSQL: "SELECT * FROM reservation WHERE accountID = ? AND state = ? ORDER BY id",
+                                 arguments: [id, Reservation.State.open.rawValue])
     }
 
     func save(_ reservation: Reservation) throws -> Reservation {
         var reservation = reservation
         if reservation.id == nil {
             try reservation.insert(db)
-            try db.execute(sql: "UPDATE reservation SET node = ? WHERE id = ?", arguments: [node, reservation.id])
+            try db.execute(cachedSQL: "UPDATE reservation SET node = ? WHERE id = ?", arguments: [node, reservation.id])
         } else {
             try reservation.update(db)
         }
@@ -33,11 +33,11 @@ struct SQLiteBillingRows: BillingRows {
     }
 
     func callLeg(_ id: Int64) throws -> CallLeg? {
-        try CallLeg.fetchOne(db, key: id)
+        try CallLeg.fetchOne(db, cachedKey: id)
     }
 
     func legs(reservation id: Int64) throws -> [CallLeg] {
-        try CallLeg.filter(CallLeg.SQLColumns.reservationID == id).order(Column("id")).fetchAll(db)
+        try CallLeg.fetchAll(db, cachedSQL: "SELECT * FROM callLeg WHERE reservationID = ? ORDER BY id", arguments: [id])
     }
 
     func insert(_ leg: CallLeg) throws -> CallLeg {
@@ -55,7 +55,7 @@ struct SQLiteBillingRows: BillingRows {
     }
 
     func callSpending(account id: Int64, since start: Date) throws -> Int64 {
-        -(try Int64.fetchOne(db, sql: """
+        -(try Int64.fetchOne(db, cachedSQL: """
             SELECT COALESCE(SUM(amountMinorUnits), 0) FROM ledgerEntry
             WHERE accountID = ? AND kind = 'call' AND createdAt >= ?
             """, arguments: [id, start]) ?? 0)

@@ -27,15 +27,17 @@ extension SQLiteStore: AccountStore {
     }
 
     public func account(id: Int64) throws -> Account? {
-        try writer.read { db in try Account.fetchOne(db, key: id) }
+        try writer.read { db in try Account.fetchOne(db, cachedKey: id) }
     }
 
     public func account(login: String) throws -> Account? {
-        try writer.read { db in try Account.filter(Account.SQLColumns.login == login).fetchOne(db) }
+        try writer.read { db in try Account.fetchOne(db, cachedSQL: "SELECT * FROM account WHERE login = ?", arguments: [login]) }
     }
 
     public func account(personalDID: String) throws -> Account? {
-        try writer.read { db in try Account.filter(Account.SQLColumns.personalDID == personalDID).fetchOne(db) }
+        try writer.read { db in
+            try Account.fetchOne(db, cachedSQL: "SELECT * FROM account WHERE personalDID = ?", arguments: [personalDID])
+        }
     }
 
     public func accounts(lot: String?) throws -> [Account] {
@@ -80,7 +82,7 @@ extension SQLiteStore: AccountStore {
     private func findAccount(pin: String) throws -> Account? {
         let bucket = pinHasher.bucket(pin)
         let candidates = try writer.read { db in
-            try Account.filter(Account.SQLColumns.pinBucket == bucket).fetchAll(db)
+            try Account.fetchAll(db, cachedSQL: "SELECT * FROM account WHERE pinBucket = ?", arguments: [bucket])
         }
         for candidate in candidates {
             guard let salt = candidate.pinSalt, let stored = candidate.pinHash else { continue }
@@ -88,7 +90,7 @@ extension SQLiteStore: AccountStore {
         }
         // Pre-v6 hashes cost a PBKDF2 to compare: only while some are left.
         let legacyLeft = try writer.read { db in
-            try Account.filter(Account.SQLColumns.pinHash != nil && Account.SQLColumns.pinSalt == nil).fetchCount(db) > 0
+            try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM account WHERE pinHash IS NOT NULL AND pinSalt IS NULL") > 0
         }
         guard legacyLeft else { return nil }
         let legacy = try pinHasher.hash(pin)
@@ -135,7 +137,7 @@ extension SQLiteStore: AccountStore {
 
     public func setState(_ state: AccountState, account id: Int64) throws {
         try writer.write { db in
-            guard var account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            guard var account = try Account.fetchOne(db, cachedKey: id) else { throw StoreError.unknownAccount("#\(id)") }
             account.state = state
             try account.update(db)
         }
@@ -144,7 +146,7 @@ extension SQLiteStore: AccountStore {
     public func setForwarding(number: String?, mode: ForwardMode, afterSeconds: Int, account id: Int64) throws -> Account {
         try Self.checkForwarding(number: number, afterSeconds: afterSeconds)
         return try writer.write { db in
-            guard var account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            guard var account = try Account.fetchOne(db, cachedKey: id) else { throw StoreError.unknownAccount("#\(id)") }
             account.forwardNumber = number
             account.forwardMode = mode
             account.forwardAfterSeconds = afterSeconds
@@ -165,7 +167,7 @@ extension SQLiteStore: AccountStore {
                                at now: Date) throws -> LedgerEntry {
         guard amount.minorUnits > 0 else { throw StoreError.nonPositiveAmount(amount) }
         return try writer.write { db in
-            guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            guard let account = try Account.fetchOne(db, cachedKey: id) else { throw StoreError.unknownAccount("#\(id)") }
             guard account.currency == amount.currency else {
                 throw StoreError.currencyMismatch(expected: account.currency, found: amount.currency)
             }
@@ -192,7 +194,7 @@ extension SQLiteStore: AccountStore {
         guard let id = account.id else { throw StoreError.unknownAccount(account.login) }
         let (newBalance, overflow) = account.balanceMinorUnits.addingReportingOverflow(delta)
         guard !overflow else { throw MoneyError.overflow(operation: "balance of \(account.login)") }
-        try db.execute(sql: "UPDATE account SET balanceMinorUnits = ? WHERE id = ?", arguments: [newBalance, id])
+        try db.execute(cachedSQL: "UPDATE account SET balanceMinorUnits = ? WHERE id = ?", arguments: [newBalance, id])
         var entry = LedgerEntry(id: nil, accountID: id, kind: kind, amountMinorUnits: delta,
                                 balanceAfterMinorUnits: newBalance, currency: account.currency,
                                 reservationID: reservationID, note: note, createdAt: now)

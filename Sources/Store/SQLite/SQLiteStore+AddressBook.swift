@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteStore: AddressBookStore {
     public func addAddressBookEntry(account id: Int64, slot: Int?, name: String, number: String) throws -> AddressBookEntry {
         try writer.write { db in
-            guard try Account.fetchOne(db, key: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
+            guard try Account.fetchOne(db, cachedKey: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
             let existing = try AddressBookEntry.filter(AddressBookEntry.SQLColumns.accountID == id).fetchAll(db)
             if existing.contains(where: { $0.name.lowercased() == name.lowercased() }) {
                 throw StoreError.addressBookNameTaken(name)

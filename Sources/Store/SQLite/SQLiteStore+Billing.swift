@@ -7,7 +7,7 @@ import GRDB
 extension SQLiteStore: BillingStore {
     public func freeBalance(account id: Int64) throws -> Money {
         try writer.read { db in
-            guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            guard let account = try Account.fetchOne(db, cachedKey: id) else { throw StoreError.unknownAccount("#\(id)") }
             return Money(minorUnits: account.balanceMinorUnits - (try Self.reservedMinorUnits(db, account: id)),
                          currency: account.currency)
         }
@@ -79,7 +79,7 @@ extension SQLiteStore: BillingStore {
 
     public func recordAnswer(leg id: Int64, at time: Date) throws {
         try writer.write { db in
-            guard var leg = try CallLeg.fetchOne(db, key: id) else { throw StoreError.unknownCallLeg(id) }
+            guard var leg = try CallLeg.fetchOne(db, cachedKey: id) else { throw StoreError.unknownCallLeg(id) }
             guard leg.isOpen, leg.answeredAt == nil else { return }
             leg.answeredAt = time
             leg.lastProgressAt = time
@@ -89,10 +89,14 @@ extension SQLiteStore: BillingStore {
 
     public func recordProgress(legs ids: [Int64], at time: Date) throws {
         guard !ids.isEmpty else { return }
+        // One fixed statement per leg rather than an IN list whose text varies with the count
+        // (a call has one or two legs), so the statement is prepared once.
         try writer.write { db in
-            _ = try CallLeg
-                .filter(ids.contains(Column("id")) && CallLeg.SQLColumns.isOpen == true && Column("answeredAt") != nil)
-                .updateAll(db, Column("lastProgressAt").set(to: time))
+            for id in ids {
+                try db.execute(cachedSQL: """
+                    UPDATE callLeg SET lastProgressAt = ? WHERE id = ? AND isOpen = 1 AND answeredAt IS NOT NULL
+                    """, arguments: [time, id])
+            }
         }
     }
 
@@ -118,7 +122,7 @@ extension SQLiteStore: BillingStore {
     // MARK: - Queries
 
     static func reservedMinorUnits(_ db: Database, account id: Int64) throws -> Int64 {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(db, cachedSQL: """
             SELECT COALESCE(SUM(amountMinorUnits), 0) FROM reservation WHERE accountID = ? AND state = 'open'
             """, arguments: [id]) ?? 0
     }

@@ -19,7 +19,7 @@ extension SQLiteStore: CDRStore {
     static func insertUnbilledLeg(db: Database, _ new: UnbilledCallLeg) throws -> CallLeg {
         var currency = "EUR"
         if let id = new.accountID {
-            guard let account = try Account.fetchOne(db, key: id) else { throw StoreError.unknownAccount("#\(id)") }
+            guard let account = try Account.fetchOne(db, cachedKey: id) else { throw StoreError.unknownAccount("#\(id)") }
             currency = account.currency
         }
         var leg = CallLeg(

@@ -30,16 +30,13 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     public func claimDueCallbacks(worker: String, limit: Int, at now: Date) throws -> [CallbackRequest] {
         guard limit > 0 else { return [] }
         return try writer.write { db in
-            var claimed = try CallbackRequest
-                .filter(CallbackRequest.SQLColumns.state == CallbackRequest.State.queued.rawValue
-                        && CallbackRequest.SQLColumns.notBefore <= now)
-                .order(CallbackRequest.SQLColumns.notBefore, Column("id"))
-                .limit(limit)
-                .fetchAll(db)
+            var claimed = try CallbackRequest.fetchAll(db, cachedSQL: """
+                SELECT * FROM callbackRequest WHERE state = ? AND notBefore <= ? ORDER BY notBefore, id LIMIT ?
+                """, arguments: [CallbackRequest.State.queued.rawValue, now, limit])
             for index in claimed.indices {
                 CallbackQueueRules.claim(&claimed[index], worker: worker, at: now)
                 try claimed[index].update(db)
-                try db.execute(sql: "UPDATE callbackRequest SET claimedNode = ? WHERE id = ?",
+                try db.execute(cachedSQL: "UPDATE callbackRequest SET claimedNode = ? WHERE id = ?",
                                arguments: [node, claimed[index].id])
             }
             return claimed
@@ -109,23 +106,22 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     public func callbackCounts(account: Int64, since: Date) throws -> CallbackCounts {
         try writer.read { db in
-            let mine = CallbackRequest.filter(CallbackRequest.SQLColumns.accountID == account)
-            let active = try mine.filter(CallbackRequest.State.active.map(\.rawValue).contains(CallbackRequest.SQLColumns.state))
-                .fetchCount(db)
-            let recent = try mine.filter(CallbackRequest.SQLColumns.createdAt >= since).fetchCount(db)
+            let active = try db.fetchCount(cachedSQL: Self.countActiveCallbacksSQL, arguments: [account])
+            let recent = try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM callbackRequest WHERE accountID = ? AND createdAt >= ?",
+                                           arguments: [account, since])
             return CallbackCounts(active: active, recent: recent)
         }
     }
 
     public func callbacksCreated(account: Int64, before id: Int64, since: Date) throws -> Int {
         try writer.read { db in
-            try CallbackRequest.filter(CallbackRequest.SQLColumns.accountID == account && Column("id") < id
-                                       && CallbackRequest.SQLColumns.createdAt >= since).fetchCount(db)
+            try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM callbackRequest WHERE accountID = ? AND id < ? AND createdAt >= ?",
+                              arguments: [account, id, since])
         }
     }
 
     public func callbackRequest(id: Int64) throws -> CallbackRequest? {
-        try writer.read { db in try CallbackRequest.fetchOne(db, key: id) }
+        try writer.read { db in try CallbackRequest.fetchOne(db, cachedKey: id) }
     }
 
     public func callbackRequests(states: [CallbackRequest.State]) throws -> [CallbackRequest] {
@@ -137,14 +133,15 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     public func nextCallbackDue() throws -> Date? {
         try writer.read { db in
-            try Date.fetchOne(db, CallbackRequest
-                .filter(CallbackRequest.SQLColumns.state == CallbackRequest.State.queued.rawValue)
-                .select(min(CallbackRequest.SQLColumns.notBefore)))
+            try Date.fetchOne(db, cachedSQL: "SELECT MIN(notBefore) FROM callbackRequest WHERE state = ?",
+                              arguments: [CallbackRequest.State.queued.rawValue])
         }
     }
 
     public func spoolOffset(path: String) throws -> Int64 {
-        try writer.read { db in try SpoolOffset.fetchOne(db, key: path)?.byteOffset ?? 0 }
+        try writer.read { db in
+            try Int64.fetchOne(db, cachedSQL: "SELECT byteOffset FROM spoolOffset WHERE path = ?", arguments: [path]) ?? 0
+        }
     }
 
     public func setSpoolOffset(_ offset: Int64, path: String, at now: Date) throws {
@@ -153,13 +150,21 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     // MARK: - Helpers
 
+    /// The requests of one account still being worked on. The IN list is the fixed set of
+    /// active states, so the text never varies and the statement can be cached.
+    private static let countActiveCallbacksSQL = """
+        SELECT COUNT(*) FROM callbackRequest WHERE accountID = ? AND state IN (\(
+            CallbackRequest.State.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
+        """
+
     /// One row per key stays the key's holder (the column is UNIQUE, so two writers can
     /// never both insert it): a request superseded after its window keeps its row under the
     /// key `<key>#<id>`, and the new request takes the key.
     private static func enqueue(db: Database, _ new: NewCallbackRequest, window: TimeInterval?,
                                 at now: Date) throws -> CallbackRequest {
         if let key = new.sourceKey,
-           var existing = try CallbackRequest.filter(CallbackRequest.SQLColumns.sourceKey == key).fetchOne(db) {
+           var existing = try CallbackRequest.fetchOne(db, cachedSQL: "SELECT * FROM callbackRequest WHERE sourceKey = ?",
+                                                       arguments: [key]) {
             guard CallbackQueueRules.supersedes(existing, window: window, at: now) else { return existing }
             existing.sourceKey = CallbackQueueRules.supersededKey(key, id: existing.id!)
             try existing.update(db)
@@ -173,7 +178,7 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
     @discardableResult
     private func move(_ id: Int64, _ move: CallbackQueueRules.Move, at now: Date) throws -> CallbackRequest {
         try writer.write { db in
-            guard var request = try CallbackRequest.fetchOne(db, key: id) else {
+            guard var request = try CallbackRequest.fetchOne(db, cachedKey: id) else {
                 throw StoreError.unknownCallbackRequest(id)
             }
             try CallbackQueueRules.apply(move, to: &request, at: now)

@@ -4,10 +4,10 @@ import GRDB
 extension SQLiteStore: CallerIDStore {
     public func authoriseCallerID(_ number: String, account id: Int64, at now: Date) throws -> AuthorisedCallerID {
         try writer.write { db in
-            guard try Account.fetchOne(db, key: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
+            guard try Account.fetchOne(db, cachedKey: id) != nil else { throw StoreError.unknownAccount("#\(id)") }
             if let existing = try AuthorisedCallerID.filter(AuthorisedCallerID.SQLColumns.number == number).fetchOne(db) {
                 if existing.accountID == id { return existing }
-                let owner = try Account.fetchOne(db, key: existing.accountID)?.login ?? "#\(existing.accountID)"
+                let owner = try Account.fetchOne(db, cachedKey: existing.accountID)?.login ?? "#\(existing.accountID)"
                 throw StoreError.callerIDTaken(number: number, login: owner)
             }
             var callerID = AuthorisedCallerID(id: nil, accountID: id, number: number, createdAt: now)
@@ -27,16 +27,17 @@ extension SQLiteStore: CallerIDStore {
 
     public func callerIDs(account id: Int64) throws -> [AuthorisedCallerID] {
         try writer.read { db in
-            try AuthorisedCallerID.filter(AuthorisedCallerID.SQLColumns.accountID == id)
-                .order(AuthorisedCallerID.SQLColumns.number).fetchAll(db)
+            try AuthorisedCallerID.fetchAll(db, cachedSQL: "SELECT * FROM authorisedCallerID WHERE accountID = ? ORDER BY number",
+                                            arguments: [id])
         }
     }
 
     public func account(callerID number: String) throws -> Account? {
         try writer.read { db in
-            guard let callerID = try AuthorisedCallerID.filter(AuthorisedCallerID.SQLColumns.number == number).fetchOne(db)
+            guard let callerID = try AuthorisedCallerID.fetchOne(
+                db, cachedSQL: "SELECT * FROM authorisedCallerID WHERE number = ?", arguments: [number])
             else { return nil }
-            return try Account.fetchOne(db, key: callerID.accountID)
+            return try Account.fetchOne(db, cachedKey: callerID.accountID)
         }
     }
 }

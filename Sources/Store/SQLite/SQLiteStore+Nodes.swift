@@ -7,7 +7,7 @@ import GRDB
 extension SQLiteStore: NodeLeaseStore {
     public func renewNodeLease(until: Date) throws {
         try writer.write { db in
-            try db.execute(sql: """
+            try db.execute(cachedSQL: """
                 INSERT INTO node (id, leaseUntil) VALUES (?, ?)
                 ON CONFLICT (id) DO UPDATE SET leaseUntil = excluded.leaseUntil
                 """, arguments: [node, until])
@@ -22,10 +22,11 @@ extension SQLiteStore: NodeLeaseStore {
         }
     }
 
+    /// Runs on every lease renewal, so both look-ups go through cached statements.
     public func takeOverExpiredNodes(at now: Date) throws -> NodeTakeover {
         let node = self.node
         let reservations = try writer.read { db in
-            try Int64.fetchAll(db, sql: """
+            try Int64.fetchAll(db, cachedSQL: """
                 SELECT id FROM reservation r
                 WHERE state = 'open' AND node IS NOT NULL AND node <> ?
                   AND NOT EXISTS (SELECT 1 FROM node n WHERE n.id = r.node AND n.leaseUntil > ?)
@@ -36,7 +37,7 @@ extension SQLiteStore: NodeLeaseStore {
             try billing { rows in try BillingTransactions.recover(rows, reservation: id, at: now) }
         }
         let callbacks = try writer.write { db in
-            let requests = try CallbackRequest.fetchAll(db, sql: """
+            let requests = try CallbackRequest.fetchAll(db, cachedSQL: """
                 SELECT * FROM callbackRequest c
                 WHERE state IN ('calling-a', 'a-answered', 'calling-b', 'connected')
                   AND claimedNode IS NOT NULL AND claimedNode <> ?

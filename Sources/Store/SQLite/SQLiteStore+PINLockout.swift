@@ -25,18 +25,18 @@ extension SQLiteStore: PINLockoutStore {
         try writer.read { db in
             var counts = PINFailureCounts(callerID: 0, account: 0)
             if let callerID, !callerID.isEmpty {
-                counts.callerID = try PINFailure.filter(PINFailure.SQLColumns.callerID == callerID
-                    && PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
+                counts.callerID = try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM pinFailure WHERE callerID = ? AND failedAt >= ?",
+                                                    arguments: [callerID, since])
             }
             if let account {
-                counts.account = try PINFailure.filter(PINFailure.SQLColumns.accountID == account
-                    && PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
+                counts.account = try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM pinFailure WHERE accountID = ? AND failedAt >= ?",
+                                                   arguments: [account, since])
             }
             if let source, !source.isEmpty {
-                counts.source = try PINFailure.filter(PINFailure.SQLColumns.sourceAddress == source
-                    && PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
+                counts.source = try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM pinFailure WHERE sourceAddress = ? AND failedAt >= ?",
+                                                  arguments: [source, since])
             }
-            counts.global = try PINFailure.filter(PINFailure.SQLColumns.failedAt >= since).fetchCount(db)
+            counts.global = try db.fetchCount(cachedSQL: "SELECT COUNT(*) FROM pinFailure WHERE failedAt >= ?", arguments: [since])
             return counts
         }
     }

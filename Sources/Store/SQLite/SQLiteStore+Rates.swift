@@ -42,7 +42,7 @@ extension SQLiteStore: RateStore {
     /// imported rates), so lookups on a large deck cost one small query.
     public func ratePlan(named name: String) throws -> RatePlan? {
         let loaded: (RatePlanRecord, [RateRecord]?)? = try writer.read { db in
-            guard let record = try RatePlanRecord.filter(RatePlanRecord.SQLColumns.name == name).fetchOne(db),
+            guard let record = try RatePlanRecord.fetchOne(db, cachedSQL: "SELECT * FROM ratePlan WHERE name = ?", arguments: [name]),
                   let id = record.id else { return nil }
             if self.ratePlanCache.plan(name, updatedAt: record.updatedAt) != nil { return (record, nil) }
             return (record, try RateRecord.filter(RateRecord.SQLColumns.planID == id).fetchAll(db))

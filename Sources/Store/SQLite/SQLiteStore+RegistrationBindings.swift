@@ -4,10 +4,9 @@ import GRDB
 extension SQLiteStore: RegistrationBindingStore {
     public func registrationBindings(liveAt now: Date) throws -> [RegistrationBinding] {
         try writer.read { db in
-            try RegistrationBinding.filter(RegistrationBinding.SQLColumns.expiresAt > now)
-                .order(RegistrationBinding.SQLColumns.user, RegistrationBinding.SQLColumns.domain,
-                       RegistrationBinding.SQLColumns.id)
-                .fetchAll(db)
+            try RegistrationBinding.fetchAll(db, cachedSQL: """
+                SELECT * FROM registrationBinding WHERE expiresAt > ? ORDER BY user, domain, id
+                """, arguments: [now])
         }
     }
 
@@ -16,8 +15,7 @@ extension SQLiteStore: RegistrationBindingStore {
             throw StoreError.bindingOfAnotherAddress(binding: "\(stray.user)@\(stray.domain)", expected: "\(user)@\(domain)")
         }
         try writer.write { db in
-            _ = try RegistrationBinding.filter(RegistrationBinding.SQLColumns.user == user
-                && RegistrationBinding.SQLColumns.domain == domain).deleteAll(db)
+            try db.execute(cachedSQL: "DELETE FROM registrationBinding WHERE user = ? AND domain = ?", arguments: [user, domain])
             for var binding in bindings {
                 binding.id = nil
                 try binding.insert(db)
@@ -27,7 +25,8 @@ extension SQLiteStore: RegistrationBindingStore {
 
     public func deleteRegistrationBindings(expiredAt now: Date) throws -> Int {
         try writer.write { db in
-            try RegistrationBinding.filter(RegistrationBinding.SQLColumns.expiresAt <= now).deleteAll(db)
+            try db.execute(cachedSQL: "DELETE FROM registrationBinding WHERE expiresAt <= ?", arguments: [now])
+            return db.changesCount
         }
     }
 }

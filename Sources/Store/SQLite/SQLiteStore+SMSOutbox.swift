@@ -26,22 +26,22 @@ extension SQLiteStore: SMSOutboxStore {
 
     public func dueSMS(at now: Date, limit: Int) throws -> [OutboundSMS] {
         try writer.read { db in
-            try OutboundSMS.filter(OutboundSMS.OutboxColumns.state == OutboundSMS.State.pending.rawValue
-                                   && OutboundSMS.OutboxColumns.nextAttemptAt <= now)
-                .order(OutboundSMS.OutboxColumns.nextAttemptAt, Column("id")).limit(limit).fetchAll(db)
+            try OutboundSMS.fetchAll(db, cachedSQL: """
+                SELECT * FROM smsOutbox WHERE state = ? AND nextAttemptAt <= ? ORDER BY nextAttemptAt, id LIMIT ?
+                """, arguments: [OutboundSMS.State.pending.rawValue, now, limit])
         }
     }
 
     public func nextSMSDue() throws -> Date? {
         try writer.read { db in
-            try Date.fetchOne(db, OutboundSMS.filter(OutboundSMS.OutboxColumns.state == OutboundSMS.State.pending.rawValue)
-                .select(min(OutboundSMS.OutboxColumns.nextAttemptAt)))
+            try Date.fetchOne(db, cachedSQL: "SELECT MIN(nextAttemptAt) FROM smsOutbox WHERE state = ?",
+                              arguments: [OutboundSMS.State.pending.rawValue])
         }
     }
 
     public func markSMSSent(id: Int64, at now: Date) throws {
         try writer.write { db in
-            guard var sms = try OutboundSMS.fetchOne(db, key: id) else { throw StoreError.corruptRow("smsOutbox #\(id) is missing") }
+            guard var sms = try OutboundSMS.fetchOne(db, cachedKey: id) else { throw StoreError.corruptRow("smsOutbox #\(id) is missing") }
             sms.state = .sent
             sms.attempts += 1
             sms.sentAt = now
@@ -52,7 +52,7 @@ extension SQLiteStore: SMSOutboxStore {
 
     public func markSMSAttemptFailed(id: Int64, error: String, retryAt: Date?, at now: Date) throws {
         try writer.write { db in
-            guard var sms = try OutboundSMS.fetchOne(db, key: id) else { throw StoreError.corruptRow("smsOutbox #\(id) is missing") }
+            guard var sms = try OutboundSMS.fetchOne(db, cachedKey: id) else { throw StoreError.corruptRow("smsOutbox #\(id) is missing") }
             sms.attempts += 1
             sms.lastError = error
             if let retryAt {
@@ -65,7 +65,7 @@ extension SQLiteStore: SMSOutboxStore {
     }
 
     public func outboundSMS(id: Int64) throws -> OutboundSMS? {
-        try writer.read { db in try OutboundSMS.fetchOne(db, key: id) }
+        try writer.read { db in try OutboundSMS.fetchOne(db, cachedKey: id) }
     }
 
     public func outboundSMS(recipient: String?) throws -> [OutboundSMS] {
