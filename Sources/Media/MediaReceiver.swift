@@ -101,14 +101,12 @@ public struct MediaReceiver: Sendable {
         octetsReceived += UInt64(header.payloadLength)
         guard let configuration else { return }
         guard accept(from: source, sequence: header.sequenceNumber, configuration, emit: emit) else { return }
-        let detection = DTMFDetection.decide(mode: configuration.dtmfMode,
-                                             offeredTelephoneEvent: configuration.telephoneEventPayloadType != nil,
-                                             telephoneEventSeen: telephoneEventsSeen)
         if header.payloadType == configuration.telephoneEventPayloadType {
             sequence.record(ssrc: header.ssrc, sequence: header.sequenceNumber)
             telephoneEventsSeen = true
             // `inband`: the packet is no audio and no key either.
-            guard detection.telephoneEvents else { return }
+            guard DTMFDetection.decide(mode: configuration.dtmfMode, offeredTelephoneEvent: true,
+                                       telephoneEventSeen: true).telephoneEvents else { return }
             if header.ssrc != eventSSRC {
                 // A new stream (the peer restarted its sender): its events are new presses.
                 eventSSRC = header.ssrc
@@ -127,7 +125,11 @@ public struct MediaReceiver: Sendable {
             // Audio only: event packets repeat one timestamp and would inflate it.
             jitter.record(timestamp: header.timestamp, arrivalNanoseconds: arrivalNanoseconds)
         }
-        let inband = configuration.inbandDetection && detection.inband
+        // Asked only where someone takes digits: a bridged B leg's packets skip it.
+        let inband = configuration.inbandDetection
+            && DTMFDetection.decide(mode: configuration.dtmfMode,
+                                    offeredTelephoneEvent: configuration.telephoneEventPayloadType != nil,
+                                    telephoneEventSeen: telephoneEventsSeen).inband
         guard inband || audio != nil else { return }
         let law = header.payloadType == configuration.payloadType
             ? configuration.law : G711Law(payloadType: header.payloadType)
