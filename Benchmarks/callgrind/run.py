@@ -21,6 +21,7 @@ names demangled with `swift demangle --simplified`).
   Benchmarks/callgrind/run.py --build                    # build .build-release, then both shapes
   Benchmarks/callgrind/run.py --shape ivr --ivr-calls 20 --ivr-rate 1
   Benchmarks/callgrind/run.py --shape bridge --bridge-calls 5 --bridge-hold-ms 10000
+  Benchmarks/callgrind/run.py --shape bridge --trunk-dtmf rfc4733   # the trunk's legs skip the tone detector
 
 valgrind runs the server ~50x slower: keep the load small and slow. Needs root (sipp plays
 pcaps through a raw socket; dumpcap captures lo), valgrind, sip-tester, sox, tshark, sipsak.
@@ -79,7 +80,14 @@ class Sink(threading.Thread):
         self.sock.close()
 
 
-def write_config(work, shape):
+def trunk_dtmf_yaml(mode):
+    """The trunk's `dtmf:` (--trunk-dtmf), with `trusted-sources: [127.0.0.1]` so that the
+    callers (sipp on loopback) arrive from the trunk too and their A legs take its mode;
+    nothing without the option (the config as before it existed)."""
+    return "" if mode is None else f"    trusted-sources: [127.0.0.1]\n    dtmf: {mode}\n"
+
+
+def write_config(work, shape, trunk_dtmf=None):
     sounds = os.path.join(work, "sounds")
     os.makedirs(os.path.join(sounds, "en"), exist_ok=True)
     subprocess.run(["sox", "-t", "raw", "-e", "a-law", "-r", "8000", "-c", "1",
@@ -96,7 +104,7 @@ trunks:
   - name: pstn
     uri: sip:127.0.0.1:{UAS_SIP}
     destinations: ["*"]
-campaigns:
+""" + trunk_dtmf_yaml(trunk_dtmf) + f"""campaigns:
   bench-ivr: {{ script: {work}/ivr.yaml }}
   bridge: {{ script: {LOAD}/bridge.yaml }}
 access-numbers:
@@ -252,7 +260,7 @@ def annotate(out, top, spine):
 
 def measure(a, shape):
     work = tempfile.mkdtemp(prefix=f"switchback-callgrind-{shape}-")
-    config = write_config(work, shape)
+    config = write_config(work, shape, a.trunk_dtmf)
     if shape == "bridge":
         payer.fund(a.binary, os.path.join(work, "data"))
     server, cmd, out = start_server(a, work, config)
@@ -274,6 +282,8 @@ def measure(a, shape):
     print(f"== {shape}: {work}")
     print(f"server      {' '.join(cmd)}")
     print(f"load        {result['sipp']}")
+    if a.trunk_dtmf is not None:
+        print(f"trunk       pstn: dtmf {a.trunk_dtmf}, trusted-sources [127.0.0.1] (callers arrive from the trunk)")
     print(f"total Ir    {total:,}  (collection on from before the first measured call to after the last; "
           f"start-up, {a.warmup} warm-up calls and shutdown excluded)")
     if shape == "ivr":
@@ -312,9 +322,21 @@ def main():
     ap.add_argument("--spine", type=float, default=60,
                     help="leave out of the inclusive list functions above this %% of the total (the event loop's run/"
                          "select/readable frames, which contain everything)")
+    ap.add_argument("--trunk-dtmf", choices=["auto", "rfc4733", "inband"], default=None,
+                    help="give trunk pstn this `dtmf:` and trusted-sources [127.0.0.1], so the bridge's callers are "
+                         "the trunk's calls too (default: neither key, as before)")
+    ap.add_argument("--port-offset", type=int, default=0,
+                    help="add this to every port (SIP, HTTP, RTP range, the sipps' and their media), e.g. 2000 while "
+                         "another run holds the defaults; must keep all ports below 65536")
     ap.add_argument("--build", action="store_true", help="first: swift build -c release --scratch-path .build-release (niced)")
     ap.add_argument("--binary", default=os.environ.get("SWITCHBACK_BINARY", os.path.join(ROOT, ".build-release/release/switchback")))
     a = ap.parse_args()
+    if a.port_offset:
+        # Another run on the same box (another worktree) holds the default ports.
+        global SERVER_SIP, HTTP, RTP_PORTS, IVR_SIPP, IVR_MEDIA, UAC_SIP, UAS_SIP, UAC_MEDIA, UAS_MEDIA
+        SERVER_SIP, HTTP, IVR_SIPP, IVR_MEDIA, UAC_SIP, UAS_SIP, UAC_MEDIA, UAS_MEDIA = (
+            p + a.port_offset for p in (SERVER_SIP, HTTP, IVR_SIPP, IVR_MEDIA, UAC_SIP, UAS_SIP, UAC_MEDIA, UAS_MEDIA))
+        RTP_PORTS = (RTP_PORTS[0] + a.port_offset, RTP_PORTS[1] + a.port_offset)
     a.binary = os.path.abspath(a.binary)
     for tool, package in (("valgrind", "valgrind"), ("gcc", "gcc"), ("objcopy", "binutils"), ("callgrind_control", "valgrind"), ("sipp", "sip-tester"),
                           ("sox", "sox"), ("dumpcap", "tshark"), ("tshark", "tshark"), ("sipsak", "sipsak")):

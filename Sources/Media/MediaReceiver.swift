@@ -16,17 +16,22 @@ public struct MediaReceiver: Sendable {
         public var law: G711Law
         public var payloadType: UInt8
         public var telephoneEventPayloadType: UInt8?
-        /// Run the Goertzel detector on decoded audio: always where the peer offered no
-        /// telephone-event, and where it did until its first RFC 4733 event shows that it
-        /// uses them (a phone that negotiated RFC 4733 but sends tones is heard too).
+        /// Someone takes digits from this stream, so the in-band (Goertzel) detector may
+        /// run on decoded audio, when and as long as `dtmfMode` says (`DTMFDetection`).
         public var inbandDetection: Bool
+        /// Which detectors run (`DTMFDetection.decide`): `auto` listens for tones where the
+        /// peer offered no telephone-event, and where it did until its first RFC 4733 event
+        /// shows that it uses them (a phone that negotiated RFC 4733 but sends tones is heard too).
+        public var dtmfMode: DTMFMode
         /// The address signalled in SDP, until symmetric RTP learns another.
         public var expectedRemote: SocketAddress?
         public var symmetricRTP: SymmetricRTP
 
         public init(law: G711Law, payloadType: UInt8, telephoneEventPayloadType: UInt8?,
-                    inbandDetection: Bool, expectedRemote: SocketAddress?, symmetricRTP: SymmetricRTP = .default) {
+                    inbandDetection: Bool, expectedRemote: SocketAddress?, symmetricRTP: SymmetricRTP = .default,
+                    dtmfMode: DTMFMode = .auto) {
             self.law = law
+            self.dtmfMode = dtmfMode
             self.payloadType = payloadType
             self.telephoneEventPayloadType = telephoneEventPayloadType
             self.inbandDetection = inbandDetection
@@ -99,6 +104,9 @@ public struct MediaReceiver: Sendable {
         if header.payloadType == configuration.telephoneEventPayloadType {
             sequence.record(ssrc: header.ssrc, sequence: header.sequenceNumber)
             telephoneEventsSeen = true
+            // `inband`: the packet is no audio and no key either.
+            guard DTMFDetection.decide(mode: configuration.dtmfMode, offeredTelephoneEvent: true,
+                                       telephoneEventSeen: true).telephoneEvents else { return }
             if header.ssrc != eventSSRC {
                 // A new stream (the peer restarted its sender): its events are new presses.
                 eventSSRC = header.ssrc
@@ -117,7 +125,11 @@ public struct MediaReceiver: Sendable {
             // Audio only: event packets repeat one timestamp and would inflate it.
             jitter.record(timestamp: header.timestamp, arrivalNanoseconds: arrivalNanoseconds)
         }
-        let inband = configuration.inbandDetection && !telephoneEventsSeen
+        // Asked only where someone takes digits: a bridged B leg's packets skip it.
+        let inband = configuration.inbandDetection
+            && DTMFDetection.decide(mode: configuration.dtmfMode,
+                                    offeredTelephoneEvent: configuration.telephoneEventPayloadType != nil,
+                                    telephoneEventSeen: telephoneEventsSeen).inband
         guard inband || audio != nil else { return }
         let law = header.payloadType == configuration.payloadType
             ? configuration.law : G711Law(payloadType: header.payloadType)

@@ -29,7 +29,8 @@ import NIOCore
 ///
 /// **Receiving.** Symmetric RTP: the first packet's source becomes the address sent to
 /// if it differs from the signalled one. Digits arrive through `onDigit` from RFC 4733
-/// events, or, when the peer offered no telephone-event, from the in-band detector.
+/// events, or, when the peer offered no telephone-event, from the in-band detector, as
+/// `dtmfMode` says (`DTMFDetection`).
 public final class MediaSession: @unchecked Sendable {
     public let eventLoop: any EventLoop
     /// The RTP port; RTCP is `localPort + 1`.
@@ -50,6 +51,20 @@ public final class MediaSession: @unchecked Sendable {
             }
         }
     }
+    /// Which DTMF detectors the leg runs (the trunk's `dtmf:`; `DTMFDetection`). Set on
+    /// the loop, before `start` or at any time after; `auto` until then.
+    public var dtmfMode: DTMFMode = .auto {
+        didSet {
+            eventLoop.preconditionInEventLoop()
+            if var configuration = rtpHandler.receiver.configuration, configuration.dtmfMode != dtmfMode {
+                configuration.dtmfMode = dtmfMode
+                rtpHandler.receiver.configure(configuration)
+            }
+        }
+    }
+    /// `rfc4733` without a telephone-event from the peer was logged (once per session).
+    private var toldNoKeys = false
+
     /// Called on the loop after the last frame of a `play` was sent, with its token.
     /// Not called for a playback that `play` replaced or `stopPlayback` stopped.
     public var onPlaybackFinished: ((UInt64) -> Void)? {
@@ -168,7 +183,8 @@ public final class MediaSession: @unchecked Sendable {
     ///     RTCP arrives from elsewhere).
     ///   - law / payloadType: the negotiated G.711 codec and its payload type.
     ///   - telephoneEventPayloadType: the peer's telephone-event type, or nil when it
-    ///     offered none. In-band tones are listened for until RFC 4733 events arrive.
+    ///     offered none. With `dtmfMode` `auto`, in-band tones are listened for until
+    ///     RFC 4733 events arrive.
     public func start(remote: SocketAddress, law: G711Law, payloadType: UInt8, telephoneEventPayloadType: UInt8?) {
         onLoop { [self] in
             guard state != .closed else { return }
@@ -192,7 +208,16 @@ public final class MediaSession: @unchecked Sendable {
             // Same SDP address as before (a re-INVITE): keep what symmetric RTP learned.
             rtpHandler.receiver.configure(MediaReceiver.Configuration(
                 law: law, payloadType: payloadType, telephoneEventPayloadType: telephoneEventPayloadType,
-                inbandDetection: onDigit != nil, expectedRemote: self.remote, symmetricRTP: symmetricRTP))
+                inbandDetection: onDigit != nil, expectedRemote: self.remote, symmetricRTP: symmetricRTP,
+                dtmfMode: dtmfMode))
+            if !toldNoKeys, DTMFDetection.decide(mode: dtmfMode, offeredTelephoneEvent: telephoneEventPayloadType != nil,
+                                                 telephoneEventSeen: false).hearsNothing {
+                // The operator said this trunk sends RFC 4733 and its peer offered none: tones
+                // are not decoded either, so no key from this leg will count.
+                toldNoKeys = true
+                logger.warning("no telephone-event offered on a dtmf rfc4733 leg: its keys are not heard", metadata: [
+                    "remote": "\(remote)", "dtmf": "\(dtmfMode)"])
+            }
             if state == .idle {
                 state = .started
                 clock.register(self)

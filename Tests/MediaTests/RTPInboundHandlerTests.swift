@@ -202,6 +202,54 @@ final class RTPInboundHandlerTests: XCTestCase {
         XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband), .digit("5", .rfc4733)])
     }
 
+    /// Tones, then an RFC 4733 press, then tones again, through a receiver of `mode` that
+    /// takes digits; what it reported.
+    private func digits(mode: DTMFMode, telephoneEvent: UInt8?) throws -> [MediaReceiver.Event] {
+        var configuration = configuration(telephoneEvent: telephoneEvent)
+        configuration.inbandDetection = true
+        configuration.dtmfMode = mode
+        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration))
+        var events: [MediaReceiver.Event] = []
+        handler.onEvent = { events.append($0) }
+        let channel = EmbeddedChannel(handler: handler)
+        for packet in tonePackets("42", law: .ulaw) {
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        for packet in pressPackets("5", timestamp: 90000, firstSequence: 200) {
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        for packet in tonePackets("6", law: .ulaw) {
+            try channel.writeInbound(datagram(packet, from: peer))
+        }
+        XCTAssertEqual(handler.receiver.packetsReceived, UInt64(tonePackets("42", law: .ulaw).count + 5
+                                                                + tonePackets("6", law: .ulaw).count))
+        return events
+    }
+
+    /// A trunk with `dtmf: rfc4733`: tones are never decoded, events are keys.
+    func testRFC4733ModeHearsEventsAndNeverTones() throws {
+        XCTAssertEqual(try digits(mode: .rfc4733, telephoneEvent: 101), [.digit("5", .rfc4733)])
+    }
+
+    /// `rfc4733` where the peer offered no telephone-event: no key at all (the session logs it).
+    func testRFC4733ModeWithoutTelephoneEventHearsNothing() throws {
+        XCTAssertEqual(try digits(mode: .rfc4733, telephoneEvent: nil), [])
+    }
+
+    /// `inband`: tones are keys before and after an RFC 4733 event, which is no key.
+    func testInbandModeHearsTonesAndIgnoresEvents() throws {
+        XCTAssertEqual(try digits(mode: .inband, telephoneEvent: 101), [.digit("4", .inband), .digit("2", .inband),
+                                                                         .digit("6", .inband)])
+    }
+
+    /// `auto` is the rule of `testInbandDetectionListensUntilTheFirstTelephoneEvent`.
+    func testAutoModeHearsTonesUntilTheFirstEvent() throws {
+        XCTAssertEqual(try digits(mode: .auto, telephoneEvent: 101), [.digit("4", .inband), .digit("2", .inband),
+                                                                       .digit("5", .rfc4733)])
+        XCTAssertEqual(try digits(mode: .auto, telephoneEvent: nil), [.digit("4", .inband), .digit("2", .inband),
+                                                                       .digit("6", .inband)])
+    }
+
     func testPacketsBeforeStartAreCountedOnly() throws {
         let handler = RTPInboundHandler()
         var events: [MediaReceiver.Event] = []

@@ -1,6 +1,7 @@
 import Foundation
 import IVR
 import Logging
+import Media
 import NIOCore
 import SIP
 import SIPStack
@@ -31,6 +32,8 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     var callbackTriggers: CallbackTriggerDesk?
     /// The edge proxies whose `X-Switchback-Source` is believed (`sip.edge-proxies`).
     var edgeProxies = EdgeProxies.none
+    /// The `dtmf:` of calls from trunks' `trusted-sources` (`InboundTrunkDTMF`).
+    var inboundTrunkDTMF = InboundTrunkDTMF.none
     /// INVITEs waiting for their store lookups (off the loop), so a CANCEL meanwhile is answered.
     /// The To tag is the one of our 180, if one went out.
     private var pendingAdmissions: [ObjectIdentifier: (transaction: ServerTransaction, toTag: String?)] = [:]
@@ -138,6 +141,17 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
             ])
         }
         return origin.source
+    }
+
+    /// How keys are heard on the A leg of `transaction`'s call: its trunk's `dtmf:` when it
+    /// comes from a trunk's `trusted-sources` (judged by the same source as caller-ID
+    /// trust), else `auto`. A forged edge header was already logged by `origin(of:)`.
+    func dtmfMode(of transaction: ServerTransaction) -> DTMFMode {
+        guard !inboundTrunkDTMF.entries.isEmpty else { return .auto }
+        let flow = transaction.flow
+        let source = edgeProxies.origin(of: transaction.request, transport: SIPDestination(
+            transport: flow.transport, host: flow.remoteHost, port: flow.remotePort)).source
+        return inboundTrunkDTMF.mode(for: source.host)
     }
 
     private func notFound(_ transaction: ServerTransaction, _ number: String) {

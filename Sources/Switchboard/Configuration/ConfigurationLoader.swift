@@ -227,7 +227,7 @@ struct NodeReader {
                     var uriNode: Node?
                     for (k, v) in try mapping(item, path, allowed: ["name", "uri", "destinations", "transport", "username",
                                                                     "password", "strip", "prefix", "caller-id",
-                                                                    "trusted-sources"]) {
+                                                                    "trusted-sources", "dtmf"]) {
                         switch k {
                         case "name": trunk.name = try string(v, "\(path).name")
                         case "uri":
@@ -247,6 +247,12 @@ struct NodeReader {
                         case "prefix": trunk.prefix = try string(v, "\(path).prefix")
                         case "caller-id": trunk.callerID = try string(v, "\(path).caller-id")
                         case "trusted-sources": trunk.trustedSources = try networks(v, "\(path).trusted-sources")
+                        case "dtmf":
+                            let text = try string(v, "\(path).dtmf")
+                            guard let mode = DTMFMode(parsing: text) else {
+                                throw fail(v, "\(path).dtmf", "expected auto, rfc4733 or inband, got '\(text)'")
+                            }
+                            trunk.dtmf = mode
                         default: trunk.destinations = try strings(v, "\(path).destinations")
                         }
                     }

@@ -113,11 +113,15 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         public var callerID: String?
         /// Addresses this trunk's inbound calls come from: their caller IDs are trusted.
         public var trustedSources: [SourceNetwork] = []
+        /// How keys are heard on this trunk's legs (`dtmf:`): the legs placed through it
+        /// and the calls arriving from its `trusted-sources` (`DTMFDetection`).
+        public var dtmf: DTMFMode = .auto
 
         public init(name: String, uri: String, destinations: [String] = ["*"], transport: String? = nil,
                     username: String? = nil, password: String? = nil, strip: Int = 0, prefix: String = "",
-                    callerID: String? = nil, trustedSources: [SourceNetwork] = []) {
+                    callerID: String? = nil, trustedSources: [SourceNetwork] = [], dtmf: DTMFMode = .auto) {
             self.trustedSources = trustedSources
+            self.dtmf = dtmf
             self.name = name
             self.uri = uri
             self.destinations = destinations

@@ -6,7 +6,7 @@ import SIPStack
 
 /// Puts an outbound leg on its way, the same for every leg we place (a dial's B leg, each
 /// fork attempt, each conference party, a callback's A leg): opens the leg's own media
-/// session, makes our SDP offer for it (RFC 3264 §5) and builds the `OutboundCall` that
+/// session (with the route's trunk's `dtmf:` mode), makes our SDP offer for it (RFC 3264 §5) and builds the `OutboundCall` that
 /// carries it to the route. The caller wires the call's callbacks and starts it.
 struct OutboundLegLauncher: Sendable {
     /// A leg ready to start: the call (not started yet), its media session, our offer.
@@ -27,7 +27,12 @@ struct OutboundLegLauncher: Sendable {
     func launch(_ route: TrunkSelector.Route, callerID: String, ringTimeout: Duration, mediaLoop: (any EventLoop)?,
                 sessionID: UInt64) -> EventLoopFuture<Leg> {
         let sipLoop = endpoint.eventLoop
-        let media = services.mediaEngine.openSession(on: mediaLoop ?? services.nextMediaLoop())
+        let media = services.mediaEngine.openSession(on: mediaLoop ?? services.nextMediaLoop()).map { session in
+            // On the session's loop (where `openSession` completes): the trunk's `dtmf:`
+            // holds from the leg's first packet.
+            session.dtmfMode = route.dtmf
+            return session
+        }
         return media.hop(to: sipLoop).map { [self] session in
             let offer = Self.offer(port: session.localPort, address: services.mediaAddress, sessionID: sessionID)
             let parameters = Self.parameters(route: route, callerID: callerID, domain: domain, offer: offer,

@@ -1,3 +1,4 @@
+import Media
 import SIP
 import SIPStack
 
@@ -21,6 +22,7 @@ public struct TrunkSelector: Sendable {
         public var prefix: String
         public var login: DigestLogin?
         public var callerID: String?
+        public var dtmf: DTMFMode = .auto
     }
 
     /// Where and how to place a call to one number.
@@ -38,10 +40,13 @@ public struct TrunkSelector: Sendable {
         /// Route header values of the INVITE (a registered phone's Path, RFC 3327): the
         /// proxies it passes, `destination` being the first of them. Empty for trunks.
         public var routeSet: [String]
+        /// How keys are heard on the leg (the trunk's `dtmf:`; `auto` for a registered phone).
+        public var dtmf: DTMFMode
 
         public init(trunk: String, dialled: String, number: String, requestURI: SIPURI, destination: SIPDestination,
-                    login: DigestLogin? = nil, callerID: String? = nil, routeSet: [String] = []) {
+                    login: DigestLogin? = nil, callerID: String? = nil, routeSet: [String] = [], dtmf: DTMFMode = .auto) {
             self.trunk = trunk
+            self.dtmf = dtmf
             self.dialled = dialled
             self.number = number
             self.requestURI = requestURI
@@ -78,7 +83,7 @@ public struct TrunkSelector: Sendable {
             parsed.append(Trunk(name: trunk.name, gateway: gateway,
                                 destination: SIPDestination(transport: transport, host: gateway.host, port: gateway.port ?? defaultPort),
                                 prefixes: trunk.destinations, strip: trunk.strip, prefix: trunk.prefix, login: login,
-                                callerID: trunk.callerID))
+                                callerID: trunk.callerID, dtmf: trunk.dtmf))
         }
         self.trunks = parsed
     }
@@ -106,6 +111,6 @@ public struct TrunkSelector: Sendable {
                          parameters: trunk.gateway.parameters)
         uri.headers = []
         return Route(trunk: trunk.name, dialled: number, number: rewritten, requestURI: uri, destination: trunk.destination,
-                     login: trunk.login, callerID: trunk.callerID)
+                     login: trunk.login, callerID: trunk.callerID, dtmf: trunk.dtmf)
     }
 }

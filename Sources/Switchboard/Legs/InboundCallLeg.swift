@@ -18,11 +18,14 @@ final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
     private let services: CallServices
     private let log: CallLogger
     private var legMedia: LegMedia?
+    /// How keys are heard on this leg: its trunk's `dtmf:` for a call from a trunk, else `auto`.
+    private let dtmfMode: DTMFMode
     /// We hung up: the session's end is ours, not news for the script.
     private var hungUp = false
 
-    init(session: InboundSession, services: CallServices, log: CallLogger) {
+    init(session: InboundSession, services: CallServices, log: CallLogger, dtmfMode: DTMFMode = .auto) {
         self.session = session
+        self.dtmfMode = dtmfMode
         self.services = services
         self.log = log
     }
@@ -68,7 +71,7 @@ final class InboundCallLeg: CallLegProtocol, @unchecked Sendable {
                     _ = opened.close()
                     return
                 }
-                let legMedia = LegMedia(session: opened, loop: self.loop, log: self.log)
+                let legMedia = LegMedia(session: opened, loop: self.loop, log: self.log, dtmfMode: self.dtmfMode)
                 legMedia.connect(to: self.delegate)
                 self.legMedia = legMedia
                 self.session.mediaOpened(address: self.services.mediaAddress, port: opened.localPort)

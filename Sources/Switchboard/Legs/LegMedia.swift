@@ -11,11 +11,15 @@ final class LegMedia {
     let session: MediaSession
     private let loop: any EventLoop
     private let log: CallLogger
+    /// The leg's trunk's `dtmf:` to set on the session; nil: leave the session's as it is
+    /// (a placed leg's was set where it was launched).
+    private let dtmfMode: DTMFMode?
 
-    init(session: MediaSession, loop: any EventLoop, log: CallLogger) {
+    init(session: MediaSession, loop: any EventLoop, log: CallLogger, dtmfMode: DTMFMode? = nil) {
         self.session = session
         self.loop = loop
         self.log = log
+        self.dtmfMode = dtmfMode
     }
 
     /// Media events from now on go to `delegate`, on the SIP loop.
@@ -25,7 +29,9 @@ final class LegMedia {
         let target = LoopWeakReference(box)
         let loop = self.loop
         let session = self.session
+        let dtmfMode = self.dtmfMode
         session.eventLoop.execute {
+            if let dtmfMode { session.dtmfMode = dtmfMode }
             session.onDigit = { digit, source in loop.execute { target.value?.delegate?.legDigit(digit, source: source) } }
             session.onPlaybackFinished = { token in loop.execute { target.value?.delegate?.legPlaybackFinished(token) } }
         }

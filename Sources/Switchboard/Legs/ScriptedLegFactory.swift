@@ -40,7 +40,9 @@ final class ScriptedLegFactory {
                                                        allow: CallRouter.allowedMethods),
                                      registry: router.inboundSessions)
         let now = Date()
-        start(InboundCallLeg(session: session, services: services, log: log), script: entry.script, library: entry.library,
+        // A call from a trunk's trusted-sources hears keys as the trunk's `dtmf:` says.
+        let leg = InboundCallLeg(session: session, services: services, log: log, dtmfMode: router.dtmfMode(of: invite))
+        start(leg, script: entry.script, library: entry.library,
               context: context, node: nil,
               billing: .init(call: CallBilling.Call(caller: caller, accessNumber: entry.accessNumber, campaign: entry.campaign,
                                                     startedAt: now, answeredAt: now),

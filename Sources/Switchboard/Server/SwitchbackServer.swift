@@ -97,6 +97,7 @@ public final class SwitchbackServer: @unchecked Sendable {
                                     mediaTimeout: configuration.media.rtpTimeout.map(TimeAmount.init))
         router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
         router.edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
+        router.inboundTrunkDTMF = InboundTrunkDTMF(configuration: configuration)
         // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
         if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
             router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
@@ -230,6 +231,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         let rules = Self.callerIDRules(configuration)
         let trusted = TrustedSources(configuration: configuration)
         let edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
+        let inboundDTMF = InboundTrunkDTMF(configuration: configuration)
         try await endpoint.eventLoop.submit {
             self.router.replaceCatalog(catalog)
             // Campaigns' caller-ID settings follow the reload, as their scripts do.
@@ -238,6 +240,8 @@ public final class SwitchbackServer: @unchecked Sendable {
             self.router.callbackTriggers?.trustedSources = trusted
             // And the edge proxies whose X-Switchback-Source is believed.
             self.router.edgeProxies = edgeProxies
+            // And the trunks' `dtmf:` for calls arriving from them.
+            self.router.inboundTrunkDTMF = inboundDTMF
         }.get()
         callbackDialer?.replaceCatalog(catalog)
         callbackScheduler?.replaceCatalog(catalog)
