@@ -32,15 +32,17 @@ struct Sipp {
         guard result.status == 0 else { throw ServerProcess.Failure("\(arguments.first ?? "") failed: \(result.output)") }
     }
 
-    /// A distinct even port pair per call: slots go round from a random start, so two sipps
-    /// of one test never share a slot (a random slot each did once in 900 pairs: a callee's
-    /// sipp then failed to bind and exited 255) and a leftover of an earlier run rarely does.
+    /// A SIP port and a media base per call, from slots handed out in turn from a random
+    /// start, so two sipps of one test never share a slot and a leftover of an earlier run
+    /// rarely does. sipp binds four media ports from the base (audio RTP and RTCP, then
+    /// video RTP and RTCP), so slots are four media ports apart: two apart, one sipp's video
+    /// port was the next one's audio port ("Unable to bind audio RTP socket", exit 254).
     static func ports() -> (sip: Int, media: Int) {
         let slot = nextSlot.withLock { next in
             defer { next = (next + 1) % 900 }
             return next
         }
-        return (46000 + slot, 48000 + slot * 2)
+        return (46000 + slot, 48000 + slot * 4)
     }
 
     private static let nextSlot = Mutex(Int.random(in: 0..<900))
