@@ -180,28 +180,6 @@ final class RTPInboundHandlerTests: XCTestCase {
         XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband), .digit("#", .inband), .digit("7", .inband)])
     }
 
-    /// A phone that negotiated RFC 4733 but sends tones is heard in-band; once it sends
-    /// RFC 4733 events, tones no longer count (no key is taken twice).
-    func testInbandDetectionListensUntilTheFirstTelephoneEvent() throws {
-        var configuration = configuration(telephoneEvent: 101)
-        configuration.inbandDetection = true
-        let handler = RTPInboundHandler(receiver: MediaReceiver(configuration: configuration))
-        var events: [MediaReceiver.Event] = []
-        handler.onEvent = { events.append($0) }
-        let channel = EmbeddedChannel(handler: handler)
-        for packet in tonePackets("42", law: .ulaw) {
-            try channel.writeInbound(datagram(packet, from: peer))
-        }
-        XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband)])
-        for packet in pressPackets("5", timestamp: 90000, firstSequence: 200) {
-            try channel.writeInbound(datagram(packet, from: peer))
-        }
-        for packet in tonePackets("6", law: .ulaw) {
-            try channel.writeInbound(datagram(packet, from: peer))
-        }
-        XCTAssertEqual(events, [.digit("4", .inband), .digit("2", .inband), .digit("5", .rfc4733)])
-    }
-
     /// Tones, then an RFC 4733 press, then tones again, through a receiver of `mode` that
     /// takes digits; what it reported.
     private func digits(mode: DTMFMode, telephoneEvent: UInt8?) throws -> [MediaReceiver.Event] {
@@ -242,7 +220,9 @@ final class RTPInboundHandlerTests: XCTestCase {
                                                                          .digit("6", .inband)])
     }
 
-    /// `auto` is the rule of `testInbandDetectionListensUntilTheFirstTelephoneEvent`.
+    /// `auto`: a phone that negotiated RFC 4733 but sends tones is heard in-band; once it
+    /// sends RFC 4733 events, tones no longer count (no key is taken twice). A phone that
+    /// offered no telephone-event is heard in-band throughout.
     func testAutoModeHearsTonesUntilTheFirstEvent() throws {
         XCTAssertEqual(try digits(mode: .auto, telephoneEvent: 101), [.digit("4", .inband), .digit("2", .inband),
                                                                        .digit("5", .rfc4733)])
