@@ -23,7 +23,7 @@ TARGETS=(SIPMessageFuzz SIPStreamFuzz SDPFuzz DigestFuzz RTPFuzz IVRLoaderFuzz C
 usage() { echo "usage: Fuzz/run.sh TARGET|all SECONDS [libFuzzer flags...] | build | list  (targets: ${TARGETS[*]})" >&2; exit 2; }
 
 build() {
-    local log status=0
+    local log status=0 target
     log=$(mktemp "${TMPDIR:-/tmp}/switchback-fuzz-build.XXXXXX")
     swift build -c release \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing \
