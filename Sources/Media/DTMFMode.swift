@@ -10,15 +10,11 @@
 ///   (a gateway whose events are unreliable, or that sends both).
 ///
 /// Which detector runs when is `DTMFDetection.decide`.
+/// The raw value is the configuration's spelling (`DTMFMode(rawValue: "rfc4733")`).
 public enum DTMFMode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case auto
     case rfc4733
     case inband
-
-    /// `auto`, `rfc4733` or `inband`, as written in the configuration.
-    public init?(parsing text: String) {
-        self.init(rawValue: text)
-    }
 
     public var description: String { rawValue }
 }

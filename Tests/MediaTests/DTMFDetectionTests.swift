@@ -40,9 +40,9 @@ final class DTMFDetectionTests: XCTestCase {
     }
 
     func testModesAreParsedAsWritten() {
-        XCTAssertEqual(DTMFMode.allCases.map { DTMFMode(parsing: $0.description) }, DTMFMode.allCases)
-        XCTAssertNil(DTMFMode(parsing: "RFC4733"))
-        XCTAssertNil(DTMFMode(parsing: "info"))
-        XCTAssertNil(DTMFMode(parsing: ""))
+        XCTAssertEqual(DTMFMode.allCases.map { DTMFMode(rawValue: $0.description) }, DTMFMode.allCases)
+        XCTAssertNil(DTMFMode(rawValue: "RFC4733"))
+        XCTAssertNil(DTMFMode(rawValue: "info"))
+        XCTAssertNil(DTMFMode(rawValue: ""))
     }
 }

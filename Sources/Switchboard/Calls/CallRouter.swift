@@ -131,9 +131,7 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     /// Where a request came from: the transport source, or behind an edge proxy the
     /// source it names (`EdgeProxies`). A header from anyone else is logged and ignored.
     private func origin(of transaction: ServerTransaction) -> SIPDestination {
-        let flow = transaction.flow
-        let origin = edgeProxies.origin(of: transaction.request, transport: SIPDestination(
-            transport: flow.transport, host: flow.remoteHost, port: flow.remotePort))
+        let origin = edgeOrigin(of: transaction)
         if case .forgedHeaderIgnored(let source, let claimed) = origin {
             logger.warning("edge source header ignored", metadata: [
                 "call-id": "\(transaction.request.callID ?? "")", "from": "\(source)", "claimed": "\(claimed)",
@@ -148,10 +146,14 @@ final class CallRouter: SIPTransactionUser, @unchecked Sendable {
     /// trust), else `auto`. A forged edge header was already logged by `origin(of:)`.
     func dtmfMode(of transaction: ServerTransaction) -> DTMFMode {
         guard !inboundTrunkDTMF.entries.isEmpty else { return .auto }
+        return inboundTrunkDTMF.mode(for: edgeOrigin(of: transaction).source.host)
+    }
+
+    /// The transport source of `transaction`, or the one a trusted edge proxy names.
+    private func edgeOrigin(of transaction: ServerTransaction) -> EdgeProxies.Origin {
         let flow = transaction.flow
-        let source = edgeProxies.origin(of: transaction.request, transport: SIPDestination(
-            transport: flow.transport, host: flow.remoteHost, port: flow.remotePort)).source
-        return inboundTrunkDTMF.mode(for: source.host)
+        return edgeProxies.origin(of: transaction.request, transport: SIPDestination(
+            transport: flow.transport, host: flow.remoteHost, port: flow.remotePort))
     }
 
     private func notFound(_ transaction: ServerTransaction, _ number: String) {

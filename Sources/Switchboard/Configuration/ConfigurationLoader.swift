@@ -249,7 +249,7 @@ struct NodeReader {
                         case "trusted-sources": trunk.trustedSources = try networks(v, "\(path).trusted-sources")
                         case "dtmf":
                             let text = try string(v, "\(path).dtmf")
-                            guard let mode = DTMFMode(parsing: text) else {
+                            guard let mode = DTMFMode(rawValue: text) else {
                                 throw fail(v, "\(path).dtmf", "expected auto, rfc4733 or inband, got '\(text)'")
                             }
                             trunk.dtmf = mode
