@@ -10,9 +10,12 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
     switchback_fuzz_main(argc, argv)
 }
 
-/// What a decoder made of a byte stream: the messages it framed, and whether it gave up.
+/// What a decoder made of a byte stream: the messages it framed, the refusal that ended
+/// it (with the header section passed up for the answer), and whether it gave up.
 struct Decoded: Equatable {
     var messages: [[UInt8]] = []
+    var refusal: SIPStreamFramer.Refusal?
+    var refusedHeader: [UInt8]?
     var failed = false
 }
 
@@ -22,7 +25,18 @@ func decode(_ bytes: [UInt8], chunk: Int) -> Decoded {
     let channel = EmbeddedChannel(handler: ByteToMessageHandler(SIPStreamDecoder()))
     var result = Decoded()
     func drain() {
-        while let message = try? channel.readInbound(as: [UInt8].self) { result.messages.append(message) }
+        // Read as what the decoder passes up: reading any other type throws, and a `try?`
+        // would then see no messages at all and every comparison below would hold vacuously.
+        while let frame = try! channel.readInbound(as: SIPStreamFrame.self) {
+            switch frame {
+            case .message(let bytes):
+                result.messages.append(bytes)
+            case .refused(let refusal, let header):
+                require(result.refusal == nil, "a second refusal after \(result.refusal!): \(refusal)")
+                result.refusal = refusal
+                result.refusedHeader = header
+            }
+        }
     }
     var offset = 0
     while offset < bytes.count, !result.failed {
@@ -48,6 +62,7 @@ func decode(_ bytes: [UInt8], chunk: Int) -> Decoded {
 /// again as one whole message; and messages come out in stream order.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    _ = harnessSelfCheck
     guard size > 0 else { return 0 }
     let chunk = Int(data[0]) % 64 + 1
     let stream = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
@@ -60,14 +75,37 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("a framed message does not frame again as itself: \(SIPStreamFraming.next(in: message))")
         }
         // In order: each message occurs in the stream after the previous one.
-        var found = false
-        var i = searchFrom
-        while i + message.count <= stream.count {
-            if stream[i..<i + message.count].elementsEqual(message) { found = true; searchFrom = i + message.count; break }
-            i += 1
-        }
-        require(found, "a framed message is not in the stream after the previous one")
+        let found = occurrence(of: message, in: stream, from: searchFrom)
+        require(found != nil, "a framed message is not in the stream after the previous one")
+        searchFrom = found! + message.count
         _ = try? SIPMessageParser.parse(message, in: 0..<message.count, stream: true)
+    }
+    if let header = whole.refusedHeader {
+        require(occurrence(of: header, in: stream, from: searchFrom) != nil,
+                "the refused header section is not in the stream after the last message")
     }
     return 0
 }
+
+/// Where `needle` first occurs in `stream` at or after `start`.
+func occurrence(of needle: [UInt8], in stream: [UInt8], from start: Int) -> Int? {
+    var i = start
+    while i + needle.count <= stream.count {
+        if stream[i..<i + needle.count].elementsEqual(needle) { return i }
+        i += 1
+    }
+    return nil
+}
+
+/// Once per process: the harness itself frames a known stream (two messages in writes of
+/// 3 bytes, then one with no Content-Length), so a decoder that changes what it passes up
+/// fails the run instead of leaving every invariant above vacuous.
+let harnessSelfCheck: Void = {
+    let message = Array("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n".utf8)
+    let twice = decode(message + message, chunk: 3)
+    require(twice.messages == [message, message] && twice.refusal == nil && !twice.failed,
+            "harness self-check: two messages framed as \(twice)")
+    let unframed = decode(Array("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n".utf8), chunk: 5)
+    require(unframed.messages.isEmpty && unframed.refusal?.status == 400,
+            "harness self-check: a message without Content-Length framed as \(unframed)")
+}()
