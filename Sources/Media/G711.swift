@@ -59,14 +59,11 @@ public enum G711 {
         }
     }
 
-    /// Decodes into caller-owned storage (no allocation): the receive path reuses one
-    /// buffer per session.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, _ law: G711Law, into out: inout [Int16]) {
+    /// The linear samples of `bytes`, decoded as they are read: a consumer that takes any
+    /// collection of samples (the DTMF detector) gets them with no buffer in between.
+    public static func samples(of bytes: UnsafeRawBufferPointer, _ law: G711Law) -> LazyMapCollection<UnsafeRawBufferPointer, Int16> {
         let table = law == .ulaw ? Tables.ulawDecode : Tables.alawDecode
-        out.removeAll(keepingCapacity: true)
-        for byte in bytes {
-            out.append(table[Int(byte)])
-        }
+        return bytes.lazy.map { table[Int($0)] }
     }
 
     /// Converts code words of one law into the other through a 256 entry table, without

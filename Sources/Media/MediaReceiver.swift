@@ -56,11 +56,9 @@ public struct MediaReceiver: Sendable {
     private var eventSSRC: UInt32?
     private var events = TelephoneEventReceiver()
     private var detector = GoertzelDTMFDetector()
-    private var decoded: [Int16] = []
 
     public init(configuration: Configuration? = nil) {
         self.configuration = configuration
-        decoded.reserveCapacity(G711.samplesPerFrame * 2)
     }
 
     /// Sets what the stream carries (at start and on every re-INVITE). A new expected
@@ -137,8 +135,7 @@ public struct MediaReceiver: Sendable {
         let payload = UnsafeRawBufferPointer(rebasing: datagram[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
         audio?(header, payload, law)
         guard inband else { return }
-        G711.decode(payload, law, into: &decoded)
-        detector.process(decoded) { emit(.digit($0, .inband)) }
+        detector.process(G711.samples(of: payload, law)) { emit(.digit($0, .inband)) }
     }
 
     /// Symmetric RTP: whether a packet from `source` is the peer's. From the expected
