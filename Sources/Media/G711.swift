@@ -61,9 +61,8 @@ public enum G711 {
 
     /// The linear samples of `bytes`, decoded as they are read: a consumer that takes any
     /// collection of samples (the DTMF detector) gets them with no buffer in between.
-    public static func samples(of bytes: UnsafeRawBufferPointer, _ law: G711Law) -> LazyMapCollection<UnsafeRawBufferPointer, Int16> {
-        let table = law == .ulaw ? Tables.ulawDecode : Tables.alawDecode
-        return bytes.lazy.map { table[Int($0)] }
+    public static func samples(of bytes: UnsafeRawBufferPointer, _ law: G711Law) -> G711Samples {
+        G711Samples(bytes: bytes, table: law == .ulaw ? Tables.ulawDecode : Tables.alawDecode)
     }
 
     /// Converts code words of one law into the other through a 256 entry table, without
