@@ -46,6 +46,19 @@ final class LineCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     private var partial = Data()
+    private var reading = false
+
+    /// Reads with `read` (a pipe's `availableData`) and appends what it gave; while it
+    /// runs, `isReading` is true, so a reader waiting for the pipe to be drained does not
+    /// take bytes already read from the pipe but not yet appended for bytes never written.
+    func collect(_ read: () -> Data) {
+        lock.withLock { reading = true }
+        let data = read()
+        append(data)
+        lock.withLock { reading = false }
+    }
+
+    var isReading: Bool { lock.withLock { reading } }
 
     func append(_ data: Data) {
         lock.lock()

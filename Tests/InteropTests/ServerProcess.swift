@@ -64,7 +64,8 @@ final class ServerProcess {
         process.standardOutput = pipe
         process.standardInput = FileHandle.nullDevice
         let logs = self.logs
-        pipe.fileHandleForReading.readabilityHandler = { handle in logs.append(handle.availableData) }
+        pipe.fileHandleForReading.readabilityHandler = { handle in logs.collect { handle.availableData } }
+        logPipe = pipe.fileHandleForReading.fileDescriptor
         let executable = process.executableURL ?? InteropPaths.binary
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw Failure("no switchback binary at \(executable.path): run `swift build` first")
@@ -115,9 +116,11 @@ final class ServerProcess {
         init(_ description: String) { self.description = description }
     }
 
-    /// Every JSON log line so far, as flat string dictionaries.
+    /// Every JSON log line so far, as flat string dictionaries: every line the server
+    /// wrote before the call (it writes each with one write(2), before it answers).
     var events: [[String: String]] {
-        logs.all.compactMap { line in
+        catchUpWithLog()
+        return logs.all.compactMap { line in
             guard let data = line.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
             return object.mapValues { "\($0)" }
@@ -125,6 +128,24 @@ final class ServerProcess {
     }
 
     var rawLog: String { logs.all.joined(separator: "\n") }
+
+    /// The read end of the server's stdout/stderr pipe (-1 before start).
+    private var logPipe: Int32 = -1
+
+    /// Waits (up to 2 s) until every byte in the server's log pipe has been collected. The
+    /// pipe is read on another queue, so a line the server wrote before the answer a test
+    /// has just received may not have been read back yet: reading `events` at once could
+    /// miss it (the cause of two flaky failures).
+    private func catchUpWithLog() {
+        guard logPipe >= 0 else { return }
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline {
+            var unread: Int32 = 0
+            if ioctl(logPipe, UInt(FIONREAD), &unread) != 0 { return }
+            if unread == 0, !logs.isReading { return }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+    }
 
     func events(where predicate: ([String: String]) -> Bool) -> [[String: String]] {
         events.filter(predicate)
