@@ -104,6 +104,58 @@ final class BillingIntentTests: StoreBackendTestCase {
         }
     }
 
+    // MARK: - Hand over the access leg
+
+    func testAHandoverSettlesTheHouseLegAndOpensTheUsersInOneWrite() throws {
+        try eachBackend {
+            let house = try store.makeAccount("house", balance: "10", plan: "card").id!
+            let alice = try store.makeAccount("alice", balance: "0.0350", plan: "card").id!
+            let houseLeg = try openAccessLeg(house)
+            // The PIN at 20 s: the house pays 20 s (0.0050 + 0.0100), alice from then on.
+            let pin = answered.addingTimeInterval(20)
+            var request = accessRequest(alice)
+            request.startedAt = pin
+            request.answeredAt = pin
+            let handover = try store.handOverAccessLeg(
+                reservation: houseLeg.reservationID,
+                LegEnding(legID: houseLeg.legID, endedAt: pin, disposition: .answered, sipCause: 200), to: request, at: pin)
+            XCTAssertEqual(handover.settled.charged, eur("0.0150"))
+            XCTAssertEqual(try store.account(id: house)?.balance, eur("9.9850"))
+            XCTAssertTrue(try store.openReservations(account: house).isEmpty)
+            guard case let .opened(grant) = handover.opened else { return XCTFail("\(handover.opened)") }
+            XCTAssertEqual(grant.leg.answeredAt, pin)
+            XCTAssertEqual(grant.grantedSeconds, 60, "alice's 0.0350 pays 60 s from the PIN")
+            XCTAssertEqual(try store.openReservations(account: alice).map(\.id), [grant.reservation.id])
+            XCTAssertEqual(try store.callLegs(since: nil, account: house).map(\.billedSeconds), [20])
+            XCTAssertEqual(try store.callLegs(since: nil, account: alice).map(\.isOpen), [true])
+            // Every balance equals its ledger.
+            for id in [house, alice] {
+                let ledger = try store.ledger(account: id).reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+                XCTAssertEqual(ledger, try store.account(id: id)?.balance.minorUnits)
+            }
+        }
+    }
+
+    func testAHandoverThatFailsInItsMiddleLeavesTheHouseLegOpen() throws {
+        try eachBackend {
+            let house = try store.makeAccount("house", balance: "10", plan: "card").id!
+            let alice = try store.makeAccount("alice", balance: "1", plan: "card").id!
+            let houseLeg = try openAccessLeg(house)
+            let pin = answered.addingTimeInterval(20)
+            try failInserts(into: "callLeg")
+            XCTAssertThrowsError(try store.handOverAccessLeg(
+                reservation: houseLeg.reservationID,
+                LegEnding(legID: houseLeg.legID, endedAt: pin, disposition: .answered, sipCause: 200),
+                to: accessRequest(alice), at: pin))
+            try removeInjectedFailure()
+            XCTAssertEqual(try store.openReservations(account: house).map(\.id), [houseLeg.reservation.id],
+                           "the house's settlement was rolled back with alice's leg")
+            XCTAssertEqual(try store.account(id: house)?.balance, eur("10"))
+            XCTAssertEqual(try store.callLegs(since: nil, account: house).map(\.isOpen), [true])
+            XCTAssertTrue(try store.openReservations(account: alice).isEmpty)
+        }
+    }
+
     // MARK: - Settle call
 
     func testSettlementCapsTheAccessLegAtItsGrant() throws {

@@ -37,7 +37,7 @@ final class CallBillingMachineTests: XCTestCase {
     /// A machine whose access leg (reservation 7, leg 70) is billed for 60 s, opened at 3 s.
     private func billedMachine() throws -> CallBillingMachine {
         var machine = CallBillingMachine(call: call, heartbeat: 5)
-        _ = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()))
+        _ = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()), at: answered)
         _ = machine.written(.accessLeg(.opened(grant(reservation: 7, leg: 70, .a, seconds: 60))),
                             at: answered.addingTimeInterval(3))
         return machine
@@ -45,22 +45,22 @@ final class CallBillingMachineTests: XCTestCase {
 
     func testAChargingPlanAsksTheStoreToOpenTheAccessLegAndAFreeOneDoesNot() throws {
         var machine = CallBillingMachine(call: call, heartbeat: 5)
-        let actions = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()))
+        let actions = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()), at: answered)
         guard actions.count == 1, case let .write(.openAccessLeg(request)) = actions[0] else { return XCTFail("\(actions)") }
         XCTAssertEqual(request.accountID, 1)
         XCTAssertEqual(request.accessNumber, "1000")
         XCTAssertEqual(request.answeredAt, answered)
-        XCTAssertTrue(machine.authenticated(.init(accountID: 2, login: "bob", plan: try plan())).isEmpty,
+        XCTAssertTrue(machine.authenticated(.init(accountID: 2, login: "bob", plan: try plan()), at: answered).isEmpty,
                       "the first binding decides who pays")
 
         var free = CallBillingMachine(call: call, heartbeat: 5)
-        XCTAssertTrue(free.authenticated(.init(accountID: 1, login: "alice", plan: try plan(chargesALeg: false))).isEmpty)
+        XCTAssertTrue(free.authenticated(.init(accountID: 1, login: "alice", plan: try plan(chargesALeg: false)), at: answered).isEmpty)
         XCTAssertNil(free.accessLeg)
     }
 
     func testAnOpenedAccessLegArmsTheCutAtItsGrantAndTheFirstHeartbeat() throws {
         var machine = CallBillingMachine(call: call, heartbeat: 5)
-        _ = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()))
+        _ = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()), at: answered)
         let actions = machine.written(.accessLeg(.opened(grant(reservation: 7, leg: 70, .a, seconds: 60))),
                                       at: answered.addingTimeInterval(3))
         XCTAssertEqual(actions.compactMap(\.cut), [answered.addingTimeInterval(60)])

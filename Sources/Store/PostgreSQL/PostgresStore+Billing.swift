@@ -27,6 +27,14 @@ extension PostgresStore: BillingStore {
         return try billing { rows in try BillingTransactions.openAccessLeg(rows, request, rate: rate, at: now) }
     }
 
+    public func handOverAccessLeg(reservation id: Int64, _ ending: LegEnding, to request: AccessLegRequest,
+                                  at now: Date) throws -> AccessLegHandover {
+        let rate = try request.plan.rate(for: request.accessNumber)
+        return try billing { rows in
+            try BillingTransactions.handOverAccessLeg(rows, reservation: id, ending, to: request, rate: rate, at: now)
+        }
+    }
+
     public func openForward(_ request: ForwardRequest, at now: Date) throws -> ForwardOutcome {
         let rate = try request.plan.rate(for: request.number)
         return try billing { rows in try BillingTransactions.openForward(rows, request, rate: rate, at: now) }

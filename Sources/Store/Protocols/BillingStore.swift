@@ -22,6 +22,14 @@ public protocol BillingStore: Sendable {
     /// account): no money is held and the leg's CDR is written as out-of-credit, unbilled.
     /// Throws `RateError.noRate` (nothing written) when the plan does not rate the number.
     func openAccessLeg(_ request: AccessLegRequest, at now: Date) throws -> AccessLegOutcome
+    /// A call's access leg changes payer (a PIN callback's A leg, placed on the house account
+    /// before anyone was known, once the PIN names the user), in one transaction: reservation
+    /// `id` is settled as `settle` would, its leg ending as `ending` says, and the leg goes on
+    /// as a new access leg of `request`'s account (as `openAccessLeg`; refused, its CDR is
+    /// written out-of-credit). Throws `RateError.noRate` (nothing written) when the new plan
+    /// does not rate the number.
+    func handOverAccessLeg(reservation id: Int64, _ ending: LegEnding, to request: AccessLegRequest,
+                           at now: Date) throws -> AccessLegHandover
     /// Reserves for a forward's B leg and opens it as a CDR in progress, in one transaction.
     /// With `request.accessLeg`, the access leg's reservation is resized to pay for both legs
     /// (its amount counts as available) and the access leg's grant moves with it; otherwise

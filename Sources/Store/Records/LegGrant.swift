@@ -29,6 +29,18 @@ public enum AccessLegOutcome: Sendable, Hashable {
     case refused(ReservationRefusal, cdr: CallLeg)
 }
 
+/// The answer to `BillingStore.handOverAccessLeg`: what the first payer was charged for the
+/// leg so far, and the leg as the new payer opened it (or why they could not).
+public struct AccessLegHandover: Sendable, Hashable {
+    public var settled: Settlement
+    public var opened: AccessLegOutcome
+
+    public init(settled: Settlement, opened: AccessLegOutcome) {
+        self.settled = settled
+        self.opened = opened
+    }
+}
+
 /// The access leg of a call being billed, for `BillingStore.openAccessLeg`.
 public struct AccessLegRequest: Sendable {
     public var accountID: Int64

@@ -35,6 +35,16 @@ enum BillingTransactions {
         }
     }
 
+    /// The access leg changes payer mid-call: reservation `id` (the first payer's, with only
+    /// the access leg on it) is settled as `ending` says, then the leg goes on as a new leg
+    /// billed to `request`'s account from `request.answeredAt`.
+    static func handOverAccessLeg<Rows: BillingRows>(_ rows: Rows, reservation id: Int64, _ ending: LegEnding,
+                                                     to request: AccessLegRequest, rate: Rate,
+                                                     at now: Date) throws -> AccessLegHandover {
+        let settled = try settle(rows, reservation: id, endings: [ending], at: now, recovering: false)
+        return AccessLegHandover(settled: settled, opened: try openAccessLeg(rows, request, rate: rate, at: now))
+    }
+
     static func openForward<Rows: BillingRows>(_ rows: Rows, _ request: ForwardRequest, rate: Rate,
                                                at now: Date) throws -> ForwardOutcome {
         var accessLeg: CallLeg?

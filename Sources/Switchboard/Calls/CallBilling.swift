@@ -99,7 +99,7 @@ actor CallBilling {
             log.problem("access leg not billed", ["account": login, "reason": "store error: \(error)"])
             payer = nil
         }
-        perform(machine.authenticated(payer))
+        perform(machine.authenticated(payer, at: clock.now()))
     }
 
     /// A callback's A leg was answered: it adopts the leg rated and reserved before its
@@ -332,6 +332,8 @@ actor CallBilling {
             switch write {
             case let .openAccessLeg(request):
                 return .accessLeg(try store.openAccessLeg(request, at: now))
+            case let .handOverAccessLeg(reservation, ending, request):
+                return .handedOver(try store.handOverAccessLeg(reservation: reservation, ending, to: request, at: now))
             case let .openForward(request):
                 return .forward(try store.openForward(request, at: now))
             case let .recordAnswer(leg, time):

@@ -18,6 +18,8 @@ struct CallBillingMachine: Sendable {
     /// A write to ask the store for; its answer comes back through `written`.
     enum Write: Sendable {
         case openAccessLeg(AccessLegRequest)
+        /// The house-paid access leg is settled and goes on billed to the authenticated payer.
+        case handOverAccessLeg(reservation: Int64, LegEnding, to: AccessLegRequest)
         case openForward(ForwardRequest)
         case recordAnswer(leg: Int64, at: Date)
         case recordProgress(legs: [Int64], at: Date)
@@ -29,6 +31,7 @@ struct CallBillingMachine: Sendable {
     /// What the store answered to a `Write`.
     enum WriteResult: Sendable {
         case accessLeg(AccessLegOutcome)
+        case handedOver(AccessLegHandover)
         case forward(ForwardOutcome)
         case forwardClosed(ForwardClosing)
         case accessLegResized(AccessLegResize)
@@ -74,6 +77,10 @@ struct CallBillingMachine: Sendable {
         /// Talk seconds from the answer the reservation pays for: where the call is cut.
         var grantedSeconds: Int
         var amount: Money
+        /// The number the leg reached (what it is rated as) and the caller ID it showed:
+        /// a leg handed over to another payer goes on as the same call.
+        var number: String
+        var callerID: String
 
         static func == (lhs: Self, rhs: Self) -> Bool {
             lhs.reservationID == rhs.reservationID && lhs.legID == rhs.legID && lhs.accountID == rhs.accountID
@@ -104,6 +111,9 @@ struct CallBillingMachine: Sendable {
         var accountID: Int64
         var reservationID: Int64
         var legID: Int64
+        /// Its talk time (and the granted seconds) count from here: the call's answer, or the
+        /// moment the leg was handed over to its payer.
+        var answeredAt: Date
         var amount: Money
         /// Talk seconds from the answer that the reservation pays for: the cut.
         var grantedSeconds: Int
@@ -133,8 +143,11 @@ struct CallBillingMachine: Sendable {
     private var heartbeatArmed = false
     private var cutAt: Date?
     /// The access leg was decided when it was placed (a callback's A leg): a later
-    /// authentication only names who pays for the forwards.
+    /// authentication names who pays for the forwards, and for the rest of a leg the house
+    /// account paid for until then.
     private var accessDecidedAtPlacement = false
+    /// The number and caller ID of a placed access leg (for its handover).
+    private var placedLeg: (number: String, callerID: String)?
 
     init(call: CallBilling.Call, heartbeat: TimeInterval) {
         self.call = call
@@ -145,7 +158,7 @@ struct CallBillingMachine: Sendable {
     var accessLeg: AccessLegReservation? {
         guard case .billing(let open) = access else { return nil }
         return AccessLegReservation(reservationID: open.reservationID, amount: open.amount,
-                                    answeredAt: call.answeredAt, accessNumber: call.accessNumber)
+                                    answeredAt: open.answeredAt, accessNumber: call.accessNumber)
     }
 
     /// Whether a payer is bound (the driver then prices a forward for it).
@@ -158,11 +171,13 @@ struct CallBillingMachine: Sendable {
 
     /// A script bound the call to an account (nil: the store does not know it). The first
     /// binding decides who pays.
-    mutating func authenticated(_ payer: Payer?) -> [Action] {
+    mutating func authenticated(_ payer: Payer?, at now: Date) -> [Action] {
         if accessDecidedAtPlacement {
-            // The PIN (or the trigger) names who pays for the forwards; the A leg stays as placed.
-            if self.payer == nil, let payer { self.payer = payer }
-            return []
+            // The PIN (or the trigger) names who pays for the forwards, and for the rest of an
+            // A leg the house account paid for until now.
+            guard self.payer == nil, let payer else { return [] }
+            self.payer = payer
+            return handOverHouseLeg(to: payer, at: now)
         }
         guard case .idle = access else { return [] }
         access = .unbilled
@@ -188,8 +203,10 @@ struct CallBillingMachine: Sendable {
             return []
         }
         let open = AccessLeg(accountID: placed.accountID, reservationID: placed.reservationID, legID: placed.legID,
-                             amount: placed.amount, grantedSeconds: placed.grantedSeconds, plan: placed.plan)
+                             answeredAt: call.answeredAt, amount: placed.amount, grantedSeconds: placed.grantedSeconds,
+                             plan: placed.plan)
         access = .billing(open)
+        placedLeg = (placed.number, placed.callerID)
         return [.write(.recordAnswer(leg: placed.legID, at: call.answeredAt)),
                 .log("access leg billed", [
                     "account": placed.login, "reservation": "\(placed.reservationID)", "leg": "\(placed.legID)",
@@ -231,7 +248,7 @@ struct CallBillingMachine: Sendable {
             if case .billing(let open) = access, open.accountID == payer.accountID {
                 // The access leg keeps running (and costing) while the B leg rings. (A leg
                 // another account pays for, a PIN callback's house leg, is not shared.)
-                let elapsed = Int(max(0, now.timeIntervalSince(call.answeredAt)).rounded(.up))
+                let elapsed = Int(max(0, now.timeIntervalSince(open.answeredAt)).rounded(.up))
                 share = AccessLegShare(reservationID: open.reservationID, legID: open.legID,
                                        elapsedSeconds: elapsed + max(0, ringTimeoutSeconds))
             }
@@ -299,7 +316,7 @@ struct CallBillingMachine: Sendable {
         if case .billing(let open) = access {
             legs.append(open.legID)
             fields["leg"] = "\(open.legID)"
-            fields["answered-seconds"] = "\(Int(now.timeIntervalSince(call.answeredAt)))"
+            fields["answered-seconds"] = "\(Int(now.timeIntervalSince(open.answeredAt)))"
         }
         if let forward, let answeredAt = forward.answeredAt {
             legs.append(forward.legID)
@@ -346,7 +363,7 @@ struct CallBillingMachine: Sendable {
         case let .accessLeg(.opened(grant)):
             guard case .unbilled = access, let payer, let plan = payer.plan else { return [] }
             let open = AccessLeg(accountID: payer.accountID, reservationID: grant.reservationID, legID: grant.legID,
-                                 amount: grant.reservation.amount,
+                                 answeredAt: grant.leg.answeredAt ?? call.answeredAt, amount: grant.reservation.amount,
                                  grantedSeconds: grant.grantedSeconds, plan: plan)
             access = .billing(open)
             return [.log("access leg billed", [
@@ -354,6 +371,8 @@ struct CallBillingMachine: Sendable {
                 "reserved": open.amount.description, "max-duration": "\(open.grantedSeconds)",
                 "rate": grant.leg.ratePrefix ?? "",
             ])] + armHeartbeat(from: now) + armCut(open)
+        case let .handedOver(handover):
+            return accessLegHandedOver(handover, at: now)
         case let .accessLeg(.refused(refusal, _)):
             access = .ended
             return [.log("access leg refused", ["account": payer?.login ?? "", "reason": refusal.description]),
@@ -421,6 +440,11 @@ struct CallBillingMachine: Sendable {
         case let .openAccessLeg(request):
             return [.problem("access leg not billed", ["account": payer?.login ?? "#\(request.accountID)",
                                                        "reason": reason])]
+        case let .handOverAccessLeg(reservation, _, request):
+            // Nothing was written: the house account goes on paying for the leg it holds.
+            return [.problem("access leg not handed over", ["reservation": "\(reservation)",
+                                                             "account": payer?.login ?? "#\(request.accountID)",
+                                                             "reason": reason])]
         case let .openForward(request):
             dialling = nil
             return refuseForward(.failed, "store error: \(reason)", number: request.number)
@@ -441,6 +465,54 @@ struct CallBillingMachine: Sendable {
         }
     }
 
+    /// The PIN named `payer`, and the A leg placed before it is another account's (the
+    /// house's, `callback.free-access-user`): the house pays up to now, `payer` from now on,
+    /// as their plan rates the leg. Left with the house: a plan that charges no A leg (the
+    /// operator carries it, on record), or a forward already under way (the PIN comes first).
+    private mutating func handOverHouseLeg(to payer: Payer, at now: Date) -> [Action] {
+        guard case .billing(let open) = access, open.accountID != payer.accountID, forward == nil, dialling == nil,
+              let placedLeg else { return [] }
+        guard let plan = payer.plan, plan.chargesALeg else {
+            return [.log("access leg stays with its payer", [
+                "leg": "\(open.legID)", "account": payer.login, "reason": "the account's plan charges no A leg"])]
+        }
+        let ending = LegEnding(legID: open.legID, endedAt: now, disposition: .answered, sipCause: 200)
+        return [.write(.handOverAccessLeg(reservation: open.reservationID, ending, to: AccessLegRequest(
+            accountID: payer.accountID, plan: plan, caller: placedLeg.callerID, accessNumber: placedLeg.number,
+            startedAt: now, answeredAt: now,
+            call: CallContext(campaign: call.campaign, trigger: call.trigger.rawValue))))]
+    }
+
+    /// The store's answer to a handover: the leg goes on under the payer's reservation (its
+    /// cut where their money ends), or, when they cannot pay for it, the call ends.
+    private mutating func accessLegHandedOver(_ handover: AccessLegHandover, at now: Date) -> [Action] {
+        let house = handover.settled.legs.first { $0.leg == .a }
+        let settled: Action = .log("access leg handed over", [
+            "from-reservation": "\(handover.settled.reservation.id ?? 0)", "from-leg": "\(house?.id ?? 0)",
+            "billed-seconds": "\(house?.billedSeconds ?? 0)", "cost": handover.settled.charged.description,
+            "account": payer?.login ?? "",
+        ])
+        switch handover.opened {
+        case let .opened(grant):
+            guard let payer, let plan = payer.plan else { return [settled] }
+            let open = AccessLeg(accountID: payer.accountID, reservationID: grant.reservationID, legID: grant.legID,
+                                 answeredAt: grant.leg.answeredAt ?? now, amount: grant.reservation.amount,
+                                 grantedSeconds: grant.grantedSeconds, plan: plan)
+            access = .billing(open)
+            return [settled, .log("access leg billed", [
+                "account": payer.login, "reservation": "\(open.reservationID)", "leg": "\(open.legID)",
+                "reserved": open.amount.description, "max-duration": "\(open.grantedSeconds)",
+                "rate": grant.leg.ratePrefix ?? "", "placed": "handed-over",
+            ])] + armCut(open)
+        case let .refused(refusal, _):
+            access = .ended
+            cutAt = nil
+            return [settled, .cancelCut] + stopHeartbeat()
+                + [.log("access leg refused", ["account": payer?.login ?? "", "reason": refusal.description]),
+                   .hangUpOutOfCredit(reason: "no credit for the access leg: \(refusal)")]
+        }
+    }
+
     private func refuseForward(_ outcome: DialOutcome, _ reason: String, number: String) -> [Action] {
         [.log("forward refused", ["to": number, "outcome": outcome.rawValue, "reason": reason]),
          .forwardDecided(.refused(outcome, reason: reason))]
@@ -457,7 +529,7 @@ struct CallBillingMachine: Sendable {
         else { return [] }
         let available = max(0, freeBalance.minorUnits) + open.amount.minorUnits
         let share = Money(minorUnits: available / Int64(parties + 1), currency: open.amount.currency)
-        let elapsed = Int(max(0, now.timeIntervalSince(call.answeredAt)).rounded(.up))
+        let elapsed = Int(max(0, now.timeIntervalSince(open.answeredAt)).rounded(.up))
         guard let talk = try? MaximumDuration.compute(freeBalance: share, aLeg: nil, bLeg: rate).seconds,
               elapsed + talk < open.grantedSeconds else { return [] }
         return [.write(.resizeAccessLeg(reservation: open.reservationID, leg: open.legID, plan: open.plan,
@@ -484,7 +556,7 @@ struct CallBillingMachine: Sendable {
     }
 
     private mutating func armCut(_ open: AccessLeg) -> [Action] {
-        let deadline = call.answeredAt.addingTimeInterval(TimeInterval(open.grantedSeconds))
+        let deadline = open.answeredAt.addingTimeInterval(TimeInterval(open.grantedSeconds))
         cutAt = deadline
         return [.armCut(at: deadline)]
     }

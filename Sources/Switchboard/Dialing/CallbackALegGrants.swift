@@ -69,7 +69,8 @@ struct CallbackALegGrants: Sendable {
                     case let .opened(grant):
                         placed = CallBillingMachine.PlacedAccessLeg(
                             accountID: payer.accountID, login: payer.login, plan: plan, reservationID: grant.reservationID,
-                            legID: grant.legID, grantedSeconds: grant.grantedSeconds, amount: grant.reservation.amount)
+                            legID: grant.legID, grantedSeconds: grant.grantedSeconds, amount: grant.reservation.amount,
+                            number: route.number, callerID: callerID)
                         admission.reservation = .granted(seconds: grant.grantedSeconds)
                     case let .refused(refusal, _):
                         // The store wrote the leg's CDR as out-of-credit, never placed.
