@@ -122,10 +122,21 @@ final class CallbackEndToEndTests: XCTestCase {
             .contains { $0["result"] == "authenticated alice" }, log())
         let callers = try OperatorCLI.run(["callers", "list", "alice"], data: data)
         XCTAssertTrue(callers.contains(userNumber), "the PIN success remembered the caller ID:\n\(callers)\n\(log())")
-        // The first leg was rated, reserved and billed to the house account, not to alice.
+        // The first leg was rated, reserved and billed to the house account until the PIN,
+        // then handed over to alice, who pays for the rest of it.
         let houseLeg = try XCTUnwrap(try settledCDRs(data, account: "house", count: 1).first, log())
         XCTAssertEqual([houseLeg["leg"], houseLeg["to"], houseLeg["trigger"]], ["a", userNumber, "sip-pin"], "\(houseLeg)")
         XCTAssertGreaterThan(Decimal(string: houseLeg["cost"] ?? "") ?? 0, 0, "\(houseLeg)")
+        let aliceLeg = try XCTUnwrap(try settledCDRs(data, account: "alice", count: 1).first, log())
+        XCTAssertEqual([aliceLeg["leg"], aliceLeg["to"], aliceLeg["trigger"], aliceLeg["from"]],
+                       ["a", userNumber, "sip-pin", houseLeg["from"]], "the same leg goes on: \(aliceLeg)")
+        XCTAssertEqual(aliceLeg["answer"], houseLeg["end"], "alice pays from the moment the house stopped")
+        XCTAssertGreaterThan(Decimal(string: aliceLeg["cost"] ?? "") ?? 0, 0, "\(aliceLeg)")
+        XCTAssertEqual(server.events { $0["message"] == "access leg handed over" }.first?["account"], "alice", log())
+        XCTAssertEqual(try Self.sqlite(data, """
+            SELECT a.login FROM account a LEFT JOIN ledgerEntry l ON l.accountID = a.id
+            GROUP BY a.id HAVING a.balanceMinorUnits <> COALESCE(SUM(l.amountMinorUnits), 0)
+            """), [], "every balance equals its ledger")
 
         // Second: the remembered caller ID authenticates; no PIN prompt on the callback.
         Thread.sleep(forTimeInterval: 1.2)   // past the idempotency window
