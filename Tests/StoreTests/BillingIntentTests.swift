@@ -106,24 +106,35 @@ final class BillingIntentTests: StoreBackendTestCase {
 
     // MARK: - Hand over the access leg
 
+    /// The PIN of a PIN callback, 20 s after the answer.
+    private var pinAt: Date { answered.addingTimeInterval(20) }
+
+    private func houseAndAlice(aliceBalance: String) throws -> (house: Int64, alice: Int64) {
+        (try store.makeAccount("house", balance: "10", plan: "card").id!,
+         try store.makeAccount("alice", balance: aliceBalance, plan: "card").id!)
+    }
+
+    /// The house's access leg `leg` ends at the PIN and goes on as `account`'s.
+    private func handOver(_ leg: LegGrant, to account: Int64) throws -> AccessLegHandover {
+        var request = accessRequest(account)
+        request.startedAt = pinAt
+        request.answeredAt = pinAt
+        return try store.handOverAccessLeg(
+            reservation: leg.reservationID,
+            LegEnding(legID: leg.legID, endedAt: pinAt, disposition: .answered, sipCause: 200), to: request, at: pinAt)
+    }
+
     func testAHandoverSettlesTheHouseLegAndOpensTheUsersInOneWrite() throws {
         try eachBackend {
-            let house = try store.makeAccount("house", balance: "10", plan: "card").id!
-            let alice = try store.makeAccount("alice", balance: "0.0350", plan: "card").id!
+            let (house, alice) = try houseAndAlice(aliceBalance: "0.0350")
             let houseLeg = try openAccessLeg(house)
             // The PIN at 20 s: the house pays 20 s (0.0050 + 0.0100), alice from then on.
-            let pin = answered.addingTimeInterval(20)
-            var request = accessRequest(alice)
-            request.startedAt = pin
-            request.answeredAt = pin
-            let handover = try store.handOverAccessLeg(
-                reservation: houseLeg.reservationID,
-                LegEnding(legID: houseLeg.legID, endedAt: pin, disposition: .answered, sipCause: 200), to: request, at: pin)
+            let handover = try handOver(houseLeg, to: alice)
             XCTAssertEqual(handover.settled.charged, eur("0.0150"))
             XCTAssertEqual(try store.account(id: house)?.balance, eur("9.9850"))
             XCTAssertTrue(try store.openReservations(account: house).isEmpty)
             guard case let .opened(grant) = handover.opened else { return XCTFail("\(handover.opened)") }
-            XCTAssertEqual(grant.leg.answeredAt, pin)
+            XCTAssertEqual(grant.leg.answeredAt, pinAt)
             XCTAssertEqual(grant.grantedSeconds, 60, "alice's 0.0350 pays 60 s from the PIN")
             XCTAssertEqual(try store.openReservations(account: alice).map(\.id), [grant.reservation.id])
             XCTAssertEqual(try store.callLegs(since: nil, account: house).map(\.billedSeconds), [20])
@@ -138,15 +149,10 @@ final class BillingIntentTests: StoreBackendTestCase {
 
     func testAHandoverThatFailsInItsMiddleLeavesTheHouseLegOpen() throws {
         try eachBackend {
-            let house = try store.makeAccount("house", balance: "10", plan: "card").id!
-            let alice = try store.makeAccount("alice", balance: "1", plan: "card").id!
+            let (house, alice) = try houseAndAlice(aliceBalance: "1")
             let houseLeg = try openAccessLeg(house)
-            let pin = answered.addingTimeInterval(20)
             try failInserts(into: "callLeg")
-            XCTAssertThrowsError(try store.handOverAccessLeg(
-                reservation: houseLeg.reservationID,
-                LegEnding(legID: houseLeg.legID, endedAt: pin, disposition: .answered, sipCause: 200),
-                to: accessRequest(alice), at: pin))
+            XCTAssertThrowsError(try handOver(houseLeg, to: alice))
             try removeInjectedFailure()
             XCTAssertEqual(try store.openReservations(account: house).map(\.id), [houseLeg.reservation.id],
                            "the house's settlement was rolled back with alice's leg")
