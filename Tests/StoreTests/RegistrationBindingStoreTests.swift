@@ -63,6 +63,30 @@ final class RegistrationBindingStoreTests: StoreBackendTestCase {
         }
     }
 
+    func testOneAddressIsLookedUpAloneLiveOnly() throws {
+        try onEachBackend { store in
+            try store.replaceRegistrationBindings(user: "alice", domain: "switchback.local", with: [
+                binding("alice", "sip:alice@192.0.2.7", expires: 60),
+                binding("alice", "sip:alice@192.0.2.9", expires: 120),
+            ])
+            try store.replaceRegistrationBindings(user: "bob", domain: "switchback.local", with: [
+                binding("bob", "sip:bob@192.0.2.8", expires: 3600),
+            ])
+            try store.replaceRegistrationBindings(user: "alice", domain: "other.example", with: [
+                RegistrationBinding(user: "alice", domain: "other.example", contact: "sip:alice@203.0.113.1",
+                                    expiresAt: at(3600), qThousandths: nil, callID: "x", cseq: 1, registeredAt: at(0),
+                                    sourceTransport: nil, sourceHost: nil, sourcePort: nil, userAgent: nil, path: nil),
+            ])
+            XCTAssertEqual(try store.registrationBindings(user: "alice", domain: "switchback.local", liveAt: at(1)).map(\.contact),
+                           ["sip:alice@192.0.2.7", "sip:alice@192.0.2.9"])
+            XCTAssertEqual(try store.registrationBindings(user: "alice", domain: "switchback.local", liveAt: at(60)).map(\.contact),
+                           ["sip:alice@192.0.2.9"], "expired from its expiry instant on")
+            XCTAssertEqual(try store.registrationBindings(user: "alice", domain: "other.example", liveAt: at(1)).map(\.contact),
+                           ["sip:alice@203.0.113.1"], "the domain is part of the address")
+            XCTAssertEqual(try store.registrationBindings(user: "carol", domain: "switchback.local", liveAt: at(1)), [])
+        }
+    }
+
     func testABindingOfAnotherAddressIsRefusedAndNothingChanges() throws {
         try onEachBackend { store in
             try store.replaceRegistrationBindings(user: "alice", domain: "switchback.local", with: [

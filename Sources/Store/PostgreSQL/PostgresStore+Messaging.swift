@@ -143,6 +143,15 @@ extension PostgresStore: RegistrationBindingStore {
         }
     }
 
+    public func registrationBindings(user: String, domain: String, liveAt now: Date) throws -> [RegistrationBinding] {
+        try read { db in
+            try db.fetchAll("""
+                SELECT \(unescaped: RegistrationBinding.pgColumns) FROM registrationBinding
+                WHERE "user" = \(user) AND domain = \(domain) AND expiresAt > \(now) ORDER BY id
+                """, RegistrationBinding.init(pgRow:))
+        }
+    }
+
     public func replaceRegistrationBindings(user: String, domain: String, with bindings: [RegistrationBinding]) throws {
         if let stray = bindings.first(where: { $0.user != user || $0.domain != domain }) {
             throw StoreError.bindingOfAnotherAddress(binding: "\(stray.user)@\(stray.domain)", expected: "\(user)@\(domain)")

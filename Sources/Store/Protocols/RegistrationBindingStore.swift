@@ -6,6 +6,9 @@ import Foundation
 public protocol RegistrationBindingStore: Sendable {
     /// Every binding live at `now` (expiry after it), ordered by user, domain, id.
     func registrationBindings(liveAt now: Date) throws -> [RegistrationBinding]
+    /// The bindings of `user@domain` live at `now`, ordered by id: the location lookup every
+    /// outbound route makes (by the address's index, whatever the number of phones).
+    func registrationBindings(user: String, domain: String, liveAt now: Date) throws -> [RegistrationBinding]
     /// Replaces the bindings of `user@domain` with `bindings` in one transaction (empty:
     /// removes them). Each binding's `user` and `domain` must be these.
     func replaceRegistrationBindings(user: String, domain: String, with bindings: [RegistrationBinding]) throws

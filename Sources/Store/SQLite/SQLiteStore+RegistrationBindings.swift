@@ -10,6 +10,14 @@ extension SQLiteStore: RegistrationBindingStore {
         }
     }
 
+    public func registrationBindings(user: String, domain: String, liveAt now: Date) throws -> [RegistrationBinding] {
+        try writer.read { db in
+            try RegistrationBinding.fetchAll(db, cachedSQL: """
+                SELECT * FROM registrationBinding WHERE user = ? AND domain = ? AND expiresAt > ? ORDER BY id
+                """, arguments: [user, domain, now])
+        }
+    }
+
     public func replaceRegistrationBindings(user: String, domain: String, with bindings: [RegistrationBinding]) throws {
         if let stray = bindings.first(where: { $0.user != user || $0.domain != domain }) {
             throw StoreError.bindingOfAnotherAddress(binding: "\(stray.user)@\(stray.domain)", expected: "\(user)@\(domain)")

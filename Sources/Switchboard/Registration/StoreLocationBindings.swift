@@ -29,7 +29,7 @@ struct StoreLocationBindings: LocationBindingPersistence {
     }
 
     func loadBindings(of aor: AddressOfRecord, now: Date) throws -> [LocationBinding] {
-        try store.registrationBindings(liveAt: now).filter { $0.user == aor.user && $0.domain == aor.domain }.compactMap { row in
+        try store.registrationBindings(user: aor.user, domain: aor.domain, liveAt: now).compactMap { row in
             do throws(StoredBindingError) { return try Self.binding(row) } catch {
                 unreadable(error)
                 return nil
