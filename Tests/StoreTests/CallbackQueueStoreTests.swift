@@ -135,6 +135,25 @@ final class CallbackQueueStoreTests: StoreBackendTestCase {
         }
     }
 
+    func testOpenUnauthenticatedRequestsAreCountedQueuedOrInProgressOnly() throws {
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "5").id!
+            _ = try store.enqueueCallback(request(account: alice, due: 0), at: at(0))
+            var house: [Int64] = []
+            for number in ["33600000001", "33600000002", "33600000003", "33600000004"] {
+                house.append(try store.enqueueCallback(request(number, due: 0), at: at(0)).id!)
+            }
+            XCTAssertEqual(try store.openUnauthenticatedCallbackCount(), 4, "alice's request is not counted")
+            var claimed = 0
+            while try store.claimNextCallback(worker: "w", at: at(1)) != nil { claimed += 1 }
+            XCTAssertEqual(claimed, 5)
+            XCTAssertEqual(try store.openUnauthenticatedCallbackCount(), 4, "being called: still open")
+            try store.advanceCallback(id: house[0], to: .aAnswered, error: nil, at: at(2))
+            try store.advanceCallback(id: house[3], to: .failed, error: "busy", at: at(2))
+            XCTAssertEqual(try store.openUnauthenticatedCallbackCount(), 3, "answered is open, failed is not")
+        }
+    }
+
     /// A restart with requests in every state: queued ones stay (due when they were), one
     /// being called goes back to the queue, answered ones fail "interrupted"; nothing is
     /// placed twice and a second start changes nothing.

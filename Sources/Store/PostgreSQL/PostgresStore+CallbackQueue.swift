@@ -134,6 +134,15 @@ extension PostgresStore: CallbackQueueStore, SpoolOffsetStore {
         }
     }
 
+    public func openUnauthenticatedCallbackCount() throws -> Int {
+        try read { db in
+            Int(try db.scalar("""
+                SELECT count(*) FROM callbackRequest
+                WHERE accountID IS NULL AND state = ANY(\(([CallbackRequest.State.queued] + CallbackRequest.State.active).map(\.rawValue)))
+                """, as: Int64.self) ?? 0)
+        }
+    }
+
     public func nextCallbackDue() throws -> Date? {
         try read { db in
             try db.scalar("SELECT min(notBefore) FROM callbackRequest WHERE state = 'queued'", as: Date?.self) ?? nil

@@ -44,6 +44,9 @@ public protocol CallbackQueueStore: Sendable {
     func callbacksCreated(account: Int64, before id: Int64, since: Date) throws -> Int
     func callbackRequest(id: Int64) throws -> CallbackRequest?
     func callbackRequests(states: [CallbackRequest.State]) throws -> [CallbackRequest]
+    /// How many requests for no account (unauthenticated PIN callbacks, paid by the house) are
+    /// queued or in progress: the cap every such trigger is held to, counted by the store.
+    func openUnauthenticatedCallbackCount() throws -> Int
     /// The earliest `notBefore` of the queued requests, for a worker deciding when to look again.
     func nextCallbackDue() throws -> Date?
 }

@@ -131,6 +131,10 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
         }
     }
 
+    public func openUnauthenticatedCallbackCount() throws -> Int {
+        try writer.read { db in try db.fetchCount(cachedSQL: Self.countOpenUnauthenticatedSQL) }
+    }
+
     public func nextCallbackDue() throws -> Date? {
         try writer.read { db in
             try Date.fetchOne(db, cachedSQL: "SELECT MIN(notBefore) FROM callbackRequest WHERE state = ?",
@@ -152,6 +156,11 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
 
     /// The requests of one account still being worked on. The IN list is the fixed set of
     /// active states, so the text never varies and the statement can be cached.
+    private static let countOpenUnauthenticatedSQL = """
+        SELECT COUNT(*) FROM callbackRequest WHERE accountID IS NULL AND state IN (\(
+            ([CallbackRequest.State.queued] + CallbackRequest.State.active).map { "'\($0.rawValue)'" }.joined(separator: ", ")))
+        """
+
     private static let countActiveCallbacksSQL = """
         SELECT COUNT(*) FROM callbackRequest WHERE accountID = ? AND state IN (\(
             CallbackRequest.State.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")))

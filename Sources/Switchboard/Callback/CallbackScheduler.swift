@@ -170,8 +170,7 @@ public final class CallbackScheduler: Sendable {
     /// Callbacks for no account queued or in progress.
     private func openUnauthenticatedCallbacks() throws(ScheduleError) -> Int {
         do {
-            return try store.callbackRequests(states: [.queued] + CallbackRequest.State.active)
-                .count { $0.accountID == nil }
+            return try store.openUnauthenticatedCallbackCount()
         } catch {
             throw .store("\(error)")
         }
