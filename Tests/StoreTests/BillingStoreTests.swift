@@ -97,6 +97,31 @@ final class BillingStoreTests: StoreBackendTestCase {
         }
     }
 
+    func testCDRsArePagedOldestOrNewestFirstWithTheirTotal() throws {
+        try onEachBackend { store in
+            let alice = try store.makeAccount("alice", balance: "1").id!
+            let bob = try store.makeAccount("bob", balance: "1").id!
+            for second in 0..<7 {
+                for account in [alice, bob] {
+                    _ = try store.recordUnbilledLeg(UnbilledCallLeg(
+                        accountID: account, campaign: "cb", trigger: "sip-ani", leg: .a, fromNumber: "1001",
+                        toNumber: "49300\(second)", startedAt: at(TimeInterval(second)), answeredAt: nil,
+                        endedAt: at(TimeInterval(second) + 1), disposition: .noAnswer, sipCause: 480))
+                }
+            }
+            let oldest = try store.callLegPage(account: alice, newestFirst: false, offset: 2, limit: 3)
+            XCTAssertEqual(oldest.total, 7)
+            XCTAssertEqual(oldest.legs.map(\.toNumber), ["493002", "493003", "493004"])
+            XCTAssertEqual(Set(oldest.legs.map(\.accountID)), [alice])
+            let newest = try store.callLegPage(account: alice, newestFirst: true, offset: 0, limit: 2)
+            XCTAssertEqual(newest.legs.map(\.toNumber), ["493006", "493005"])
+            let beyond = try store.callLegPage(account: alice, newestFirst: false, offset: 7, limit: 3)
+            XCTAssertEqual(beyond, CallLegPage(total: 7, legs: []))
+            XCTAssertEqual(try store.callLegPage(account: nil, newestFirst: false, offset: 0, limit: 100).total, 14, "every account's")
+            XCTAssertEqual(try store.callLegPage(account: alice, newestFirst: false, offset: Int(Int64.max), limit: 3).legs, [])
+        }
+    }
+
     func testAFailedSettlementChangesNothing() throws {
         try onEachBackend { store in
             let plan = try planStore(store)

@@ -90,6 +90,21 @@ extension PostgresStore: CDRStore {
         }
     }
 
+    public func callLegPage(account id: Int64?, newestFirst: Bool, offset: Int, limit: Int) throws -> CallLegPage {
+        try read { db in
+            let total = try db.scalar("""
+                SELECT count(*) FROM callLeg WHERE (\(id)::BIGINT IS NULL OR accountID = \(id))
+                """, as: Int64.self) ?? 0
+            let order = newestFirst ? "startedAt DESC, id DESC" : "startedAt, id"
+            let legs = try db.fetchAll("""
+                SELECT \(unescaped: CallLeg.pgColumns) FROM callLeg
+                WHERE (\(id)::BIGINT IS NULL OR accountID = \(id))
+                ORDER BY \(unescaped: order) LIMIT \(Int64(max(0, limit))) OFFSET \(Int64(max(0, offset)))
+                """, CallLeg.init(pgRow:))
+            return CallLegPage(total: Int(total), legs: legs)
+        }
+    }
+
     public func recordUnbilledLeg(_ new: UnbilledCallLeg) throws -> CallLeg {
         try transaction { db in try Self.insertUnbilledLeg(db: db, new) }
     }

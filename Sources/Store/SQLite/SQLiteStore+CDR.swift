@@ -11,6 +11,18 @@ extension SQLiteStore: CDRStore {
         }
     }
 
+    public func callLegPage(account id: Int64?, newestFirst: Bool, offset: Int, limit: Int) throws -> CallLegPage {
+        try writer.read { db in
+            var request = CallLeg.all()
+            if let id { request = request.filter(CallLeg.SQLColumns.accountID == id) }
+            let total = try request.fetchCount(db)
+            let order = newestFirst ? [CallLeg.SQLColumns.startedAt.desc, Column("id").desc]
+                                    : [CallLeg.SQLColumns.startedAt.asc, Column("id").asc]
+            let legs = try request.order(order).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
+            return CallLegPage(total: total, legs: legs)
+        }
+    }
+
     public func recordUnbilledLeg(_ new: UnbilledCallLeg) throws -> CallLeg {
         try writer.write { db in try Self.insertUnbilledLeg(db: db, new) }
     }

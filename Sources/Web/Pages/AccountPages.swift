@@ -8,6 +8,8 @@ import Switchboard
 /// The user's pages: sign-in and sign-out, "call me back" and "connect two", the live
 /// status of a request, and "my account".
 struct AccountPages: Sendable {
+    /// Calls the account page lists, newest first.
+    static let historyRows = 100
     let pages: WebPages
     var deps: APIDependencies { pages.deps }
 
@@ -267,13 +269,15 @@ struct AccountPages: Sendable {
         let layout = PageLayout(language: visit.language, navigation: .account, csrf: visit.csrf)
         let id = account.id!
         let free = try deps.store.freeBalance(account: id)
-        let legs = try deps.store.callLegs(since: nil, account: id)
+        // The latest legs only: an account's history can be long, and the CSV has all of it.
+        let latest = try deps.store.callLegPage(account: id, newestFirst: true, offset: 0, limit: Self.historyRows)
+        let legs = latest.legs
         let dates = ISO8601DateFormatter()
         let history = legs.isEmpty ? "<p>\(layout.t(.noCalls))</p>" : HTML.table(
-            caption: layout.t(.history),
+            caption: layout.t(latest.total > legs.count ? .historyLatest : .history),
             // What a phone's width shows first: whom, which leg, what it cost.
             headers: [layout.t(.number), layout.t(.leg), layout.t(.cost), layout.t(.seconds), layout.t(.outcome), layout.t(.started)],
-            rows: legs.reversed().map { leg in
+            rows: legs.map { leg in
                 [HTML.escape(leg.toNumber), HTML.escape(leg.leg.rawValue),
                  "<span class=\"cost\">\(HTML.escape(leg.cost.amountString)) \(HTML.escape(leg.currency))</span>",
                  String(leg.billedSeconds), HTML.escape(leg.disposition.rawValue),

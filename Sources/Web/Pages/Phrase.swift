@@ -4,7 +4,7 @@ enum Phrase: CaseIterable {
     case siteName, skipToContent, mainNavigation, signIn, signOut, login, password, wrongPassword, lockedOut, accountLocked
     case csrfRejected, callMeBack, callMeBackIntro, numbers, numbersHint, yourNumber, yourNumberHint, connectTwo
     case connectTwoIntro, from, to, send, status, leg, number, state, cancel, cannotCancel, requestState
-    case legUser, legDestination, myAccount, balance, freeBalance, history, downloadCSV, noCalls, started, seconds, cost
+    case legUser, legDestination, myAccount, balance, freeBalance, history, historyLatest, downloadCSV, noCalls, started, seconds, cost
     case outcome, callerIDs, callerIDsIntro, add, remove, addressBook, addressBookIntro, name, entry, forward, forwardNumber
     case forwardMode, forwardAfter, save, saved, operatorPages, adminToken, wrongToken, noAdminToken, activeCalls
     case callbackQueue, queueEmpty, accounts, createAccount, initialBalance, pin, credit, amount, lock, unlock, lots
@@ -57,6 +57,8 @@ enum Phrase: CaseIterable {
         case .balance: return ("Balance", "Guthaben")
         case .freeBalance: return ("Free balance", "Verfügbares Guthaben")
         case .history: return ("Call history", "Anrufliste")
+        case .historyLatest: return ("Call history: the latest calls (every call is in the CSV)",
+                                     "Anrufliste: die letzten Anrufe (alle Anrufe in der CSV-Datei)")
         case .downloadCSV: return ("Download as CSV", "Als CSV herunterladen")
         case .noCalls: return ("No calls yet.", "Noch keine Anrufe.")
         case .started: return ("Started", "Beginn")

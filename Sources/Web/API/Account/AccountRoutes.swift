@@ -76,16 +76,19 @@ enum AccountRoutes {
     /// One page of CDRs (JSON), or all of them as CSV when the client accepts `text/csv`
     /// rather than JSON. `account` nil: every account's (admin).
     static func calls(_ request: Request, account: Int64?, _ deps: APIDependencies) throws -> Response {
-        let legs = try deps.store.callLegs(since: nil, account: account)
         let accept = request.headers[.accept]?.lowercased() ?? ""
         if accept.contains("text/csv") && !accept.contains("application/json") {
+            let legs = try deps.store.callLegs(since: nil, account: account)
             let text = ([CallRecord.csvHeader] + legs.map(CallRecord.csvLine)).joined(separator: "\r\n") + "\r\n"
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
+        // One page read from the store, not every CDR there is.
         let (page, perPage) = try APIRouteSupport.paging(request)
-        let start = min(legs.count, (page - 1).multipliedReportingOverflow(by: perPage).overflow ? legs.count : (page - 1) * perPage)
-        let slice = legs[start..<min(legs.count, start + perPage)]
-        return try APIRouteSupport.json(CallPage(page: page, perPage: perPage, total: legs.count, calls: slice.map(CallRecord.init)))
+        let (start, overflow) = (page - 1).multipliedReportingOverflow(by: perPage)
+        let found = try deps.store.callLegPage(account: account, newestFirst: false, offset: overflow ? Int(Int64.max) : start,
+                                               limit: perPage)
+        return try APIRouteSupport.json(CallPage(page: page, perPage: perPage, total: found.total,
+                                                 calls: found.legs.map(CallRecord.init)))
     }
 }
