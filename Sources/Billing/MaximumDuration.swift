@@ -54,3 +54,18 @@ public struct MaximumDuration: Sendable, Hashable {
         return MaximumDuration(seconds: seconds, aLegCost: a, bLegCost: b, totalCost: try a.adding(b))
     }
 }
+
+extension MaximumDuration {
+    /// The longest talk on `rate` that `1/parts` of `freeBalance` pays for: the cap of one
+    /// of a payer's `parts` concurrent callback A legs, so that the next one still finds
+    /// credit. The longest call (`defaultLimit`) with one part, or when the share does not
+    /// buy a minute (then the store's own check decides).
+    public static func shareLimit(freeBalance: Money, parts: Int, rate: Rate) -> Int {
+        guard parts > 1 else { return defaultLimit }
+        let part = Money(minorUnits: max(0, freeBalance.minorUnits) / Int64(parts), currency: freeBalance.currency)
+        guard let seconds = try? compute(freeBalance: part, aLeg: nil, bLeg: rate).seconds, seconds >= 60 else {
+            return defaultLimit
+        }
+        return seconds
+    }
+}

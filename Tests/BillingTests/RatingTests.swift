@@ -146,6 +146,21 @@ final class RatingTests: XCTestCase {
         }
     }
 
+    func testAnALegShareIsItsPartOfTheFreeBalanceOrTheLongestCall() {
+        let perSecond = rate("1", "0.4800", 1, 1)   // 0.008 per second
+        let cases: [(free: String, parts: Int, seconds: Int)] = [
+            ("1.0000", 1, MaximumDuration.defaultLimit),   // alone: the store's own check decides
+            ("1.0000", 2, 62),                              // 0.5000 buys 62 s
+            ("1.0000", 4, MaximumDuration.defaultLimit),   // a quarter (31 s) buys less than a minute
+            ("9.6000", 3, 400),                             // 3.2000 buys 400 s
+            ("-1.0000", 2, MaximumDuration.defaultLimit),   // overdrawn: nothing to share
+        ]
+        for c in cases {
+            XCTAssertEqual(MaximumDuration.shareLimit(freeBalance: money(c.free), parts: c.parts, rate: perSecond), c.seconds,
+                           "free \(c.free), \(c.parts) parts")
+        }
+    }
+
     func testPlanMaximumDurationUsesBothLegsWhenCharged() throws {
         let rates = [rate("33", "0.1200", 1, 1), rate("44", "0.4800", 1, 1)]
         let paid = try RatePlan(name: "p", currency: "EUR", chargesALeg: true, rates: rates)

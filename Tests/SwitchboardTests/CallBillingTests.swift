@@ -167,6 +167,44 @@ final class CallBillingTests: XCTestCase {
         XCTAssertTrue(try store.openReservations(account: id).isEmpty)
         XCTAssertTrue(try store.callLegs(since: nil, account: id).isEmpty)
     }
+
+    /// A PIN callback's A leg, placed on the house account, is handed over at the PIN: the
+    /// house pays its seconds so far, alice the rest, holding only her share (two parts)
+    /// of her free balance, as any of her callback A legs would.
+    func testThePINHandsTheHouseLegOverToAliceWithinHerShare() async throws {
+        let house = try account("house", balance: "10.0000", plan: "card")
+        let alice = try account("alice", balance: "1.0050", plan: "card")
+        let placed = try store.openAccessLeg(AccessLegRequest(
+            accountID: house, plan: try XCTUnwrap(store.ratePlan(named: "card")), caller: "1001", accessNumber: "1000",
+            startedAt: answered.addingTimeInterval(-5), answeredAt: nil, call: CallContext(campaign: "card", trigger: "sip-pin")),
+            at: answered.addingTimeInterval(-5))
+        guard case let .opened(grant) = placed else { return XCTFail("\(placed)") }
+        let clock = FakeBillingClock(answered)
+        let cuts = CutRecorder()
+        let billing = billing(clock, cuts: cuts)
+        await billing.callbackLegAnswered(placed: CallBillingMachine.PlacedAccessLeg(
+            accountID: house, login: "house", plan: try XCTUnwrap(store.ratePlan(named: "card")),
+            reservationID: grant.reservationID, legID: grant.legID, grantedSeconds: grant.grantedSeconds,
+            amount: grant.reservation.amount, number: "1000", callerID: "1001", userShareParts: 2), payer: nil)
+        await clock.advance(to: answered.addingTimeInterval(20))
+        await billing.accountAuthenticated(login: "alice")
+
+        // The house: 20 s = 0.0050 + 0.0100, settled.
+        XCTAssertTrue(try store.openReservations(account: house).isEmpty)
+        XCTAssertEqual(try store.account(id: house)?.balance, try eur("9.9850"))
+        // Alice: half of 1.0050 free = 0.5025 pays 0.0050 + 0.0005 t → 995 s from the PIN.
+        let mine = try XCTUnwrap(try store.openReservations(account: alice).first)
+        XCTAssertEqual(mine.maxDurationSeconds, 995)
+        XCTAssertEqual(mine.amount, try eur("0.5025"))
+        let cutAt = await billing.cutDeadline
+        XCTAssertEqual(cutAt, answered.addingTimeInterval(20 + 995), "cut where her share ends, counted from the PIN")
+        await clock.advance(to: answered.addingTimeInterval(80))
+        await billing.callEnded(at: answered.addingTimeInterval(80))
+        // 60 s of hers: 0.0050 + 0.0300.
+        XCTAssertEqual(try store.account(id: alice)?.balance, try eur("0.9700"))
+        XCTAssertEqual(try store.callLegs(since: nil, account: alice).map(\.billedSeconds), [60])
+        XCTAssertEqual(cuts.reasons, [])
+    }
 }
 
 /// Forwards: the B leg reserved jointly with the access leg, charged alone when it ends

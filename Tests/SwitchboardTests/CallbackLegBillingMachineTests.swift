@@ -26,7 +26,7 @@ final class CallbackLegBillingMachineTests: XCTestCase {
         CallBillingMachine.PlacedAccessLeg(accountID: account, login: account == 9 ? "guest" : "alice", plan: try plan(),
                                            reservationID: 7, legID: 70, grantedSeconds: 120,
                                            amount: try Money.parse("0.9600", currency: "EUR"),
-                                           number: "4930111", callerID: "4930100")
+                                           number: "4930111", callerID: "4930100", userShareParts: 2)
     }
 
     private var pinAt: Date { answered.addingTimeInterval(12) }
@@ -89,7 +89,7 @@ final class CallbackLegBillingMachineTests: XCTestCase {
         var machine = CallBillingMachine(call: call, heartbeat: 5)
         _ = machine.accessLegPlaced(try placed(account: 9), at: answered)
         let actions = machine.authenticated(.init(accountID: 1, login: "alice", plan: try plan()), at: pinAt)
-        guard actions.count == 1, case let .write(.handOverAccessLeg(reservation, ending, request)) = actions[0] else {
+        guard actions.count == 1, case let .write(.handOverAccessLeg(reservation, ending, request, parts)) = actions[0] else {
             return XCTFail("\(actions)")
         }
         XCTAssertEqual(reservation, 7, "the house's reservation is settled")
@@ -99,6 +99,7 @@ final class CallbackLegBillingMachineTests: XCTestCase {
         XCTAssertEqual(request.startedAt, pinAt)
         XCTAssertEqual(request.answeredAt, pinAt, "alice's talk time counts from the PIN")
         XCTAssertEqual(request.call.trigger, "sip-pin")
+        XCTAssertEqual(parts, 2, "alice's share, as any of her callbacks' A legs")
 
         let opened = machine.written(try handedOver(seconds: 300), at: pinAt)
         XCTAssertTrue(opened.contains { if case .armCut(pinAt.addingTimeInterval(300)) = $0 { true } else { false } },

@@ -332,7 +332,14 @@ actor CallBilling {
             switch write {
             case let .openAccessLeg(request):
                 return .accessLeg(try store.openAccessLeg(request, at: now))
-            case let .handOverAccessLeg(reservation, ending, request):
+            case let .handOverAccessLeg(reservation, ending, request, parts):
+                // Like any of the user's callback A legs: at most their share of the free balance.
+                var request = request
+                if parts > 1 {
+                    request.limit = MaximumDuration.shareLimit(
+                        freeBalance: try store.freeBalance(account: request.accountID), parts: parts,
+                        rate: try request.plan.rate(for: request.accessNumber))
+                }
                 return .handedOver(try store.handOverAccessLeg(reservation: reservation, ending, to: request, at: now))
             case let .openForward(request):
                 return .forward(try store.openForward(request, at: now))

@@ -19,7 +19,8 @@ struct CallBillingMachine: Sendable {
     enum Write: Sendable {
         case openAccessLeg(AccessLegRequest)
         /// The house-paid access leg is settled and goes on billed to the authenticated payer.
-        case handOverAccessLeg(reservation: Int64, LegEnding, to: AccessLegRequest)
+        /// `shareParts`: the user's A legs hold `1/shareParts` of their free balance each.
+        case handOverAccessLeg(reservation: Int64, LegEnding, to: AccessLegRequest, shareParts: Int)
         case openForward(ForwardRequest)
         case recordAnswer(leg: Int64, at: Date)
         case recordProgress(legs: [Int64], at: Date)
@@ -81,6 +82,9 @@ struct CallBillingMachine: Sendable {
         /// a leg handed over to another payer goes on as the same call.
         var number: String
         var callerID: String
+        /// How many concurrent callbacks of one account share its free balance
+        /// (`callback.limits.concurrent-per-account`): the user's part once it is handed over.
+        var userShareParts = 1
 
         static func == (lhs: Self, rhs: Self) -> Bool {
             lhs.reservationID == rhs.reservationID && lhs.legID == rhs.legID && lhs.accountID == rhs.accountID
@@ -147,7 +151,7 @@ struct CallBillingMachine: Sendable {
     /// account paid for until then.
     private var accessDecidedAtPlacement = false
     /// The number and caller ID of a placed access leg (for its handover).
-    private var placedLeg: (number: String, callerID: String)?
+    private var placedLeg: (number: String, callerID: String, userShareParts: Int)?
 
     init(call: CallBilling.Call, heartbeat: TimeInterval) {
         self.call = call
@@ -206,7 +210,7 @@ struct CallBillingMachine: Sendable {
                              answeredAt: call.answeredAt, amount: placed.amount, grantedSeconds: placed.grantedSeconds,
                              plan: placed.plan)
         access = .billing(open)
-        placedLeg = (placed.number, placed.callerID)
+        placedLeg = (placed.number, placed.callerID, placed.userShareParts)
         return [.write(.recordAnswer(leg: placed.legID, at: call.answeredAt)),
                 .log("access leg billed", [
                     "account": placed.login, "reservation": "\(placed.reservationID)", "leg": "\(placed.legID)",
@@ -440,7 +444,7 @@ struct CallBillingMachine: Sendable {
         case let .openAccessLeg(request):
             return [.problem("access leg not billed", ["account": payer?.login ?? "#\(request.accountID)",
                                                        "reason": reason])]
-        case let .handOverAccessLeg(reservation, _, request):
+        case let .handOverAccessLeg(reservation, _, request, _):
             // Nothing was written: the house account goes on paying for the leg it holds.
             return [.problem("access leg not handed over", ["reservation": "\(reservation)",
                                                              "account": payer?.login ?? "#\(request.accountID)",
@@ -480,7 +484,8 @@ struct CallBillingMachine: Sendable {
         return [.write(.handOverAccessLeg(reservation: open.reservationID, ending, to: AccessLegRequest(
             accountID: payer.accountID, plan: plan, caller: placedLeg.callerID, accessNumber: placedLeg.number,
             startedAt: now, answeredAt: now,
-            call: CallContext(campaign: call.campaign, trigger: call.trigger.rawValue))))]
+            call: CallContext(campaign: call.campaign, trigger: call.trigger.rawValue)),
+            shareParts: placedLeg.userShareParts))]
     }
 
     /// The store's answer to a handover: the leg goes on under the payer's reservation (its

@@ -70,7 +70,7 @@ struct CallbackALegGrants: Sendable {
                         placed = CallBillingMachine.PlacedAccessLeg(
                             accountID: payer.accountID, login: payer.login, plan: plan, reservationID: grant.reservationID,
                             legID: grant.legID, grantedSeconds: grant.grantedSeconds, amount: grant.reservation.amount,
-                            number: route.number, callerID: callerID)
+                            number: route.number, callerID: callerID, userShareParts: shares.account)
                         admission.reservation = .granted(seconds: grant.grantedSeconds)
                     case let .refused(refusal, _):
                         // The store wrote the leg's CDR as out-of-credit, never placed.
@@ -104,15 +104,11 @@ struct CallbackALegGrants: Sendable {
         }
     }
 
-    /// The longest A leg that `1/parts` of the payer's free balance pays for; the longest
-    /// call when that share does not buy a minute (then the store's own check decides).
+    /// The longest A leg that `1/parts` of the payer's free balance pays for.
     private func shareLimit(parts: Int, payer: Int64, plan: RatePlan, number: String) throws -> Int {
         guard parts > 1 else { return MaximumDuration.defaultLimit }
-        let free = try store.freeBalance(account: payer)
-        let part = Money(minorUnits: max(0, free.minorUnits) / Int64(parts), currency: free.currency)
-        guard let seconds = try? MaximumDuration.compute(freeBalance: part, aLeg: nil, bLeg: plan.rate(for: number)).seconds,
-              seconds >= 60 else { return MaximumDuration.defaultLimit }
-        return seconds
+        return MaximumDuration.shareLimit(freeBalance: try store.freeBalance(account: payer), parts: parts,
+                                          rate: try plan.rate(for: number))
     }
 
     /// The request's account; for a PIN callback without one, the house account.
