@@ -77,7 +77,7 @@ public final class MediaSession: @unchecked Sendable {
     private let rtcpHandler: RTCPInboundHandler
     let clock: MediaClock
     private let onClose: @Sendable () -> Void
-    private let logger: Logger
+    private var logger: Logger
     private let symmetricRTP: SymmetricRTP
     private let cname: String
 
@@ -223,6 +223,13 @@ public final class MediaSession: @unchecked Sendable {
                 clock.register(self)
             }
         }
+    }
+
+    /// Adds `value` under `key` to every line this session logs (the call's id, once the
+    /// session belongs to a call). On `eventLoop`.
+    public func tagLog(_ key: String, _ value: String) {
+        eventLoop.preconditionInEventLoop()
+        logger[metadataKey: key] = "\(value)"
     }
 
     /// Replaces whatever is playing with `prompts`, played back to back; when the last

@@ -129,6 +129,8 @@ final class InbandDTMFTests: XCTestCase {
         let told = server.events { ($0["message"] ?? "").hasPrefix("no telephone-event offered on a dtmf rfc4733 leg") }
         XCTAssertEqual(told.count, 1, log)
         XCTAssertEqual(told.first?["level"], "warning")
+        let callIDs = Set(server.events { $0["message"] == "call received" }.compactMap { $0["call-id"] })
+        XCTAssertTrue(callIDs.contains(told.first?["call-id"] ?? "-"), "the warning names its call: \(told)\n\(log)")
     }
 
     /// The menu on 300 called from the trunk (`dtmf: mode`) by a caller offering

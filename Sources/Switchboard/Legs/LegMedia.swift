@@ -30,7 +30,10 @@ final class LegMedia {
         let loop = self.loop
         let session = self.session
         let dtmfMode = self.dtmfMode
+        let callID = log.logger[metadataKey: "call-id"].map { "\($0)" }
         session.eventLoop.execute {
+            // The session's own lines (a leg that hears no keys, ...) name the call too.
+            if let callID { session.tagLog("call-id", callID) }
             if let dtmfMode { session.dtmfMode = dtmfMode }
             session.onDigit = { digit, source in loop.execute { target.value?.delegate?.legDigit(digit, source: source) } }
             session.onPlaybackFinished = { token in loop.execute { target.value?.delegate?.legPlaybackFinished(token) } }
