@@ -33,6 +33,25 @@ final class AccountStoreTests: StoreBackendTestCase {
     /// The SQLite store runs these lookups through statements prepared once per connection
     /// and rebound on every call (issue 19): each call must see its own arguments, also
     /// right after a call that found nothing.
+    func testAccountsArePagedByLoginAndFoundByAnExactPrefix() throws {
+        try onEachBackend { store in
+            for login in ["card-003", "card-001", "card-002", "cardx", "Card-9", "alice", "a_b"] {
+                _ = try store.makeAccount(login, balance: "1")
+            }
+            let cards = try store.accountPage(loginPrefix: "card-", offset: 0, limit: 2)
+            XCTAssertEqual(cards.total, 3, "case-sensitive: Card-9 is not card-")
+            XCTAssertEqual(cards.accounts.map(\.login), ["card-001", "card-002"])
+            XCTAssertEqual(try store.accountPage(loginPrefix: "card-", offset: 2, limit: 2).accounts.map(\.login), ["card-003"])
+            XCTAssertEqual(try store.accountPage(loginPrefix: "a_", offset: 0, limit: 10).accounts.map(\.login), ["a_b"],
+                           "no wildcard in the prefix")
+            let all = try store.accountPage(loginPrefix: nil, offset: 0, limit: 100)
+            XCTAssertEqual(all.total, 7)
+            XCTAssertEqual(all.accounts.map(\.login), ["Card-9", "a_b", "alice", "card-001", "card-002", "card-003", "cardx"],
+                           "by login, byte order on both backends")
+            XCTAssertEqual(try store.accountPage(loginPrefix: "", offset: 7, limit: 5), AccountPage(total: 7, accounts: []))
+        }
+    }
+
     func testRepeatedLookupsEachFindTheirOwnAccount() throws {
         try onEachBackend { store in
             func make(_ login: String, did: String) throws -> Account {

@@ -362,6 +362,41 @@ final class WebPagesTests: XCTestCase {
 
     // MARK: - Language
 
+    /// Thousands of generated cards must not make the dashboard list (and query the free
+    /// balance of) every account: a page of 50 by login, a prefix search, links between pages.
+    func testTheDashboardListsAccountsAPageAtATimeAndFindsThemByLogin() async throws {
+        let bed = try APITestBed(adminToken: "s3cret")
+        for number in 1...120 {
+            _ = try bed.store.createAccount(NewAccount(login: String(format: "card-%03d", number), password: "pw", sipRealm: "r",
+                                                       initialBalance: try .parse("1", currency: "EUR")), at: Date())
+        }
+        let total = try bed.store.accountPage(loginPrefix: nil, offset: 0, limit: 0).total
+        try await application(bed).test(.router) { client in
+            var browser = Browser()
+            let page = try await browser.getKeeping(client, "/operator")
+            let token = try XCTUnwrap(Self.csrf(page.text))
+            _ = try await browser.post(client, "/operator/sign-in", [("csrf", token), ("token", "s3cret")])
+            let first = try await browser.get(client, "/operator")
+            let rows = { (text: String) in text.components(separatedBy: "/credit\"").count - 1 }
+            XCTAssertEqual(rows(first.text), 50)
+            XCTAssertTrue(first.text.contains("<caption>Accounts 1–50 / \(total)</caption>"), first.text)
+            XCTAssertTrue(first.text.contains(#"<a rel="next" href="/operator?page=2">"#))
+            XCTAssertFalse(first.text.contains(#"rel="prev""#))
+            let cards = try await browser.get(client, "/operator?login=card-1&page=1")
+            XCTAssertEqual(rows(cards.text), 21, "card-100 … card-120")
+            XCTAssertTrue(cards.text.contains("<td>card-120</td>"))
+            XCTAssertFalse(cards.text.contains("<td>card-099</td>"))
+            XCTAssertTrue(cards.text.contains(#"value="card-1""#), "the search stays in its field")
+            let last = try await browser.get(client, "/operator?login=card-&page=3")
+            XCTAssertEqual(rows(last.text), 20)
+            XCTAssertTrue(last.text.contains(#"<a rel="prev" href="/operator?login=card-&amp;page=2">"#), last.text)
+            XCTAssertFalse(last.text.contains(#"rel="next""#))
+            let hostile = try await browser.get(client, "/operator?login=%3Cscript%3E&page=-4")
+            XCTAssertEqual(hostile.status, .ok)
+            XCTAssertTrue(hostile.text.contains("&lt;script&gt;") && !hostile.text.contains("<script>"))
+        }
+    }
+
     func testGermanIsChosenByAcceptLanguage() async throws {
         let bed = try APITestBed()
         try await application(bed).test(.router) { client in

@@ -57,6 +57,20 @@ extension PostgresStore: AccountStore {
         }
     }
 
+    public func accountPage(loginPrefix: String?, offset: Int, limit: Int) throws -> AccountPage {
+        let prefix = loginPrefix ?? ""
+        return try read { db in
+            let total = try db.scalar("""
+                SELECT count(*) FROM account WHERE left(login, length(\(prefix))) = \(prefix)
+                """, as: Int64.self) ?? 0
+            let accounts = try db.fetchAll("""
+                SELECT \(unescaped: Account.pgColumns) FROM account WHERE left(login, length(\(prefix))) = \(prefix)
+                ORDER BY login COLLATE "C" LIMIT \(Int64(max(0, limit))) OFFSET \(Int64(max(0, offset)))
+                """, Account.init(pgRow:))
+            return AccountPage(total: Int(total), accounts: accounts)
+        }
+    }
+
     public func lots() throws -> [AccountLot] {
         try read { db in
             try db.fetchAll("SELECT \(unescaped: AccountLot.pgColumns) FROM accountLot ORDER BY name", AccountLot.init(pgRow:))

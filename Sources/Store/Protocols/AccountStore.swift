@@ -22,6 +22,10 @@ public protocol AccountStore: Sendable {
     func account(personalDID: String) throws -> Account?
     /// All accounts by login, or those of one lot.
     func accounts(lot: String?) throws -> [Account]
+    /// `limit` accounts by login from `offset` on, of those whose login starts with
+    /// `loginPrefix` (exactly, case and all; nil or empty: every account), and how many
+    /// match: the operator's list, however many cards were generated.
+    func accountPage(loginPrefix: String?, offset: Int, limit: Int) throws -> AccountPage
     func lots() throws -> [AccountLot]
 
     func authenticate(login: String, password: String) throws -> AuthenticationOutcome

@@ -51,6 +51,19 @@ extension SQLiteStore: AccountStore {
         }
     }
 
+    public func accountPage(loginPrefix: String?, offset: Int, limit: Int) throws -> AccountPage {
+        try writer.read { db in
+            var request = Account.all()
+            if let loginPrefix, !loginPrefix.isEmpty {
+                // substr, not LIKE: no wildcard in the prefix, and case-sensitive as PostgreSQL.
+                request = request.filter(sql: "substr(login, 1, length(?)) = ?", arguments: [loginPrefix, loginPrefix])
+            }
+            let total = try request.fetchCount(db)
+            let accounts = try request.order(Account.SQLColumns.login).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
+            return AccountPage(total: total, accounts: accounts)
+        }
+    }
+
     public func lots() throws -> [AccountLot] {
         try writer.read { db in try AccountLot.order(AccountLot.SQLColumns.name).fetchAll(db) }
     }

@@ -19,7 +19,8 @@ struct OperatorPages: Sendable {
             let visit = pages.visit(request, context, cookie: PageCookies.operatorName, start: true)
             guard visit.isOperator else { return signInPage(visit, message: nil, status: .ok) }
             let saved = request.uri.queryParameters["saved"] != nil
-            return try await dashboard(visit, message: saved ? PageLayout.message(Phrase.saved.text(visit.language)) : nil)
+            return try await dashboard(visit, message: saved ? PageLayout.message(Phrase.saved.text(visit.language)) : nil,
+                                       accounts: AccountListing(request))
         }
         router.post("operator/sign-in") { request, context -> Response in
             let visit = pages.visit(request, context, cookie: PageCookies.operatorName, start: false)
@@ -115,7 +116,37 @@ struct OperatorPages: Sendable {
                              status: status, headers: visit.headers)
     }
 
-    func dashboard(_ visit: WebPages.Visit, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// Which accounts the dashboard lists: a page of those whose login starts with `prefix`
+    /// (`?login=`), `AccountListing.pageSize` at a time (`?page=`), so that a store with
+    /// thousands of generated cards still gives a page of a few kilobytes.
+    struct AccountListing: Sendable {
+        static let pageSize = 50
+        var prefix = ""
+        var page = 1
+
+        init() {}
+
+        init(_ request: Request) {
+            prefix = String(request.uri.queryParameters["login"] ?? "").trimmingCharacters(in: .whitespaces)
+            page = max(1, min(Int(String(request.uri.queryParameters["page"] ?? "")) ?? 1, 1_000_000))
+        }
+
+        var offset: Int { (page - 1) * Self.pageSize }
+
+        /// The dashboard's address for another page of the same search.
+        func link(page: Int) -> String {
+            var query = ["page=\(page)"]
+            if !prefix.isEmpty {
+                // Unreserved characters only (RFC 3986 §2.3): `&`, `=`, `+`, `#` of a login stay encoded.
+                let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+                query.insert("login=" + (prefix.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""), at: 0)
+            }
+            return "/operator?" + query.joined(separator: "&")
+        }
+    }
+
+    func dashboard(_ visit: WebPages.Visit, message: String?, status: HTTPResponse.Status = .ok,
+                   accounts listing: AccountListing = AccountListing()) async throws -> Response {
         let layout = PageLayout(language: visit.language, navigation: .operatorPages, csrf: visit.csrf)
         let active = await deps.activeCalls?()
         let dates = ISO8601DateFormatter()
@@ -126,7 +157,9 @@ struct OperatorPages: Sendable {
                 [String(request.id ?? 0), HTML.escape(request.state.rawValue), HTML.escape(request.originNumber ?? ""),
                  HTML.escape(request.destinations.joined(separator: ", ")), HTML.escape(dates.string(from: request.createdAt))]
             }, id: "queue")
-        let accounts = try deps.store.accounts(lot: nil)
+        let found = try deps.store.accountPage(loginPrefix: listing.prefix, offset: listing.offset,
+                                               limit: AccountListing.pageSize)
+        let accounts = found.accounts
         let accountRows = try accounts.map { account -> [String] in
             let free = try deps.store.freeBalance(account: account.id!)
             let path = "/operator/accounts/\(account.login.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? account.login)"
@@ -140,10 +173,24 @@ struct OperatorPages: Sendable {
                     "\(HTML.escape(account.balance.amountString)) \(HTML.escape(account.currency))",
                     "\(HTML.escape(free.amountString)) \(HTML.escape(free.currency))", credit, lock]
         }
-        let accountTable = HTML.table(caption: layout.t(.accounts),
+        let first = accounts.isEmpty ? 0 : listing.offset + 1
+        let accountTable = HTML.table(caption: "\(layout.t(.accounts)) \(first)–\(listing.offset + accounts.count) / \(found.total)",
                                       headers: [layout.t(.login), layout.t(.state), layout.t(.balance), layout.t(.freeBalance),
                                                 layout.t(.credit), layout.t(.lock)],
                                       rows: accountRows, id: "accounts")
+        let search = """
+            <form method="get" action="/operator" class="inline" aria-label="\(HTML.escape(layout.t(.findAccounts)))">\
+            \(HTML.field("login", label: layout.t(.findAccounts), value: listing.prefix, required: false, id: "find-login"))\
+            \(HTML.button(layout.t(.find)))</form>
+            """
+        var pager: [String] = []
+        if listing.page > 1 {
+            pager.append("<a rel=\"prev\" href=\"\(HTML.escape(listing.link(page: listing.page - 1)))\">\(layout.t(.previousPage))</a>")
+        }
+        if listing.offset + accounts.count < found.total {
+            pager.append("<a rel=\"next\" href=\"\(HTML.escape(listing.link(page: listing.page + 1)))\">\(layout.t(.nextPage))</a>")
+        }
+        let pagerLinks = pager.isEmpty ? "" : "<p class=\"pager\">\(pager.joined(separator: " "))</p>"
         let create = HTML.form("/operator/accounts", csrf: visit.csrf, label: layout.t(.createAccount),
                                HTML.field("login", label: layout.t(.login), id: "new-login", attributes: "autocomplete=\"off\"")
                                 + HTML.field("password", label: layout.t(.password), type: "password",
@@ -164,7 +211,7 @@ struct OperatorPages: Sendable {
         <p id="active-calls" class="state">\(active.map(String.init) ?? "–")</p></section>
         <section aria-labelledby="h-queue"><h2 id="h-queue">\(layout.t(.callbackQueue))</h2>\(queue)</section>
         </div>
-        <section aria-labelledby="h-accounts"><h2 id="h-accounts">\(layout.t(.accounts))</h2>\(accountTable)</section>
+        <section aria-labelledby="h-accounts"><h2 id="h-accounts">\(layout.t(.accounts))</h2>\(search)\(accountTable)\(pagerLinks)</section>
         <div class="two">
         <section aria-labelledby="h-create"><h2 id="h-create">\(layout.t(.createAccount))</h2>\(create)</section>
         <section aria-labelledby="h-lots"><h2 id="h-lots">\(layout.t(.lots))</h2>\(lotTable)</section>

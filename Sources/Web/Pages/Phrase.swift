@@ -9,6 +9,7 @@ enum Phrase: CaseIterable {
     case forwardMode, forwardAfter, save, saved, operatorPages, adminToken, wrongToken, noAdminToken, activeCalls
     case callbackQueue, queueEmpty, accounts, createAccount, initialBalance, pin, credit, amount, lock, unlock, lots
     case lotSize, download, notFound, invalidNumber, pageTitleStatus, liveStatusNote, requestEnded, back
+    case findAccounts, find, previousPage, nextPage
 
     func text(_ language: PageLanguage) -> String {
         let (en, de) = pair
@@ -107,6 +108,10 @@ enum Phrase: CaseIterable {
         case .liveStatusNote: return ("This table updates by itself.", "Diese Tabelle aktualisiert sich selbst.")
         case .requestEnded: return ("The request has ended.", "Der Auftrag ist beendet.")
         case .back: return ("New call", "Neuer Anruf")
+        case .findAccounts: return ("Login starts with", "Login beginnt mit")
+        case .find: return ("Find", "Suchen")
+        case .previousPage: return ("Previous page", "Vorige Seite")
+        case .nextPage: return ("Next page", "Nächste Seite")
         }
     }
 
