@@ -40,15 +40,15 @@ final class AccountStoreTests: StoreBackendTestCase {
             }
             let cards = try store.accountPage(loginPrefix: "card-", offset: 0, limit: 2)
             XCTAssertEqual(cards.total, 3, "case-sensitive: Card-9 is not card-")
-            XCTAssertEqual(cards.accounts.map(\.login), ["card-001", "card-002"])
-            XCTAssertEqual(try store.accountPage(loginPrefix: "card-", offset: 2, limit: 2).accounts.map(\.login), ["card-003"])
-            XCTAssertEqual(try store.accountPage(loginPrefix: "a_", offset: 0, limit: 10).accounts.map(\.login), ["a_b"],
+            XCTAssertEqual(cards.items.map(\.login), ["card-001", "card-002"])
+            XCTAssertEqual(try store.accountPage(loginPrefix: "card-", offset: 2, limit: 2).items.map(\.login), ["card-003"])
+            XCTAssertEqual(try store.accountPage(loginPrefix: "a_", offset: 0, limit: 10).items.map(\.login), ["a_b"],
                            "no wildcard in the prefix")
             let all = try store.accountPage(loginPrefix: nil, offset: 0, limit: 100)
             XCTAssertEqual(all.total, 7)
-            XCTAssertEqual(all.accounts.map(\.login), ["Card-9", "a_b", "alice", "card-001", "card-002", "card-003", "cardx"],
+            XCTAssertEqual(all.items.map(\.login), ["Card-9", "a_b", "alice", "card-001", "card-002", "card-003", "cardx"],
                            "by login, byte order on both backends")
-            XCTAssertEqual(try store.accountPage(loginPrefix: "", offset: 7, limit: 5), AccountPage(total: 7, accounts: []))
+            XCTAssertEqual(try store.accountPage(loginPrefix: "", offset: 7, limit: 5), AccountPage(total: 7, items: []))
         }
     }
 

@@ -111,14 +111,14 @@ final class BillingStoreTests: StoreBackendTestCase {
             }
             let oldest = try store.callLegPage(account: alice, newestFirst: false, offset: 2, limit: 3)
             XCTAssertEqual(oldest.total, 7)
-            XCTAssertEqual(oldest.legs.map(\.toNumber), ["493002", "493003", "493004"])
-            XCTAssertEqual(Set(oldest.legs.map(\.accountID)), [alice])
+            XCTAssertEqual(oldest.items.map(\.toNumber), ["493002", "493003", "493004"])
+            XCTAssertEqual(Set(oldest.items.map(\.accountID)), [alice])
             let newest = try store.callLegPage(account: alice, newestFirst: true, offset: 0, limit: 2)
-            XCTAssertEqual(newest.legs.map(\.toNumber), ["493006", "493005"])
+            XCTAssertEqual(newest.items.map(\.toNumber), ["493006", "493005"])
             let beyond = try store.callLegPage(account: alice, newestFirst: false, offset: 7, limit: 3)
-            XCTAssertEqual(beyond, CallLegPage(total: 7, legs: []))
+            XCTAssertEqual(beyond, CallLegPage(total: 7, items: []))
             XCTAssertEqual(try store.callLegPage(account: nil, newestFirst: false, offset: 0, limit: 100).total, 14, "every account's")
-            XCTAssertEqual(try store.callLegPage(account: alice, newestFirst: false, offset: Int(Int64.max), limit: 3).legs, [])
+            XCTAssertEqual(try store.callLegPage(account: alice, newestFirst: false, offset: Int(Int64.max), limit: 3).items, [])
         }
     }
 

@@ -67,7 +67,7 @@ extension PostgresStore: AccountStore {
                 SELECT \(unescaped: Account.pgColumns) FROM account WHERE left(login, length(\(prefix))) = \(prefix)
                 ORDER BY login COLLATE "C" LIMIT \(Int64(max(0, limit))) OFFSET \(Int64(max(0, offset)))
                 """, Account.init(pgRow:))
-            return AccountPage(total: Int(total), accounts: accounts)
+            return AccountPage(total: Int(total), items: accounts)
         }
     }
 

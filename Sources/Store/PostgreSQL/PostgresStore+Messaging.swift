@@ -101,7 +101,7 @@ extension PostgresStore: CDRStore {
                 WHERE (\(id)::BIGINT IS NULL OR accountID = \(id))
                 ORDER BY \(unescaped: order) LIMIT \(Int64(max(0, limit))) OFFSET \(Int64(max(0, offset)))
                 """, CallLeg.init(pgRow:))
-            return CallLegPage(total: Int(total), legs: legs)
+            return CallLegPage(total: Int(total), items: legs)
         }
     }
 

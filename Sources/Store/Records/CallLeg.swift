@@ -114,17 +114,6 @@ public struct Settlement: Sendable, Hashable {
     public var balanceAfter: Money
 }
 
-/// One page of CDRs (`CDRStore.callLegPage`) and how many there are in all.
-public struct CallLegPage: Sendable, Hashable {
-    public var total: Int
-    public var legs: [CallLeg]
-
-    public init(total: Int, legs: [CallLeg]) {
-        self.total = total
-        self.legs = legs
-    }
-}
-
 /// A finished leg with no charge and no reservation, for `CDRStore.recordUnbilledLeg`.
 public struct UnbilledCallLeg: Sendable, Hashable {
     public var accountID: Int64?

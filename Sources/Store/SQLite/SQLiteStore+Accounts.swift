@@ -60,7 +60,7 @@ extension SQLiteStore: AccountStore {
             }
             let total = try request.fetchCount(db)
             let accounts = try request.order(Account.SQLColumns.login).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
-            return AccountPage(total: total, accounts: accounts)
+            return AccountPage(total: total, items: accounts)
         }
     }
 

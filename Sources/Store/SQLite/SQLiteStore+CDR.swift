@@ -19,7 +19,7 @@ extension SQLiteStore: CDRStore {
             let order = newestFirst ? [CallLeg.SQLColumns.startedAt.desc, Column("id").desc]
                                     : [CallLeg.SQLColumns.startedAt.asc, Column("id").asc]
             let legs = try request.order(order).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
-            return CallLegPage(total: total, legs: legs)
+            return CallLegPage(total: total, items: legs)
         }
     }
 

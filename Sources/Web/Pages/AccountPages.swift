@@ -271,7 +271,7 @@ struct AccountPages: Sendable {
         let free = try deps.store.freeBalance(account: id)
         // The latest legs only: an account's history can be long, and the CSV has all of it.
         let latest = try deps.store.callLegPage(account: id, newestFirst: true, offset: 0, limit: Self.historyRows)
-        let legs = latest.legs
+        let legs = latest.items
         let dates = ISO8601DateFormatter()
         let history = legs.isEmpty ? "<p>\(layout.t(.noCalls))</p>" : HTML.table(
             caption: layout.t(latest.total > legs.count ? .historyLatest : .history),

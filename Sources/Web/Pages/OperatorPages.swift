@@ -159,7 +159,7 @@ struct OperatorPages: Sendable {
             }, id: "queue")
         let found = try deps.store.accountPage(loginPrefix: listing.prefix, offset: listing.offset,
                                                limit: AccountListing.pageSize)
-        let accounts = found.accounts
+        let accounts = found.items
         let accountRows = try accounts.map { account -> [String] in
             let free = try deps.store.freeBalance(account: account.id!)
             let path = "/operator/accounts/\(account.login.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? account.login)"

@@ -89,6 +89,6 @@ enum AccountRoutes {
         let found = try deps.store.callLegPage(account: account, newestFirst: false, offset: overflow ? Int(Int64.max) : start,
                                                limit: perPage)
         return try APIRouteSupport.json(CallPage(page: page, perPage: perPage, total: found.total,
-                                                 calls: found.legs.map(CallRecord.init)))
+                                                 calls: found.items.map(CallRecord.init)))
     }
 }
