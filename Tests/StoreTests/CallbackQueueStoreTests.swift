@@ -138,7 +138,7 @@ final class CallbackQueueStoreTests: StoreBackendTestCase {
     func testOpenUnauthenticatedRequestsAreCountedQueuedOrInProgressOnly() throws {
         try onEachBackend { store in
             let alice = try store.makeAccount("alice", balance: "5").id!
-            _ = try store.enqueueCallback(request(account: alice, due: 0), at: at(0))
+            let alices = try store.enqueueCallback(request(account: alice, due: 0), at: at(0)).id!
             var house: [Int64] = []
             for number in ["33600000001", "33600000002", "33600000003", "33600000004"] {
                 house.append(try store.enqueueCallback(request(number, due: 0), at: at(0)).id!)
@@ -151,6 +151,10 @@ final class CallbackQueueStoreTests: StoreBackendTestCase {
             try store.advanceCallback(id: house[0], to: .aAnswered, error: nil, at: at(2))
             try store.advanceCallback(id: house[3], to: .failed, error: "busy", at: at(2))
             XCTAssertEqual(try store.openUnauthenticatedCallbackCount(), 3, "answered is open, failed is not")
+            let head = try store.callbackRequestPage(states: [.queued] + CallbackRequest.State.active, limit: 2)
+            XCTAssertEqual(head.total, 4)
+            XCTAssertEqual(head.items.map(\.id), [alices, house[0]], "the first two by id")
+            XCTAssertEqual(try store.callbackRequestPage(states: [.failed], limit: 10).items.map(\.id), [house[3]])
         }
     }
 

@@ -134,6 +134,18 @@ extension PostgresStore: CallbackQueueStore, SpoolOffsetStore {
         }
     }
 
+    public func callbackRequestPage(states: [CallbackRequest.State], limit: Int) throws -> CallbackRequestPage {
+        let names = states.map(\.rawValue)
+        return try read { db in
+            let total = try db.scalar("SELECT count(*) FROM callbackRequest WHERE state = ANY(\(names))", as: Int64.self) ?? 0
+            let items = try db.fetchAll("""
+                SELECT \(unescaped: CallbackRequest.pgColumns) FROM callbackRequest
+                WHERE state = ANY(\(names)) ORDER BY id LIMIT \(Int64(max(0, limit)))
+                """, CallbackRequest.init(pgRow:))
+            return CallbackRequestPage(total: Int(total), items: items)
+        }
+    }
+
     public func openUnauthenticatedCallbackCount() throws -> Int {
         try read { db in
             Int(try db.scalar("""

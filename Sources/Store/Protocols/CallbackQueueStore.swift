@@ -44,6 +44,9 @@ public protocol CallbackQueueStore: Sendable {
     func callbacksCreated(account: Int64, before id: Int64, since: Date) throws -> Int
     func callbackRequest(id: Int64) throws -> CallbackRequest?
     func callbackRequests(states: [CallbackRequest.State]) throws -> [CallbackRequest]
+    /// The first `limit` requests in `states` by id, and how many there are in all (a spool
+    /// can queue thousands: the operator's page shows the head of the queue).
+    func callbackRequestPage(states: [CallbackRequest.State], limit: Int) throws -> CallbackRequestPage
     /// How many requests for no account (unauthenticated PIN callbacks, paid by the house) are
     /// queued or in progress: the cap every such trigger is held to, counted by the store.
     func openUnauthenticatedCallbackCount() throws -> Int

@@ -12,3 +12,4 @@ public struct StorePage<Item: Sendable & Hashable>: Sendable, Hashable {
 
 public typealias CallLegPage = StorePage<CallLeg>
 public typealias AccountPage = StorePage<Account>
+public typealias CallbackRequestPage = StorePage<CallbackRequest>

@@ -131,6 +131,14 @@ extension SQLiteStore: CallbackQueueStore, SpoolOffsetStore {
         }
     }
 
+    public func callbackRequestPage(states: [CallbackRequest.State], limit: Int) throws -> CallbackRequestPage {
+        try writer.read { db in
+            let request = CallbackRequest.filter(states.map(\.rawValue).contains(CallbackRequest.SQLColumns.state))
+            return CallbackRequestPage(total: try request.fetchCount(db),
+                                       items: try request.order(Column("id")).limit(max(0, limit)).fetchAll(db))
+        }
+    }
+
     public func openUnauthenticatedCallbackCount() throws -> Int {
         try writer.read { db in try db.fetchCount(cachedSQL: Self.countOpenUnauthenticatedSQL) }
     }

@@ -11,6 +11,8 @@ import Switchboard
 /// (create, credit, lock) and each generated lot as CSV. Failed token guesses count
 /// against the client address like failed logins.
 struct OperatorPages: Sendable {
+    /// Open callback requests the dashboard lists, oldest first.
+    static let queueRows = 100
     let pages: WebPages
     var deps: APIDependencies { pages.deps }
 
@@ -150,9 +152,12 @@ struct OperatorPages: Sendable {
         let layout = PageLayout(language: visit.language, navigation: .operatorPages, csrf: visit.csrf)
         let active = await deps.activeCalls?()
         let dates = ISO8601DateFormatter()
-        let open = try deps.store.callbackRequests(states: [.queued] + CallbackRequest.State.active)
+        // The head of the queue: a spool can queue thousands.
+        let head = try deps.store.callbackRequestPage(states: [.queued] + CallbackRequest.State.active,
+                                                      limit: Self.queueRows)
+        let open = head.items
         let queue = open.isEmpty ? "<p>\(layout.t(.queueEmpty))</p>" : HTML.table(
-            caption: layout.t(.callbackQueue), headers: ["#", layout.t(.state), layout.t(.from), layout.t(.numbers), layout.t(.started)],
+            caption: "\(layout.t(.callbackQueue)) 1–\(open.count) / \(head.total)", headers: ["#", layout.t(.state), layout.t(.from), layout.t(.numbers), layout.t(.started)],
             rows: open.map { request in
                 [String(request.id ?? 0), HTML.escape(request.state.rawValue), HTML.escape(request.originNumber ?? ""),
                  HTML.escape(request.destinations.joined(separator: ", ")), HTML.escape(dates.string(from: request.createdAt))]
