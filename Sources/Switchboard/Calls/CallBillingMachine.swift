@@ -150,8 +150,8 @@ struct CallBillingMachine: Sendable {
     /// authentication names who pays for the forwards, and for the rest of a leg the house
     /// account paid for until then.
     private var accessDecidedAtPlacement = false
-    /// The number and caller ID of a placed access leg (for its handover).
-    private var placedLeg: (number: String, callerID: String, userShareParts: Int)?
+    /// The access leg as it was placed (its number, caller ID and share, for a handover).
+    private var placedLeg: PlacedAccessLeg?
 
     init(call: CallBilling.Call, heartbeat: TimeInterval) {
         self.call = call
@@ -210,7 +210,7 @@ struct CallBillingMachine: Sendable {
                              answeredAt: call.answeredAt, amount: placed.amount, grantedSeconds: placed.grantedSeconds,
                              plan: placed.plan)
         access = .billing(open)
-        placedLeg = (placed.number, placed.callerID, placed.userShareParts)
+        placedLeg = placed
         return [.write(.recordAnswer(leg: placed.legID, at: call.answeredAt)),
                 .log("access leg billed", [
                     "account": placed.login, "reservation": "\(placed.reservationID)", "leg": "\(placed.legID)",
