@@ -31,13 +31,24 @@ final class KillSoakTests: XCTestCase {
         """
 
     func testMoneyQueueAndRegistrationsSurviveKillNines() throws {
+        let kills = Int(ProcessInfo.processInfo.environment["SWITCHBACK_SOAK_KILLS"] ?? "") ?? 3
+        try soak(kills: kills, sipLoops: 1)
+    }
+
+    /// The same load and invariants with the SIP side on two event loops (`sip.event-loops`):
+    /// calls, callbacks and the registration are spread over both by Call-ID, and the
+    /// money, queue and registration come out as on one.
+    func testTheSoakOnTwoSIPEventLoops() throws {
+        try soak(kills: 1, sipLoops: 2)
+    }
+
+    private func soak(kills: Int, sipLoops: Int) throws {
         let environment = ProcessInfo.processInfo.environment
-        let kills = Int(environment["SWITCHBACK_SOAK_KILLS"] ?? "") ?? 3
         let seed = UInt64(environment["SWITCHBACK_SOAK_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
         var random = SeededRandom(seed: seed)
         let callbacksPerEpoch = 3
         let callbackCount = callbacksPerEpoch * (kills + 1)
-        print("kill soak: \(kills) kills, seed \(seed)")
+        print("kill soak: \(kills) kills, \(sipLoops) SIP event loops, seed \(seed)")
 
         // The operator's setup: plan, account (password 2468, PIN 123456), the users' numbers.
         let data = try InteropPaths.temporaryDirectory("soak-data").appendingPathComponent("data")
@@ -87,7 +98,8 @@ final class KillSoakTests: XCTestCase {
                                 caller-number: "7001"
                                 web-campaign: web-callback
                                 limits: { concurrent-per-account: 100, per-hour-per-account: 10000 }
-                              """, name: "soak-\(epoch)", dataDirectory: data, logLevel: "info")
+                              """, name: "soak-\(epoch)", dataDirectory: data, logLevel: "info",
+                              sipYAML: "event-loops: \(sipLoops)")
         }
 
         var servers: [ServerProcess] = []
@@ -214,6 +226,11 @@ final class KillSoakTests: XCTestCase {
         XCTAssertEqual(servers.dropFirst().flatMap { $0.events { $0["message"] == "registered" } }.count, 0,
                        "the phone registered once, before the first kill")
         XCTAssertEqual(state.liveBindings.map(\.user), ["alice"], context)
+
+        // Every loop ran calls (each line of a call names its loop).
+        let loopsOfCalls = Set(servers.flatMap { $0.events { $0["call-id"] != nil }.compactMap { $0["sip-loop"] } })
+        XCTAssertEqual(loopsOfCalls, sipLoops > 1 ? Set((0..<sipLoops).map(String.init)) : [],
+                       "the SIP loops that logged call lines\n\(context)")
     }
 
     static func userNumber(_ k: Int) -> String { "555" + String(format: "%04d", k) }

@@ -86,6 +86,12 @@ final class ServerProcess {
     /// Writes the configuration file: the demo campaign and access number 100, plus the extras.
     func writeConfig(accessNumbersYAML: String = "", campaignsYAML: String = "", extraYAML: String = "") throws {
         let root = InteropPaths.packageRoot.path
+        // SWITCHBACK_TEST_SIP_EVENT_LOOPS=N runs every server of the suite on N SIP loops
+        // (a test that sets `event-loops` itself keeps its own).
+        var sipYAML = self.sipYAML
+        if let loops = ProcessInfo.processInfo.environment["SWITCHBACK_TEST_SIP_EVENT_LOOPS"], !sipYAML.contains("event-loops") {
+            sipYAML += "\nevent-loops: \(loops)"
+        }
         let config = """
         sip:
           listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]

@@ -34,7 +34,7 @@ final class StoreLocationBindingsTests: XCTestCase {
 
         let service = RegistrationService(domain: "switchback.local",
                                           credentials: SIPCredentialsTable(realm: "switchback.local", ha1ByUsername: [:]),
-                                          eventLoop: EmbeddedEventLoop(), logger: Logger(label: "test"),
+                                          logger: Logger(label: "test"),
                                           persistence: persistence)
         let restart = t0.addingTimeInterval(60)
         XCTAssertEqual(try service.restoreBindings(now: restart), 2)
@@ -63,7 +63,7 @@ final class StoreLocationBindingsTests: XCTestCase {
         // Node A: its memory is empty; the lookup reads the store.
         let service = RegistrationService(domain: "switchback.local",
                                           credentials: SIPCredentialsTable(realm: "switchback.local", ha1ByUsername: [:]),
-                                          eventLoop: EmbeddedEventLoop(), logger: Logger(label: "test"),
+                                          logger: Logger(label: "test"),
                                           persistence: StoreLocationBindings(store: store))
         let now = t0.addingTimeInterval(5)
         XCTAssertEqual(service.contacts(of: "alice", now: now), [], "not in this node's memory")

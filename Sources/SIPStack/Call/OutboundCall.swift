@@ -109,7 +109,7 @@ public final class OutboundCall: @unchecked Sendable {
         self.endpoint = endpoint
         self.parameters = parameters
         self.registry = registry
-        let callID = parameters.callID ?? "\(SIPEndpoint.makeTag())@switchback"
+        let callID = parameters.callID ?? endpoint.makeCallID()
         self.callID = callID
         localTag = SIPEndpoint.makeTag()
         machine = OutboundCallStateMachine(configuration: .init(

@@ -95,13 +95,29 @@ extension SIPEndpoint {
     public func pinConnection(of flow: SIPFlow) {
         eventLoop.preconditionInEventLoop()
         guard flow.transport == .tcp else { return }
-        connectionTable.pin(ObjectIdentifier(flow.channel))
+        let id = ObjectIdentifier(flow.channel)
+        onConnectionOwner(of: flow.channel) { $0.connectionTable.pin(id) }
     }
 
     public func unpinConnection(of flow: SIPFlow) {
         eventLoop.preconditionInEventLoop()
         guard flow.transport == .tcp else { return }
-        connectionTable.unpin(ObjectIdentifier(flow.channel))
+        let id = ObjectIdentifier(flow.channel)
+        onConnectionOwner(of: flow.channel) { $0.connectionTable.unpin(id) }
+    }
+
+    /// Runs `body` with the endpoint whose loop `channel` is on, there: a connection is in
+    /// that endpoint's table, and with several SIP loops a call on one loop may use a
+    /// connection accepted on another (the primary's).
+    func onConnectionOwner(of channel: any Channel, _ body: @escaping @Sendable (SIPEndpoint) -> Void) {
+        if channel.eventLoop.inEventLoop {
+            body(self)
+            return
+        }
+        let siblings = self.siblings
+        channel.eventLoop.execute {
+            if let owner = siblings.first(where: { $0.eventLoop.inEventLoop }) { body(owner) }
+        }
     }
 
     /// A 2xx to a REGISTER on a connection: the connection is held while the longest
@@ -115,7 +131,9 @@ extension SIPEndpoint {
             let expires = contact.parameter("expires")?.value.flatMap { Int($0) }
             longest = max(longest, expires ?? defaultExpires)
         }
-        connectionTable.hold(ObjectIdentifier(flow.channel), until: .now() + .seconds(Int64(longest)))
+        let id = ObjectIdentifier(flow.channel)
+        let until = NIODeadline.now() + .seconds(Int64(longest))
+        onConnectionOwner(of: flow.channel) { $0.connectionTable.hold(id, until: until) }
     }
 
     /// A stream that cannot be framed (no or garbled Content-Length: 400; too large: 513):

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -8,6 +11,12 @@ import SIP
 /// Everything here runs on `eventLoop`: transports hand bytes in, the transaction state
 /// machines decide, and this class carries out their actions (send, arm a timer,
 /// deliver). It keeps no call state; that is the transaction user's.
+///
+/// With several SIP event loops (`sip.event-loops`), one endpoint runs on each, all on
+/// the same UDP ports (`SO_REUSEPORT`: the kernel spreads datagrams over their sockets by
+/// source address); the first (the primary) also holds the TCP listeners. Whichever
+/// endpoint reads a message parses it and hands it to the one its Call-ID belongs to
+/// (`SIPLoopAssignment`), so a call's transactions and dialogs live on one loop.
 public final class SIPEndpoint: @unchecked Sendable {
     public let eventLoop: any EventLoop
     public let configuration: SIPEndpointConfiguration
@@ -29,10 +38,31 @@ public final class SIPEndpoint: @unchecked Sendable {
         /// Accepts that failed for want of descriptors (EMFILE, ENFILE) or memory; the
         /// listener backs off and tries again.
         public var acceptFailures = 0
+
+        public init() {}
+
+        /// Adds another endpoint's counts (the server's figures are its loops' sums).
+        public mutating func add(_ other: Statistics) {
+            messagesReceived += other.messagesReceived
+            malformedMessages += other.malformedMessages
+            requestsRejected += other.requestsRejected
+            messagesSent += other.messagesSent
+            connectionsRefused += other.connectionsRefused
+            connectionsClosedIdle += other.connectionsClosedIdle
+            streamsRefused += other.streamsRefused
+            acceptFailures += other.acceptFailures
+        }
     }
     public internal(set) var statistics = Statistics()
 
     private var listeners: [(address: SIPListenAddress, channel: any Channel)] = []
+    /// What Via and Contact name: this endpoint's listeners, or a sibling's the primary's.
+    private var advertisedListeners: [SIPListenAddress] = []
+    /// The endpoints sharing the SIP work, one per event loop, in loop order (this one among
+    /// them); empty: this endpoint takes every message. Set once, before `start`, by `share`.
+    public private(set) var siblings: [SIPEndpoint] = []
+    /// This endpoint's place among `siblings` (0: the primary).
+    public private(set) var loopIndex = 0
     var connections: [SocketAddress: any Channel] = [:]
     private var pendingConnections: [SocketAddress: EventLoopFuture<any Channel>] = [:]
     private var serverTransactions: [TransactionKey: ServerTransaction] = [:]
@@ -55,6 +85,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     /// may be as large as 65,535 bytes (RFC 3261 §18.1.1): each slot must hold that, or
     /// larger datagrams arrive cut short and are read as shorter messages.
     static let datagramsPerRead = 8
+    /// `SO_REUSEPORT`, which NIO has no name for: several sockets on one UDP port.
+    static let reusePortOption = NIOBSDSocket.Option(rawValue: SO_REUSEPORT)
     static let maximumDatagramSize = 65_536
 
     public init(eventLoop: any EventLoop, configuration: SIPEndpointConfiguration, logger: Logger) {
@@ -67,16 +99,45 @@ public final class SIPEndpoint: @unchecked Sendable {
     /// Accepted TCP connections open now.
     public var openConnections: Int { connectionTable.acceptedConnections }
 
+    /// Makes `endpoints` (one per event loop, distinct loops) share the SIP work: start the
+    /// first, then each other one with `start(siblingOf:)` on the first's bound addresses.
+    public static func share(_ endpoints: [SIPEndpoint]) {
+        for (index, endpoint) in endpoints.enumerated() {
+            endpoint.loopIndex = index
+            endpoint.siblings = endpoints.count > 1 ? endpoints : []
+        }
+    }
+
+    public var loopAssignment: SIPLoopAssignment { SIPLoopAssignment(loops: siblings.count) }
+
+    /// A fresh Call-ID for a call we place: one whose messages come back to this endpoint.
+    public func makeCallID() -> String {
+        loopAssignment.makeCallID(for: loopIndex)
+    }
+
     // MARK: - Life cycle
 
     /// Binds every listen address. Port 0 binds an ephemeral port; `boundAddresses` tells which.
     public func start() -> EventLoopFuture<Void> {
-        let binds = configuration.listen.map { address -> EventLoopFuture<Void> in
+        bind(configuration.listen, advertising: nil)
+    }
+
+    /// Starts a sibling of the primary (see `share`): binds the primary's UDP addresses
+    /// (`primaryAddresses`: its `boundAddresses`, ports resolved) and advertises all of them.
+    public func start(siblingOf primaryAddresses: [SIPListenAddress]) -> EventLoopFuture<Void> {
+        bind(primaryAddresses.filter { $0.transport == .udp }, advertising: primaryAddresses)
+    }
+
+    private func bind(_ addresses: [SIPListenAddress], advertising: [SIPListenAddress]?) -> EventLoopFuture<Void> {
+        // Several endpoints read the same UDP ports, each its own socket.
+        let reusePort: SocketOptionValue = siblings.count > 1 ? 1 : 0
+        let binds = addresses.map { address -> EventLoopFuture<Void> in
             let bound: EventLoopFuture<any Channel>
             switch address.transport {
             case .udp:
                 bound = DatagramBootstrap(group: eventLoop)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(.socketOption(Self.reusePortOption), value: reusePort)
                     .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
                     .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
                     .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(
@@ -116,6 +177,7 @@ public final class SIPEndpoint: @unchecked Sendable {
             }
         }
         return EventLoopFuture.andAllSucceed(binds, on: eventLoop).map {
+            self.advertisedListeners = advertising ?? self.listeners.map(\.address)
             self.startIdleSweep()
         }
     }
@@ -133,6 +195,7 @@ public final class SIPEndpoint: @unchecked Sendable {
             let channels = self.listeners.map(\.channel) + Array(self.connections.values)
             self.listeners.removeAll()
             self.connections.removeAll()
+            self.siblings = []
             let closes = channels.map { $0.close().recover { _ in } }
             return EventLoopFuture.andAllComplete(closes, on: self.eventLoop)
         }
@@ -145,10 +208,10 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     /// Host and port to advertise for a transport in Via and Contact.
     public func advertisedAddress(for transport: SIPTransportKind) -> (host: String, port: Int) {
-        let listener = listeners.first { $0.address.transport == transport } ?? listeners.first
-        let boundHost = listener?.address.host ?? "127.0.0.1"
+        let listener = advertisedListeners.first { $0.transport == transport } ?? advertisedListeners.first
+        let boundHost = listener?.host ?? "127.0.0.1"
         let host = configuration.advertisedHost ?? (Self.isWildcard(boundHost) ? "127.0.0.1" : boundHost)
-        return (host, listener?.address.port ?? 5060)
+        return (host, listener?.port ?? 5060)
     }
 
     public static func isWildcard(_ host: String) -> Bool {
@@ -198,12 +261,37 @@ public final class SIPEndpoint: @unchecked Sendable {
             }
             return
         }
+        if siblings.count > 1, let callID = message.callID {
+            let owner = siblings[loopAssignment.loop(forCallID: callID)]
+            if owner !== self {
+                hand(message, flow: flow, to: owner)
+                return
+            }
+        }
+        handle(message, flow: flow)
+    }
+
+    private func handle(_ message: SIPMessage, flow: SIPFlow) {
         switch message {
         case .request(var request):
             ViaStamping.stamp(&request, sourceHost: flow.remoteHost, sourcePort: flow.remotePort)
             receiveRequest(request, flow: flow)
         case .response(let response):
             receiveResponse(response, flow: flow)
+        }
+    }
+
+    /// Passes a message read here to the sibling its Call-ID belongs to. A UDP flow is
+    /// rewritten to the owner's socket on the same address, so its answers leave from the
+    /// owner's loop (the peer sees the same address); a TCP flow keeps its connection.
+    private func hand(_ message: SIPMessage, flow: SIPFlow, to owner: SIPEndpoint) {
+        let listener = flow.transport == .udp ? listeners.first(where: { $0.channel === flow.channel })?.address : nil
+        owner.eventLoop.execute {
+            var adopted = flow
+            if let listener, let socket = owner.listeners.first(where: { $0.address == listener })?.channel {
+                adopted = SIPFlow(transport: .udp, remote: flow.remote, channel: socket)
+            }
+            owner.handle(message, flow: adopted)
         }
     }
 
@@ -508,7 +596,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         case .udp:
             channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
         case .tcp:
-            connectionTable.touched(ObjectIdentifier(channel), now: .now())
+            onConnectionOwner(of: channel) { $0.connectionTable.touched(ObjectIdentifier(channel), now: .now()) }
             channel.write(buffer, promise: nil)
         }
         scheduleFlush(channel)
@@ -524,6 +612,15 @@ public final class SIPEndpoint: @unchecked Sendable {
             let channels = self.channelsToFlush.values
             self.channelsToFlush.removeAll(keepingCapacity: true)
             for channel in channels { channel.flush() }
+        }
+    }
+}
+
+extension SIPMessage {
+    var callID: String? {
+        switch self {
+        case .request(let request): return request.callID
+        case .response(let response): return response.callID
         }
     }
 }

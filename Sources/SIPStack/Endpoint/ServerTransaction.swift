@@ -15,6 +15,8 @@ public final class ServerTransaction: @unchecked Sendable {
     var machine: Machine
     var timers: [TransactionTimer: Scheduled<Void>] = [:]
     unowned let endpoint: SIPEndpoint
+    /// The loop the transaction lives on (its endpoint's): answer it there.
+    public var eventLoop: any EventLoop { endpoint.eventLoop }
     /// Set by the endpoint when a CANCEL for this INVITE arrived.
     public internal(set) var isCancelled = false
 

@@ -142,7 +142,7 @@ struct NodeReader {
             switch key {
             case "sip":
                 let sipKeys: Set<String> = ["listen", "domain", "advertise", "digest-lockout", "tcp-max-connections",
-                                            "tcp-max-connections-per-source", "tcp-idle-timeout", "edge-proxies"]
+                                            "tcp-max-connections-per-source", "tcp-idle-timeout", "edge-proxies", "event-loops"]
                 for (k, v) in try mapping(node, "sip", allowed: sipKeys) {
                     switch k {
                     case "listen": c.sip.listen = try strings(v, "sip.listen")
@@ -152,6 +152,7 @@ struct NodeReader {
                     case "tcp-max-connections-per-source":
                         c.sip.tcpMaxConnectionsPerSource = try count(v, "sip.tcp-max-connections-per-source", within: 1...1_000_000)
                     case "edge-proxies": c.sip.edgeProxies = try networks(v, "sip.edge-proxies")
+                    case "event-loops": c.sip.eventLoops = try count(v, "sip.event-loops", within: 1...256)
                     case "tcp-idle-timeout":
                         c.sip.tcpIdleTimeout = try period(v, "sip.tcp-idle-timeout", within: .seconds(1) ... .seconds(86_400))
                     default: c.sip.advertise = try string(v, "sip.advertise")

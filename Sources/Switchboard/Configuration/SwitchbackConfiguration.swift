@@ -27,6 +27,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// The SIP edge proxies in front of this node (`edge-proxies`, CIDRs): only from
         /// them is `X-Switchback-Source` believed (`EdgeProxies`). Empty: from nobody.
         public var edgeProxies: [SourceNetwork] = []
+        /// Event loops the SIP side runs on (`event-loops`): one endpoint and call router
+        /// per loop, calls spread over them by Call-ID. At most the server's loops (its cores).
+        public var eventLoops = 1
     }
 
     /// How many failures within a period lock a guesser out.

@@ -3,23 +3,30 @@ import Logging
 import NIOCore
 import SIP
 import SIPStack
+import Synchronization
 
 /// The registrar of `switchback serve` (RFC 3261 §10.3): REGISTER with Digest
 /// authentication against an account's HA1, bindings with expiry, several contacts per
 /// user, un-REGISTER. The pure `Registrar` decides; this class fetches the HA1
 /// (asynchronously: the lookup may hit the database) and sends the answer.
 ///
-/// Confined to the SIP event loop. A user's registered contacts are its "port": what a
-/// call to the user tries first (`contacts(of:)`).
+/// Shared by every SIP event loop (`sip.event-loops`): the registrar's state is behind a
+/// lock, and each REGISTER is answered on its transaction's loop. A user's registered
+/// contacts are its "port": what a call to the user tries first (`contacts(of:)`).
 ///
 /// With `persistence`, bindings survive a restart: `restoreBindings()` loads them at
 /// start, and every accepted REGISTER writes its address-of-record's bindings before
 /// the 200 goes out (so a phone told "registered" is registered in the store too). The
 /// writes run in order on one serial queue, off the event loop.
 final class RegistrationService: @unchecked Sendable {
-    private var registrar: Registrar
+    /// The registrar, and when expired nonces and old failures were last forgotten.
+    private struct State {
+        var registrar: Registrar
+        var lastPrune = Date.distantPast
+    }
+    private let state: Mutex<State>
+    private let configuration: Registrar.Configuration
     private let credentials: any SIPCredentialsLookup
-    private let eventLoop: any EventLoop
     private let logger: Logger
     private let persistence: (any LocationBindingPersistence)?
     private let persistenceQueue = DispatchQueue(label: "switchback.registration-bindings")
@@ -27,15 +34,16 @@ final class RegistrationService: @unchecked Sendable {
     /// - Parameters:
     ///   - domain: our SIP domain, also the Digest realm (the accounts' HA1s are computed with it).
     ///   - lockout: digest failures per username, caller ID and source that lock out (`sip.digest-lockout`).
-    init(domain: String, credentials: any SIPCredentialsLookup, eventLoop: any EventLoop, logger: Logger,
+    init(domain: String, credentials: any SIPCredentialsLookup, logger: Logger,
          lockout: SwitchbackConfiguration.Lockout = SwitchbackConfiguration.SIP().digestLockout,
          persistence: (any LocationBindingPersistence)? = nil) {
         var secret = [UInt8](repeating: 0, count: 32)
         for index in secret.indices { secret[index] = UInt8.random(in: .min ... .max) }
-        registrar = Registrar(configuration: .init(realm: domain, domain: domain), nonces: DigestNonces(secret: secret),
-                              failures: AuthenticationFailureCounter(limit: lockout.attempts, period: lockout.seconds))
+        let registrar = Registrar(configuration: .init(realm: domain, domain: domain), nonces: DigestNonces(secret: secret),
+                                  failures: AuthenticationFailureCounter(limit: lockout.attempts, period: lockout.seconds))
+        configuration = registrar.configuration
+        state = Mutex(State(registrar: registrar))
         self.credentials = credentials
-        self.eventLoop = eventLoop
         self.logger = logger
         self.persistence = persistence
     }
@@ -48,36 +56,36 @@ final class RegistrationService: @unchecked Sendable {
         let removed = try persistence.deleteExpiredBindings(now: now)
         let stored = try persistence.loadBindings(now: now)
         var restored = 0
-        for (aor, bindings) in stored.sorted(by: { $0.key < $1.key }) {
-            restored += registrar.location.restore(aor, bindings: bindings, now: now)
+        state.withLock { state in
+            for (aor, bindings) in stored.sorted(by: { $0.key < $1.key }) {
+                restored += state.registrar.location.restore(aor, bindings: bindings, now: now)
+            }
         }
         logger.info("registrations restored", metadata: ["bindings": "\(restored)", "addresses": "\(stored.count)",
                                                          "expired-deleted": "\(removed)"])
         return restored
     }
 
-    var realm: String { registrar.configuration.realm }
-    /// When expired nonces and old failures were last forgotten.
-    private var lastPrune = Date.distantPast
+    var realm: String { configuration.realm }
 
     /// REGISTERs refused because a username, caller ID or source was locked out, and digest
     /// failures counted (for /metrics).
     var digestCounters: (lockouts: Int, failures: Int) {
-        (registrar.authority.lockoutRefusals, registrar.authority.failuresCounted)
+        state.withLock { ($0.registrar.authority.lockoutRefusals, $0.registrar.authority.failuresCounted) }
     }
 
     /// Handles one REGISTER; responds once, possibly after the HA1 lookup. `source` is
     /// where it came from (behind an edge proxy, the phone's address the edge names):
     /// nonces are bound to it and failures counted per it. Nil: the transport source.
     func handle(_ transaction: ServerTransaction, source: SIPDestination? = nil) {
+        let eventLoop = transaction.eventLoop
         eventLoop.preconditionInEventLoop()
-        guard let identity = registrar.credentialsIdentity(of: transaction.request) else {
+        guard let identity = state.withLock({ $0.registrar.credentialsIdentity(of: transaction.request) }) else {
             finish(transaction, ha1: nil, source: source)   // no credentials for our realm: the registrar challenges
             return
         }
         let credentials = self.credentials
         let service = LoopWeakReference(self)
-        let eventLoop = self.eventLoop
         Task {
             let ha1 = await credentials.ha1(username: identity.username, realm: identity.realm)
             eventLoop.execute { service.value?.finish(transaction, ha1: ha1, source: source) }
@@ -91,7 +99,8 @@ final class RegistrationService: @unchecked Sendable {
     /// Nil (no store, or it could not be read): this node's own memory.
     func contacts(of user: String, stored: [LocationBinding]? = nil, now: Date = Date()) -> [LocationBinding] {
         if let stored { return LocationService.preferred(stored, now: now) }
-        return registrar.location.bindings(for: address(of: user), now: now)
+        let aor = address(of: user)
+        return state.withLock { $0.registrar.location.bindings(for: aor, now: now) }
     }
 
     /// Reads `user`'s bindings from the store, to run off the event loop: with a store
@@ -114,7 +123,7 @@ final class RegistrationService: @unchecked Sendable {
     }
 
     private func address(of user: String) -> AddressOfRecord {
-        AddressOfRecord(user: user, domain: registrar.configuration.domain)
+        AddressOfRecord(user: user, domain: configuration.domain)
     }
 
     /// Expired bindings are already invisible; this keeps the table from growing.
@@ -133,20 +142,23 @@ final class RegistrationService: @unchecked Sendable {
     private func finish(_ transaction: ServerTransaction, ha1: String?, source: SIPDestination?) {
         let request = transaction.request
         let now = Date()
-        _ = registrar.location.sweep(now: now)
-        if now.timeIntervalSince(lastPrune) > 60 {
-            registrar.pruneAuthentication(now: now)
-            lastPrune = now
-            deleteExpiredBindings(now: now)
-        }
         let source = source ?? SIPDestination(transport: transaction.flow.transport, host: transaction.flow.remoteHost,
                                               port: transaction.flow.remotePort)
-        let result = registrar.handle(request, now: now, source: source) { _, _ in ha1 }
+        let (result, prune) = state.withLock { state in
+            _ = state.registrar.location.sweep(now: now)
+            let prune = now.timeIntervalSince(state.lastPrune) > 60
+            if prune {
+                state.registrar.pruneAuthentication(now: now)
+                state.lastPrune = now
+            }
+            return (state.registrar.handle(request, now: now, source: source) { _, _ in ha1 }, prune)
+        }
+        if prune { deleteExpiredBindings(now: now) }
         if case .accepted(let aor, let bindings) = result.outcome, !request.headers.values("Contact").isEmpty,
            let persistence {
             // A change (not a query): stored before the phone is told.
             let logger = self.logger
-            let eventLoop = self.eventLoop
+            let eventLoop = transaction.eventLoop
             persistenceQueue.async {
                 do {
                     try persistence.saveBindings(bindings, of: aor)

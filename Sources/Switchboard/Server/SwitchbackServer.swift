@@ -8,15 +8,22 @@ import NIOPosix
 import SIPStack
 import Store
 
-/// The telephony side of `switchback serve`: one SIP endpoint on one event loop, media
-/// spread over all loops, the router and its script catalog.
+/// The telephony side of `switchback serve`: the SIP side on `sip.event-loops` event
+/// loops (one endpoint and call router on each, calls spread by Call-ID), media spread
+/// over all loops, the script catalog, the registrar and the callback queue they share.
 public final class SwitchbackServer: @unchecked Sendable {
     public let configuration: SwitchbackConfiguration
     public let group: any EventLoopGroup
-    public let endpoint: SIPEndpoint
+    /// The primary endpoint (the TCP listeners; with one SIP loop, the only one).
+    public var endpoint: SIPEndpoint { endpoints[0] }
+    /// One endpoint per SIP event loop, in loop order.
+    public let endpoints: [SIPEndpoint]
     /// RTP port pairs for every leg's media (their use is on /metrics).
     public let mediaEngine: MediaEngine
-    private let router: CallRouter
+    /// One router per endpoint (same order): each runs the calls whose Call-ID is its loop's.
+    private let routers: [CallRouter]
+    /// The first router: places the queued callbacks and answers what is asked of the server.
+    private var router: CallRouter { routers[0] }
     private let logger: Logger
     /// Where relative paths in the configuration start (the spool file's too).
     public let baseDirectory: URL
@@ -63,16 +70,25 @@ public final class SwitchbackServer: @unchecked Sendable {
         let securityCounters = SecurityCounters()
         self.securityCounters = securityCounters
         let listen = try configuration.sip.listen.map { try SIPListenAddress(parsing: $0) }
-        let sipLoop = group.next()
-        endpoint = SIPEndpoint(eventLoop: sipLoop,
-                               configuration: SIPEndpointConfiguration(
-                                   listen: listen, advertisedHost: configuration.sip.advertise,
-                                   userAgent: SwitchbackVersion.productToken,
-                                   connections: SIPConnectionTable.Limits(
-                                       maximumConnections: configuration.sip.tcpMaxConnections,
-                                       maximumConnectionsPerSource: configuration.sip.tcpMaxConnectionsPerSource,
-                                       idleTimeout: configuration.sip.tcpIdleTimeout)),
-                               logger: logger)
+        let loops = Array(group.makeIterator())
+        let sipLoops = Self.sipLoops(configuration.sip.eventLoops, of: group, logger: logger)
+        let endpointConfiguration = SIPEndpointConfiguration(
+            listen: listen, advertisedHost: configuration.sip.advertise, userAgent: SwitchbackVersion.productToken,
+            connections: SIPConnectionTable.Limits(
+                maximumConnections: configuration.sip.tcpMaxConnections,
+                maximumConnectionsPerSource: configuration.sip.tcpMaxConnectionsPerSource,
+                idleTimeout: configuration.sip.tcpIdleTimeout))
+        // With several SIP loops, every line a loop's endpoint and calls log names the loop.
+        let loopLoggers = sipLoops.indices.map { index in
+            var loopLogger = logger
+            if sipLoops.count > 1 { loopLogger[metadataKey: "sip-loop"] = "\(index)" }
+            return loopLogger
+        }
+        let endpoints = sipLoops.indices.map {
+            SIPEndpoint(eventLoop: sipLoops[$0], configuration: endpointConfiguration, logger: loopLoggers[$0])
+        }
+        SIPEndpoint.share(endpoints)
+        self.endpoints = endpoints
         let soundsRoot = ScriptCatalog.soundsRoot(of: configuration, baseDirectory: baseDirectory)
         self.soundsRoot = soundsRoot
         let promptCatalog = PromptCatalog.scan(soundsRoot: soundsRoot)
@@ -83,45 +99,49 @@ public final class SwitchbackServer: @unchecked Sendable {
                                       portRange: configuration.media.rtpPorts, symmetricRTP: configuration.media.symmetricRTP,
                                       logger: logger)
         self.mediaEngine = mediaEngine
-        let loops = Array(group.makeIterator())
         let advertised = configuration.sip.advertise
             ?? (SIPEndpoint.isWildcard(configuration.media.bind) ? Self.firstListenHost(listen) : configuration.media.bind)
-        let services = CallServices(logger: logger, mediaEngine: mediaEngine, mediaLoops: loops, prompts: prompts,
-                                    promptCatalog: promptCatalog, mediaAddress: advertised,
-                                    serviceDesk: serviceDesk ?? store.map {
-                                        StoreServiceDesk(store: $0, lockout: PINLockoutPolicy(configuration.callback.pinLockout),
-                                                         anumberhandling: configuration.callback.anumberhandling,
-                                                         counters: securityCounters)
-                                    } ?? UnavailableServiceDesk(),
-                                    billingStore: store,
-                                    mediaTimeout: configuration.media.rtpTimeout.map(TimeAmount.init))
-        router = CallRouter(endpoint: endpoint, catalog: catalog, services: services, logger: logger)
-        router.edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
-        router.inboundTrunkDTMF = InboundTrunkDTMF(configuration: configuration)
-        // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain).
-        if let credentials = sipCredentials ?? store.map({ AccountCredentials(store: $0) }) {
-            router.registrations = RegistrationService(domain: configuration.sip.domain, credentials: credentials,
-                                                       eventLoop: sipLoop, logger: logger,
-                                                       lockout: configuration.sip.digestLockout,
-                                                       persistence: store.map { store in
-                                                           StoreLocationBindings(store: store) { problem in
-                                                               logger.error("registration binding skipped",
-                                                                            metadata: ["problem": "\(problem)"])
-                                                           }
-                                                       })
+        let desk = serviceDesk ?? store.map {
+            StoreServiceDesk(store: $0, lockout: PINLockoutPolicy(configuration.callback.pinLockout),
+                             anumberhandling: configuration.callback.anumberhandling, counters: securityCounters)
+        } ?? UnavailableServiceDesk()
+        // Each router's calls take their media on its own loop and the loops after it that
+        // no SIP loop has (with one SIP loop: every loop, in turn).
+        let servicesPerRouter = endpoints.indices.map { index in
+            CallServices(logger: loopLoggers[index], mediaEngine: mediaEngine,
+                         mediaLoops: Self.mediaLoops(of: index, sipLoops: sipLoops, all: loops),
+                         prompts: prompts, promptCatalog: promptCatalog, mediaAddress: advertised, serviceDesk: desk,
+                         billingStore: store, mediaTimeout: configuration.media.rtpTimeout.map(TimeAmount.init))
+        }
+        let routers = endpoints.indices.map { index in
+            CallRouter(endpoint: endpoints[index], catalog: catalog, services: servicesPerRouter[index],
+                       logger: loopLoggers[index])
+        }
+        self.routers = routers
+        // REGISTER with Digest against the accounts' HA1 (realm = the SIP domain); one
+        // registrar for every loop.
+        let registrations = (sipCredentials ?? store.map { AccountCredentials(store: $0) }).map { credentials in
+            RegistrationService(domain: configuration.sip.domain, credentials: credentials, logger: logger,
+                                lockout: configuration.sip.digestLockout,
+                                persistence: store.map { store in
+                                    StoreLocationBindings(store: store) { problem in
+                                        logger.error("registration binding skipped", metadata: ["problem": "\(problem)"])
+                                    }
+                                })
         }
         // Access numbers that call back (or challenge INVITEs) look callers up in the store;
         // every callback, whatever asked for it, is queued through one scheduler.
+        var triggers: CallbackTriggerDesk?
         if let store {
             let scheduler = CallbackScheduler(store: store, catalog: catalog, counters: securityCounters)
             callbackScheduler = scheduler
-            services.callbackScheduler = scheduler
-            var triggers = CallbackTriggerDesk(
+            for services in servicesPerRouter { services.callbackScheduler = scheduler }
+            var desk = CallbackTriggerDesk(
                 store: store, credentials: sipCredentials ?? AccountCredentials(store: store), realm: configuration.sip.domain,
                 trustedSources: TrustedSources(configuration: configuration), lockout: configuration.sip.digestLockout)
-            triggers.counters = securityCounters
-            triggers.scheduler = scheduler
-            router.callbackTriggers = triggers
+            desk.counters = securityCounters
+            desk.scheduler = scheduler
+            triggers = desk
         } else {
             callbackScheduler = nil
         }
@@ -133,25 +153,34 @@ public final class SwitchbackServer: @unchecked Sendable {
         }
         // `dial` rings registered users' phones, else places B legs through the configured
         // trunks (both fixed for the process's lifetime).
-        router.dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
-                                   domain: configuration.sip.domain, billing: outboundLegBilling,
-                                   unbilledLegs: store.map { store in
-                                       UnbilledLegRecorder(store: store) { message, fields in
-                                           logger.error("\(message)", metadata: fields.mapValues { .string($0) })
-                                       }
-                                   },
-                                   registrations: router.registrations,
-                                   forwarding: store.map { AccountForwardSettings(store: $0) },
-                                   callerIDRules: Self.callerIDRules(configuration),
-                                   maxParticipants: configuration.callback.maxParticipants)
-        endpoint.user = router
+        let dialPlan = DialPlan(trunks: try TrunkSelector(configuration: configuration.trunks),
+                                domain: configuration.sip.domain, billing: outboundLegBilling,
+                                unbilledLegs: store.map { store in
+                                    UnbilledLegRecorder(store: store) { message, fields in
+                                        logger.error("\(message)", metadata: fields.mapValues { .string($0) })
+                                    }
+                                },
+                                registrations: registrations,
+                                forwarding: store.map { AccountForwardSettings(store: $0) },
+                                callerIDRules: Self.callerIDRules(configuration),
+                                maxParticipants: configuration.callback.maxParticipants)
+        for (router, endpoint) in zip(routers, endpoints) {
+            router.edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
+            router.inboundTrunkDTMF = InboundTrunkDTMF(configuration: configuration)
+            router.registrations = registrations
+            // A copy per router; the digest gate and counters inside are shared (locked).
+            router.callbackTriggers = triggers
+            router.dialPlan = dialPlan
+            endpoint.user = router
+        }
         // The callback queue: a worker places each due request's A leg and runs its script.
         heartbeat = store.map { NodeHeartbeat(store: $0, lease: configuration.node.lease, logger: logger) }
         if let store {
             var settings = callbackQueue ?? CallbackQueueSettings(configuration: configuration.callback)
             // Claims show the worker's name: one per node, so two nodes on one host differ.
             if callbackQueue == nil { settings.workerName = "switchback@\(store.node)" }
-            let dialer = OutboundScriptedCall(router: router, services: services, catalog: catalog, accounts: store,
+            let dialer = OutboundScriptedCall(router: routers[0], services: servicesPerRouter[0], catalog: catalog,
+                                              accounts: store,
                                               settings: .init(callerNumber: settings.callerNumber,
                                                               ringTimeout: settings.ringTimeout,
                                                               houseAccount: configuration.callback.freeAccessUser,
@@ -169,6 +198,26 @@ public final class SwitchbackServer: @unchecked Sendable {
         }
     }
 
+    /// The loops the SIP side runs on: `requested` of the group's (at most all of them); one
+    /// loop is the group's next, as before there were several.
+    private static func sipLoops(_ requested: Int, of group: any EventLoopGroup, logger: Logger) -> [any EventLoop] {
+        let loops = Array(group.makeIterator())
+        guard requested > 1, loops.count > 1 else { return [group.next()] }
+        if requested > loops.count {
+            logger.warning("fewer event loops than sip.event-loops asks for: using all of them",
+                           metadata: ["sip.event-loops": "\(requested)", "loops": "\(loops.count)"])
+        }
+        return Array(loops.prefix(requested))
+    }
+
+    /// The media loops of router `index`: its own SIP loop first, then every loop that is
+    /// no SIP loop and falls to it (round robin over the routers). One SIP loop: all loops.
+    static func mediaLoops(of index: Int, sipLoops: [any EventLoop], all loops: [any EventLoop]) -> [any EventLoop] {
+        guard sipLoops.count > 1 else { return loops }
+        let others = loops.filter { loop in !sipLoops.contains { $0 === loop } }
+        return [sipLoops[index]] + others.enumerated().filter { $0.offset % sipLoops.count == index }.map(\.element)
+    }
+
     private static func firstListenHost(_ listen: [SIPListenAddress]) -> String {
         let host = listen.first?.host ?? "127.0.0.1"
         return SIPEndpoint.isWildcard(host) ? "127.0.0.1" : host
@@ -181,10 +230,15 @@ public final class SwitchbackServer: @unchecked Sendable {
         // Before any call can open a leg: whatever is still open was left by a previous process.
         if let store { try recoverOpenLegs(store) }
         // Before REGISTERs arrive: the phones registered with the previous process.
-        if let registrations = router.registrations {
-            _ = try await endpoint.eventLoop.submit { try registrations.restoreBindings() }.get()
-        }
+        try router.registrations?.restoreBindings()
         try await endpoint.start().get()
+        // The other SIP loops' sockets on the primary's UDP ports (resolved: port 0 was
+        // an ephemeral one); they advertise the primary's addresses.
+        let primary = endpoint
+        let addresses = try await primary.eventLoop.submit { primary.boundAddresses }.get()
+        for sibling in endpoints.dropFirst() {
+            try await sibling.eventLoop.flatSubmit { sibling.start(siblingOf: addresses) }.get()
+        }
         // After the endpoint: a recovered request may be placed at once.
         try await callbackWorker?.start()
         let numbers = try await scriptNumbers()
@@ -232,17 +286,19 @@ public final class SwitchbackServer: @unchecked Sendable {
         let trusted = TrustedSources(configuration: configuration)
         let edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
         let inboundDTMF = InboundTrunkDTMF(configuration: configuration)
-        try await endpoint.eventLoop.submit {
-            self.router.replaceCatalog(catalog)
-            // Campaigns' caller-ID settings follow the reload, as their scripts do.
-            self.router.dialPlan?.callerIDRules = rules
-            // So do the trusted sources: whose caller ID a call from now on may carry.
-            self.router.callbackTriggers?.trustedSources = trusted
-            // And the edge proxies whose X-Switchback-Source is believed.
-            self.router.edgeProxies = edgeProxies
-            // And the trunks' `dtmf:` for calls arriving from them.
-            self.router.inboundTrunkDTMF = inboundDTMF
-        }.get()
+        for router in routers {
+            try await router.endpoint.eventLoop.submit {
+                router.replaceCatalog(catalog)
+                // Campaigns' caller-ID settings follow the reload, as their scripts do.
+                router.dialPlan?.callerIDRules = rules
+                // So do the trusted sources: whose caller ID a call from now on may carry.
+                router.callbackTriggers?.trustedSources = trusted
+                // And the edge proxies whose X-Switchback-Source is believed.
+                router.edgeProxies = edgeProxies
+                // And the trunks' `dtmf:` for calls arriving from them.
+                router.inboundTrunkDTMF = inboundDTMF
+            }.get()
+        }
         callbackDialer?.replaceCatalog(catalog)
         callbackScheduler?.replaceCatalog(catalog)
         smsDesk?.replaceSettings(SMSCommandDesk.Settings(configuration))
@@ -261,15 +317,23 @@ public final class SwitchbackServer: @unchecked Sendable {
     }
 
     public var activeCalls: Int {
-        get async throws { try await endpoint.eventLoop.submit { self.router.activeCalls }.get() }
+        get async throws {
+            var calls = 0
+            for router in routers { calls += try await router.endpoint.eventLoop.submit { router.activeCalls }.get() }
+            return calls
+        }
     }
 
     /// Hangs up the live user leg of callback request `id` (and what it dialled), as
     /// `DELETE /api/v1/callbacks/{id}` asks. False: no live leg runs that request.
     public func hangUpCallback(_ id: Int64) async -> Bool {
-        (try? await endpoint.eventLoop.submit {
-            self.router.legs.live.hangUp(callbackRequest: id, reason: "callback request \(id) cancelled")
-        }.get()) ?? false
+        for router in routers {
+            let hungUp = try? await router.endpoint.eventLoop.submit {
+                router.legs.live.hangUp(callbackRequest: id, reason: "callback request \(id) cancelled")
+            }.get()
+            if hungUp == true { return true }
+        }
+        return false
     }
 
     /// How long a graceful stop waits for the legs it hung up to settle their billing.
@@ -280,7 +344,9 @@ public final class SwitchbackServer: @unchecked Sendable {
     /// settled and wrote its CDR, then stops the callback worker and the endpoint. A leg
     /// still open after the wait is settled by the next start's recovery.
     public func stop() async throws {
-        try await endpoint.eventLoop.submit { self.router.legs.live.hangUpAll(reason: "server stopping") }.get()
+        for router in routers {
+            try await router.endpoint.eventLoop.submit { router.legs.live.hangUpAll(reason: "server stopping") }.get()
+        }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: Self.settleTimeout)
         var open = try await activeCalls
@@ -296,7 +362,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         await callbackWorker?.stop()
         await heartbeat?.stop()
         // The BYEs went out; their 200s (or retransmissions) need no one once we stop.
-        try await endpoint.stop().get()
+        for endpoint in endpoints { try await endpoint.stop().get() }
     }
 }
 
@@ -310,11 +376,20 @@ extension SwitchbackServer {
     /// (name, help, value) triples for /metrics.
     public func metricsSnapshot() async -> [(String, String, Int)] {
         typealias Counters = (lockouts: Int, failures: Int)
-        let values = try? await endpoint.eventLoop.submit { () -> (SIPEndpoint.Statistics, Int, Counters, Counters, Int) in
-            (self.endpoint.statistics, self.router.activeCalls, self.router.registrations?.digestCounters ?? (0, 0),
-             self.router.callbackTriggers?.digestCounters ?? (0, 0), self.endpoint.openConnections)
+        let values = try? await endpoint.eventLoop.submit { () -> (Counters, Counters, Int) in
+            (self.router.registrations?.digestCounters ?? (0, 0), self.router.callbackTriggers?.digestCounters ?? (0, 0),
+             self.endpoint.openConnections)
         }.get()
-        guard let (stats, calls, register, invite, connections) = values else { return [] }
+        guard let (register, invite, connections) = values else { return [] }
+        var stats = SIPEndpoint.Statistics()
+        var calls = 0
+        for router in routers {
+            guard let (loopStats, loopCalls) = try? await router.endpoint.eventLoop.submit({
+                (router.endpoint.statistics, router.activeCalls)
+            }).get() else { return [] }
+            stats.add(loopStats)
+            calls += loopCalls
+        }
         return [
             ("switchback_digest_lockouts_total", "SIP requests (REGISTER, INVITE) refused by the digest failure lockout.",
              register.lockouts + invite.lockouts),

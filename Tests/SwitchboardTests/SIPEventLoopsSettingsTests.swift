@@ -1,0 +1,30 @@
+import NIOCore
+import NIOPosix
+import XCTest
+@testable import Switchboard
+
+/// `sip.event-loops`: how many loops the SIP side runs on, and how media falls to them.
+final class SIPEventLoopsSettingsTests: XCTestCase {
+    func testDefaultValueAndErrors() throws {
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "sip: { domain: example.net }", file: "t.yaml").sip.eventLoops, 1)
+        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "sip: { event-loops: 4 }", file: "t.yaml").sip.eventLoops, 4)
+        for (yaml, expected) in [("sip: { event-loops: 0 }", "sip.event-loops: must be between 1 and 256, got 0"),
+                                 ("sip: { event-loops: all }", "sip.event-loops: expected an integer")] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: yaml, file: "bad.yaml"), yaml) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(yaml): \(error)")
+            }
+        }
+    }
+
+    func testEachRouterTakesItsOwnLoopAndItsShareOfTheOthersForMedia() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 5)
+        defer { try? group.syncShutdownGracefully() }
+        let loops = Array(group.makeIterator())
+        func indices(_ media: [any EventLoop]) -> [Int] { media.map { m in loops.firstIndex { $0 === m }! } }
+        let two = Array(loops.prefix(2))
+        XCTAssertEqual(indices(SwitchbackServer.mediaLoops(of: 0, sipLoops: two, all: loops)), [0, 2, 4])
+        XCTAssertEqual(indices(SwitchbackServer.mediaLoops(of: 1, sipLoops: two, all: loops)), [1, 3])
+        XCTAssertEqual(indices(SwitchbackServer.mediaLoops(of: 0, sipLoops: [loops[3]], all: loops)), [0, 1, 2, 3, 4],
+                       "one SIP loop: media on every loop")
+    }
+}
