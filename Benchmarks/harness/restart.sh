@@ -2,8 +2,8 @@
 # Starts a fresh Switchback for the shared harness (../shared/bench) and for the bridge shape
 # here: release build at $SWITCHBACK_BIN on 127.0.0.1:5072, pinned to the cores in
 # $SWITCHBACK_CORES (default 1: the harness's DUT core; "0,1" = both cores for the 2-core
-# figures). Stops the previous one by its recorded PID. Prints the PID last (ladder.sh
-# --restart contract).
+# figures) with the SIP side on $SWITCHBACK_SIP_LOOPS event loops (default 1: `sip.event-loops`).
+# Stops the previous one by its recorded PID. Prints the PID last (ladder.sh --restart contract).
 #
 # Unlike ../shared/bench/switchback/restart.sh it sets `media.symmetric-rtp: off` (the harness
 # needs RTP sent to the SDP address) and adds the bridge shape: access number "bridge" dials
@@ -27,6 +27,7 @@ rm -rf "$RUN/data"; mkdir -p "$RUN/data" "$RUN/sounds/en"
 [ -f "$RUN/sounds/en/prompt.wav" ] || sox -t raw -e a-law -r 8000 -c 1 "$BENCH/asterisk/sounds/prompt.alaw" "$RUN/sounds/en/prompt.wav"
 cp "$BENCH/switchback/ivr.yaml" "$BENCH/switchback/hold.yaml" "$ROOT/Benchmarks/load/bridge.yaml" "$RUN/"
 cat > "$RUN/config.yaml" <<CONF
+sip: { event-loops: ${SWITCHBACK_SIP_LOOPS:-1} }
 sounds: $RUN/sounds
 media: { symmetric-rtp: off }
 trunks:

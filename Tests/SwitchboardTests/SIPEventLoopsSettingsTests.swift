@@ -27,4 +27,13 @@ final class SIPEventLoopsSettingsTests: XCTestCase {
         XCTAssertEqual(indices(SwitchbackServer.mediaLoops(of: 0, sipLoops: [loops[3]], all: loops)), [0, 1, 2, 3, 4],
                        "one SIP loop: media on every loop")
     }
+
+    func testQueuedCallbacksTakeTheLoopsInTurn() {
+        let table: [(id: Int64?, loops: Int, index: Int)] = [
+            (1, 1, 0), (7, 1, 0), (1, 2, 1), (2, 2, 0), (3, 2, 1), (5, 3, 2), (6, 3, 0), (nil, 2, 0), (-3, 2, 1),
+        ]
+        for row in table {
+            XCTAssertEqual(SpreadCallbackDialer.index(ofRequest: row.id, among: row.loops), row.index, "\(row)")
+        }
+    }
 }

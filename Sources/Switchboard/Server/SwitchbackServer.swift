@@ -38,7 +38,8 @@ public final class SwitchbackServer: @unchecked Sendable {
     public let callbackWorker: CallbackWorker?
     /// PIN lockouts and failures, refused triggers (issue 11), for /metrics.
     public let securityCounters: SecurityCounters
-    private let callbackDialer: OutboundScriptedCall?
+    /// One callback dialer per router; queued callbacks are spread over them.
+    private let callbackDialers: [OutboundScriptedCall]
     /// Queues every callback (trigger calls, scripts, and later the API, web, SMS, spool).
     public let callbackScheduler: CallbackScheduler?
     /// Carries out SMS commands (with a store that keeps the SMS outbox only).
@@ -179,21 +180,23 @@ public final class SwitchbackServer: @unchecked Sendable {
             var settings = callbackQueue ?? CallbackQueueSettings(configuration: configuration.callback)
             // Claims show the worker's name: one per node, so two nodes on one host differ.
             if callbackQueue == nil { settings.workerName = "switchback@\(store.node)" }
-            let dialer = OutboundScriptedCall(router: routers[0], services: servicesPerRouter[0], catalog: catalog,
-                                              accounts: store,
-                                              settings: .init(callerNumber: settings.callerNumber,
-                                                              ringTimeout: settings.ringTimeout,
-                                                              houseAccount: configuration.callback.freeAccessUser,
-                                                              shares: .init(
-                                                                account: max(1, configuration.callback.limits.concurrentPerAccount),
-                                                                house: max(1, configuration.callback.limits.concurrentUnauthenticated))))
-            callbackDialer = dialer
-            let worker = CallbackWorker(store: store, dialer: dialer, retry: settings.retry, limits: settings.limits,
+            let dialerSettings = OutboundScriptedCall.Settings(
+                callerNumber: settings.callerNumber, ringTimeout: settings.ringTimeout,
+                houseAccount: configuration.callback.freeAccessUser,
+                shares: .init(account: max(1, configuration.callback.limits.concurrentPerAccount),
+                              house: max(1, configuration.callback.limits.concurrentUnauthenticated)))
+            let dialers = routers.indices.map { index in
+                OutboundScriptedCall(router: routers[index], services: servicesPerRouter[index], catalog: catalog,
+                                     accounts: store, settings: dialerSettings)
+            }
+            callbackDialers = dialers
+            let worker = CallbackWorker(store: store, dialer: SpreadCallbackDialer(dialers: dialers), retry: settings.retry,
+                                        limits: settings.limits,
                                         name: settings.workerName, pollInterval: settings.pollInterval, logger: logger)
             callbackWorker = worker
             callbackScheduler?.whenQueued { worker.notify() }
         } else {
-            callbackDialer = nil
+            callbackDialers = []
             callbackWorker = nil
         }
     }
@@ -299,7 +302,7 @@ public final class SwitchbackServer: @unchecked Sendable {
                 router.inboundTrunkDTMF = inboundDTMF
             }.get()
         }
-        callbackDialer?.replaceCatalog(catalog)
+        for dialer in callbackDialers { dialer.replaceCatalog(catalog) }
         callbackScheduler?.replaceCatalog(catalog)
         smsDesk?.replaceSettings(SMSCommandDesk.Settings(configuration))
         return catalog.accessNumbers
