@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh run
 export SWITCHBACK_VERSION="${SWITCHBACK_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
-swift build -c release --product switchback
+tools/release-build.sh --product switchback
 exec .build/release/switchback serve "$@"

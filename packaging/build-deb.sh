@@ -35,7 +35,7 @@ done
 describe="$(git -C "$root" describe --tags --always --dirty 2>/dev/null || echo dev)"
 if [ -z "$binary" ]; then
   echo "release build of switchback $describe (this takes a while)" >&2
-  (cd "$root" && SWITCHBACK_VERSION="$describe" swift build -c release --static-swift-stdlib \
+  (cd "$root" && SWITCHBACK_VERSION="$describe" tools/release-build.sh --static-swift-stdlib \
       --scratch-path "${SWITCHBACK_RELEASE_SCRATCH:-$root/.build-release}" --product switchback >&2)
   binary="${SWITCHBACK_RELEASE_SCRATCH:-$root/.build-release}/release/switchback"
 fi

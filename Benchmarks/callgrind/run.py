@@ -328,7 +328,7 @@ def main():
     ap.add_argument("--port-offset", type=int, default=0,
                     help="add this to every port (SIP, HTTP, RTP range, the sipps' and their media), e.g. 2000 while "
                          "another run holds the defaults; must keep all ports below 65536")
-    ap.add_argument("--build", action="store_true", help="first: swift build -c release --scratch-path .build-release (niced)")
+    ap.add_argument("--build", action="store_true", help="first: tools/release-build.sh --scratch-path .build-release (niced)")
     ap.add_argument("--binary", default=os.environ.get("SWITCHBACK_BINARY", os.path.join(ROOT, ".build-release/release/switchback")))
     a = ap.parse_args()
     if a.port_offset:
@@ -343,7 +343,7 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} missing: apt-get install {package}")
     if a.build:
-        subprocess.run(["nice", "-n", "10", "swift", "build", "-c", "release", "--product", "switchback",
+        subprocess.run(["nice", "-n", "10", "tools/release-build.sh", "--product", "switchback",
                         "--scratch-path", ".build-release"], cwd=ROOT, check=True)
     if not os.access(a.binary, os.X_OK):
         sys.exit(f"no server binary at {a.binary}: run with --build, or give --binary")

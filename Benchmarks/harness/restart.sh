@@ -16,7 +16,7 @@ BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
 BIN=${SWITCHBACK_BIN:-$ROOT/.build-release/release/switchback}
 CORES=${SWITCHBACK_CORES:-1}
 RUN=${SWITCHBACK_RUN:-/tmp/switchback-harness}
-[ -x "$BIN" ] || { echo "no server binary at $BIN (swift build -c release --product switchback)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no server binary at $BIN (tools/release-build.sh --product switchback)" >&2; exit 1; }
 mkdir -p "$RUN"
 if [ -f "$RUN/pid" ]; then
   old=$(cat "$RUN/pid"); kill "$old" 2>/dev/null

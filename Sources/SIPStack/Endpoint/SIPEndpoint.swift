@@ -56,7 +56,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     public internal(set) var statistics = Statistics()
 
     private var listeners: [(address: SIPListenAddress, channel: any Channel)] = []
-    /// What Via and Contact name: this endpoint's listeners, or a sibling's the primary's.
+    /// What Via and Contact name: the primary's listeners (a sibling advertises those too).
     private var advertisedListeners: [SIPListenAddress] = []
     /// The endpoints sharing the SIP work, one per event loop, in loop order (this one among
     /// them); empty: this endpoint takes every message. Set once, before `start`, by `share`.
