@@ -4,10 +4,11 @@
     Benchmarks/harness/threads.py PID SECONDS [--delay S]
 
 Reads /proc/PID/task/*/stat (utime + stime) at the start and the end of the window and
-prints each thread's name and CPU in % of one core, busiest first. Issue 19: today one
-event loop carries all SIP (the endpoint, transactions, the router and every call's
-signalling), the media is spread over all loops; run this next to a harness run on two
-cores to see how much of the server's work is tied to the SIP loop.
+prints each thread's name and CPU in % of one core, busiest first. Issue 19: with
+`sip.event-loops: 1` one event loop carries all SIP (the endpoint, transactions, the router
+and every call's signalling) and the media is spread over all loops; with one SIP loop per
+core (`SWITCHBACK_SIP_LOOPS=2 restart.sh`) both carry calls. Run this next to a harness run
+on two cores to see how the server's work falls to its loops.
 """
 import argparse
 import os
