@@ -26,8 +26,10 @@ fi
 rm -rf "$RUN/data"; mkdir -p "$RUN/data" "$RUN/sounds/en"
 [ -f "$RUN/sounds/en/prompt.wav" ] || sox -t raw -e a-law -r 8000 -c 1 "$BENCH/asterisk/sounds/prompt.alaw" "$RUN/sounds/en/prompt.wav"
 cp "$BENCH/switchback/ivr.yaml" "$BENCH/switchback/hold.yaml" "$ROOT/Benchmarks/load/bridge.yaml" "$RUN/"
+# Only when asked: builds before sip.event-loops refuse the key.
+sip_section=${SWITCHBACK_SIP_LOOPS:+"sip: { event-loops: $SWITCHBACK_SIP_LOOPS }"}
 cat > "$RUN/config.yaml" <<CONF
-sip: { event-loops: ${SWITCHBACK_SIP_LOOPS:-1} }
+$sip_section
 sounds: $RUN/sounds
 media: { symmetric-rtp: off }
 trunks:
