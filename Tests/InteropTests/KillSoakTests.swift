@@ -228,6 +228,8 @@ final class KillSoakTests: XCTestCase {
         XCTAssertEqual(state.liveBindings.map(\.user), ["alice"], context)
 
         // Every loop ran calls (each line of a call names its loop).
+        let loopsRun = servers.flatMap { $0.events { $0["message"] == "SIP event loops" }.compactMap { $0["loops"] } }
+        XCTAssertEqual(Set(loopsRun), ["\(sipLoops)"], "every server ran \(sipLoops) SIP loops (two need a machine of two cores)")
         let loopsOfCalls = Set(servers.flatMap { $0.events { $0["call-id"] != nil }.compactMap { $0["sip-loop"] } })
         XCTAssertEqual(loopsOfCalls, sipLoops > 1 ? Set((0..<sipLoops).map(String.init)) : [],
                        "the SIP loops that logged call lines\n\(context)")

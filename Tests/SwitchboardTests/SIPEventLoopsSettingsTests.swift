@@ -6,10 +6,13 @@ import XCTest
 /// `sip.event-loops`: how many loops the SIP side runs on, and how media falls to them.
 final class SIPEventLoopsSettingsTests: XCTestCase {
     func testDefaultValueAndErrors() throws {
-        XCTAssertEqual(try ConfigurationLoader.parse(yaml: "sip: { domain: example.net }", file: "t.yaml").sip.eventLoops, 1)
+        XCTAssertNil(try ConfigurationLoader.parse(yaml: "sip: { domain: example.net }", file: "t.yaml").sip.eventLoops,
+                     "default: auto")
+        XCTAssertNil(try ConfigurationLoader.parse(yaml: "sip: { event-loops: auto }", file: "t.yaml").sip.eventLoops)
         XCTAssertEqual(try ConfigurationLoader.parse(yaml: "sip: { event-loops: 4 }", file: "t.yaml").sip.eventLoops, 4)
         for (yaml, expected) in [("sip: { event-loops: 0 }", "sip.event-loops: must be between 1 and 256, got 0"),
-                                 ("sip: { event-loops: all }", "sip.event-loops: expected an integer")] {
+                                 ("sip: { event-loops: all }", "sip.event-loops: expected auto or a number of loops, got 'all'"),
+                                 ("sip: { event-loops: [2] }", "sip.event-loops: expected auto or a number of loops, got 'a collection'")] {
             XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: yaml, file: "bad.yaml"), yaml) { error in
                 XCTAssertTrue("\(error)".contains(expected), "\(yaml): \(error)")
             }
@@ -35,5 +38,15 @@ final class SIPEventLoopsSettingsTests: XCTestCase {
         for row in table {
             XCTAssertEqual(SpreadCallbackDialer.index(ofRequest: row.id, among: row.loops), row.index, "\(row)")
         }
+    }
+}
+
+/// `sip.event-loops: auto` counts the CPUs of the process's affinity list.
+final class CPUAffinityTests: XCTestCase {
+    func testCPUListsAreCounted() {
+        let table: [(String, Int?)] = [("0", 1), ("1", 1), ("0-1", 2), ("0-3,8,10-11", 7), (" 2-5\n", 4),
+                                       ("", nil), ("x", nil), ("3-1", nil), ("1-2-3", nil)]
+        for (list, count) in table { XCTAssertEqual(CPUAffinity.count(list: list), count, list) }
+        XCTAssertNotNil(CPUAffinity.allowedCPUs(), "this process's own list reads")
     }
 }

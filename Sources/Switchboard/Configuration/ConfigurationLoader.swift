@@ -152,7 +152,12 @@ struct NodeReader {
                     case "tcp-max-connections-per-source":
                         c.sip.tcpMaxConnectionsPerSource = try count(v, "sip.tcp-max-connections-per-source", within: 1...1_000_000)
                     case "edge-proxies": c.sip.edgeProxies = try networks(v, "sip.edge-proxies")
-                    case "event-loops": c.sip.eventLoops = try count(v, "sip.event-loops", within: 1...256)
+                    case "event-loops":
+                        if v.scalar?.string == "auto" { c.sip.eventLoops = nil; continue }
+                        guard v.scalar.flatMap({ Int($0.string) }) != nil else {
+                            throw fail(v, "sip.event-loops", "expected auto or a number of loops, got '\(v.scalar?.string ?? "a collection")'")
+                        }
+                        c.sip.eventLoops = try count(v, "sip.event-loops", within: 1...256)
                     case "tcp-idle-timeout":
                         c.sip.tcpIdleTimeout = try period(v, "sip.tcp-idle-timeout", within: .seconds(1) ... .seconds(86_400))
                     default: c.sip.advertise = try string(v, "sip.advertise")

@@ -28,8 +28,9 @@ public struct SwitchbackConfiguration: Sendable, Equatable {
         /// them is `X-Switchback-Source` believed (`EdgeProxies`). Empty: from nobody.
         public var edgeProxies: [SourceNetwork] = []
         /// Event loops the SIP side runs on (`event-loops`): one endpoint and call router
-        /// per loop, calls spread over them by Call-ID. At most the server's loops (its cores).
-        public var eventLoops = 1
+        /// per loop, calls spread over them by Call-ID. At most the server's loops (its
+        /// cores). Nil (`auto`, the default): one per CPU the process may run on.
+        public var eventLoops: Int?
     }
 
     /// How many failures within a period lock a guesser out.

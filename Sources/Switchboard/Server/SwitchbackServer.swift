@@ -201,16 +201,18 @@ public final class SwitchbackServer: @unchecked Sendable {
         }
     }
 
-    /// The loops the SIP side runs on: `requested` of the group's (at most all of them); one
-    /// loop is the group's next, as before there were several.
-    private static func sipLoops(_ requested: Int, of group: any EventLoopGroup, logger: Logger) -> [any EventLoop] {
+    /// The loops the SIP side runs on: `requested` of the group's (at most all of them), or
+    /// with `auto` (nil) one per CPU the process may run on; one loop is the group's next,
+    /// as before there were several.
+    private static func sipLoops(_ requested: Int?, of group: any EventLoopGroup, logger: Logger) -> [any EventLoop] {
         let loops = Array(group.makeIterator())
-        guard requested > 1, loops.count > 1 else { return [group.next()] }
-        if requested > loops.count {
+        let wanted = requested ?? min(CPUAffinity.allowedCPUs() ?? 1, loops.count)
+        guard wanted > 1, loops.count > 1 else { return [group.next()] }
+        if let requested, requested > loops.count {
             logger.warning("fewer event loops than sip.event-loops asks for: using all of them",
                            metadata: ["sip.event-loops": "\(requested)", "loops": "\(loops.count)"])
         }
-        return Array(loops.prefix(requested))
+        return Array(loops.prefix(wanted))
     }
 
     /// The media loops of router `index`: its own SIP loop first, then every loop that is
@@ -242,6 +244,9 @@ public final class SwitchbackServer: @unchecked Sendable {
         for sibling in endpoints.dropFirst() {
             try await sibling.eventLoop.flatSubmit { sibling.start(siblingOf: addresses) }.get()
         }
+        logger.info("SIP event loops", metadata: [
+            "loops": "\(endpoints.count)", "sip.event-loops": "\(configuration.sip.eventLoops.map(String.init) ?? "auto")",
+        ])
         // After the endpoint: a recovered request may be placed at once.
         try await callbackWorker?.start()
         let numbers = try await scriptNumbers()
