@@ -1,5 +1,5 @@
-/// A request or a response.
-public enum SIPMessage: Sendable, Hashable {
+/// A request or a response; its common headers read as either's (`SIPMessageHeaders`).
+public enum SIPMessage: Sendable, Hashable, SIPMessageHeaders {
     case request(SIPRequest)
     case response(SIPResponse)
 

@@ -616,15 +616,6 @@ public final class SIPEndpoint: @unchecked Sendable {
     }
 }
 
-extension SIPMessage {
-    var callID: String? {
-        switch self {
-        case .request(let request): return request.callID
-        case .response(let response): return response.callID
-        }
-    }
-}
-
 extension ServerTransaction {
     var isAccepted: Bool {
         if case .invite(let machine) = machine { return machine.state == .accepted }

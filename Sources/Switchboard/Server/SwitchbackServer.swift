@@ -72,7 +72,7 @@ public final class SwitchbackServer: @unchecked Sendable {
         self.securityCounters = securityCounters
         let listen = try configuration.sip.listen.map { try SIPListenAddress(parsing: $0) }
         let loops = Array(group.makeIterator())
-        let sipLoops = Self.sipLoops(configuration.sip.eventLoops, of: group, logger: logger)
+        let sipLoops = Self.sipLoops(configuration.sip.eventLoops, of: group, loops: loops, logger: logger)
         let endpointConfiguration = SIPEndpointConfiguration(
             listen: listen, advertisedHost: configuration.sip.advertise, userAgent: SwitchbackVersion.productToken,
             connections: SIPConnectionTable.Limits(
@@ -165,9 +165,11 @@ public final class SwitchbackServer: @unchecked Sendable {
                                 forwarding: store.map { AccountForwardSettings(store: $0) },
                                 callerIDRules: Self.callerIDRules(configuration),
                                 maxParticipants: configuration.callback.maxParticipants)
+        let edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
+        let inboundTrunkDTMF = InboundTrunkDTMF(configuration: configuration)
         for (router, endpoint) in zip(routers, endpoints) {
-            router.edgeProxies = EdgeProxies(configuration.sip.edgeProxies)
-            router.inboundTrunkDTMF = InboundTrunkDTMF(configuration: configuration)
+            router.edgeProxies = edgeProxies
+            router.inboundTrunkDTMF = inboundTrunkDTMF
             router.registrations = registrations
             // A copy per router; the digest gate and counters inside are shared (locked).
             router.callbackTriggers = triggers
@@ -204,8 +206,8 @@ public final class SwitchbackServer: @unchecked Sendable {
     /// The loops the SIP side runs on: `requested` of the group's (at most all of them), or
     /// with `auto` (nil) one per CPU the process may run on; one loop is the group's next,
     /// as before there were several.
-    private static func sipLoops(_ requested: Int?, of group: any EventLoopGroup, logger: Logger) -> [any EventLoop] {
-        let loops = Array(group.makeIterator())
+    private static func sipLoops(_ requested: Int?, of group: any EventLoopGroup, loops: [any EventLoop],
+                                 logger: Logger) -> [any EventLoop] {
         let wanted = requested ?? min(CPUAffinity.allowedCPUs() ?? 1, loops.count)
         guard wanted > 1, loops.count > 1 else { return [group.next()] }
         if let requested, requested > loops.count {
