@@ -205,6 +205,38 @@ final class CallBillingTests: XCTestCase {
         XCTAssertEqual(try store.callLegs(since: nil, account: alice).map(\.billedSeconds), [60])
         XCTAssertEqual(cuts.reasons, [])
     }
+
+    /// A callback's A leg is answered and its script logs the payer in at once (ANI login on
+    /// a callback leg): the leg reserved before the INVITE is the access leg, whatever the
+    /// scheduling of the two events. They once raced as two `Task`s: when the login won, a
+    /// second access leg was opened and the placed one stayed open, in progress, its money
+    /// held (CI, CallbackQueueTests).
+    func testACallbackLegAnsweredThenLoggedInAtOnceAdoptsTheLegPlacedBeforeItsINVITE() async throws {
+        let plan = try XCTUnwrap(store.ratePlan(named: "card"))
+        for round in 0..<40 {
+            let id = try account("alice\(round)", balance: "5.0000", plan: "card")
+            let placed = try store.openAccessLeg(AccessLegRequest(
+                accountID: id, plan: plan, caller: "1001", accessNumber: "1000", startedAt: answered.addingTimeInterval(-5),
+                answeredAt: nil, call: CallContext(campaign: "card", trigger: "sip-ani")), at: answered.addingTimeInterval(-5))
+            guard case let .opened(grant) = placed else { return XCTFail("\(placed)") }
+            let billing = billing(FakeBillingClock(answered), cuts: CutRecorder())
+            let leg = LegBilling(billing)
+            leg.callbackLegAnswered(placed: CallBillingMachine.PlacedAccessLeg(
+                accountID: id, login: "alice\(round)", plan: plan, reservationID: grant.reservationID, legID: grant.legID,
+                grantedSeconds: grant.grantedSeconds, amount: grant.reservation.amount, number: "1000", callerID: "1001",
+                userShareParts: 1), payer: nil)
+            leg.accountAuthenticated(login: "alice\(round)")
+            let accessLeg = await billing.inOrder.value { await billing.accessLeg }
+            XCTAssertEqual(accessLeg?.reservationID, grant.reservationID, "round \(round): the placed leg is the access leg")
+            XCTAssertEqual(try store.openReservations(account: id).map(\.id), [grant.reservationID], "round \(round)")
+            let settled = SettledFlag()
+            leg.ended(at: answered.addingTimeInterval(30)) { settled.set() }
+            _ = await billing.inOrder.value { true }
+            XCTAssertTrue(settled.isSet)
+            XCTAssertTrue(try store.openReservations(account: id).isEmpty, "round \(round): nothing left open")
+            XCTAssertEqual(try store.callLegs(since: nil, account: id).map(\.billedSeconds), [30], "round \(round): one A leg")
+        }
+    }
 }
 
 /// Forwards: the B leg reserved jointly with the access leg, charged alone when it ends
@@ -425,4 +457,11 @@ private final class CutRecorder: @unchecked Sendable {
     private var recorded: [String] = []
     func record(_ reason: String) { lock.withLock { recorded.append(reason) } }
     var reasons: [String] { lock.withLock { recorded } }
+}
+
+private final class SettledFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -63,6 +63,9 @@ actor CallBilling {
     /// forward is told to hang up: the forward's own end, which may reach this actor before
     /// `callEnded`, then leaves the B leg to the call's one settlement.
     private nonisolated let ending = EndingFlag()
+    /// Where the call's legs hand their events (answers, authentications, forwards, ends):
+    /// they reach the actor in the order the legs had them, never two `Task`s racing.
+    nonisolated let inOrder = OrderedTasks()
     /// Open conference party legs and the reservation each has of its own.
     private var parties: [Int64: Int64] = [:]
     /// The access leg already gave up what a conference's parties need (`partyWillDial`).

@@ -49,9 +49,11 @@ final class CallServices: @unchecked Sendable {
     /// (a credit check) already sees that reservation.
     func answer(_ request: ServiceRequest, context: IVR.CallContext, billing: CallBilling?) async -> ServiceResult {
         if case .scheduleCallback(let verb) = request { return scheduleCallback(verb, context: context) }
-        let result = await serviceDesk.answer(request, context: context, accessLeg: await billing?.accessLeg)
+        // Behind the call's earlier billing events (a callback leg's placed access leg first).
+        let accessLeg = if let billing { await billing.inOrder.value { await billing.accessLeg } } else { nil as AccessLegReservation? }
+        let result = await serviceDesk.answer(request, context: context, accessLeg: accessLeg)
         if case .authenticated(let account) = result, let billing, let login = account["login"]?.text {
-            await billing.accountAuthenticated(login: login)
+            await billing.inOrder.value { await billing.accountAuthenticated(login: login) }
         }
         return result
     }

@@ -11,7 +11,7 @@ struct CallBillingLegGrants: OutboundLegGrants {
     func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int, share: Int,
                _ granted: @escaping @Sendable (OutboundLegGrant) -> Void) {
         let billing = self.billing
-        Task {
+        billing.inOrder.submit {
             let grant = await billing.forwardWillDial(number: number, callerID: callerID, limitSeconds: limitSeconds,
                                                       ringTimeoutSeconds: ringTimeoutSeconds)
             switch grant {

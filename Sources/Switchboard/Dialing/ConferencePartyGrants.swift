@@ -12,7 +12,7 @@ struct ConferencePartyGrants: OutboundLegGrants {
     func grant(number: String, callerID: String, limitSeconds: Int?, ringTimeoutSeconds: Int, share: Int,
                _ granted: @escaping @Sendable (OutboundLegGrant) -> Void) {
         let billing = self.billing
-        Task {
+        billing.inOrder.submit {
             switch await billing.partyWillDial(number: number, callerID: callerID, limitSeconds: limitSeconds, share: share) {
             case .unbilled:
                 granted(.unbilled)
@@ -33,11 +33,11 @@ struct ConferencePartyBilling: OutboundLegBilling {
 
     func outboundLegAnswered(at time: Date) {
         let billing = self.billing, legID = self.legID
-        Task { await billing.partyAnswered(leg: legID, at: time) }
+        billing.inOrder.submit { await billing.partyAnswered(leg: legID, at: time) }
     }
 
     func outboundLegEnded(_ record: OutboundLegRecord) {
         let billing = self.billing, legID = self.legID
-        Task { await billing.partyEnded(leg: legID, record) }
+        billing.inOrder.submit { await billing.partyEnded(leg: legID, record) }
     }
 }

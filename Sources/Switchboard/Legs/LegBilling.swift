@@ -14,13 +14,13 @@ final class LegBilling: Sendable {
     /// The script (or the trigger, or free IVR access) bound the leg to `login`.
     func accountAuthenticated(login: String) {
         let billing = self.billing
-        Task { await billing.accountAuthenticated(login: login) }
+        billing.inOrder.submit { await billing.accountAuthenticated(login: login) }
     }
 
     /// A callback's A leg was answered: adopts the leg billed before its INVITE, then binds `payer`.
     func callbackLegAnswered(placed: CallBillingMachine.PlacedAccessLeg?, payer: String?) {
         let billing = self.billing
-        Task { await billing.callbackLegAnswered(placed: placed, payer: payer) }
+        billing.inOrder.submit { await billing.callbackLegAnswered(placed: placed, payer: payer) }
     }
 
     /// The leg is about to end: a forward still up is settled with it, not alone.
@@ -31,7 +31,7 @@ final class LegBilling: Sendable {
     /// The leg ended at `time`: settles it (CDR, ledger, balance), then calls `settled`.
     func ended(at time: Date, settled: @escaping @Sendable () -> Void) {
         let billing = self.billing
-        Task {
+        billing.inOrder.submit {
             await billing.callEnded(at: time)
             settled()
         }
@@ -39,8 +39,11 @@ final class LegBilling: Sendable {
 
     /// Reserves for a forward before it is placed (see `CallBilling.forwardWillDial`).
     func forwardWillDial(number: String, callerID: String, request: DialRequest) async -> CallBilling.ForwardGrant {
-        await billing.forwardWillDial(number: number, callerID: callerID, limitSeconds: request.maxDurationSeconds,
-                                      ringTimeoutSeconds: request.ringTimeoutSeconds)
+        let billing = self.billing
+        return await billing.inOrder.value {
+            await billing.forwardWillDial(number: number, callerID: callerID, limitSeconds: request.maxDurationSeconds,
+                                          ringTimeoutSeconds: request.ringTimeoutSeconds)
+        }
     }
 
     /// What a granted forward's B leg reports its answer and end to.

@@ -4,9 +4,8 @@ import Foundation
 /// its reservation allows and where its answer and end go (the call's `CallBilling`,
 /// which granted leg `legID` in `forwardWillDial`).
 ///
-/// DialSession calls it on the SIP loop; each call only starts a `Task` to the actor. The
-/// answer and end may reach the actor in either order: the end carries the answer time,
-/// so billing never depends on which comes first.
+/// DialSession calls it on the SIP loop; each call is handed to the actor behind the
+/// call's earlier events (`CallBilling.inOrder`). The end carries the answer time anyway.
 struct ForwardLegBilling: OutboundLegBilling {
     let billing: CallBilling
     let legID: Int64
@@ -14,11 +13,11 @@ struct ForwardLegBilling: OutboundLegBilling {
 
     func outboundLegAnswered(at time: Date) {
         let billing = self.billing, legID = self.legID
-        Task { await billing.forwardAnswered(leg: legID, at: time) }
+        billing.inOrder.submit { await billing.forwardAnswered(leg: legID, at: time) }
     }
 
     func outboundLegEnded(_ record: OutboundLegRecord) {
         let billing = self.billing, legID = self.legID
-        Task { await billing.forwardEnded(leg: legID, record) }
+        billing.inOrder.submit { await billing.forwardEnded(leg: legID, record) }
     }
 }
