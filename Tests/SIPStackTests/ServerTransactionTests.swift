@@ -1,5 +1,5 @@
 import SIP
-import SIPStack
+@testable import SIPStack
 import XCTest
 
 /// RFC 3261 §17.2.1 / §17.2.2 with RFC 6026's Accepted state.
@@ -19,8 +19,10 @@ final class ServerInviteTransactionTests: XCTestCase {
         XCTAssertEqual(.of(t.send(TestMessages.response(486, to: invite))), [.sendResponse(486), .start(.h, .seconds(32)), .start(.g, .milliseconds(500))])
         XCTAssertEqual(.of(t.timerFired(.g)), [.sendResponse(486), .start(.g, .seconds(1))])
         XCTAssertEqual(.of(t.receiveRetransmission()), [.sendResponse(486)])
+        XCTAssertTrue(t.holdsResponse)
         XCTAssertEqual(.of(t.receiveACK(TestMessages.request(.ack))), [.cancel(.g), .cancel(.h), .start(.i, .seconds(5))])
         XCTAssertEqual(t.state, .confirmed)
+        XCTAssertFalse(t.holdsResponse, "Confirmed never sends the final again: it is let go")
         XCTAssertEqual(t.receiveACK(TestMessages.request(.ack)), [], "ACK retransmissions are absorbed")
         XCTAssertEqual(.of(t.timerFired(.i)), [.terminate])
     }
@@ -38,7 +40,10 @@ final class ServerInviteTransactionTests: XCTestCase {
         XCTAssertEqual(t.receiveRetransmission(), [], "Accepted absorbs retransmitted INVITEs")
         XCTAssertEqual(.of(t.timerFired(.answerRetransmit)), [.sendResponse(200), .start(.answerRetransmit, .seconds(1))])
         let ack = TestMessages.request(.ack, branch: "z9hG4bKother")
+        XCTAssertTrue(t.holdsResponse, "kept for its retransmissions")
         XCTAssertEqual(.of(t.receiveACK(ack)), [.cancel(.answerRetransmit), .deliverACK])
+        XCTAssertFalse(t.holdsResponse, "the acknowledged 2xx is let go, not held until Timer L")
+        XCTAssertEqual(t.receiveRetransmission(), [], "a late INVITE retransmission is still absorbed")
         XCTAssertEqual(t.receiveACK(ack), [], "the ACK reaches the TU once")
         XCTAssertEqual(t.timerFired(.answerRetransmit), [])
         XCTAssertEqual(.of(t.timerFired(.l)), [.terminate])

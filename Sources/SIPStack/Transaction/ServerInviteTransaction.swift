@@ -71,11 +71,16 @@ public struct ServerInviteTransaction: Sendable {
         switch state {
         case .completed:
             state = .confirmed
+            // Confirmed absorbs what still comes; the final response is never sent again.
+            lastResponse = nil
             let waitI: Duration = reliability == .unreliable ? settings.t4 : .zero
             return [.cancelTimer(.g), .cancelTimer(.h), .startTimer(.i, waitI)]
         case .accepted:
             if answerAcknowledged { return [] }   // a retransmitted ACK: absorbed
             answerAcknowledged = true
+            // The 2xx is not sent again: let it go now, not when Timer L ends the
+            // transaction 64·T1 later (an answered call's 200 and its SDP, held 32 s).
+            lastResponse = nil
             return [.cancelTimer(.answerRetransmit), .deliverACK(ack)]
         default:
             return []
@@ -113,4 +118,7 @@ public struct ServerInviteTransaction: Sendable {
     }
 
     public var isAnswered: Bool { state == .accepted || state == .terminated && answerAcknowledged }
+
+    /// Whether the transaction still holds a response to send again (tests: none after the ACK).
+    var holdsResponse: Bool { lastResponse != nil }
 }
