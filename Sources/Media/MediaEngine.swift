@@ -18,6 +18,12 @@ public final class MediaEngine: Sendable {
 
     /// Bind attempts per `openSession` before giving up (ports taken by other programs).
     public static let maximumBindAttempts = 32
+    /// The largest RTP or RTCP datagram read whole (a larger one is cut to this): G.711 up
+    /// to 125 ms a packet (20 ms is 172 octets), RTCP compounds of a few hundred. NIO keeps
+    /// one receive buffer per socket that has read; its default, 2,048 octets, on both of
+    /// a call's sockets, was memory every held call paid for nothing. A power of two:
+    /// ByteBuffer rounds capacities up to one.
+    public static let largestDatagram = 1_024
 
     public init(group: any EventLoopGroup, bindHost: String, portRange: ClosedRange<Int>,
                 symmetricRTP: SymmetricRTP = .default, logger: Logger) {
@@ -89,6 +95,7 @@ public final class MediaEngine: Sendable {
             // per packet. The loop's epoll is level-triggered: a packet still queued is
             // reported again on the next turn, so nothing is left behind.
             .channelOption(.maxMessagesPerRead, value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.largestDatagram))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(makeHandler())

@@ -70,6 +70,45 @@ final class MediaEngineLoopbackTests: XCTestCase {
         try blocker.close().wait()
     }
 
+    /// A datagram of `largestDatagram` octets (G.711 at 125 ms) is read whole; a larger
+    /// one is cut to that (NIO's receive buffer per socket is that size, not its 2 KB
+    /// default: memory every held call keeps).
+    func testTheLargestDatagramIsReadWhole() throws {
+        let loop = group.next()
+        let session = try engine.openSession(on: loop).wait()
+        let sender = try DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
+        func send(payloadOctets: Int, sequence: UInt16) throws {
+            var buffer = sender.allocator.buffer(capacity: 12 + payloadOctets)
+            buffer.writeInteger(UInt8(0x80))
+            buffer.writeInteger(UInt8(0))                        // PCMU
+            buffer.writeInteger(sequence)
+            buffer.writeInteger(UInt32(160) * UInt32(sequence))  // timestamp
+            buffer.writeInteger(UInt32(0x1234_5678))             // SSRC
+            buffer.writeRepeatingByte(0xFF, count: payloadOctets)
+            try sender.writeAndFlush(AddressedEnvelope(remoteAddress: try address(of: session), data: buffer)).wait()
+        }
+        XCTAssertEqual(MediaEngine.largestDatagram, 1_024)
+        try send(payloadOctets: MediaEngine.largestDatagram - 12, sequence: 1)
+        let deadline = Date().addingTimeInterval(5)
+        var stats = try session.statistics().wait()
+        while stats.packetsReceived < 1, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+            stats = try session.statistics().wait()
+        }
+        XCTAssertEqual(stats.packetsReceived, 1)
+        XCTAssertEqual(stats.octetsReceived, UInt64(MediaEngine.largestDatagram - 12), "1,024 octets read whole")
+        // A 1,600-octet datagram (G.711 at 200 ms: no peer sends one) is cut to the buffer.
+        try send(payloadOctets: 1_600 - 12, sequence: 2)
+        while stats.packetsReceived < 2, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+            stats = try session.statistics().wait()
+        }
+        XCTAssertEqual(stats.packetsReceived, 2)
+        XCTAssertEqual(stats.octetsReceived, UInt64(2 * (MediaEngine.largestDatagram - 12)), "read up to the buffer's end")
+        try sender.close().wait()
+        try session.close().wait()
+    }
+
     func testAPlaysAPromptToB() throws {
         let loop = group.next()
         let a = try engine.openSession(on: loop).wait()
