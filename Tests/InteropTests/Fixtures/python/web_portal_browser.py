@@ -129,14 +129,16 @@ try:
     request_states = []
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        cells = driver.execute_script(
-            "return Array.from(document.querySelectorAll('#legs tbody tr')).map(function (row) {"
-            "  return [row.cells[1].textContent, row.querySelector('.state').getAttribute('data-state')]; });")
+        # The legs and the request's state in one script: the page's event handler sets both
+        # in one turn, so two reads could straddle it (request completed, legs not yet ended).
+        cells, request = driver.execute_script(
+            "return [Array.from(document.querySelectorAll('#legs tbody tr')).map(function (row) {"
+            "  return [row.cells[1].textContent, row.querySelector('.state').getAttribute('data-state')]; }),"
+            " document.getElementById('request-state').getAttribute('data-state')];")
         for index, (number, state) in enumerate(cells):
             states = seen.setdefault(f"{index}:{number}", [])
             if not states or states[-1] != state:
                 states.append(state)
-        request = driver.find_element(By.ID, "request-state").get_attribute("data-state")
         if not request_states or request_states[-1] != request:
             request_states.append(request)
         if request in ("completed", "failed", "cancelled"):
