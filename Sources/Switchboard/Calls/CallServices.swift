@@ -50,7 +50,8 @@ final class CallServices: @unchecked Sendable {
     func answer(_ request: ServiceRequest, context: IVR.CallContext, billing: CallBilling?) async -> ServiceResult {
         if case .scheduleCallback(let verb) = request { return scheduleCallback(verb, context: context) }
         // Behind the call's earlier billing events (a callback leg's placed access leg first).
-        let accessLeg = if let billing { await billing.inOrder.value { await billing.accessLeg } } else { nil as AccessLegReservation? }
+        var accessLeg: AccessLegReservation?
+        if let billing { accessLeg = await billing.inOrder.value { await billing.accessLeg } }
         let result = await serviceDesk.answer(request, context: context, accessLeg: accessLeg)
         if case .authenticated(let account) = result, let billing, let login = account["login"]?.text {
             await billing.inOrder.value { await billing.accountAuthenticated(login: login) }
