@@ -32,6 +32,15 @@ final class ResourceCeilingTests: XCTestCase {
         return inUse
     }
 
+    /// User + system CPU of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks).
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     static func residentKilobytes(_ pid: Int32) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
@@ -290,6 +299,7 @@ final class ResourceCeilingTests: XCTestCase {
         let probe = try UDPCallProbe(serverPort: server.udpPort)
         XCTAssertEqual(probe.options()?.status, 200)
         let before = Self.residentKilobytes(pid)
+        let cpuBefore = Self.cpuSeconds(pid)
 
         var generator = SystemRandomNumberGenerator()
         let garbage = (0..<64).map { _ in (0..<Int.random(in: 1...1400)).map { _ in UInt8.random(in: 0...255, using: &generator) } }
@@ -301,7 +311,19 @@ final class ResourceCeilingTests: XCTestCase {
             flooder.send(bytes: datagram)
         }
         let floodSeconds = Date().timeIntervalSince(started)
+        // An answer means the server has read what was queued before the probe; the probe
+        // itself may be lost to a socket buffer the flood filled, so it asks again (no
+        // retransmissions of its own).
+        var answered = false
+        for _ in 0..<5 where !answered { answered = probe.options(timeout: 2)?.status == 200 }
+        XCTAssertTrue(answered, "the server answers after the flood")
+        let cpuFlood = Self.cpuSeconds(pid) - cpuBefore
         let afterDatagrams = Self.residentKilobytes(pid)
+        // A garbage flood is not a log flood: 20 lines from the source, then one a second.
+        try server.waitForEvents(timeout: 5) { $0["message"] == "malformed SIP message" }
+        let logged = server.events { $0["message"] == "malformed SIP message" }.count
+        XCTAssertLessThanOrEqual(logged, 20 + Int(Date().timeIntervalSince(started).rounded(.up)) + 1,
+                                 "malformed-message lines during the flood")
 
         var connections: [Int32] = []
         defer { for fd in connections { close(fd) } }
@@ -316,7 +338,8 @@ final class ResourceCeilingTests: XCTestCase {
         let open = try Self.metric(server, "switchback_sip_tcp_connections")
         let refused = try Self.metric(server, "switchback_sip_tcp_connections_refused_total")
         print("RSS (kB): before \(before), after 200k garbage datagrams \(afterDatagrams) (sent in "
-            + "\(String(format: "%.1f", floodSeconds)) s), after 2,000 half-open TCP connections \(afterConnections); "
+            + "\(String(format: "%.1f", floodSeconds)) s; server CPU \(String(format: "%.2f", cpuFlood)) s, "
+            + "\(logged) lines logged), after 2,000 half-open TCP connections \(afterConnections); "
             + "TCP connections held \(open), refused \(refused); malformed counted "
             + "\(try Self.metric(server, "switchback_sip_malformed_total"))")
         XCTAssertLessThanOrEqual(open, cap, "the connection count is capped")

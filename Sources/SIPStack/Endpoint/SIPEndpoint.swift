@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SIP
@@ -79,6 +80,9 @@ public final class SIPEndpoint: @unchecked Sendable {
     var trackedChannels: [ObjectIdentifier: any Channel] = [:]
     var refusedConnectionLog = LogThrottle(interval: .seconds(10))
     var acceptFailureLog = LogThrottle(interval: .seconds(10))
+    /// Warnings about what peers sent (malformed, no usable Via, refused), per source; one
+    /// budget for all siblings (`share`), whose sockets split one source's datagrams.
+    private var peerWarnings = NIOLockedValueBox(PeerWarningThrottle())
 
     /// Datagrams taken per vector read, and the room each one gets. NIO splits the read
     /// buffer evenly between the messages of one vector read, and a SIP message over UDP
@@ -105,6 +109,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         for (index, endpoint) in endpoints.enumerated() {
             endpoint.loopIndex = index
             endpoint.siblings = endpoints.count > 1 ? endpoints : []
+            if let first = endpoints.first { endpoint.peerWarnings = first.peerWarnings }
         }
     }
 
@@ -248,7 +253,7 @@ public final class SIPEndpoint: @unchecked Sendable {
             message = try SIPMessageParser.parse(bytes)
         } catch {
             statistics.malformedMessages += 1
-            logger.warning("malformed SIP message", metadata: [
+            warnAboutPeer("malformed SIP message", flow: flow, [
                 "from": "\(flow)", "line": "\(error.line)", "reason": "\(error.reason)", "bytes": "\(bytes.count)",
             ])
             if let salvage = error.salvage, salvage.method != .ack {
@@ -295,6 +300,17 @@ public final class SIPEndpoint: @unchecked Sendable {
         }
     }
 
+    /// A warning about what the peer behind `flow` sent, within `peerWarnings`' budget; a
+    /// line written after some were held back says how many (`held-back`). The metadata is
+    /// built only for a line that is written.
+    private func warnAboutPeer(_ message: Logger.Message, flow: SIPFlow, _ metadata: @autoclosure () -> Logger.Metadata) {
+        let now = NIODeadline.now()
+        guard let heldBack = peerWarnings.withLockedValue({ $0.admit(source: flow.remoteHost, now: now) }) else { return }
+        var metadata = metadata()
+        if heldBack > 0 { metadata["held-back"] = "\(heldBack)" }
+        logger.warning(message, metadata: metadata)
+    }
+
     /// A reason phrase that carries the parser's reason, bounded and on one line.
     public static func reasonPhrase(_ status: Int, _ detail: String) -> String {
         let base = SIPResponse(statusCode: status).reasonPhrase
@@ -305,7 +321,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     private func receiveRequest(_ request: SIPRequest, flow: SIPFlow) {
         guard let key = TransactionKey.server(for: request) else {
             statistics.malformedMessages += 1
-            logger.warning("request without usable Via", metadata: ["from": "\(flow)", "method": "\(request.method)"])
+            warnAboutPeer("request without usable Via", flow: flow, ["from": "\(flow)", "method": "\(request.method)"])
             return
         }
         if request.method == .ack {
@@ -320,7 +336,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         serverTransactions[key] = transaction
         if let rejection = configuration.validator.check(request) {
             statistics.requestsRejected += 1
-            logger.warning("request rejected", metadata: [
+            warnAboutPeer("request rejected", flow: flow, [
                 "from": "\(flow)", "method": "\(request.method)", "status": "\(rejection.statusCode)", "reason": "\(rejection.reason)",
             ])
             var response = SIPResponse(replyingTo: request, statusCode: rejection.statusCode,
