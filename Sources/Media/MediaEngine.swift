@@ -67,15 +67,16 @@ public final class MediaEngine: Sendable {
         }
         let ports = self.ports
         let logger = self.logger
-        return bind(on: loop, port: port, handler: { RTPInboundHandler(logger: logger) })
-            .flatMap { rtp in
-                self.bind(on: loop, port: port + 1, handler: { RTCPInboundHandler(logger: logger) })
+        return bindRTP(on: loop, port: port, logger: logger)
+            .flatMap { rtp, rtpSocket in
+                self.bootstrap(on: loop, handler: { RTCPInboundHandler(logger: logger) })
+                    .bind(host: self.bindHost, port: port + 1)
                     .flatMapError { error in
                         rtp.close(promise: nil)
                         return loop.makeFailedFuture(error)
                     }
                     .flatMapThrowing { rtcp in
-                        try self.makeSession(loop: loop, port: port, rtp: rtp, rtcp: rtcp)
+                        try self.makeSession(loop: loop, port: port, rtp: rtp, rtpSocket: rtpSocket, rtcp: rtcp)
                     }
             }
             .flatMapError { error in
@@ -86,9 +87,24 @@ public final class MediaEngine: Sendable {
             }
     }
 
-    private func bind<Handler: ChannelHandler>(
-        on loop: any EventLoop, port: Int, handler makeHandler: @escaping @Sendable () -> Handler
-    ) -> EventLoopFuture<any Channel> {
+    /// The RTP socket, bound here so that its packets can be sent without NIO (`RTPSocket`);
+    /// NIO reads it.
+    private func bindRTP(on loop: any EventLoop, port: Int, logger: Logger) -> EventLoopFuture<(any Channel, RTPSocket)> {
+        let socket: RTPSocket
+        do {
+            socket = try RTPSocket.bound(to: SocketAddress.makeAddressResolvingHost(bindHost, port: port))
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        // From here the descriptor is the channel's: NIO closes it with the channel.
+        return bootstrap(on: loop, handler: { RTPInboundHandler(logger: logger) })
+            .withBoundSocket(socket.descriptor)
+            .map { ($0, socket) }
+    }
+
+    private func bootstrap<Handler: ChannelHandler>(
+        on loop: any EventLoop, handler makeHandler: @escaping @Sendable () -> Handler
+    ) -> DatagramBootstrap {
         DatagramBootstrap(group: loop)
             // One read per readable event: a call's socket gets one packet per 20 ms, so
             // NIO's default (read up to 4) costs a second recvmsg that only says EAGAIN,
@@ -101,15 +117,15 @@ public final class MediaEngine: Sendable {
                     try channel.pipeline.syncOperations.addHandler(makeHandler())
                 }
             }
-            .bind(host: bindHost, port: port)
     }
 
-    private func makeSession(loop: any EventLoop, port: Int, rtp: any Channel, rtcp: any Channel) throws -> MediaSession {
+    private func makeSession(loop: any EventLoop, port: Int, rtp: any Channel, rtpSocket: RTPSocket,
+                             rtcp: any Channel) throws -> MediaSession {
         let rtpHandler = try rtp.pipeline.syncOperations.handler(type: RTPInboundHandler.self)
         let rtcpHandler = try rtcp.pipeline.syncOperations.handler(type: RTCPInboundHandler.self)
         let ports = self.ports
         return MediaSession(
-            eventLoop: loop, localPort: port, rtpChannel: rtp, rtcpChannel: rtcp,
+            eventLoop: loop, localPort: port, rtpChannel: rtp, rtpSocket: rtpSocket, rtcpChannel: rtcp,
             rtpHandler: rtpHandler, rtcpHandler: rtcpHandler, clock: clocks.clock(for: loop),
             symmetricRTP: symmetricRTP, logger: logger, onClose: { ports.release(port) })
     }

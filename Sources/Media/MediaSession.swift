@@ -72,6 +72,9 @@ public final class MediaSession: @unchecked Sendable {
     }
 
     let rtpChannel: any Channel
+    /// The RTP socket the engine bound, written directly (`RTPSocket`); nil for a channel
+    /// the engine did not bind (tests on an `EmbeddedChannel`): packets go through it.
+    let rtpSocket: RTPSocket?
     let rtcpChannel: any Channel
     private let rtpHandler: RTPInboundHandler
     private let rtcpHandler: RTCPInboundHandler
@@ -145,13 +148,14 @@ public final class MediaSession: @unchecked Sendable {
     var clockIndex: Int?
     var needsFlush = false
 
-    init(eventLoop: any EventLoop, localPort: Int, rtpChannel: any Channel, rtcpChannel: any Channel,
-         rtpHandler: RTPInboundHandler, rtcpHandler: RTCPInboundHandler, clock: MediaClock,
+    init(eventLoop: any EventLoop, localPort: Int, rtpChannel: any Channel, rtpSocket: RTPSocket? = nil,
+         rtcpChannel: any Channel, rtpHandler: RTPInboundHandler, rtcpHandler: RTCPInboundHandler, clock: MediaClock,
          symmetricRTP: SymmetricRTP = .default, logger: Logger, onClose: @escaping @Sendable () -> Void) {
         self.symmetricRTP = symmetricRTP
         self.eventLoop = eventLoop
         self.localPort = localPort
         self.rtpChannel = rtpChannel
+        self.rtpSocket = rtpSocket
         self.rtcpChannel = rtcpChannel
         self.rtpHandler = rtpHandler
         self.rtcpHandler = rtcpHandler
@@ -460,6 +464,13 @@ public final class MediaSession: @unchecked Sendable {
 
     func transmit(_ packet: ByteBuffer) {
         guard let remote else { return }
+        if let rtpSocket {
+            // Active: the descriptor is still this socket's (see `RTPSocket`).
+            if !rtpChannel.isActive || !rtpSocket.send(packet, to: remote) {
+                statsStorage.packetsDropped += 1
+            }
+            return
+        }
         guard rtpChannel.isWritable else {
             statsStorage.packetsDropped += 1
             return

@@ -109,6 +109,52 @@ final class MediaEngineLoopbackTests: XCTestCase {
         try session.close().wait()
     }
 
+    /// RTP leaves through the socket the engine bound (`RTPSocket`), not NIO's write
+    /// path. When NIO closes that channel under a session still on the clock (as on a
+    /// socket error), the session sends nothing more and counts its packets dropped: the
+    /// descriptor number may already be another socket's — here, at once, a new one.
+    func testASessionWhoseRTPChannelClosedSendsNothingThroughTheReusedDescriptor() throws {
+        let loop = group.next()
+        let session = try engine.openSession(on: loop).wait()
+        let received = LockedStrings()
+        let listener = try DatagramBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramSources(into: received))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        let destination = try XCTUnwrap(listener.localAddress)
+        try loop.submit { session.start(remote: destination, law: .ulaw, payloadType: 0, telephoneEventPayloadType: nil) }.wait()
+        let deadline = Date().addingTimeInterval(5)
+        while received.values.count < 5, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual(Set(received.values), ["127.0.0.1:\(session.localPort)"], "silence comes from the session's RTP port")
+
+        let descriptor = try XCTUnwrap(session.rtpSocket?.descriptor)
+        // Closed and a new socket made in one turn of the loop: no tick runs between them.
+        let reused = try loop.submit { () -> CInt in
+            session.rtpChannel.close(promise: nil)
+            let reused = socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
+            var any = sockaddr_in()
+            any.sin_family = sa_family_t(AF_INET)
+            any.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &any) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(reused, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            return reused
+        }.wait()
+        defer { close(reused) }
+        XCTAssertEqual(reused, descriptor, "the new socket took the closed one's number (the case the check is for)")
+        let before = received.values.count
+        let droppedBefore = try loop.submit { session.stats.packetsDropped }.wait()
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(received.values.count, before, "nothing more was sent, from any socket: \(received.values.suffix(3))")
+        XCTAssertGreaterThanOrEqual(try loop.submit { session.stats.packetsDropped }.wait() - droppedBefore, 5,
+                                    "the frames due meanwhile are counted dropped")
+        try session.close().wait()
+        try listener.close().wait()
+    }
+
     func testAPlaysAPromptToB() throws {
         let loop = group.next()
         let a = try engine.openSession(on: loop).wait()
@@ -249,4 +295,19 @@ final class LockedStrings: @unchecked Sendable {
     }
 
     var values: [String] { lock.withLock { storage } }
+}
+
+/// Records the source address of each datagram a test socket reads.
+final class DatagramSources: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let sources: LockedStrings
+
+    init(into sources: LockedStrings) {
+        self.sources = sources
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        _ = sources.append("\(envelope.remoteAddress.ipAddress ?? "?"):\(envelope.remoteAddress.port ?? 0)")
+    }
 }
