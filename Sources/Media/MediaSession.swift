@@ -64,6 +64,8 @@ public final class MediaSession: @unchecked Sendable {
     }
     /// `rfc4733` without a telephone-event from the peer was logged (once per session).
     private var toldNoKeys = false
+    /// A refused RTP send was logged (once per session).
+    private var toldSendFailure = false
 
     /// Called on the loop after the last frame of a `play` was sent, with its token.
     /// Not called for a playback that `play` replaced or `stopPlayback` stopped.
@@ -466,8 +468,17 @@ public final class MediaSession: @unchecked Sendable {
         guard let remote else { return }
         if let rtpSocket {
             // Active: the descriptor is still this socket's (see `RTPSocket`).
-            if !rtpChannel.isActive || !rtpSocket.send(packet, to: remote) {
+            guard rtpChannel.isActive else {
                 statsStorage.packetsDropped += 1
+                return
+            }
+            if let error = rtpSocket.send(packet, to: remote) {
+                statsStorage.packetsDropped += 1
+                // As NIO's write path did (a debug line per error), but once per session.
+                if !toldSendFailure {
+                    toldSendFailure = true
+                    logger.debug("RTP not sent", metadata: ["to": "\(remote)", "error": "\(IOError(errnoCode: error, reason: "sendto"))"])
+                }
             }
             return
         }

@@ -33,16 +33,18 @@ struct RTPSocket {
         return RTPSocket(descriptor: descriptor)
     }
 
-    /// Sends `packet` to `address` now; false when the kernel did not take it whole (its
-    /// send buffer is full, or the destination is unreachable): the packet is dropped.
-    func send(_ packet: ByteBuffer, to address: SocketAddress) -> Bool {
+    /// Sends `packet` to `address` now; nil when the kernel took it, else the `errno` of the
+    /// refusal (its send buffer is full, the destination is unreachable): the packet is
+    /// dropped.
+    func send(_ packet: ByteBuffer, to address: SocketAddress) -> CInt? {
         packet.withUnsafeReadableBytes { bytes in
             address.withSockAddr { pointer, length in
                 var sent: Int
                 repeat {
                     sent = sendto(descriptor, bytes.baseAddress, bytes.count, 0, pointer, socklen_t(length))
                 } while sent < 0 && errno == EINTR
-                return sent == bytes.count
+                if sent == bytes.count { return nil }
+                return sent < 0 ? errno : EMSGSIZE
             }
         }
     }
