@@ -43,7 +43,8 @@ struct PeerWarningThrottle {
         self.trackedSources = trackedSources
     }
 
-    /// Sources whose budget is spent or being refilled (the rest need no entry).
+    /// Sources remembered: each one logged about since the last sweep (an entry whose
+    /// deadline has passed is a full budget, the same as none, and goes at the next sweep).
     var rememberedSources: Int { sourceArrivals.count }
 
     /// Whether a warning about `source` is written now: `nil` holds it back (and counts it);
