@@ -7,7 +7,7 @@ import Yams
 final class YAMLDuplicateKeysTests: XCTestCase {
     private func duplicates(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> YAMLDuplicateKeys? {
         do {
-            _ = try Yams.compose(yaml: text)
+            _ = try PlainYAML.compose(text)
             XCTFail("\(text.debugDescription) composed without an error", file: file, line: line)
             return nil
         } catch let error as YamlError {
@@ -23,8 +23,11 @@ final class YAMLDuplicateKeysTests: XCTestCase {
         let rows: [(String, [String], Bool, Int?, Int?, String)] = [
             ("a: 1\nb: 2\na: 3\n", ["a"], false, 1, 1, "duplicate key 'a' in a mapping"),
             ("x:\n  b: 1\n  a: 2\n  b: 3\n  a: 4\n", ["a", "b"], false, 3, 3, "duplicate key 'a', 'b' in a mapping"),
-            // One name, two tags (an integer and a string): Yams' place was a coin toss.
-            ("top: 0\n1: a\n\"1\": b\n1: c\n\"1\": d\n", ["1", "1"], false, nil, nil, "duplicate key '1', '1' in a mapping"),
+            // `1` and `"1"` are one key as the loaders read them: no implicit tags.
+            ("top: 0\n1: a\n\"1\": b\n1: c\n\"1\": d\n", ["1"], false, 2, 1, "duplicate key '1' in a mapping"),
+            // One name, two explicit tags (an integer and a string): Yams' place was a coin toss.
+            ("top: 0\n!!int 1: a\n\"1\": b\n!!int 1: c\n\"1\": d\n", ["1", "1"], false, nil, nil,
+             "duplicate key '1', '1' in a mapping"),
             ("? [a]\n: 1\n? [a]\n: 2\n", [], true, 1, 1, "a mapping or a list is used as a key (keys are plain names)"),
             ("m:\n  # a comment\n  ? {x: 1}\n  : 1\n  ? {x: 1}\n  : 2\n", [], true, 3, 3,
              "a mapping or a list is used as a key (keys are plain names)"),

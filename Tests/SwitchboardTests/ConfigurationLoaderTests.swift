@@ -260,6 +260,21 @@ final class ConfigurationLoaderTests: XCTestCase {
         }
     }
 
+    /// An access number given twice, once quoted and once plain, is one number twice: it
+    /// used to be two YAML keys of two tags (a string and an integer), read as one name,
+    /// the last silently winning.
+    func testAnAccessNumberGivenQuotedAndPlainIsADuplicate() {
+        XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: """
+        campaigns:
+          demo: { script: demo.yaml }
+        access-numbers:
+          1000: { campaign: demo }
+          "1000": { campaign: demo, callback: always }
+        """, file: "c.yaml")) { error in
+            XCTAssertEqual("\(error)", "c.yaml:4: error: duplicate key '1000' in a mapping")
+        }
+    }
+
     func testBrokenYAMLNamesTheLine() {
         XCTAssertThrowsError(try ConfigurationLoader.parse(yaml: "sip:\n  listen: [udp:1\n", file: "c.yaml")) { error in
             XCTAssertTrue("\(error)".hasPrefix("c.yaml:"), "\(error)")

@@ -21,7 +21,7 @@ struct ScriptReader {
     mutating func read(yaml: String) -> IVRScript? {
         let root: Node
         do {
-            var documents = try Yams.compose_all(yaml: yaml)
+            var documents = try PlainYAML.composeAll(yaml)
             guard let first = documents.next() else {
                 if let error = documents.error { throw error }
                 record(ScriptError("the file is empty; a script needs 'script', 'start' and 'nodes'", at: origin))

@@ -29,39 +29,47 @@ struct SIPStreamDecoder: ByteToMessageDecoder {
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard !refused else {
-            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-            return .needMoreData
-        }
-        switch framer.next(in: buffer) {
-        case .needMoreData:
-            return .needMoreData
-        case .keepAlive(let count):
-            buffer.moveReaderIndex(forwardBy: count)
-            return .continue
-        case .message(let length):
-            let bytes = buffer.readBytes(length: length)!
-            context.fireChannelRead(wrapInboundOut(.message(bytes)))
-            return .continue
-        case .refused(let refusal):
-            refused = true
-            let header = refusal.headerLength.flatMap { buffer.getBytes(at: buffer.readerIndex, length: $0) }
-            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-            context.fireChannelRead(wrapInboundOut(.refused(refusal, header: header)))
-            return .needMoreData
-        }
+        let (frame, state) = nextFrame(in: &buffer)
+        if let frame { context.fireChannelRead(wrapInboundOut(frame)) }
+        return state
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         let state = try decode(context: context, buffer: &buffer)
-        // The peer went away in the middle of a message (say, a Content-Length larger
-        // than the body that followed): nothing more will complete it, so say so.
-        if state == .needMoreData, seenEOF, buffer.readableBytes > 0 {
-            let pending = buffer.readableBytes
-            buffer.moveReaderIndex(forwardBy: pending)
-            throw FramingError(reason: "connection closed inside a message, \(pending) bytes never completed")
-        }
+        if state == .needMoreData, seenEOF { try streamEnded(leaving: &buffer) }
         return state
+    }
+
+    /// One step over what has arrived, without a channel (the fuzz harness drives it
+    /// directly): the frame to pass up, if any, and whether to call again at once.
+    mutating func nextFrame(in buffer: inout ByteBuffer) -> (SIPStreamFrame?, DecodingState) {
+        guard !refused else {
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            return (nil, .needMoreData)
+        }
+        switch framer.next(in: buffer) {
+        case .needMoreData:
+            return (nil, .needMoreData)
+        case .keepAlive(let count):
+            buffer.moveReaderIndex(forwardBy: count)
+            return (nil, .continue)
+        case .message(let length):
+            return (.message(buffer.readBytes(length: length)!), .continue)
+        case .refused(let refusal):
+            refused = true
+            let header = refusal.headerLength.flatMap { buffer.getBytes(at: buffer.readerIndex, length: $0) }
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            return (.refused(refusal, header: header), .needMoreData)
+        }
+    }
+
+    /// The peer went away in the middle of a message (say, a Content-Length larger than
+    /// the body that followed): nothing more will complete it, so say so.
+    func streamEnded(leaving buffer: inout ByteBuffer) throws(FramingError) {
+        guard buffer.readableBytes > 0 else { return }
+        let pending = buffer.readableBytes
+        buffer.moveReaderIndex(forwardBy: pending)
+        throw FramingError(reason: "connection closed inside a message, \(pending) bytes never completed")
     }
 }
 

@@ -46,7 +46,7 @@ public enum ConfigurationLoader {
     static func apply(yaml: String, file: String, to configuration: inout SwitchbackConfiguration) throws(ConfigurationError) {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else { return }
+            guard let node = try PlainYAML.compose(yaml) else { return }
             root = node
         } catch let error as YamlError {
             if let duplicates = YAMLDuplicateKeys(error) {
