@@ -4,6 +4,8 @@
 #
 #   Fuzz/run.sh TARGET SECONDS [libFuzzer flags...]   e.g. Fuzz/run.sh SIPMessageFuzz 60
 #   Fuzz/run.sh all SECONDS                            each target in turn
+#   Fuzz/run.sh long TARGET RUNS [libFuzzer flags...]  a long run by hand (RUNS executions, e.g.
+#                                                      10000000: hours), at low priority
 #   Fuzz/run.sh build                                  only build
 #   Fuzz/run.sh list                                   the target names
 #
@@ -17,10 +19,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 # libFuzzer reports crashes itself; the Swift backtracer under ASan only adds noise and time.
 export SWIFT_BACKTRACE=enable=no
+# No allocation and free stacks, no fill of new blocks: ASan's unwinding at every malloc was
+# a fifth of an execution. A crash still shows where it happened, and its input is kept: run
+# it again with ASAN_OPTIONS= for the stacks of the block involved.
+export ASAN_OPTIONS=${ASAN_OPTIONS-malloc_context_size=0:max_malloc_fill_size=0}
 
 TARGETS=(SIPMessageFuzz SIPStreamFuzz SDPFuzz DigestFuzz RTPFuzz IVRLoaderFuzz ConfigLoaderFuzz RateDeckFuzz SMSCommandFuzz)
 
-usage() { echo "usage: Fuzz/run.sh TARGET|all SECONDS [libFuzzer flags...] | build | list  (targets: ${TARGETS[*]})" >&2; exit 2; }
+usage() { echo "usage: Fuzz/run.sh TARGET|all SECONDS [libFuzzer flags...] | long TARGET RUNS [flags...] | build | list  (targets: ${TARGETS[*]})" >&2; exit 2; }
 
 build() {
     local log status=0 target
@@ -60,10 +66,38 @@ run() {
     fi
 }
 
+# A long run: the same corpus and crash inputs, but the working corpus stays (its path is
+# printed, to merge from by hand) and only libFuzzer's summary lines are shown; the full
+# log is beside the corpus.
+long() {
+    local target=$1 runs=$2; shift 2
+    local work crashes start status=0
+    work=$(mktemp -d "${TMPDIR:-/tmp}/switchback-fuzz-long-$target.XXXXXX")
+    crashes="Crashes/$target"
+    mkdir -p "$crashes"
+    if [[ -d Corpus/$target ]]; then cp -R "Corpus/$target/." "$work/"; fi
+    if compgen -G "$crashes/*" >/dev/null; then cp "$crashes"/* "$work/"; fi
+    echo "== $target for $runs executions (corpus $work, log $work.log)"
+    start=$(date +%s)
+    nice -n 15 ".build/release/$target" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$crashes/" -print_final_stats=1 "$@" "$work" >"$work.log" 2>&1 || status=$?
+    grep -e "^#[0-9]*.*DONE" -e "stat::number_of_executed_units" -e "ERROR" -e "SUMMARY" "$work.log" || true
+    echo "$target: exit $status after $(( $(date +%s) - start )) s; to merge its new inputs:"
+    echo "  Fuzz/.build/release/$target -merge=1 -rss_limit_mb=2048 Fuzz/Corpus/$target $work"
+    return "$status"
+}
+
 [[ $# -ge 1 ]] || usage
 case $1 in
     list) printf '%s\n' "${TARGETS[@]}" ;;
     build) build ;;
+    long)
+        [[ $# -ge 3 ]] || usage
+        target=$2 runs=$3; shift 3
+        [[ " ${TARGETS[*]} " == *" $target "* ]] || usage
+        build
+        long "$target" "$runs" "$@"
+        ;;
     all)
         [[ $# -ge 2 ]] || usage
         seconds=$2; shift 2

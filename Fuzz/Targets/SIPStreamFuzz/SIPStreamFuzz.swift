@@ -19,24 +19,56 @@ struct Decoded: Equatable {
     var failed = false
 }
 
-/// Feeds `bytes` to the TCP decoder (through the ByteToMessageDecoder interface the
-/// channel pipeline uses) in writes of `chunk` bytes, then closes the stream.
+extension Decoded {
+    mutating func record(_ frame: SIPStreamFrame) {
+        switch frame {
+        case .message(let bytes):
+            messages.append(bytes)
+        case .refused(let refusal, let header):
+            require(self.refusal == nil, "a second refusal after \(self.refusal!): \(refusal)")
+            self.refusal = refusal
+            refusedHeader = header
+        }
+    }
+}
+
+/// Feeds `bytes` to the TCP decoder in writes of `chunk` bytes, then ends the stream, the
+/// way `ByteToMessageHandler` drives it: each write is appended to what is left, then
+/// `decode` is called until it needs more data; at the end `decodeLast` (with EOF seen)
+/// likewise. Driven directly through `nextFrame` and `streamEnded`, the two halves of
+/// `decode` and `decodeLast`, because a channel costs most of an execution: the self-check
+/// below holds this to what a channel pipeline makes of the same streams.
 func decode(_ bytes: [UInt8], chunk: Int) -> Decoded {
+    var decoder = SIPStreamDecoder()
+    var buffer = ByteBuffer()
+    var result = Decoded()
+    func drain() {
+        while true {
+            let (frame, state) = decoder.nextFrame(in: &buffer)
+            if let frame { result.record(frame) }
+            if state == .needMoreData { return }
+        }
+    }
+    var offset = 0
+    while offset < bytes.count {
+        let end = min(offset + chunk, bytes.count)
+        buffer.writeBytes(bytes[offset..<end])
+        drain()
+        offset = end
+    }
+    drain()
+    do { try decoder.streamEnded(leaving: &buffer) } catch { result.failed = true }
+    return result
+}
+
+/// The same, through the ByteToMessageDecoder interface a channel pipeline uses.
+func decodeInChannel(_ bytes: [UInt8], chunk: Int) -> Decoded {
     let channel = EmbeddedChannel(handler: ByteToMessageHandler(SIPStreamDecoder()))
     var result = Decoded()
     func drain() {
         // Read as what the decoder passes up: reading any other type throws, and a `try?`
-        // would then see no messages at all and every comparison below would hold vacuously.
-        while let frame = try! channel.readInbound(as: SIPStreamFrame.self) {
-            switch frame {
-            case .message(let bytes):
-                result.messages.append(bytes)
-            case .refused(let refusal, let header):
-                require(result.refusal == nil, "a second refusal after \(result.refusal!): \(refusal)")
-                result.refusal = refusal
-                result.refusedHeader = header
-            }
-        }
+        // would then see no messages at all and every comparison would hold vacuously.
+        while let frame = try! channel.readInbound(as: SIPStreamFrame.self) { result.record(frame) }
     }
     var offset = 0
     while offset < bytes.count, !result.failed {
@@ -97,15 +129,26 @@ func occurrence(of needle: [UInt8], in stream: [UInt8], from start: Int) -> Int?
     return nil
 }
 
-/// Once per process: the harness itself frames a known stream (two messages in writes of
-/// 3 bytes, then one with no Content-Length), so a decoder that changes what it passes up
-/// fails the run instead of leaving every invariant above vacuous.
+/// Once per process: the harness itself frames known streams (two messages in writes of 3
+/// bytes; one with no Content-Length; one cut short inside its body; one refused after a
+/// message), both directly and through a channel pipeline, so a decoder that changes what
+/// it passes up, or a direct drive that parts from the pipeline's, fails the run instead of
+/// leaving every invariant above vacuous.
 let harnessSelfCheck: Void = {
     let message = Array("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n".utf8)
+    let unframed = Array("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n".utf8)
+    let cut = Array("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 9\r\n\r\nabc".utf8)
     let twice = decode(message + message, chunk: 3)
     require(twice.messages == [message, message] && twice.refusal == nil && !twice.failed,
             "harness self-check: two messages framed as \(twice)")
-    let unframed = decode(Array("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n".utf8), chunk: 5)
-    require(unframed.messages.isEmpty && unframed.refusal?.status == 400,
-            "harness self-check: a message without Content-Length framed as \(unframed)")
+    let refused = decode(unframed, chunk: 5)
+    require(refused.messages.isEmpty && refused.refusal?.status == 400,
+            "harness self-check: a message without Content-Length framed as \(refused)")
+    let ended = decode(message + cut, chunk: 7)
+    require(ended.messages == [message] && ended.refusal == nil && ended.failed,
+            "harness self-check: a stream ending inside a body framed as \(ended)")
+    for (stream, chunk) in [(message + message, 3), (unframed, 5), (message + cut, 7), (message + unframed + message, 4)] {
+        let direct = decode(stream, chunk: chunk), piped = decodeInChannel(stream, chunk: chunk)
+        require(direct == piped, "harness self-check: directly \(direct), through a channel \(piped)")
+    }
 }()
