@@ -59,12 +59,6 @@ public enum G711 {
         }
     }
 
-    /// The linear samples of `bytes`, decoded as they are read: a consumer that takes any
-    /// collection of samples (the DTMF detector) gets them with no buffer in between.
-    public static func samples(of bytes: UnsafeRawBufferPointer, _ law: G711Law) -> G711Samples {
-        G711Samples(bytes: bytes, table: law == .ulaw ? Tables.ulawDecode : Tables.alawDecode)
-    }
-
     /// Converts code words of one law into the other through a 256 entry table, without
     /// going through linear PCM at runtime.
     public static func transcode(_ bytes: [UInt8], from source: G711Law, to target: G711Law) -> [UInt8] {
@@ -147,6 +141,9 @@ public enum G711 {
         }
         @usableFromInline static let ulawDecode: [Int16] = (0..<256).map { referenceDecodeULaw(UInt8($0)) }
         @usableFromInline static let alawDecode: [Int16] = (0..<256).map { referenceDecodeALaw(UInt8($0)) }
+        /// The decoded samples as `Float`, for the DTMF detector's filters.
+        static let ulawLevels: [Float] = ulawDecode.map { Float($0) }
+        static let alawLevels: [Float] = alawDecode.map { Float($0) }
         static let alawToUlaw: [UInt8] = alawDecode.map { referenceEncodeULaw($0) }
         static let ulawToAlaw: [UInt8] = ulawDecode.map { referenceEncodeALaw($0) }
     }

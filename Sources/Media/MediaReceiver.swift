@@ -135,7 +135,7 @@ public struct MediaReceiver: Sendable {
         let payload = UnsafeRawBufferPointer(rebasing: datagram[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
         audio?(header, payload, law)
         guard inband else { return }
-        detector.process(G711.samples(of: payload, law)) { emit(.digit($0, .inband)) }
+        detector.process(codeWords: payload, law) { emit(.digit($0, .inband)) }
     }
 
     /// Symmetric RTP: whether a packet from `source` is the peer's. From the expected

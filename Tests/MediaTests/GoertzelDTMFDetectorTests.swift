@@ -89,4 +89,31 @@ final class GoertzelDTMFDetectorTests: XCTestCase {
             XCTAssertEqual(detect(G711.decode(G711.encode(audio, law), law)), "147", "\(law)")
         }
     }
+
+    /// Code words fed as RTP payloads (the live path) give what their decoded samples give:
+    /// the keys of a coded press, and on noise with keys in it, packet by packet, the same
+    /// digits at the same packets.
+    func testCodeWordsAreDetectedAsTheirSamples() {
+        var audio: [Int16] = []
+        var generator = SystemRandomNumberGenerator()
+        for key in "3#0D" {
+            audio += ToneSynthesis.tone(key, milliseconds: 50)
+            audio += (0..<400).map { _ in Int16.random(in: -3000...3000, using: &generator) }
+        }
+        for law in G711Law.allCases {
+            let codeWords = G711.encode(audio, law)
+            let samples = G711.decode(codeWords, law)
+            var fromSamples = GoertzelDTMFDetector(), fromCodeWords = GoertzelDTMFDetector()
+            var digitsFromSamples: [String] = [], digitsFromCodeWords: [String] = []
+            for start in stride(from: 0, to: codeWords.count, by: 160) {
+                let end = min(start + 160, codeWords.count)
+                digitsFromSamples.append(String(fromSamples.process(samples[start..<end])))
+                var found = ""
+                codeWords[start..<end].withUnsafeBytes { fromCodeWords.process(codeWords: $0, law) { found.append($0) } }
+                digitsFromCodeWords.append(found)
+            }
+            XCTAssertEqual(digitsFromCodeWords, digitsFromSamples, "\(law)")
+            XCTAssertEqual(digitsFromCodeWords.joined(), "3#0D", "\(law)")
+        }
+    }
 }
