@@ -81,7 +81,10 @@ long() {
     start=$(date +%s)
     nice -n 15 ".build/release/$target" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$crashes/" -print_final_stats=1 "$@" "$work" >"$work.log" 2>&1 || status=$?
+    # Plain mode ends with a DONE line; -fork=N with status lines of the whole run (its
+    # stat:: lines are the last job's).
     grep -e "^#[0-9]*.*DONE" -e "stat::number_of_executed_units" -e "ERROR" -e "SUMMARY" "$work.log" || true
+    grep -e "^#[0-9]*: cov:" "$work.log" | tail -1 || true
     echo "$target: exit $status after $(( $(date +%s) - start )) s; to merge its new inputs:"
     echo "  Fuzz/.build/release/$target -merge=1 -rss_limit_mb=2048 Fuzz/Corpus/$target $work"
     return "$status"
