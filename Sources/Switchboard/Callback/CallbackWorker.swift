@@ -29,9 +29,7 @@ public actor CallbackWorker {
     private let logger: Logger
 
     private var loop: Task<Void, Never>?
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var alarm: Task<Void, Never>?
-    private var woken = false
+    private let doorbell = Doorbell()
     private var inFlight = 0
 
     public init(store: any Backend, dialer: any CallbackDialer, retry: CallbackRetryPolicy = CallbackRetryPolicy(),
@@ -72,13 +70,12 @@ public actor CallbackWorker {
         let running = loop
         loop = nil
         running?.cancel()
-        wake()
         await running?.value
     }
 
     /// Something was queued: look at the queue now rather than at the next poll.
     public nonisolated func notify() {
-        Task { await self.wake() }
+        doorbell.ring()
     }
 
     /// Callbacks this worker has in progress.
@@ -95,7 +92,7 @@ public actor CallbackWorker {
                 let until = nextDue.timeIntervalSince(now())
                 wait = min(wait, .milliseconds(Int64(max(0, until) * 1000)))
             }
-            await sleep(for: wait)
+            await doorbell.sleep(for: wait)
         }
         logger.info("callback worker stopped", metadata: ["worker": "\(name)"])
     }
@@ -249,41 +246,7 @@ public actor CallbackWorker {
             // A dialer that ends without an outcome must not leave the request claimed forever.
             try? store.failCallback(id: id, error: "the A leg ended without an outcome", retryAt: nil, at: now())
         }
-        wake()
-    }
-
-    // MARK: - Sleeping and waking
-
-    private func sleep(for duration: Duration) async {
-        if woken {
-            woken = false
-            return
-        }
-        await withCheckedContinuation { continuation in
-            waiter = continuation
-            alarm = Task { [weak self] in
-                try? await Task.sleep(for: duration)
-                guard !Task.isCancelled else { return }
-                await self?.alarmRang()
-            }
-        }
-    }
-
-    private func alarmRang() {
-        guard let waiter else { return }
-        self.waiter = nil
-        waiter.resume()
-    }
-
-    private func wake() {
-        alarm?.cancel()
-        alarm = nil
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        } else {
-            woken = true
-        }
+        doorbell.ring()
     }
 
     /// Requests claimed in one transaction at most.

@@ -15,8 +15,8 @@ public final class SMSReplyDispatcher: Sendable {
     private let logger: Logger
     /// The longest wait between looks at the outbox (a reply written by another process).
     private let poll: Duration
-    /// Set by `notify`, taken by `run` (checked every few milliseconds while it waits).
-    private let woken = Mutex(false)
+    /// Rung by `notify`: `run` looks at the outbox at once.
+    private let doorbell = Doorbell()
 
     public init(store: any SMSOutboxStore, client: any SMSGatewayClient, retry: SMSReplyRetryPolicy,
                 poll: Duration = .seconds(5), now: @escaping @Sendable () -> Date = { Date() },
@@ -35,7 +35,7 @@ public final class SMSReplyDispatcher: Sendable {
 
     /// A reply was queued: look at the outbox now.
     public func notify() {
-        woken.withLock { $0 = true }
+        doorbell.ring()
     }
 
     /// Sends what is due now; returns how many were sent. (`run` calls it; tests call it.)
@@ -77,11 +77,7 @@ public final class SMSReplyDispatcher: Sendable {
         while !Task.isCancelled {
             await sendDue()
             // Sleep until the next reply is due, a new one is queued, or the poll interval.
-            let deadline = ContinuousClock.now + waitUntilNextDue()
-            while ContinuousClock.now < deadline, !Task.isCancelled {
-                if woken.withLock({ flag in defer { flag = false }; return flag }) { break }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            await doorbell.sleep(for: waitUntilNextDue())
         }
     }
 
