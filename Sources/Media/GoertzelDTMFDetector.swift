@@ -62,23 +62,20 @@ public struct GoertzelDTMFDetector: Sendable {
     }
 
     /// Feeds samples; returns the keys recognised in them, in order (usually none).
-    public mutating func process(_ samples: some Collection<Int16>) -> [Character] {
+    public mutating func process(_ samples: some RandomAccessCollection<Int16>) -> [Character] {
         var digits: [Character] = []
         process(samples) { digits.append($0) }
         return digits
     }
 
     /// Feeds samples and calls `onDigit` for each key recognised (no allocation).
-    public mutating func process(_ samples: some Collection<Int16>, onDigit: (Character) -> Void) {
-        var index = samples.startIndex
-        var remaining = samples.count
-        while remaining > 0 {
-            let count = min(remaining, GoertzelDTMFDetector.blockSize - samplesInBlock)
-            filter(count) { _ in
-                defer { samples.formIndex(after: &index) }
-                return Float(samples[index])
-            }
-            remaining -= count
+    public mutating func process(_ samples: some RandomAccessCollection<Int16>, onDigit: (Character) -> Void) {
+        var offset = 0
+        while offset < samples.count {
+            let count = min(samples.count - offset, GoertzelDTMFDetector.blockSize - samplesInBlock)
+            let start = samples.index(samples.startIndex, offsetBy: offset)
+            filter(count) { Float(samples[samples.index(start, offsetBy: $0)]) }
+            offset += count
             if samplesInBlock == GoertzelDTMFDetector.blockSize, let digit = finishBlock() { onDigit(digit) }
         }
     }
