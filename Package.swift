@@ -57,8 +57,10 @@ let package = Package(
         ]),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         // RTP/RTCP, G.711, RFC 4733, prompts, media clock.
+        // recvmmsg, which Swift's Glibc module does not show.
+        .target(name: "CDatagramBatch"),
         .target(name: "Media", dependencies: [
-            "CSndfile",
+            "CSndfile", "CDatagramBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

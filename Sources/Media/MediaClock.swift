@@ -2,8 +2,9 @@ import NIOCore
 
 /// The 20 ms heartbeat of all media sessions on one event loop.
 ///
-/// One repeated task per loop (not one timer per call): each tick every registered
-/// session writes its next packet into one shared buffer, the packets are handed to
+/// One repeated task per loop (not one timer per call): each tick first reads every
+/// registered session's RTP socket (`MediaSession.receivePending`), then every session
+/// writes its next packet into one shared buffer, the packets are handed to
 /// their channels as slices of it, and each channel is flushed once, so the loop
 /// sends a tick's datagrams in batches (NIO uses `sendmmsg`) with one allocation per
 /// tick at most. Frames due are computed from elapsed time since the clock started,
@@ -28,6 +29,7 @@ final class MediaClock: @unchecked Sendable {
     private var framesDone: Int64 = 0
     private(set) var framesSkipped: Int64 = 0
     private var slab: ByteBuffer
+    private let receiveBatch = RTPReceiveBatch()
     private var lengths: [Int] = []
     private var owners: [MediaSession] = []
     private var observers: [any MediaClockObserver] = []
@@ -136,8 +138,10 @@ final class MediaClock: @unchecked Sendable {
         stopIfIdle()
     }
 
-    /// Sends every frame due at `now`. Internal so tests can drive it with chosen times.
+    /// Reads what arrived for every session, then sends every frame due at `now`. Internal
+    /// so tests can drive it with chosen times.
     func tick(now: NIODeadline) {
+        receivePending()
         let elapsedFrames = (now - origin).nanoseconds / MediaClock.frameInterval.nanoseconds
         var due = elapsedFrames - framesDone
         guard due > 0 else { return }
@@ -158,6 +162,16 @@ final class MediaClock: @unchecked Sendable {
         // Callbacks last: they may play, stop or close sessions, which changes `sessions`.
         for session in snapshot where session.hasDeferredEvents {
             session.deliverDeferredEvents()
+        }
+    }
+
+    /// Received audio first: a bridge relays it and a conference mixes it in this tick's
+    /// frame. What a packet sets off (a digit, a learned address) runs now, as it did when
+    /// NIO read the packet; it may close sessions, hence the snapshot.
+    private func receivePending() {
+        let snapshot = sessions
+        for session in snapshot {
+            session.receivePending(with: receiveBatch)
         }
     }
 

@@ -87,8 +87,10 @@ public final class MediaEngine: Sendable {
             }
     }
 
-    /// The RTP socket, bound here so that its packets can be sent without NIO (`RTPSocket`);
-    /// NIO reads it.
+    /// The RTP socket, bound here so that its packets are sent (`RTPSocket`) and read
+    /// (`RTPReceiveBatch`, on the clock's tick) without NIO. The channel only owns it: it
+    /// never reads (`autoRead` off, so the socket is not even registered for reading) and
+    /// it closes the descriptor.
     private func bindRTP(on loop: any EventLoop, port: Int, logger: Logger) -> EventLoopFuture<(any Channel, RTPSocket)> {
         let socket: RTPSocket
         do {
@@ -96,8 +98,15 @@ public final class MediaEngine: Sendable {
         } catch {
             return loop.makeFailedFuture(error)
         }
+        do {
+            try RTPReceiveBatch.enableTimestamps(on: socket.descriptor)
+        } catch {
+            close(socket.descriptor)
+            return loop.makeFailedFuture(error)
+        }
         // From here the descriptor is the channel's: NIO closes it with the channel.
         return bootstrap(on: loop, handler: { RTPInboundHandler(logger: logger) })
+            .channelOption(.autoRead, value: false)
             .withBoundSocket(socket.descriptor)
             .map { ($0, socket) }
     }

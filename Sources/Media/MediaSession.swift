@@ -66,6 +66,10 @@ public final class MediaSession: @unchecked Sendable {
     private var toldNoKeys = false
     /// A refused RTP send was logged (once per session).
     private var toldSendFailure = false
+    /// A failed RTP read was logged (once per session).
+    private var toldReceiveFailure = false
+    /// The RTP socket's last source as a `SocketAddress` (`receivePending`).
+    private var sources = SourceAddressCache()
 
     /// Called on the loop after the last frame of a `play` was sent, with its token.
     /// Not called for a playback that `play` replaced or `stopPlayback` stopped.
@@ -174,6 +178,10 @@ public final class MediaSession: @unchecked Sendable {
         self.cname = "switchback-\(String(ssrc, radix: 16))@\(ProcessInfo.processInfo.hostName)"
         rtpHandler.onEvent = { [weak self] event in self?.handle(event) }
         rtcpHandler.onPackets = { [weak self] packets, source in self?.handle(rtcp: packets, from: source) }
+        // The engine's sockets are read on the clock's tick from the start: what arrives
+        // before `start` (early media while a B leg rings) is counted and dropped as it
+        // comes, not left queued to be relayed in a burst once the leg starts.
+        if rtpSocket != nil { clock.register(self) }
     }
 
     /// Runs `body` on the loop: now if already there, else later.
@@ -461,6 +469,22 @@ public final class MediaSession: @unchecked Sendable {
             playbackToken = nil
             queue = []
             finishedTokens.append(token)
+        }
+    }
+
+    /// Reads what arrived on the RTP socket since the last tick (`RTPReceiveBatch`): the
+    /// clock calls it at each tick for every session on it. A session whose channel NIO
+    /// reads (no `rtpSocket`: tests) gets its packets through `RTPInboundHandler` instead.
+    func receivePending(with batch: RTPReceiveBatch) {
+        // Active: the descriptor is still this socket's (see `RTPSocket`).
+        guard let rtpSocket, state != .closed, rtpChannel.isActive else { return }
+        let result = batch.receiveAll(from: rtpSocket.descriptor, sources: &sources) { bytes, source, arrival in
+            rtpHandler.receive(bytes, from: source, arrivalNanoseconds: arrival)
+        }
+        if case .failure(let error) = result, !toldReceiveFailure {
+            // A UDP socket reports transient errors (ICMP unreachable…); media goes on.
+            toldReceiveFailure = true
+            logger.debug("RTP not read", metadata: ["error": "\(error)"])
         }
     }
 

@@ -20,15 +20,21 @@ public final class RTPInboundHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    /// A datagram NIO read (a session whose socket the engine did not open: tests).
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let onEvent = self.onEvent
-        let onAudio = self.onAudio
-        let arrival = NIODeadline.now().uptimeNanoseconds
         envelope.data.withUnsafeReadableBytes { bytes in
-            receiver.receive(bytes, from: envelope.remoteAddress, arrivalNanoseconds: arrival, audio: onAudio) { event in
-                onEvent?(event)
-            }
+            receive(bytes, from: envelope.remoteAddress, arrivalNanoseconds: NIODeadline.now().uptimeNanoseconds)
+        }
+    }
+
+    /// A datagram, however it was read (`MediaSession.receivePending` reads the engine's
+    /// sockets on the clock's tick). `arrivalNanoseconds` only has to be on one clock for
+    /// the session's packets: it feeds the jitter estimate.
+    func receive(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, arrivalNanoseconds: UInt64) {
+        let onEvent = self.onEvent
+        receiver.receive(bytes, from: source, arrivalNanoseconds: arrivalNanoseconds, audio: onAudio) { event in
+            onEvent?(event)
         }
     }
 

@@ -13,9 +13,14 @@ public struct RTPJitterEstimator: Sendable, Equatable {
     /// The current estimate in timestamp units, as carried in a report block.
     public var jitter: UInt32 { UInt32(clamping: Int64(estimate.rounded())) }
 
-    /// Records a packet's RTP timestamp and its arrival time (monotonic nanoseconds).
+    /// Records a packet's RTP timestamp and its arrival time (nanoseconds on any one
+    /// clock: the kernel stamps datagrams with the wall clock, ~1.8·10¹⁸ now).
     public mutating func record(timestamp: UInt32, arrivalNanoseconds: UInt64) {
-        let arrival = Int64(arrivalNanoseconds / 1000) * Int64(clockRate) / 1_000_000
+        // In timestamp units, whole seconds and the rest apart so that no product
+        // overflows; only the value modulo 2^32 matters below.
+        let micros = arrivalNanoseconds / 1000
+        let rate = UInt64(clockRate)
+        let arrival = Int64(truncatingIfNeeded: (micros / 1_000_000) &* rate &+ (micros % 1_000_000) * rate / 1_000_000)
         // Work modulo 2^32 like the timestamps themselves.
         let transit = Int64(Int32(truncatingIfNeeded: arrival &- Int64(timestamp)))
         defer { previousTransit = transit }

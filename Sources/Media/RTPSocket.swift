@@ -3,8 +3,10 @@ import Glibc
 #endif
 import NIOCore
 
-/// A call's RTP socket as the engine opens it: bound here, handed to NIO for reading
-/// (`DatagramBootstrap.withBoundSocket`), and written with one `sendto` per packet.
+/// A call's RTP socket as the engine opens it: bound here, handed to a NIO channel that
+/// owns and closes it but never reads it (`DatagramBootstrap.withBoundSocket`, `autoRead`
+/// off), read on the clock's tick (`RTPReceiveBatch`) and written with one `sendto` per
+/// packet.
 ///
 /// Why not NIO's write path: a 20 ms packet is one datagram to one address, sent once;
 /// NIO's `write` + `flush` (an `AddressedEnvelope`, the pending-writes queue, the flush
@@ -12,8 +14,8 @@ import NIOCore
 /// in the IVR profile (Benchmarks/callgrind, issue 19), for nothing RTP needs: a packet
 /// the kernel cannot take now is late anyway and is dropped, not queued.
 ///
-/// The descriptor is NIO's once the channel exists (NIO closes it); it is written only on
-/// the channel's event loop while the channel is active. `close0` closes the socket and
+/// The descriptor is NIO's once the channel exists (NIO closes it); it is read and written
+/// only on the channel's event loop while the channel is active. `close0` closes the socket and
 /// marks the channel inactive in one step on that loop, so the number cannot have been
 /// reused by another socket when a send checks.
 struct RTPSocket {

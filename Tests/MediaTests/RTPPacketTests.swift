@@ -122,4 +122,19 @@ final class RTPJitterEstimatorTests: XCTestCase {
         estimator.reset()
         XCTAssertEqual(estimator.jitter, 0)
     }
+
+    /// The kernel's receive stamps are wall-clock nanoseconds (~1.8·10¹⁸): the same stream
+    /// read on that clock gives the jitter it gives on a clock that started at boot.
+    func testWallClockArrivalsGiveTheSameJitter() {
+        var sinceBoot = RTPJitterEstimator(), wallClock = RTPJitterEstimator()
+        let epoch: UInt64 = 1_796_000_000_123_456_789  // December 2026
+        for index in 0..<400 {
+            let late: UInt64 = index % 3 == 1 ? 7_000_000 : 0
+            let arrival = UInt64(index) * 20_000_000 + late
+            sinceBoot.record(timestamp: UInt32(index * 160), arrivalNanoseconds: 5_000_000_000 + arrival)
+            wallClock.record(timestamp: UInt32(index * 160), arrivalNanoseconds: epoch + arrival)
+        }
+        XCTAssertGreaterThan(sinceBoot.jitter, 0)
+        XCTAssertEqual(Double(wallClock.jitter), Double(sinceBoot.jitter), accuracy: 1)
+    }
 }
