@@ -115,10 +115,10 @@ public final class MediaEngine: Sendable {
         on loop: any EventLoop, handler makeHandler: @escaping @Sendable () -> Handler
     ) -> DatagramBootstrap {
         DatagramBootstrap(group: loop)
-            // One read per readable event: a call's socket gets one packet per 20 ms, so
-            // NIO's default (read up to 4) costs a second recvmsg that only says EAGAIN,
-            // per packet. The loop's epoll is level-triggered: a packet still queued is
-            // reported again on the next turn, so nothing is left behind.
+            // One read per readable event (the RTCP socket; RTP is read on the clock's
+            // tick): a packet every few seconds, so NIO's default (read up to 4) costs a
+            // second recvmsg that only says EAGAIN. The loop's epoll is level-triggered:
+            // a packet still queued is reported again on the next turn.
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.largestDatagram))
             .channelInitializer { channel in
