@@ -98,12 +98,6 @@ public final class MediaEngine: Sendable {
         } catch {
             return loop.makeFailedFuture(error)
         }
-        do {
-            try RTPReceiveBatch.enableTimestamps(on: socket.descriptor)
-        } catch {
-            close(socket.descriptor)
-            return loop.makeFailedFuture(error)
-        }
         // From here the descriptor is the channel's: NIO closes it with the channel.
         return bootstrap(on: loop, handler: { RTPInboundHandler(logger: logger) })
             .channelOption(.autoRead, value: false)

@@ -21,7 +21,7 @@ import NIOCore
 struct RTPSocket {
     let descriptor: CInt
 
-    /// A non-blocking UDP socket bound to `address`.
+    /// A non-blocking UDP socket bound to `address`, its datagrams stamped on arrival.
     static func bound(to address: SocketAddress) throws -> RTPSocket {
         let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
         let descriptor = socket(CInt(address.protocol.rawValue), type, 0)
@@ -31,6 +31,13 @@ struct RTPSocket {
             let code = errno
             close(descriptor)
             throw IOError(errnoCode: code, reason: "bind \(address)")
+        }
+        // Read on the clock's tick, so the arrival time comes from the kernel.
+        do {
+            try RTPReceiveBatch.enableTimestamps(on: descriptor)
+        } catch {
+            close(descriptor)
+            throw error
         }
         return RTPSocket(descriptor: descriptor)
     }
