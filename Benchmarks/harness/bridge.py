@@ -8,7 +8,8 @@ run of bridged calls, judged by the harness's own pass line.
     UAS RTP     --> DUT --> caller SDP address 127.0.0.1:7000 = rtpsink A (B->A relayed)
 
 Everything of the load (both sipps, both sinks, two samplers, the probe) runs on core 0, the
-DUT on the core(s) it was started on (Benchmarks/harness/restart.sh). The run is the
+DUT on the core(s) it was started on (`SWITCHBACK_SHAPE=bridge Benchmarks/harness/restart.sh`:
+the bridge's caller is let in as the funded payer `bench`). The run is the
 harness's `hold --conc C` shape (same ramp, plateau, sipp options and caller scenario);
 the harness's lib/sampler.py samples the DUT, and its lib/summarize.py gives the verdict
 on the caller's side (failed calls, retransmissions, INVITE->200 p95, B->A loss and gaps,

@@ -7,8 +7,11 @@
 #
 # Unlike ../shared/bench/switchback/restart.sh it sets `media.symmetric-rtp: off` (the harness
 # needs RTP sent to the SDP address) and adds the bridge shape: access number "bridge" dials
-# 4930777 through trunk `pstn` = the trunk UAS sipp on 127.0.0.1:5064 (bridge.sh), paid by the
+# 4930777 through trunk `pstn` = the trunk UAS sipp on 127.0.0.1:5064 (bridge.py), paid by the
 # funded account `bench` through free IVR access (as Benchmarks/load/payer.py).
+# Free IVR access is on only with SWITCHBACK_SHAPE=bridge: it makes every unauthenticated call
+# read its payer's account before the answer, work the harness's own config.yaml.in (ivr, hold,
+# sig) does not ask for.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -28,6 +31,8 @@ rm -rf "$RUN/data"; mkdir -p "$RUN/data" "$RUN/sounds/en"
 cp "$BENCH/switchback/ivr.yaml" "$BENCH/switchback/hold.yaml" "$ROOT/Benchmarks/load/bridge.yaml" "$RUN/"
 # Only when asked: builds before sip.event-loops refuse the key.
 sip_section=${SWITCHBACK_SIP_LOOPS:+"sip: { event-loops: $SWITCHBACK_SIP_LOOPS }"}
+callback_section=
+[ "${SWITCHBACK_SHAPE:-}" = bridge ] && callback_section="callback: { free-ivr-access: true, free-access-user: bench }"
 cat > "$RUN/config.yaml" <<CONF
 $sip_section
 sounds: $RUN/sounds
@@ -44,7 +49,7 @@ access-numbers:
   "ivr":    { campaign: bench-ivr }
   "hold":   { campaign: bench-hold }
   "bridge": { campaign: bench-bridge }
-callback: { free-ivr-access: true, free-access-user: bench }
+$callback_section
 CONF
 # The bridge's payer: plan and account `bench` (a dial reaches a trunk only when someone pays).
 printf 'prefix,description,rate,connection fee,first increment,increment\n49,Germany,0.0100,0.0000,1,1\n' > "$RUN/bench-rates.csv"

@@ -4,10 +4,8 @@ import NIOCore
 ///
 /// One repeated task per loop (not one timer per call): each tick first reads every
 /// registered session's RTP socket (`MediaSession.receivePending`), then every session
-/// writes its next packet into one shared buffer, the packets are handed to
-/// their channels as slices of it, and each channel is flushed once, so the loop
-/// sends a tick's datagrams in batches (NIO uses `sendmmsg`) with one allocation per
-/// tick at most. Frames due are computed from elapsed time since the clock started,
+/// writes its next packet into one shared buffer and sends it from there (`RTPSocket`),
+/// with no allocation per packet. Frames due are computed from elapsed time since the clock started,
 /// so a late tick catches up (up to `maximumCatchUpFrames`, beyond which frames are
 /// skipped rather than burst at the peer) instead of drifting.
 ///
@@ -31,7 +29,6 @@ final class MediaClock: @unchecked Sendable {
     private var slab: ByteBuffer
     private let receiveBatch = RTPReceiveBatch()
     private var lengths: [Int] = []
-    private var owners: [MediaSession] = []
     private var observers: [any MediaClockObserver] = []
     private var outboxes: [ObjectIdentifier: Outbox] = [:]
     /// Relayed packets dropped because a handoff batch was full.
@@ -179,19 +176,17 @@ final class MediaClock: @unchecked Sendable {
         // Unique again once last tick's datagrams left the socket: then no allocation.
         slab.clear()
         lengths.removeAll(keepingCapacity: true)
-        owners.removeAll(keepingCapacity: true)
         // Mixers first: the frames they produce are sent by the sessions below.
         for observer in observers {
             observer.clockWillProduceFrame()
         }
+        // Each session's packets leave as soon as it wrote them: no list of owners to retain
+        // and release per packet.
         for session in sessions {
             let count = session.writePackets(into: &slab, lengths: &lengths)
-            for _ in 0..<count { owners.append(session) }
+            for index in lengths.count - count..<lengths.count {
+                session.transmit(slab.readSlice(length: lengths[index])!)
+            }
         }
-        for index in 0..<lengths.count {
-            let packet = slab.readSlice(length: lengths[index])!
-            owners[index].transmit(packet)
-        }
-        owners.removeAll(keepingCapacity: true)
     }
 }

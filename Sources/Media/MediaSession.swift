@@ -176,8 +176,10 @@ public final class MediaSession: @unchecked Sendable {
         self.timestamp = generator.next()
         self.framesUntilReport = Int.random(in: 50...MediaSession.reportIntervalFrames)
         self.cname = "switchback-\(String(ssrc, radix: 16))@\(ProcessInfo.processInfo.hostName)"
-        rtpHandler.onEvent = { [weak self] event in self?.handle(event) }
-        rtcpHandler.onPackets = { [weak self] packets, source in self?.handle(rtcp: packets, from: source) }
+        // Strong on purpose: `closeOnLoop` breaks the cycle. A weak reference would give every
+        // session a side table, and every retain of it on the tick a slow path (issue 19).
+        rtpHandler.onEvent = { event in self.handle(event) }
+        rtcpHandler.onPackets = { packets, source in self.handle(rtcp: packets, from: source) }
         // The engine's sockets are read on the clock's tick from the start: what arrives
         // before `start` (early media while a B leg rings) is counted and dropped as it
         // comes, not left queued to be relayed in a burst once the leg starts.

@@ -39,6 +39,23 @@ final class MediaEngineLoopbackTests: XCTestCase {
         try a.close().wait()  // closing twice is harmless
     }
 
+    /// The receive handlers hold their session strongly (no weak reference: issue 19);
+    /// closing breaks that cycle, so a closed session that nobody holds is freed.
+    func testAClosedSessionIsFreed() throws {
+        let loop = group.next()
+        weak var released: MediaSession?
+        try {
+            let session = try engine.openSession(on: loop).wait()
+            session.start(remote: try SocketAddress(ipAddress: "127.0.0.1", port: 9), law: .alaw, payloadType: 8,
+                          telephoneEventPayloadType: 101)
+            released = session
+            try session.close().wait()
+        }()
+        // The loop's own references (the clock's last tick, the close callbacks) go with its next turn.
+        try loop.submit {}.wait()
+        XCTAssertNil(released, "a closed session is freed")
+    }
+
     func testPortRangeExhaustionIsAClearErrorAndPortsComeBack() throws {
         let small = MediaEngine(group: group, bindHost: "127.0.0.1", portRange: 46990...46993,
                                 logger: Logger(label: "media-test"))
