@@ -12,7 +12,7 @@ swift build --build-tests
 # background, niced, while the tests run; the package test and Fuzz/run.sh then find them
 # built (SwiftPM waits on a build directory's lock, so whoever comes early waits instead of
 # building twice). The builds' output is in .build/background-builds.log.
-fuzz_seconds="${SWITCHBACK_FUZZ_SECONDS:-30}"
+fuzz_seconds="${SWITCHBACK_FUZZ_SECONDS:-20}"
 if [ $# -eq 0 ]; then
   setsid nice -n 10 bash -c 'packaging/build-deb.sh --build-only && { [ "$0" = 0 ] || Fuzz/run.sh build; }' "$fuzz_seconds" \
     >.build/background-builds.log 2>&1 &

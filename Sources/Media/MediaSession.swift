@@ -144,6 +144,10 @@ public final class MediaSession: @unchecked Sendable {
         }
     }
 
+    /// Whether what arrives goes on to another party (a bridge or conference): then the
+    /// clock reads the session every tick. On the loop.
+    var relaysAudio: Bool { attachment != nil }
+
     /// Whether the session is closed. On the loop.
     var isClosed: Bool { state == .closed }
 
@@ -152,6 +156,8 @@ public final class MediaSession: @unchecked Sendable {
 
     // Clock bookkeeping (touched by MediaClock only).
     var clockIndex: Int?
+    /// Which of the clock's ticks reads this session while it relays nothing.
+    var readPhase = 0
     var needsFlush = false
 
     init(eventLoop: any EventLoop, localPort: Int, rtpChannel: any Channel, rtpSocket: RTPSocket? = nil,
@@ -474,8 +480,9 @@ public final class MediaSession: @unchecked Sendable {
         }
     }
 
-    /// Reads what arrived on the RTP socket since the last tick (`RTPReceiveBatch`): the
-    /// clock calls it at each tick for every session on it. A session whose channel NIO
+    /// Reads what arrived on the RTP socket since the last read (`RTPReceiveBatch`): the
+    /// clock calls it every tick, or every third for a session that relays nothing
+    /// (`MediaClock.sparseReadTicks`). A session whose channel NIO
     /// reads (no `rtpSocket`: tests) gets its packets through `RTPInboundHandler` instead.
     func receivePending(with batch: RTPReceiveBatch) {
         // Active: the descriptor is still this socket's (see `RTPSocket`).

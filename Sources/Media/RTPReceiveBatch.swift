@@ -15,7 +15,8 @@ import NIOCore
 /// what has arrived since; the kernel's receive time (`SO_TIMESTAMPNS`) keeps the RTCP
 /// jitter true to the arrival, not to the tick.
 final class RTPReceiveBatch {
-    /// Datagrams per read: a session gets one per 20 ms, more after a late tick.
+    /// Datagrams per read: a session gets one per 20 ms (three per read for one read every
+    /// third tick), more after a late tick.
     static let capacity = 8
 
     private let batch: OpaquePointer
