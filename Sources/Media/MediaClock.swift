@@ -32,7 +32,8 @@ final class MediaClock: @unchecked Sendable {
     private var task: RepeatedTask?
     private var origin = NIODeadline.uptimeNanoseconds(0)
     private var framesDone: Int64 = 0
-    private var ticks = 0
+    /// The phase whose sparse sessions this tick reads, and the phase the next session gets.
+    private var readPhase = 0
     private var nextReadPhase = 0
     private(set) var framesSkipped: Int64 = 0
     private var slab: ByteBuffer
@@ -177,9 +178,9 @@ final class MediaClock: @unchecked Sendable {
     /// frame. What a packet sets off (a digit, a learned address) runs now, as it did when
     /// NIO read the packet; it may close sessions, hence the snapshot.
     private func receivePending() {
-        ticks = (ticks + 1) % MediaClock.sparseReadTicks
+        readPhase = (readPhase + 1) % MediaClock.sparseReadTicks
         let snapshot = sessions
-        for session in snapshot where session.readPhase == ticks || session.relaysAudio {
+        for session in snapshot where session.readPhase == readPhase || session.relaysAudio {
             session.receivePending(with: receiveBatch)
         }
     }
